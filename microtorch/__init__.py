@@ -1,0 +1,250 @@
+"""microtorch: an autograd tensor framework in pure Python on numpy that speaks PyTorch.
+
+Write ``import microtorch as torch`` and use the PyTorch API subset documented in
+``docs/api.md``.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+__version__ = "0.1.0"
+
+from . import _dtype
+from ._device import device
+from ._dtype import (
+    bfloat16,
+    bool_ as bool,  # noqa: A004
+    double,
+    dtype,
+    float,  # noqa: A004
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,  # noqa: A004
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from ._tensor import Size, Tensor
+from . import _tensor_methods  # noqa: F401  (binds the ops to Tensor)
+from ._creation import (
+    arange,
+    as_tensor,
+    bernoulli,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    multinomial,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    scalar_tensor,
+    tensor,
+    tril,
+    triu,
+    zeros,
+    zeros_like,
+)
+from ._printing import set_printoptions
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .ops.elementwise import (
+    abs,  # noqa: A004
+    add,
+    ceil,
+    clamp,
+    cos,
+    div,
+    elu,
+    eq,
+    erf,
+    exp,
+    expm1,
+    floor,
+    floor_divide,
+    ge,
+    gt,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    lerp,
+    log,
+    log1p,
+    log2,
+    log10,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    neg,
+    pow,  # noqa: A004
+    reciprocal,
+    relu,
+    remainder,
+    round,  # noqa: A004
+    rsqrt,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    square,
+    sub,
+    tan,
+    tanh,
+    true_divide,
+    trunc,
+    where,
+)
+from .ops.linalg import bmm, dot, einsum, matmul, mm, mv, outer
+from .ops.reduction import (
+    all,  # noqa: A004
+    amax,
+    amin,
+    any,  # noqa: A004
+    argmax,
+    argmin,
+    argsort,
+    count_nonzero,
+    cumsum,
+    logsumexp,
+    max,  # noqa: A004
+    mean,
+    min,  # noqa: A004
+    nonzero,
+    norm,
+    prod,
+    sort,
+    std,
+    std_mean,
+    sum,  # noqa: A004
+    topk,
+    var,
+    var_mean,
+)
+from .ops.reduction import log_softmax, softmax
+from .ops.shape import (
+    broadcast_to,
+    cat,
+    chunk,
+    clone,
+    flatten,
+    flip,
+    movedim,
+    narrow,
+    permute,
+    reshape,
+    select,
+    split,
+    squeeze,
+    stack,
+    transpose,
+    unbind,
+    unflatten,
+    unsqueeze,
+)
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+
+from . import autograd  # noqa: E402
+
+concat = concatenate = cat
+swapaxes = transpose
+clip = clamp
+subtract = sub
+multiply = mul
+divide = div
+negative = neg
+greater = gt
+less = lt
+absolute = abs
+leaky_relu = __import__("microtorch.ops.elementwise", fromlist=["leaky_relu"]).leaky_relu
+is_tensor = lambda obj: isinstance(obj, Tensor)  # noqa: E731
+is_floating_point = lambda t: t.is_floating_point()  # noqa: E731
+numel = lambda t: t.numel()  # noqa: E731
+
+
+def allclose(
+    input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: builtins.bool = False
+) -> builtins.bool:
+    """Whether all elements satisfy ``|input - other| <= atol + rtol * |other|``."""
+    import numpy as _np
+
+    return _np.allclose(
+        input._data, other._data if isinstance(other, Tensor) else other, rtol=rtol, atol=atol, equal_nan=equal_nan
+    ).item()
+
+
+def isclose(
+    input: Tensor, other, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08, equal_nan: builtins.bool = False
+) -> Tensor:
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` as a bool tensor."""
+    return input.isclose(other, rtol, atol, equal_nan)
+
+
+def equal(input: Tensor, other: Tensor):
+    """Whether both tensors have the same shape and elements."""
+    return input.equal(other)
+
+
+def gather(input: Tensor, dim, index: Tensor) -> Tensor:
+    """Values of ``input`` along ``dim`` at ``index``."""
+    return input.gather(dim, index)
+
+
+def index_select(input: Tensor, dim, index: Tensor) -> Tensor:
+    """Entries of ``input`` along ``dim`` at the positions in ``index``."""
+    return input.index_select(dim, index)
+
+
+def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
+    """``value`` where ``mask`` is True, ``input`` elsewhere."""
+    return input.masked_fill(mask, value)
+
+
+def t(input: Tensor) -> Tensor:
+    """Transpose of a matrix (vectors unchanged)."""
+    return input.t()
+
+
+def result_type(a, b):
+    """PyTorch's promoted dtype of two operands."""
+    return _dtype.result_type(a, b)
+
+
+def get_num_threads() -> int:
+    """Threads numpy's BLAS may use (reported, not controlled)."""
+    import os
+
+    return os.cpu_count() or 1
+
+
+def set_num_threads(n: int) -> None:
+    """Accepted for compatibility; BLAS threads are set through the environment."""
+
+
+from ._cuda import cuda  # noqa: E402

@@ -1,0 +1,615 @@
+"""Binds the ops to ``Tensor`` as methods and operators, and defines the in-place ops.
+
+In-place ops bump the version counter shared by a tensor and its views. Under grad
+mode, an in-place op on a tensor that takes part in autograd is recorded as the
+out-of-place op and the tensor is rebased onto the new node, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtype as dt
+from ._device import check_device, device
+from ._tensor import Tensor, _check_shape_args
+from .autograd.grad_mode import _state
+from .ops import elementwise as E
+from .ops import linalg as L
+from .ops import reduction as R
+from .ops import shape as S
+from .ops._util import as_tensor_arg
+
+__all__: list[str] = []
+
+
+def _method(fn, name: str | None = None):
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = name or fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+_SIMPLE = {
+    # elementwise
+    "add": E.add,
+    "sub": E.sub,
+    "subtract": E.sub,
+    "mul": E.mul,
+    "multiply": E.mul,
+    "div": E.div,
+    "divide": E.div,
+    "true_divide": E.div,
+    "pow": E.pow,
+    "neg": E.neg,
+    "negative": E.neg,
+    "exp": E.exp,
+    "log": E.log,
+    "log1p": E.log1p,
+    "expm1": E.expm1,
+    "log2": E.log2,
+    "log10": E.log10,
+    "sqrt": E.sqrt,
+    "rsqrt": E.rsqrt,
+    "abs": E.abs,
+    "absolute": E.abs,
+    "sin": E.sin,
+    "cos": E.cos,
+    "tan": E.tan,
+    "tanh": E.tanh,
+    "sigmoid": E.sigmoid,
+    "relu": E.relu,
+    "clamp": E.clamp,
+    "clip": E.clamp,
+    "maximum": E.maximum,
+    "minimum": E.minimum,
+    "square": E.square,
+    "reciprocal": E.reciprocal,
+    "sign": E.sign,
+    "floor": E.floor,
+    "ceil": E.ceil,
+    "round": E.round,
+    "trunc": E.trunc,
+    "eq": E.eq,
+    "ne": E.ne,
+    "lt": E.lt,
+    "le": E.le,
+    "gt": E.gt,
+    "ge": E.ge,
+    "greater": E.gt,
+    "less": E.lt,
+    "logical_and": E.logical_and,
+    "logical_or": E.logical_or,
+    "logical_not": E.logical_not,
+    "logical_xor": E.logical_xor,
+    "isnan": E.isnan,
+    "isinf": E.isinf,
+    "isfinite": E.isfinite,
+    "floor_divide": E.floor_divide,
+    "remainder": E.remainder,
+    "erf": E.erf,
+    "lerp": E.lerp,
+    "where": lambda self, cond, other: E.where(cond, self, other),
+    # reductions
+    "sum": R.sum,
+    "mean": R.mean,
+    "var": R.var,
+    "std": R.std,
+    "amax": R.amax,
+    "amin": R.amin,
+    "max": R.max,
+    "min": R.min,
+    "argmax": R.argmax,
+    "argmin": R.argmin,
+    "logsumexp": R.logsumexp,
+    "softmax": R.softmax,
+    "log_softmax": R.log_softmax,
+    "prod": R.prod,
+    "all": R.all,
+    "any": R.any,
+    "norm": R.norm,
+    "cumsum": R.cumsum,
+    "count_nonzero": R.count_nonzero,
+    "nonzero": R.nonzero,
+    "sort": R.sort,
+    "argsort": R.argsort,
+    "topk": R.topk,
+    # shape
+    "reshape": S.reshape,
+    "view": S.view,
+    "expand": S.expand,
+    "permute": S.permute,
+    "transpose": S.transpose,
+    "swapaxes": S.transpose,
+    "squeeze": S.squeeze,
+    "unsqueeze": S.unsqueeze,
+    "flatten": S.flatten,
+    "unflatten": S.unflatten,
+    "contiguous": S.contiguous,
+    "clone": S.clone,
+    "split": S.split,
+    "chunk": S.chunk,
+    "unbind": S.unbind,
+    "narrow": S.narrow,
+    "select": S.select,
+    "movedim": S.movedim,
+    "flip": S.flip,
+    "repeat": S.repeat,
+    "sum_to_size": lambda self, *size: S.sum_to_size(self, _check_shape_args("sum_to_size", size)),
+    "broadcast_to": S.broadcast_to,
+    # linalg
+    "matmul": L.matmul,
+    "mm": L.mm,
+    "bmm": L.bmm,
+    "mv": L.mv,
+    "dot": L.dot,
+    "outer": L.outer,
+}
+
+for _name, _fn in _SIMPLE.items():
+    setattr(Tensor, _name, _method(_fn, _name))
+
+
+def _leaky_relu(self, negative_slope=0.01):
+    return E.leaky_relu(self, negative_slope)
+
+
+Tensor.leaky_relu = _leaky_relu
+Tensor.view_as = lambda self, other: S.view(self, other.shape)
+Tensor.reshape_as = lambda self, other: S.reshape(self, other.shape)
+Tensor.expand_as = lambda self, other: S.expand(self, other.shape)
+Tensor.type_as = lambda self, other: self.to(other.dtype)
+Tensor.T = property(lambda self: S.permute(self, *reversed(range(self.ndim))), doc="Dimensions reversed.")
+Tensor.mT = property(lambda self: S.transpose(self, -2, -1), doc="Last two dimensions swapped.")
+Tensor.t = lambda self: S.transpose(self, 0, 1) if self.ndim == 2 else self
+
+
+# --- operators --------------------------------------------------------------------------
+Tensor.__add__ = lambda self, other: E.add(self, other)
+Tensor.__radd__ = lambda self, other: E.add(self, other)
+Tensor.__sub__ = lambda self, other: E.sub(self, other)
+Tensor.__rsub__ = lambda self, other: E.sub(other, self)
+Tensor.__mul__ = lambda self, other: E.mul(self, other)
+Tensor.__rmul__ = lambda self, other: E.mul(self, other)
+Tensor.__truediv__ = lambda self, other: E.div(self, other)
+Tensor.__rtruediv__ = lambda self, other: E.div(other, self)
+Tensor.__floordiv__ = lambda self, other: E.floor_divide(self, other)
+Tensor.__rfloordiv__ = lambda self, other: E.floor_divide(other, self)
+Tensor.__mod__ = lambda self, other: E.remainder(self, other)
+Tensor.__pow__ = lambda self, other: E.pow(self, other)
+Tensor.__rpow__ = lambda self, other: E.pow(other, self)
+Tensor.__matmul__ = lambda self, other: L.matmul(self, as_tensor_arg(other, "matmul"))
+Tensor.__rmatmul__ = lambda self, other: L.matmul(as_tensor_arg(other, "matmul"), self)
+Tensor.__neg__ = lambda self: E.neg(self)
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = lambda self: E.abs(self)
+Tensor.__eq__ = lambda self, other: E.eq(self, other)
+Tensor.__ne__ = lambda self, other: E.ne(self, other)
+Tensor.__lt__ = lambda self, other: E.lt(self, other)
+Tensor.__le__ = lambda self, other: E.le(self, other)
+Tensor.__gt__ = lambda self, other: E.gt(self, other)
+Tensor.__ge__ = lambda self, other: E.ge(self, other)
+Tensor.__getitem__ = lambda self, key: S.getitem(self, key)
+
+
+def _bitwise(np_fn, name):
+    def op(self, other):
+        o = other._data if isinstance(other, Tensor) else other
+        if self._data.dtype.kind == "f" or (isinstance(o, np.ndarray) and o.dtype.kind == "f"):
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
+        return Tensor._make(np.asarray(np_fn(self._data, o)))
+
+    return op
+
+
+Tensor.__and__ = _bitwise(np.bitwise_and, "bitwise_and")
+Tensor.__or__ = _bitwise(np.bitwise_or, "bitwise_or")
+Tensor.__xor__ = _bitwise(np.bitwise_xor, "bitwise_xor")
+Tensor.__rand__ = Tensor.__and__
+Tensor.__ror__ = Tensor.__or__
+
+
+def _invert(self):
+    if self._data.dtype.kind == "f":
+        raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors")
+    return Tensor._make(~self._data)
+
+
+Tensor.__invert__ = _invert
+
+
+# --- dtype / device conversion -----------------------------------------------------------
+from .autograd.function import Op  # noqa: E402
+
+
+class ToDtype(Op):
+    """Cast to another dtype; the gradient is cast back."""
+
+    def forward(self, x, npdt):
+        self.in_dtype = x._data.dtype
+        return x._data.astype(npdt)
+
+    def backward(self, g):
+        return ToDtype.apply(g, npdt=self.in_dtype)
+
+
+def _to(self, *args, **kwargs):
+    """Convert dtype (and accept ``device='cpu'``): ``to(dtype)``, ``to(device)``, ``to(other)``."""
+    target = kwargs.pop("dtype", None)
+    dev = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    for a in args:
+        if isinstance(a, Tensor):
+            target = a.dtype
+        elif isinstance(a, (dt.dtype, type, np.dtype)) and not isinstance(a, (str, device)):
+            target = a
+        elif isinstance(a, (str, device)):
+            dev = a
+        elif a is None:
+            continue
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments: {type(a).__name__}")
+    check_device(dev, "to")
+    if target is None:
+        return self.clone() if copy else self
+    npdt = dt.to_numpy_dtype(target)
+    if npdt == self._data.dtype:
+        return self.clone() if copy else self
+    if self._requires_grad and npdt.kind == "f":
+        return ToDtype.apply(self, npdt=npdt)
+    return Tensor._make(self._data.astype(npdt))
+
+
+Tensor.to = _to
+Tensor.type = lambda self, dtype=None: (
+    f"torch.{_TYPE_NAMES.get(self.dtype.name, 'Tensor')}" if dtype is None else self.to(dtype)
+)
+Tensor.float = lambda self, memory_format=None: self.to(dt.float32)
+Tensor.double = lambda self, memory_format=None: self.to(dt.float64)
+Tensor.half = lambda self, memory_format=None: self.to(dt.float16)
+Tensor.long = lambda self, memory_format=None: self.to(dt.int64)
+Tensor.int = lambda self, memory_format=None: self.to(dt.int32)
+Tensor.short = lambda self, memory_format=None: self.to(dt.int16)
+Tensor.bool = lambda self, memory_format=None: self.to(dt.bool_)
+Tensor.byte = lambda self, memory_format=None: self.to(dt.uint8)
+Tensor.cpu = lambda self, memory_format=None: self
+Tensor.cuda = lambda self, *a, **k: check_device("cuda", "cuda")
+Tensor.pin_memory = lambda self: self
+Tensor.share_memory_ = lambda self: self
+
+from .autograd.function import _TYPE_NAMES  # noqa: E402
+
+
+def _new_factory(fill):
+    def factory(self, *size, dtype=None, device=None, requires_grad=False):
+        shape = _check_shape_args("new", size)
+        npdt = dt.to_numpy_dtype(dtype) if dtype is not None else self._data.dtype
+        t = Tensor._make(fill(shape, npdt))
+        return t.requires_grad_(requires_grad) if requires_grad else t
+
+    return factory
+
+
+Tensor.new_zeros = _new_factory(np.zeros)
+Tensor.new_ones = _new_factory(np.ones)
+Tensor.new_empty = _new_factory(np.zeros)
+Tensor.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: Tensor._make(
+    np.full(tuple(size), fill_value, dt.to_numpy_dtype(dtype) if dtype is not None else self._data.dtype)
+)
+Tensor.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: Tensor._make(
+    np.array(
+        data._data if isinstance(data, Tensor) else data,
+        dtype=dt.to_numpy_dtype(dtype) if dtype is not None else self._data.dtype,
+    )
+).requires_grad_(requires_grad)
+
+
+# --- in-place ops -------------------------------------------------------------------------
+def _check_inplace(self: Tensor, involves_grad: bool, op: str) -> None:
+    if not involves_grad:
+        return
+    if self._grad_fn is None and self._requires_grad:
+        raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
+    base = self._base
+    if base is not None and base._requires_grad:
+        if base._grad_fn is None:
+            raise RuntimeError(
+                f"{op}: a view of a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        raise RuntimeError(
+            f"{op}: in-place modification of a view of a tensor that requires grad is not supported by microtorch; "
+            "use the out-of-place op (e.g. torch.where or torch.cat) instead"
+        )
+
+
+def _inplace(op_name: str, compute):
+    """Build an in-place method from an out-of-place ``compute(self, *args)``."""
+
+    def method(self, *args, **kwargs):
+        involves = _state.enabled and (
+            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        )
+        _check_inplace(self, involves, op_name)
+        if not involves:
+            with _NoGrad():
+                result = compute(self, *args, **kwargs)
+            _write(self, result._data, op_name)
+            return self
+        # record the out-of-place op on a snapshot, then rebase self onto its node
+        snapshot = Tensor._make(self._data.copy(), self._grad_fn, self._output_nr)
+        snapshot._requires_grad = self._requires_grad
+        result = compute(snapshot, *args, **kwargs)
+        _write(self, result._data, op_name)
+        self._grad_fn = result._grad_fn
+        self._output_nr = result._output_nr
+        self._requires_grad = result._requires_grad
+        return self
+
+    method.__name__ = op_name
+    method.__doc__ = f"In-place version of ``{op_name.rstrip('_')}``."
+    return method
+
+
+class _NoGrad:
+    def __enter__(self):
+        self.prev = _state.enabled
+        _state.enabled = False
+
+    def __exit__(self, *exc):
+        _state.enabled = self.prev
+
+
+def _write(self: Tensor, values: np.ndarray, op: str) -> None:
+    """Write ``values`` into ``self``'s storage (keeping its dtype) and bump the version."""
+    a = self._data
+    if not a.flags.writeable:
+        raise RuntimeError(
+            f"{op}: unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation."
+        )
+    if values.shape != a.shape:
+        try:
+            values = np.broadcast_to(values, a.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{op}: output with shape {list(a.shape)} doesn't match the broadcast shape {list(values.shape)}"
+            ) from None
+    if values.dtype != a.dtype:
+        if a.dtype.kind in "iub" and values.dtype.kind == "f":
+            raise RuntimeError(
+                f"{op}: result type Float can't be cast to the desired output type {_TYPE_WORD.get(a.dtype.name, a.dtype.name)}"
+            )
+    np.copyto(a, values, casting="unsafe")
+    self._vc.value += 1
+
+
+_TYPE_WORD = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+_INPLACE = {
+    "add_": E.add,
+    "sub_": E.sub,
+    "subtract_": E.sub,
+    "mul_": E.mul,
+    "multiply_": E.mul,
+    "div_": E.div,
+    "divide_": E.div,
+    "pow_": E.pow,
+    "clamp_": E.clamp,
+    "clip_": E.clamp,
+    "neg_": E.neg,
+    "exp_": E.exp,
+    "log_": E.log,
+    "sqrt_": E.sqrt,
+    "abs_": E.abs,
+    "sigmoid_": E.sigmoid,
+    "tanh_": E.tanh,
+    "relu_": E.relu,
+    "sin_": E.sin,
+    "cos_": E.cos,
+    "floor_": E.floor,
+    "ceil_": E.ceil,
+    "round_": E.round,
+    "sign_": E.sign,
+    "reciprocal_": E.reciprocal,
+    "square_": E.square,
+    "rsqrt_": E.rsqrt,
+    "trunc_": E.trunc,
+    "leaky_relu_": E.leaky_relu,
+    "lerp_": E.lerp,
+    "addcmul_": lambda self, t1, t2, value=1: E.add(self, E.mul(E.mul(t1, t2), value)),
+    "addcdiv_": lambda self, t1, t2, value=1: E.add(self, E.mul(E.div(t1, t2), value)),
+    "maximum_": E.maximum,
+    "minimum_": E.minimum,
+}
+for _name, _fn in _INPLACE.items():
+    setattr(Tensor, _name, _inplace(_name, _fn))
+
+Tensor.__iadd__ = lambda self, other: Tensor.add_(self, other)
+Tensor.__isub__ = lambda self, other: Tensor.sub_(self, other)
+Tensor.__imul__ = lambda self, other: Tensor.mul_(self, other)
+Tensor.__itruediv__ = lambda self, other: Tensor.div_(self, other)
+Tensor.__ipow__ = lambda self, other: Tensor.pow_(self, other)
+
+Tensor.addcmul = lambda self, t1, t2, value=1: E.add(self, E.mul(E.mul(t1, t2), value))
+Tensor.addcdiv = lambda self, t1, t2, value=1: E.add(self, E.mul(E.div(t1, t2), value))
+
+
+def _fill_(self, value):
+    """Fill with ``value`` in place."""
+    v = value.item() if isinstance(value, Tensor) else value
+    _check_inplace(self, _state.enabled and self._requires_grad, "fill_")
+    if _state.enabled and self._requires_grad:
+        return _inplace("fill_", lambda s, val: s * 0 + val)(self, v)
+    self._data.fill(v)
+    self._vc.value += 1
+    return self
+
+
+def _zero_(self):
+    """Fill with zeros in place."""
+    return _fill_(self, 0)
+
+
+def _copy_(self, src, non_blocking=False):
+    """Copy ``src`` (broadcast, cast) into this tensor in place."""
+    src = as_tensor_arg(src, "copy_")
+    try:
+        np.broadcast_shapes(src.shape, self.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"copy_: The size of tensor a ({self.shape[-1] if self.ndim else 1}) must match the size of tensor b "
+            f"({src.shape[-1] if src.ndim else 1}); shapes {list(self.shape)} and {list(src.shape)}"
+        ) from None
+    if np.broadcast_shapes(src.shape, self.shape) != self.shape:
+        raise RuntimeError(f"copy_: source of shape {list(src.shape)} cannot be broadcast to {list(self.shape)}")
+    involves = _state.enabled and (self._requires_grad or src._requires_grad)
+    if not involves:
+        np.copyto(self._data, src._data, casting="unsafe")
+        self._vc.value += 1
+        return self
+    _check_inplace(self, True, "copy_")
+    return _inplace("copy_", lambda s, v: S.expand(v.to(s.dtype), s.shape) + s * 0)(self, src)
+
+
+Tensor.fill_ = _fill_
+Tensor.zero_ = _zero_
+Tensor.copy_ = _copy_
+
+
+def _setitem(self, key, value):
+    """``self[key] = value`` (differentiable in ``value`` and in the rest of ``self``)."""
+    nkey, basic = S._normalize_key(self, key)
+    S._check_key_bounds(self._data.shape, nkey)
+    involves = _state.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
+    if not involves:
+        v = value._data if isinstance(value, Tensor) else value
+        if isinstance(v, np.ndarray) and v.dtype.kind == "f" and self._data.dtype.kind in "iub":
+            v = v.astype(self._data.dtype)
+        try:
+            self._data[nkey] = v
+        except ValueError as err:
+            raise RuntimeError(f"setitem: {err} (tensor {list(self.shape)}, value {list(np.shape(v))})") from None
+        self._vc.value += 1
+        return
+    _check_inplace(self, True, "setitem")
+    value = as_tensor_arg(value, "setitem", self.dtype) if not isinstance(value, Tensor) else value.to(self.dtype)
+    old = Tensor._make(self._data, self._grad_fn, self._output_nr)
+    old._requires_grad = self._requires_grad
+    result = IndexPut.apply(old, value, key=nkey, basic=basic)
+    self._vc.value += 1
+    self._grad_fn = result._grad_fn
+    self._output_nr = 0
+    self._requires_grad = True
+
+
+class IndexPut(Op):
+    """``x[key] = v`` as a graph node: x's gradient is zero at ``key``, v's is the slice."""
+
+    def forward(self, x, v, key, basic):
+        self.key, self.basic = key, basic
+        self.v_shape = v._data.shape
+        self.x_shape = x._data.shape
+        try:
+            x._data[key] = v._data
+        except ValueError:
+            raise RuntimeError(
+                f"setitem: shape mismatch: value tensor of shape {list(v.shape)} cannot be broadcast to indexing "
+                f"result for tensor of shape {list(x.shape)}"
+            ) from None
+        return x._data
+
+    def backward(self, g):
+        nx, nv = self.needs_input_grad
+        gx = gv = None
+        if nx:
+            mask = np.ones(self.x_shape, dtype=bool)
+            mask[self.key] = False
+            gx = g * Tensor._make(mask)
+        if nv:
+            gv = S.sum_to_size(S.GetItem.apply(g, key=self.key, basic=self.basic), self.v_shape)
+        return gx, gv
+
+
+Tensor.__setitem__ = _setitem
+
+
+def _index_select(self, dim, index):
+    d = dim % self.ndim if self.ndim else 0
+    return S.getitem(self, (slice(None),) * d + (index,))
+
+
+Tensor.index_select = _index_select
+
+
+def _masked_fill(self, mask, value):
+    """Replace elements where ``mask`` is True by ``value``."""
+    v = value if isinstance(value, Tensor) else Tensor._make(np.asarray(value, dtype=self._data.dtype))
+    return E.where(mask, v.to(self.dtype), self)
+
+
+Tensor.masked_fill = _masked_fill
+Tensor.masked_fill_ = _inplace("masked_fill_", _masked_fill)
+
+
+def _gather(self, dim, index):
+    """Values along ``dim`` at ``index`` (same shape as ``index``)."""
+    d = dim % self.ndim
+    return R.TakeAlong.apply(self, idx=index._data, dim=d)
+
+
+Tensor.gather = _gather
+
+
+def _uniform_(self, a=0.0, b=1.0, generator=None):
+    """Fill with uniform samples on [a, b) in place."""
+    from .random import rng
+
+    with _NoGrad():
+        self._data[...] = rng(generator).uniform(a, b, self.shape)
+    self._vc.value += 1
+    return self
+
+
+def _normal_(self, mean=0.0, std=1.0, generator=None):
+    """Fill with normal samples in place."""
+    from .random import rng
+
+    self._data[...] = rng(generator).normal(mean, std, self.shape)
+    self._vc.value += 1
+    return self
+
+
+def _bernoulli_(self, p=0.5, generator=None):
+    """Fill with 1 (probability p) or 0 in place."""
+    from .random import rng
+
+    self._data[...] = rng(generator).random(self.shape) < p
+    self._vc.value += 1
+    return self
+
+
+Tensor.uniform_ = _uniform_
+Tensor.normal_ = _normal_
+Tensor.bernoulli_ = _bernoulli_
+
+
+def _apply_(self, fn):
+    self._data[...] = np.vectorize(fn)(self._data)
+    self._vc.value += 1
+    return self
+
+
+Tensor.apply_ = _apply_
+Tensor.is_set_to = lambda self, other: self._data is other._data
+Tensor.equal = lambda self, other: bool(self.shape == other.shape and np.array_equal(self._data, other._data))
+Tensor.allclose = lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: bool(
+    np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+)
+Tensor.isclose = lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: Tensor._make(
+    np.isclose(
+        self._data, other._data if isinstance(other, Tensor) else other, rtol=rtol, atol=atol, equal_nan=equal_nan
+    )
+)

@@ -1,0 +1,121 @@
+"""Reverse-mode automatic differentiation: ``backward``, ``grad``, ``Function``, gradcheck."""
+
+from __future__ import annotations
+
+from .engine import run_backward
+from .function import Function, FunctionCtx, once_differentiable
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+
+__all__ = [
+    "backward",
+    "grad",
+    "Function",
+    "FunctionCtx",
+    "once_differentiable",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "inference_mode",
+    "functional",
+]
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, (tuple, list)):
+        return tuple(x)
+    return (x,)
+
+
+def _root_grads(outputs, grad_outputs, op: str):
+    """Validate outputs / their gradients; make implicit ones for scalars (PyTorch's messages)."""
+    from .._backend import xp
+    from .._tensor import Tensor
+
+    grads = []
+    grad_outputs = grad_outputs if grad_outputs is not None else (None,) * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"{op}: got {len(grad_outputs)} gradients for {len(outputs)} outputs")
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{op}: expected Tensor outputs, got {type(out).__name__}")
+        if not out._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs (got output of shape {list(out.shape)})"
+                )
+            g = Tensor._make(xp.ones(out._data.shape, dtype=out._data.dtype))
+        else:
+            if not isinstance(g, Tensor):
+                g = Tensor._make(xp.asarray(g, dtype=out._data.dtype))
+            if g.shape != out.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a shape of {out.shape}."
+                )
+            if g._data.dtype.kind != out._data.dtype.kind:
+                raise RuntimeError(
+                    f"For output {i}: expected grad of dtype {out.dtype}, got {g.dtype} (grad_output must be floating point)"
+                )
+        grads.append(g)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves they depend on."""
+    outputs = _as_tuple(tensors)
+    grads = _root_grads(outputs, _as_tuple(grad_tensors), "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    ins = _as_tuple(inputs)
+    if ins is not None and len(ins) == 0:
+        raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty.")
+    run_backward(outputs, grads, bool(retain_graph), bool(create_graph), inputs=ins, accumulate=True)
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph: bool = False,
+    only_inputs: bool = True,
+    allow_unused=None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+):
+    """Return the gradients of ``outputs`` with respect to ``inputs`` (``.grad`` is untouched)."""
+    outs = _as_tuple(outputs)
+    ins = _as_tuple(inputs)
+    for i, t in enumerate(ins):
+        if not t._requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors does not require grad (input {i})")
+    grads = _root_grads(outs, _as_tuple(grad_outputs), "grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    result = run_backward(
+        outs,
+        grads,
+        bool(retain_graph),
+        bool(create_graph),
+        inputs=ins,
+        accumulate=False,
+        allow_unused=bool(allow_unused),
+    )
+    if materialize_grads:
+        from .._creation import zeros_like
+
+        result = tuple(g if g is not None else zeros_like(t) for g, t in zip(result, ins))
+    return result
+
+
+from . import functional  # noqa: E402

@@ -1,0 +1,247 @@
+"""The backward engine: walks the graph in reverse topological order, iteratively.
+
+Discovery is an explicit-stack depth-first walk and execution is Kahn's algorithm on
+the dependency counts, so a chain of any length never touches Python's recursion
+limit. Gradients arriving at one tensor from several paths are summed before its node
+runs; leaf gradients are summed per leaf and accumulated into ``.grad`` at the end, so
+an error part-way through leaves every ``.grad`` as it was.
+"""
+
+from __future__ import annotations
+
+from .grad_mode import _state
+
+__all__ = ["run_backward"]
+
+
+def _tensor_cls():
+    from .._tensor import Tensor
+
+    return Tensor
+
+
+def _add(a, b):
+    """Sum two gradients (Tensors), recording only under create_graph."""
+    if a is None:
+        return b
+    return a + b
+
+
+def _array_root(array):
+    while array.base is not None:
+        array = array.base
+    return id(array)
+
+
+def run_backward(
+    roots,
+    grads,
+    retain_graph: bool,
+    create_graph: bool,
+    inputs=None,
+    accumulate: bool = True,
+    allow_unused: bool = False,
+):
+    """Backpropagate ``grads`` from ``roots``.
+
+    With ``accumulate`` the leaves' ``.grad`` are updated (``Tensor.backward``);
+    otherwise the gradients of ``inputs`` are returned (``autograd.grad``).
+    """
+    Tensor = _tensor_cls()
+    # --- discovery: dependency counts of every node reachable from the roots ---------
+    deps: dict = {}
+    root_nodes = []
+    leaf_grads: dict = {}  # id(leaf) -> [leaf, summed grad]
+    buffers: dict = {}
+    for t, g in zip(roots, grads):
+        fn = t._grad_fn
+        if fn is None:
+            entry = leaf_grads.setdefault(id(t), [t, None])
+            entry[1] = _add(entry[1], g)
+            continue
+        buf = buffers.get(fn)
+        if buf is None:
+            buf = buffers[fn] = [None] * (len(fn._out_meta) if fn._out_meta else 1)
+            root_nodes.append(fn)
+            deps.setdefault(fn, 0)
+        buf[t._output_nr] = _add(buf[t._output_nr], g)
+
+    parents = {} if inputs is not None else None
+    stack = list(root_nodes)
+    seen = set(root_nodes)
+    while stack:
+        node = stack.pop()
+        for e in node.next_edges:
+            if type(e) is tuple:
+                child = e[0]
+                deps[child] = deps.get(child, 0) + 1
+                if parents is not None:
+                    parents.setdefault(child, []).append(node)
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+
+    # --- which nodes must run (autograd.grad / backward(inputs=...)) -----------------
+    needed = None
+    captures = None  # (node, nr) -> summed grad, for non-leaf inputs
+    input_leaves = None
+    if inputs is not None:
+        input_leaves = {id(t) for t in inputs if t._grad_fn is None}
+        captures = {}
+        frontier = []
+        for t in inputs:
+            if t._grad_fn is not None:
+                captures[(t._grad_fn, t._output_nr)] = None
+        for node in seen:
+            for e in node.next_edges:
+                if e is None:
+                    continue
+                if (type(e) is tuple and e in captures) or (type(e) is not tuple and id(e) in input_leaves):
+                    frontier.append(node)
+                    break
+        needed = set(frontier)
+        while frontier:
+            node = frontier.pop()
+            for p in parents.get(node, ()):
+                if p not in needed:
+                    needed.add(p)
+                    frontier.append(p)
+
+    # --- execution ------------------------------------------------------------------
+    prev_mode = _state.enabled
+    _state.enabled = create_graph
+    try:
+        ready = [n for n in root_nodes if deps[n] == 0]
+        while ready:
+            node = ready.pop()
+            grads_in = buffers.pop(node, None)
+            run = needed is None or node in needed
+            if grads_in is not None:
+                grads_in = _call_tensor_hooks(node, grads_in, Tensor)
+                if captures:
+                    for nr, g in enumerate(grads_in):
+                        if (node, nr) in captures:
+                            captures[(node, nr)] = g
+            outs = None
+            if run and grads_in is not None and any(g is not None for g in grads_in):
+                if node._out_meta is not None and None in grads_in:
+                    grads_in = [
+                        g if g is not None else Tensor._make(_zeros(shape, dt))
+                        for g, (shape, dt) in zip(grads_in, node._out_meta)
+                    ]
+                outs = node._run_backward(grads_in)
+                if not retain_graph:
+                    node._release()
+            for i, e in enumerate(node.next_edges):
+                if e is None:
+                    continue
+                g = outs[i] if outs is not None and i < len(outs) else None
+                if type(e) is tuple:
+                    child, nr = e
+                    if g is not None:
+                        buf = buffers.get(child)
+                        if buf is None:
+                            buf = buffers[child] = [None] * (len(child._out_meta) if child._out_meta else 1)
+                        buf[nr] = _add(buf[nr], g)
+                    deps[child] -= 1
+                    if deps[child] == 0:
+                        ready.append(child)
+                elif g is not None and (input_leaves is None or id(e) in input_leaves):
+                    entry = leaf_grads.get(id(e))
+                    if entry is None:
+                        leaf_grads[id(e)] = [e, g]
+                    else:
+                        entry[1] = entry[1] + g
+
+        # leaf hooks see the summed gradient; they may replace it
+        for entry in leaf_grads.values():
+            leaf, g = entry
+            hooks = leaf._hooks
+            if hooks and g is not None:
+                for hook in list(hooks.values()):
+                    new = hook(g)
+                    if new is not None:
+                        g = new
+                entry[1] = g
+    finally:
+        _state.enabled = prev_mode
+
+    if accumulate:
+        owned: set = set()
+        for leaf, g in leaf_grads.values():
+            if g is None:
+                continue
+            if not create_graph:
+                root = _array_root(g._data)
+                if root in owned:
+                    g = Tensor._make(g._data.copy())
+                    root = id(g._data)
+                owned.add(root)
+                if g._requires_grad:
+                    g = g.detach()
+            _accumulate_leaf(leaf, g, create_graph, Tensor)
+        return None
+
+    result = []
+    for t in inputs:
+        if t._grad_fn is None:
+            entry = leaf_grads.get(id(t))
+            g = entry[1] if entry is not None else None
+        else:
+            g = captures.get((t._grad_fn, t._output_nr))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                "One of the differentiated Tensors appears to not have been used in the graph. "
+                "Set allow_unused=True if this is the desired behavior."
+            )
+        result.append(g)
+    return tuple(result)
+
+
+def _zeros(shape, dtype):
+    from .._backend import xp
+
+    return xp.zeros(shape, dtype=dtype)
+
+
+def _call_tensor_hooks(node, grads_in, Tensor):
+    """Run hooks registered on non-leaf tensors and keep grads of ``retain_grad`` tensors."""
+    hooks = node._pre_hooks
+    if hooks:
+        grads_in = list(grads_in)
+        for nr, fns in hooks.items():
+            g = grads_in[nr]
+            if g is None:
+                continue
+            for fn in list(fns.values()):
+                new = fn(g)
+                if new is not None:
+                    g = new
+            grads_in[nr] = g
+    retained = node._retained
+    if retained:
+        for nr, ref in retained.items():
+            t = ref()
+            g = grads_in[nr]
+            if t is not None and g is not None:
+                stored = g if _state.enabled else g.detach()
+                t._grad = stored if t._grad is None else t._grad + stored
+    return grads_in
+
+
+def _accumulate_leaf(leaf, g, create_graph: bool, Tensor) -> None:
+    if g.shape != leaf.shape:
+        from ..ops.shape import sum_to_size
+
+        g = sum_to_size(g, leaf.shape)
+    if g._data.dtype != leaf._data.dtype:
+        g = Tensor._make(g._data.astype(leaf._data.dtype))
+    old = leaf._grad
+    if old is None:
+        leaf._grad = g
+    elif create_graph:
+        leaf._grad = old + g
+    else:
+        # in place, as PyTorch: keeps the .grad object (and anything holding it) the same
+        old._data += g._data
+        old._vc.value += 1

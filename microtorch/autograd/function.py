@@ -1,0 +1,434 @@
+"""Graph nodes: the internal ``Op`` base that every built-in op derives from, and the
+user-facing ``Function`` (``ctx.save_for_backward``, ``Function.apply``) as in PyTorch.
+
+A node records, for each differentiable input, an edge: ``None`` (no gradient needed),
+``(node, output_nr)`` for a tensor produced by another node, or the leaf tensor itself.
+Backward formulas are written in Tensor ops, so the engine can record a graph of the
+backward pass (``create_graph=True``) or run it with grad mode off (a thin fast path).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from numpy import may_share_memory as _may_share
+
+from .grad_mode import _state
+
+__all__ = ["Node", "Op", "Function", "FunctionCtx", "OUTPUT", "once_differentiable"]
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class _OutputMarker:
+    """Sentinel passed to ``save_for_backward`` to save the op's own (first) output."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "OUTPUT"
+
+
+OUTPUT = _OutputMarker()
+
+
+class _SavedOutput:
+    """An output saved by its own node: kept as array + version counter, not as the
+    Tensor, so that the output and its grad_fn do not form a reference cycle."""
+
+    __slots__ = ("array", "counter", "version", "nr", "requires_grad")
+
+    def __init__(self, tensor, nr: int) -> None:
+        self.array = tensor._data
+        self.counter = tensor._vc
+        self.version = tensor._vc.value
+        self.nr = nr
+
+
+def _tensor_cls():
+    from .._tensor import Tensor
+
+    return Tensor
+
+
+class Node:
+    """A backward node of the graph (what ``Tensor.grad_fn`` returns)."""
+
+    __slots__ = (
+        "next_edges",
+        "_saved",
+        "_saved_versions",
+        "_freed",
+        "_pre_hooks",
+        "_retained",
+        "_out_meta",
+        "__dict__",
+        "__weakref__",
+    )
+
+    def name(self) -> str:
+        """The node's name as PyTorch prints it, e.g. ``MulBackward0``."""
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """The nodes this one sends gradients to, as ``((node, output_nr), ...)``."""
+        result = []
+        for e in self.next_edges:
+            if e is None:
+                result.append((None, 0))
+            elif type(e) is tuple:
+                result.append(e)
+            else:
+                result.append((_AccumulateGrad(e), 0))
+        return tuple(result)
+
+    # --- saving -------------------------------------------------------------------
+    def save_for_backward(self, *items: Any) -> None:
+        """Keep tensors (version-checked), arrays, or ``OUTPUT`` for the backward pass."""
+        self._saved = items
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved items, checked against in-place modification since they were saved."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        versions = self._saved_versions
+        if versions is None:
+            return saved
+        result = []
+        for item, version in zip(saved, versions):
+            if type(item) is _SavedOutput:
+                if item.counter.value != item.version:
+                    _raise_modified(self, item.array, item.counter.value, item.version, item.nr)
+                item = _tensor_cls()._from_saved_output(item, self)
+            elif version is not None and item._vc.value != version:
+                _raise_modified(self, item._data, item._vc.value, version, None)
+            result.append(item)
+        return tuple(result)
+
+    def _record_saved(self, outputs) -> None:
+        """Called once the outputs exist: resolve ``OUTPUT`` and note saved versions."""
+        saved = self._saved
+        if not saved:
+            return
+        Tensor = _tensor_cls()
+        items, versions = [], []
+        for item in saved:
+            if item is OUTPUT:
+                item = _SavedOutput(outputs[0], 0)
+                versions.append(None)
+            elif isinstance(item, Tensor):
+                nr = next((i for i, o in enumerate(outputs) if o is item), None)
+                if nr is not None:
+                    item = _SavedOutput(item, nr)
+                    versions.append(None)
+                else:
+                    versions.append(item._vc.value)
+            else:
+                versions.append(None)
+            items.append(item)
+        self._saved = tuple(items)
+        self._saved_versions = tuple(versions)
+
+    def _release(self) -> None:
+        """Free what was saved for backward (after a backward without retain_graph)."""
+        if self._saved:
+            self._saved = None
+            self._freed = True
+
+    def register_hook(self, fn):
+        """Not supported on nodes; register hooks on tensors instead."""
+        raise RuntimeError("register_hook on grad_fn is not supported in microtorch; use Tensor.register_hook")
+
+    # --- engine interface ---------------------------------------------------------
+    def _run_backward(self, grads: list):
+        """Call ``backward`` with one gradient per output; return one per input edge."""
+        if self._freed:
+            raise RuntimeError(_FREED_MESSAGE)
+        result = self.backward(*grads)
+        if type(result) is not tuple:
+            result = (result,)
+        return result
+
+    def backward(self, *grads):  # pragma: no cover - every op overrides it
+        raise NotImplementedError(f"{self.name()}: backward is not implemented")
+
+
+def _raise_modified(node, array, now: int, expected: int, nr) -> None:
+    from .._dtype import from_numpy_dtype
+
+    kind = f"torch.{_TYPE_NAMES.get(from_numpy_dtype(array.dtype).name, 'Tensor')}"
+    where = f", which is output {nr} of {node.name()}," if nr is not None else ""
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{kind} {list(array.shape)}]{where} is at version {now}; "
+        f"expected version {expected} instead."
+    )
+
+
+_TYPE_NAMES = {
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "float16": "HalfTensor",
+    "int64": "LongTensor",
+    "int32": "IntTensor",
+    "bool": "BoolTensor",
+}
+
+
+class _AccumulateGrad:
+    """What ``next_functions`` shows for a leaf: the node that accumulates into ``.grad``."""
+
+    def __init__(self, variable) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+    next_functions = ()
+
+
+def _edge(t):
+    """The edge a node keeps for input tensor ``t``."""
+    fn = t._grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    return t if t._requires_grad else None
+
+
+def _link_view(out, base) -> None:
+    """Make ``out`` share ``base``'s version counter when its array is a view of it."""
+    if out._data.base is not None and _may_share(out._data, base._data):
+        out._vc = base._vc
+        out._base = base._base if base._base is not None else base
+
+
+class Op(Node):
+    """Base of every built-in differentiable op.
+
+    ``forward(self, *tensors, **options)`` computes on the inputs' arrays (``t._data``)
+    and returns an array (or a tuple of arrays); it may call ``self.save_for_backward``
+    with input tensors, arrays, or ``OUTPUT``. ``backward(self, *grads)`` receives
+    Tensors and returns one Tensor (or ``None``) per positional input, written in
+    Tensor ops so that it can itself be differentiated.
+    """
+
+    __slots__ = ()
+    #: the output is a view of the first input (shares its storage and version counter)
+    is_view = False
+
+    @classmethod
+    def apply(cls, *inputs, **options):
+        """Run the op on Tensors, recording a graph node when a gradient is needed."""
+        node = cls.__new__(cls)
+        node._saved = None
+        out = node.forward(*inputs, **options)
+        Tensor = _tensor_cls()
+        make = Tensor._make
+        if _state.enabled:
+            for t in inputs:
+                if t._requires_grad:
+                    break
+            else:
+                if type(out) is tuple:
+                    return tuple(make(o) for o in out)
+                t = make(out)
+                if node.is_view:
+                    _link_view(t, inputs[0])
+                return t
+            node.next_edges = tuple([_edge(t) for t in inputs])
+            node._freed = False
+            node._pre_hooks = None
+            node._retained = None
+            if type(out) is tuple:
+                outs = tuple(make(o, node, i) for i, o in enumerate(out))
+                node._out_meta = tuple((o.shape, o.dtype) for o in out)
+            else:
+                outs = make(out, node, 0)
+                node._out_meta = None
+                if node.is_view:
+                    _link_view(outs, inputs[0])
+            if node._saved:
+                node._record_saved(outs if type(outs) is tuple else (outs,))
+            else:
+                node._saved_versions = None
+            return outs
+        if type(out) is tuple:
+            return tuple(make(o) for o in out)
+        t = make(out)
+        if node.is_view:
+            _link_view(t, inputs[0])
+        return t
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """Per positional input: whether it needs a gradient."""
+        return tuple(e is not None for e in self.next_edges)
+
+
+class FunctionCtx:
+    """The ``ctx`` argument of a user ``Function``'s forward/backward (mixin of its node)."""
+
+    def save_for_backward(self, *tensors) -> None:
+        """Save tensors for backward; they are checked against later in-place changes."""
+        self._saved = tensors
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        """Declare outputs that never get a gradient (e.g. indices)."""
+        self._non_diff = {id(t) for t in tensors}
+
+    def mark_dirty(self, *tensors) -> None:
+        """Declare inputs modified in place by forward (accepted for compatibility)."""
+        self._dirty = {id(t) for t in tensors}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether missing output gradients reach backward as zeros (default) or None."""
+        self._materialize = bool(value)
+
+
+class _FunctionMeta(type):
+    """Creates, for each ``Function`` subclass, its backward-node class (``<Name>Backward``)."""
+
+    def __init__(cls, name, bases, ns) -> None:
+        super().__init__(name, bases, ns)
+        backward_cls = type(name + "Backward", (_FunctionNode,), {"_function": cls})
+        cls._backward_cls = backward_cls
+
+
+class _FunctionNode(Node, FunctionCtx):
+    """Node (and ctx) of a user-defined Function."""
+
+    _function = None
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def backward(self, *grads):
+        return self._function.backward(self, *grads)
+
+    def _run_backward(self, grads: list):
+        if self._freed:
+            raise RuntimeError(_FREED_MESSAGE)
+        result = self._function.backward(self, *grads)
+        if type(result) is not tuple:
+            result = (result,)
+        n_inputs = len(self._input_meta)
+        if len(result) != n_inputs:
+            if len(result) > n_inputs and all(r is None for r in result[n_inputs:]):
+                result = result[:n_inputs]
+            else:
+                raise RuntimeError(
+                    f"function {self.name()} returned an incorrect number of gradients "
+                    f"(expected {n_inputs}, got {len(result)})"
+                )
+        Tensor = _tensor_cls()
+        checked = []
+        for i, (g, meta) in enumerate(zip(result, self._input_meta)):
+            if g is None or meta is None:
+                checked.append(None)
+                continue
+            if not isinstance(g, Tensor):
+                raise TypeError(
+                    f"function {self.name()} returned a gradient of type {type(g).__name__} at index {i}; expected a Tensor"
+                )
+            if g.shape != meta:
+                from ..ops.shape import sum_to_size
+
+                try:
+                    g = sum_to_size(g, meta)
+                except RuntimeError:
+                    raise RuntimeError(
+                        f"Function {self.name()} returned an invalid gradient at index {i} - got "
+                        f"{list(g.shape)} but expected shape compatible with {list(meta)}"
+                    ) from None
+            checked.append(g)
+        return tuple(checked)
+
+
+class Function(metaclass=_FunctionMeta):
+    """Base class for user-defined differentiable operations, as ``torch.autograd.Function``.
+
+    Subclasses define ``forward(ctx, *args)`` (receiving Tensors, running without
+    recording) and ``backward(ctx, *grad_outputs)`` (returning one gradient per forward
+    argument), and are called through ``MyFunction.apply(*args)``.
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):  # pragma: no cover - user overrides
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):  # pragma: no cover - user overrides
+        raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run ``forward`` and, when an input requires grad, record a node for ``backward``."""
+        Tensor = _tensor_cls()
+        node = cls._backward_cls.__new__(cls._backward_cls)
+        node._saved = None
+        node._freed = False
+        node._pre_hooks = None
+        node._retained = None
+        node._materialize = True
+        node._non_diff = ()
+        node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        prev = _state.enabled
+        _state.enabled = False
+        try:
+            out = cls.forward(node, *args, **kwargs)
+        finally:
+            _state.enabled = prev
+        is_tuple = isinstance(out, tuple)
+        outs = out if is_tuple else (out,)
+        if not (prev and any(node.needs_input_grad)):
+            node._saved = None
+            return out
+        node.next_edges = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
+        node._input_meta = tuple(a.shape if isinstance(a, Tensor) and a._requires_grad else None for a in args)
+        wrapped = []
+        nr = 0
+        for o in outs:
+            if isinstance(o, Tensor):
+                if any(o is a for a in args):
+                    o = o._alias()
+                if id(o) not in node._non_diff and o.dtype.is_floating_point:
+                    o._grad_fn = node
+                    o._output_nr = nr
+                    o._requires_grad = True
+                nr += 1
+            wrapped.append(o)
+        node._out_meta = tuple((o.shape, o._data.dtype) if isinstance(o, Tensor) else ((), None) for o in wrapped)
+        if node._saved:
+            node._record_saved([o for o in wrapped if isinstance(o, Tensor)])
+        else:
+            node._saved_versions = None
+        return tuple(wrapped) if is_tuple else wrapped[0]
+
+
+def once_differentiable(fn):
+    """Decorator for a backward that is not itself differentiable (runs without recording)."""
+
+    def wrapper(ctx, *grads):
+        prev = _state.enabled
+        _state.enabled = False
+        try:
+            return fn(ctx, *grads)
+        finally:
+            _state.enabled = prev
+
+    return wrapper

@@ -1,0 +1,123 @@
+"""The benchmark suite shared by ``microtorch bench`` and the scripts in ``benchmarks/``.
+
+Each family module (``core``, ``conv``, ``pool``, ``training``) defines
+``cases(quick: bool) -> list[Case]``. A case times microtorch, and where available
+torch and plain numpy, on the same work in the same run; the report prints ratios.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = ["Case", "Result", "measure", "run_cases", "format_table", "FAMILIES", "torch_or_none"]
+
+FAMILIES = ("core", "conv", "pool", "training")
+
+
+@dataclass
+class Case:
+    """One benchmark: a name, the microtorch callable, and optional baselines."""
+
+    name: str
+    microtorch: Callable[[], object]
+    torch: Callable[[], object] | None = None
+    numpy: Callable[[], object] | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    """Median seconds per call of each implementation of one case."""
+
+    name: str
+    microtorch: float
+    torch: float | None
+    numpy: float | None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def vs_torch(self) -> float | None:
+        """microtorch time / torch time (lower is better; 1.0 is parity)."""
+        return self.microtorch / self.torch if self.torch else None
+
+    @property
+    def vs_numpy(self) -> float | None:
+        """microtorch time / numpy time."""
+        return self.microtorch / self.numpy if self.numpy else None
+
+
+def measure(fn: Callable[[], object], min_time: float = 0.2, repeat: int = 5) -> float:
+    """Median seconds per call over ``repeat`` rounds of at least ``min_time`` each."""
+    fn()  # warm up (allocations, caches)
+    t0 = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - t0, 1e-7)
+    number = max(1, int(min_time / once))
+    rounds = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        rounds.append((time.perf_counter() - t0) / number)
+    rounds.sort()
+    return rounds[len(rounds) // 2]
+
+
+def torch_or_none():
+    """The real torch module when installed (for baselines), else None."""
+    try:
+        import torch  # noqa: PLC0415
+    except ImportError:
+        return None
+    return torch
+
+
+def run_cases(cases: list[Case], quick: bool = False) -> list[Result]:
+    """Time every case (microtorch, torch, numpy) in this one process."""
+    min_time, repeat = (0.05, 3) if quick else (0.2, 5)
+    results = []
+    for c in cases:
+        mt = measure(c.microtorch, min_time, repeat)
+        th = measure(c.torch, min_time, repeat) if c.torch else None
+        npy = measure(c.numpy, min_time, repeat) if c.numpy else None
+        results.append(Result(c.name, mt, th, npy, c.note, c.extra))
+    return results
+
+
+def _fmt_time(s: float | None) -> str:
+    if s is None:
+        return "-"
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} us"
+    if s < 1:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s:.2f} s"
+
+
+def _fmt_ratio(r: float | None) -> str:
+    return "-" if r is None else f"{r:.2f}x"
+
+
+def format_table(results: list[Result]) -> str:
+    """A Markdown table: case, times, and ratios to torch and numpy."""
+    lines = [
+        "| case | microtorch | torch | numpy | vs torch | vs numpy | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.name} | {_fmt_time(r.microtorch)} | {_fmt_time(r.torch)} | {_fmt_time(r.numpy)} | "
+            f"{_fmt_ratio(r.vs_torch)} | {_fmt_ratio(r.vs_numpy)} | {r.note} |"
+        )
+    return "\n".join(lines)
+
+
+def family_cases(name: str, quick: bool = False) -> list[Case]:
+    """The cases of one family module (``microtorch.benchmarks.<name>``)."""
+    module = importlib.import_module(f"microtorch.benchmarks.{name}")
+    return module.cases(quick)

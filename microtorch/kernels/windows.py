@@ -1,0 +1,81 @@
+"""Strided window views over the trailing spatial dimensions (shared by conv and pooling).
+
+Everything here is plain numpy on arrays; nothing records gradients.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._backend import xp
+
+__all__ = ["output_size", "pad_spatial", "window_view"]
+
+
+def output_size(
+    size: int,
+    kernel: int,
+    stride: int,
+    padding_total: int,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+    padding_left: int | None = None,
+) -> int:
+    """Number of windows along one dimension (floor: the last window that still fits).
+
+    With ``ceil_mode`` one more window may be added, but (as PyTorch) never one that
+    would start inside the right padding.
+    """
+    span = dilation * (kernel - 1) + 1
+    avail = size + padding_total - span
+    if avail < 0:
+        return 0
+    if ceil_mode:
+        out = -(-avail // stride) + 1
+        left = padding_total // 2 if padding_left is None else padding_left
+        if (out - 1) * stride >= size + left:
+            out -= 1
+        return out
+    return avail // stride + 1
+
+
+def pad_spatial(x: np.ndarray, pads: list[tuple[int, int]], value: float = 0.0) -> np.ndarray:
+    """Pad the last ``len(pads)`` dims by ``(before, after)`` pairs with a constant.
+
+    Returns ``x`` itself when there is nothing to pad. Cheaper than ``np.pad`` on small
+    arrays: one allocation and one slice assignment.
+    """
+    if not any(b or a for b, a in pads):
+        return x
+    lead = x.ndim - len(pads)
+    shape = x.shape[:lead] + tuple(s + b + a for s, (b, a) in zip(x.shape[lead:], pads))
+    out = xp.full(shape, value, dtype=x.dtype) if value != 0 else xp.zeros(shape, dtype=x.dtype)
+    out[(Ellipsis,) + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[lead:], pads))] = x
+    return out
+
+
+def window_view(
+    x: np.ndarray,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...] | None = None,
+    out_shape: tuple[int, ...] | None = None,
+) -> np.ndarray:
+    """A read-only view of shape ``x.shape[:-k] + out_shape + kernel`` over the last k dims.
+
+    Element ``[..., o1..ok, j1..jk]`` is ``x[..., o1*s1 + j1*d1, ..., ok*sk + jk*dk]``.
+    No data is copied.
+    """
+    k = len(kernel)
+    dilation = dilation or (1,) * k
+    spatial = x.shape[-k:]
+    if out_shape is None:
+        out_shape = tuple(output_size(n, kk, s, 0, d) for n, kk, s, d in zip(spatial, kernel, stride, dilation))
+    strides = x.strides
+    lead_strides = strides[:-k]
+    sp = strides[-k:]
+    new_strides = (
+        lead_strides + tuple(st * s for st, s in zip(sp, stride)) + tuple(st * d for st, d in zip(sp, dilation))
+    )
+    new_shape = x.shape[:-k] + tuple(out_shape) + tuple(kernel)
+    return np.lib.stride_tricks.as_strided(x, new_shape, new_strides, writeable=False)

@@ -1,0 +1,3 @@
+"""Neural-network building blocks (``torch.nn``)."""
+
+from . import functional  # noqa: F401

@@ -1,0 +1,599 @@
+"""Shape and indexing ops: views (reshape, transpose, permute, expand, slicing) share
+storage and the version counter with their base, as in PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._backend import xp
+from .._tensor import Tensor, _check_shape_args
+from ..autograd.function import Op
+from ._util import broadcast_shapes, dims_arg, wrap_dim
+
+__all__ = [
+    "reshape",
+    "view",
+    "sum_to_size",
+    "expand",
+    "transpose",
+    "permute",
+    "squeeze",
+    "unsqueeze",
+    "flatten",
+    "unflatten",
+    "cat",
+    "stack",
+    "split",
+    "chunk",
+    "unbind",
+    "narrow",
+    "getitem",
+    "contiguous",
+    "clone",
+    "movedim",
+    "broadcast_to",
+    "flip",
+    "repeat",
+    "index_add_into",
+]
+
+
+def _infer_shape(op: str, shape: tuple, numel: int) -> tuple:
+    """Resolve one ``-1`` in ``shape`` and check the element count, as PyTorch does."""
+    shape = tuple(int(s) for s in shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"{op}: only one dimension can be inferred")
+    if any(s < -1 for s in shape):
+        raise RuntimeError(f"{op}: invalid shape dimension {min(shape)}")
+    if -1 in shape:
+        known = 1
+        for s in shape:
+            if s != -1:
+                known *= s
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        return tuple(numel // known if s == -1 else s for s in shape)
+    n = 1
+    for s in shape:
+        n *= s
+    if n != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+class Reshape(Op):
+    """Reshape (a view when the layout allows it, else a copy)."""
+
+    is_view = True
+
+    def forward(self, x, shape):
+        self.in_shape = x._data.shape
+        return x._data.reshape(shape)
+
+    def backward(self, g):
+        return reshape(g, self.in_shape)
+
+
+class View(Reshape):
+    """``Tensor.view``: a reshape that must not copy."""
+
+    def forward(self, x, shape):
+        self.in_shape = x._data.shape
+        try:
+            return xp.reshape(x._data, shape, copy=False)
+        except ValueError:
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one dimension "
+                "spans across two contiguous subspaces). Use .reshape(...) instead."
+            ) from None
+
+
+def reshape(x: Tensor, *shape) -> Tensor:
+    """Return ``x`` with a new shape (a view when possible), one dim may be -1."""
+    shape = _infer_shape("reshape", _check_shape_args("reshape", shape), x._data.size)
+    if shape == x._data.shape:
+        return Reshape.apply(x, shape=shape) if x._requires_grad else x._alias()
+    return Reshape.apply(x, shape=shape)
+
+
+def view(x: Tensor, *shape) -> Tensor:
+    """Return a view of ``x`` with a new shape (errors when a copy would be needed)."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
+        from .. import _dtype as dt
+
+        target = dt.to_dtype(shape[0])
+        if target.itemsize != x._data.itemsize:
+            raise RuntimeError("view(dtype): only dtypes of the same size are supported")
+        return Tensor._make(x._data.view(target.np))
+    shape = _infer_shape("view", _check_shape_args("view", shape), x._data.size)
+    return View.apply(x, shape=shape)
+
+
+class SumToSize(Op):
+    """Sum a broadcast gradient back to ``shape`` (the adjoint of ``expand``)."""
+
+    def forward(self, x, shape):
+        self.in_shape = x._data.shape
+        return _sum_to_array(x._data, shape)
+
+    def backward(self, g):
+        return expand(g, self.in_shape)
+
+
+def _sum_to_array(a: np.ndarray, shape: tuple) -> np.ndarray:
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and a.shape[i + lead] != 1)
+    if axes:
+        a = a.sum(axis=axes, keepdims=True)
+        if lead:
+            a = a.reshape(shape)
+    return a
+
+
+def sum_to_size(x: Tensor, shape) -> Tensor:
+    """Sum ``x`` over broadcast dimensions so that it has ``shape``."""
+    shape = tuple(shape)
+    if x._data.shape == shape:
+        return x
+    try:
+        if broadcast_shapes(shape, x._data.shape) != x._data.shape:
+            raise RuntimeError
+    except RuntimeError:
+        raise RuntimeError(f"sum_to_size: size {list(x.shape)} is not expandable to size {list(shape)}") from None
+    return SumToSize.apply(x, shape=shape)
+
+
+class Expand(Op):
+    """Broadcast to a larger shape (a read-only view)."""
+
+    is_view = True
+
+    def forward(self, x, shape):
+        self.in_shape = x._data.shape
+        return xp.broadcast_to(x._data, shape)
+
+    def backward(self, g):
+        return sum_to_size(g, self.in_shape)
+
+
+def expand(x: Tensor, *shape) -> Tensor:
+    """Broadcast ``x`` to ``shape`` without copying; -1 keeps a dimension."""
+    shape = _check_shape_args("expand", shape)
+    if len(shape) < x.ndim:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to the number "
+            f"of dimensions in the tensor ({x.ndim})"
+        )
+    lead = len(shape) - x.ndim
+    final = []
+    for i, s in enumerate(shape):
+        if i >= lead:
+            cur = x._data.shape[i - lead]
+            if s == -1:
+                s = cur
+            elif cur != 1 and cur != s:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton "
+                    f"dimension {i}.  Target sizes: {list(shape)}.  Tensor sizes: {list(x.shape)}"
+                )
+        elif s < 0:
+            raise RuntimeError(
+                f"expand: the expanded size of the tensor ({s}) isn't allowed in a leading, non-existing dimension {i}"
+            )
+        final.append(s)
+    final = tuple(final)
+    if final == x._data.shape:
+        return x if not x._requires_grad else Expand.apply(x, shape=final)
+    return Expand.apply(x, shape=final)
+
+
+def broadcast_to(x: Tensor, shape) -> Tensor:
+    """Same as ``x.expand(shape)``."""
+    return expand(x, tuple(shape))
+
+
+class Permute(Op):
+    """Reorder dimensions (a view)."""
+
+    is_view = True
+
+    def forward(self, x, dims):
+        self.dims = dims
+        return x._data.transpose(dims)
+
+    def backward(self, g):
+        return Permute.apply(g, dims=tuple(np.argsort(self.dims)))
+
+
+def permute(x: Tensor, *dims) -> Tensor:
+    """Return a view with dimensions reordered as ``dims``."""
+    dims = _check_shape_args("permute", dims)
+    if len(dims) != x.ndim:
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
+            f"desired ordering of dimensions i.e. input.dim() = {x.ndim} is not equal to len(dims) = {len(dims)}"
+        )
+    norm = tuple(wrap_dim(d, x.ndim, "permute") for d in dims)
+    if len(set(norm)) != len(norm):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(x, dims=norm)
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Return a view with ``dim0`` and ``dim1`` swapped."""
+    n = x.ndim
+    d0, d1 = wrap_dim(dim0, n, "transpose"), wrap_dim(dim1, n, "transpose")
+    dims = list(range(n))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return Permute.apply(x, dims=tuple(dims))
+
+
+def movedim(x: Tensor, source, destination) -> Tensor:
+    """Move dimensions ``source`` to positions ``destination``."""
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    perm = [i for i in range(x.ndim) if i not in [wrap_dim(s, x.ndim) for s in src]]
+    for d, s in sorted(zip([wrap_dim(d, x.ndim) for d in dst], [wrap_dim(s, x.ndim) for s in src])):
+        perm.insert(d, s)
+    return Permute.apply(x, dims=tuple(perm))
+
+
+def squeeze(x: Tensor, dim=None) -> Tensor:
+    """Remove dimensions of size 1 (all of them, or those in ``dim``)."""
+    if dim is None:
+        shape = tuple(s for s in x.shape if s != 1)
+    else:
+        dims = dims_arg(dim, x.ndim, "squeeze") if x.ndim else ()
+        shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
+    return Reshape.apply(x, shape=shape)
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a dimension of size 1 at ``dim``."""
+    d = wrap_dim(dim, x.ndim + 1, "unsqueeze")
+    shape = x.shape[:d] + (1,) + x.shape[d:]
+    return Reshape.apply(x, shape=shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions ``start_dim..end_dim`` into one."""
+    if x.ndim == 0:
+        return Reshape.apply(x, shape=(1,))
+    s, e = wrap_dim(start_dim, x.ndim, "flatten"), wrap_dim(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return x
+    shape = x.shape
+    n = 1
+    for k in shape[s : e + 1]:
+        n *= k
+    return Reshape.apply(x, shape=tuple(shape[:s]) + (n,) + tuple(shape[e + 1 :]))
+
+
+def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
+    """Split dimension ``dim`` into ``sizes``."""
+    d = wrap_dim(dim, x.ndim, "unflatten")
+    sizes = _infer_shape("unflatten", tuple(sizes), x.shape[d])
+    return Reshape.apply(x, shape=tuple(x.shape[:d]) + sizes + tuple(x.shape[d + 1 :]))
+
+
+class Contiguous(Op):
+    """Copy into C order (identity gradient)."""
+
+    def forward(self, x):
+        return xp.ascontiguousarray(x._data)
+
+    def backward(self, g):
+        return g
+
+
+def contiguous(x: Tensor) -> Tensor:
+    """``x`` itself if already C-contiguous, else a C-ordered copy."""
+    if x._data.flags.c_contiguous:
+        return x
+    return Contiguous.apply(x)
+
+
+class Clone(Op):
+    """A copy with its own storage."""
+
+    def forward(self, x):
+        return x._data.copy()
+
+    def backward(self, g):
+        return g
+
+
+def clone(x: Tensor, memory_format=None) -> Tensor:
+    """A copy of ``x`` that is still connected to the graph."""
+    return Clone.apply(x)
+
+
+class Cat(Op):
+    """Concatenate along a dimension."""
+
+    def forward(self, *tensors, dim):
+        self.dim = dim
+        self.sizes = [t._data.shape[dim] for t in tensors]
+        return xp.concatenate([t._data for t in tensors], axis=dim)
+
+    def backward(self, g):
+        out, start = [], 0
+        for size, need in zip(self.sizes, self.needs_input_grad):
+            out.append(narrow(g, self.dim, start, size) if need else None)
+            start += size
+        return tuple(out)
+
+
+def _common_dtype(tensors):
+    from .._dtype import result_type
+
+    return result_type(*tensors).np
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Concatenate tensors of equal shape (except in ``dim``) along ``dim``."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"cat(): expected a sequence of Tensors, got {type(t).__name__}")
+    # PyTorch skips 1-D empty tensors of shape (0,) (legacy behaviour)
+    nonempty = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    ref = nonempty[0]
+    d = wrap_dim(dim, ref.ndim, "cat")
+    for i, t in enumerate(nonempty):
+        if t.ndim != ref.ndim:
+            raise RuntimeError(f"torch.cat(): Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
+        for k in range(ref.ndim):
+            if k != d and t.shape[k] != ref.shape[k]:
+                raise RuntimeError(
+                    f"torch.cat(): Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list."
+                )
+    dtype = _common_dtype(nonempty)
+    nonempty = [t if t._data.dtype == dtype else t.to(dtype) for t in nonempty]
+    return Cat.apply(*nonempty, dim=d)
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Stack tensors of equal shape along a new dimension ``dim``."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    ref = tensors[0].shape
+    for i, t in enumerate(tensors):
+        if t.shape != ref:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and "
+                f"{list(t.shape)} at entry {i}"
+            )
+    d = wrap_dim(dim, len(ref) + 1, "stack")
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The slice ``start:start+length`` along ``dim`` (a view)."""
+    d = wrap_dim(dim, x.ndim, "narrow")
+    if start < 0:
+        start += x.shape[d]
+    if start < 0 or length < 0 or start + length > x.shape[d]:
+        raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({x.shape[d]}).")
+    key = (slice(None),) * d + (slice(start, start + length),)
+    return GetItem.apply(x, key=key, basic=True)
+
+
+def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Split into chunks of a given size (the last may be smaller) or of given sizes."""
+    d = wrap_dim(dim, x.ndim, "split")
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0 and n > 0:
+            raise RuntimeError(f"split: split_size must be positive, got {size}")
+        sizes = [min(size, n - s) for s in range(0, n, size)] if n else [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension "
+                f"{d}), but got split_sizes={sizes}"
+            )
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(x, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Split into ``chunks`` pieces of size ceil(n / chunks) (the last may be smaller)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = wrap_dim(dim, x.ndim, "chunk")
+    n = x.shape[d]
+    size = max(-(-n // chunks), 1)
+    return split(x, size, d)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple:
+    """Remove ``dim`` and return the slices along it."""
+    d = wrap_dim(dim, x.ndim, "unbind")
+    return tuple(select(x, d, i) for i in range(x.shape[d]))
+
+
+def select(x: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, with that dimension removed."""
+    d = wrap_dim(dim, x.ndim, "select")
+    n = x.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(x.shape)} at dimension {d}")
+    key = (slice(None),) * d + (index % n,)
+    return GetItem.apply(x, key=key, basic=True)
+
+
+def _normalize_key(x: Tensor, key):
+    """Convert an index (ints, slices, None, Ellipsis, lists, tensors) to a numpy key.
+
+    Returns ``(key, basic)`` where ``basic`` means numpy returns a view.
+    """
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    basic = True
+    for k in key:
+        if isinstance(k, Tensor):
+            arr = k._data
+            if arr.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if arr.ndim == 0 and arr.dtype.kind in "iu":
+                out.append(int(arr))
+                continue
+            out.append(arr)
+            basic = False
+        elif isinstance(k, (list, np.ndarray)):
+            arr = np.asarray([int(e) if isinstance(e, Tensor) else e for e in k] if isinstance(k, list) else k)
+            if arr.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            out.append(arr)
+            basic = False
+        elif isinstance(k, bool):
+            out.append(k)
+            basic = False
+        elif isinstance(k, (int, np.integer)):
+            out.append(int(k))
+        elif k is None or k is Ellipsis or isinstance(k, slice):
+            if isinstance(k, slice) and k.step is not None and int(k.step) <= 0:
+                raise ValueError("step must be greater than zero")
+            out.append(k)
+        else:
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
+                f"(got {type(k).__name__})"
+            )
+    return tuple(out), basic
+
+
+def _check_key_bounds(shape, key) -> None:
+    """Raise PyTorch's IndexError for out-of-range integer indices."""
+    dim = 0
+    n_consumed = sum(
+        1
+        for k in key
+        if k is not None
+        and k is not Ellipsis
+        and not (isinstance(k, np.ndarray) and k.dtype == bool)
+        and not isinstance(k, bool)
+    )
+    n_consumed += sum(k.ndim for k in key if isinstance(k, np.ndarray) and k.dtype == bool)
+    if n_consumed > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    for k in key:
+        if k is Ellipsis:
+            dim = len(shape) - (n_consumed - dim)
+            continue
+        if k is None or isinstance(k, bool):
+            continue
+        if isinstance(k, int):
+            n = shape[dim]
+            if not -n <= k < n:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {n}")
+        elif isinstance(k, np.ndarray):
+            if k.dtype == bool:
+                if k.shape != tuple(shape[dim : dim + k.ndim]):
+                    raise IndexError(
+                        f"The shape of the mask {list(k.shape)} at index {dim} does not match the shape of the "
+                        f"indexed tensor {list(shape[dim : dim + k.ndim])} at index {dim}"
+                    )
+                dim += k.ndim
+                continue
+            n = shape[dim]
+            if k.size and (k.max() >= n or k.min() < -n):
+                bad = int(k.max()) if k.max() >= n else int(k.min())
+                raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
+        dim += 1
+
+
+class GetItem(Op):
+    """Indexing: basic keys give views; advanced keys (index arrays, masks) give copies."""
+
+    @property
+    def is_view(self):
+        return self.basic
+
+    def forward(self, x, key, basic):
+        self.key = key
+        self.basic = basic
+        self.in_shape = x._data.shape
+        self.in_dtype = x._data.dtype
+        return x._data[key]
+
+    def backward(self, g):
+        return IndexAddInto.apply(g, key=self.key, shape=self.in_shape, basic=self.basic)
+
+
+class IndexAddInto(Op):
+    """Scatter-add ``g`` into zeros of ``shape`` at ``key`` (the adjoint of indexing)."""
+
+    def forward(self, g, key, shape, basic):
+        self.key = key
+        self.basic = basic
+        out = xp.zeros(shape, dtype=g._data.dtype)
+        if basic:
+            out[key] = g._data
+        else:
+            xp.add.at(out, key, g._data)
+        return out
+
+    def backward(self, gg):
+        return GetItem.apply(gg, key=self.key, basic=self.basic)
+
+
+def index_add_into(g: Tensor, key, shape) -> Tensor:
+    """Zeros of ``shape`` with ``g`` added at ``key`` (duplicates accumulate)."""
+    key, basic = _normalize_key(Tensor._make(np.empty(shape)), key)
+    return IndexAddInto.apply(g, key=key, shape=tuple(shape), basic=basic)
+
+
+def getitem(x: Tensor, key) -> Tensor:
+    """``x[key]`` with PyTorch's indexing rules; differentiable."""
+    key, basic = _normalize_key(x, key)
+    _check_key_bounds(x._data.shape, key)
+    return GetItem.apply(x, key=key, basic=basic)
+
+
+class Flip(Op):
+    """Reverse the order of elements along dims (a copy, as in PyTorch)."""
+
+    def forward(self, x, dims):
+        self.dims = dims
+        return xp.flip(x._data, dims).copy()
+
+    def backward(self, g):
+        return Flip.apply(g, dims=self.dims)
+
+
+def flip(x: Tensor, dims) -> Tensor:
+    """Reverse ``x`` along each of ``dims``."""
+    dims = dims_arg(dims, x.ndim, "flip") if not (isinstance(dims, (tuple, list)) and not dims) else ()
+    return Flip.apply(x, dims=dims)
+
+
+def repeat(x: Tensor, *sizes) -> Tensor:
+    """Tile ``x`` ``sizes[i]`` times along each dimension (PyTorch's ``Tensor.repeat``)."""
+    sizes = _check_shape_args("repeat", sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    lead = len(sizes) - x.ndim
+    xs = reshape(x, (1,) * lead + tuple(x.shape))
+    # expand through an interleaved shape, then merge: differentiable via expand/reshape
+    inter, target = [], []
+    for r, s in zip(sizes, xs.shape):
+        inter += [1, s]
+        target += [r, s]
+    out = expand(reshape(xs, tuple(inter)), tuple(target))
+    return reshape(
+        contiguous(out) if not out._data.flags.c_contiguous else out, tuple(r * s for r, s in zip(sizes, xs.shape))
+    )
