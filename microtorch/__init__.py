@@ -194,9 +194,8 @@ def allclose(
     """Whether all elements satisfy ``|input - other| <= atol + rtol * |other|``."""
     import numpy as _np
 
-    return _np.allclose(
-        input._data, other._data if isinstance(other, Tensor) else other, rtol=rtol, atol=atol, equal_nan=equal_nan
-    ).item()
+    other_data = other._data if isinstance(other, Tensor) else other
+    return builtins.bool(_np.allclose(input._data, other_data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isclose(
@@ -248,3 +247,5 @@ def set_num_threads(n: int) -> None:
 
 
 from ._cuda import cuda  # noqa: E402
+
+from . import nn  # noqa: E402

@@ -226,6 +226,8 @@ from .autograd.function import Op  # noqa: E402
 class ToDtype(Op):
     """Cast to another dtype; the gradient is cast back."""
 
+    torch_name = "ToCopyBackward0"
+
     def forward(self, x, npdt):
         self.in_dtype = x._data.dtype
         return x._data.astype(npdt)
@@ -507,6 +509,8 @@ def _setitem(self, key, value):
 
 class IndexPut(Op):
     """``x[key] = v`` as a graph node: x's gradient is zero at ``key``, v's is the slice."""
+
+    torch_name = "CopySlices"
 
     def forward(self, x, v, key, basic):
         self.key, self.basic = key, basic

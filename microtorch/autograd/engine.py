@@ -124,7 +124,7 @@ def run_backward(
                             captures[(node, nr)] = g
             outs = None
             if run and grads_in is not None and any(g is not None for g in grads_in):
-                if node._out_meta is not None and None in grads_in:
+                if node._out_meta is not None and any(g is None for g in grads_in):
                     grads_in = [
                         g if g is not None else Tensor._make(_zeros(shape, dt))
                         for g, (shape, dt) in zip(grads_in, node._out_meta)

@@ -136,6 +136,8 @@ class Add(Op):
 
 
 class AddScalar(Op):
+    torch_name = "AddBackward0"
+
     def forward(self, x, s):
         return x._data + s
 
@@ -155,6 +157,8 @@ class Sub(Op):
 
 class RSubScalar(Op):
     """``s - x``."""
+
+    torch_name = "RsubBackward1"
 
     def forward(self, x, s):
         return s - x._data
@@ -211,6 +215,8 @@ class Mul(Op):
 
 
 class MulScalar(Op):
+    torch_name = "MulBackward0"
+
     def forward(self, x, s):
         self.s = s
         return x._data * s
@@ -243,6 +249,8 @@ class Div(Op):
 
 
 class DivScalar(Op):
+    torch_name = "DivBackward0"
+
     def forward(self, x, s):
         self.s = s
         return x._data / s
@@ -253,6 +261,8 @@ class DivScalar(Op):
 
 class RDivScalar(Op):
     """``s / x``."""
+
+    torch_name = "DivBackward0"
 
     def forward(self, x, s):
         self.s = s
@@ -298,6 +308,8 @@ true_divide = div
 
 # --- pow ----------------------------------------------------------------------------
 class Pow(Op):
+    torch_name = "PowBackward1"
+
     def forward(self, a, b):
         self.shapes = (a._data.shape, b._data.shape)
         self.save_for_backward(a, b, OUTPUT)
@@ -319,6 +331,8 @@ class Pow(Op):
 class PowScalar(Op):
     """``x ** s``."""
 
+    torch_name = "PowBackward0"
+
     def forward(self, x, s):
         self.s = s
         self.save_for_backward(x)
@@ -339,6 +353,8 @@ class PowScalar(Op):
 
 class RPowScalar(Op):
     """``s ** x``."""
+
+    torch_name = "PowBackward1"
 
     def forward(self, x, s):
         self.s = s
@@ -542,6 +558,8 @@ class LeakyRelu(Op):
 
 
 class Clamp(Op):
+    torch_name = "ClampBackward1"
+
     def forward(self, x, lo, hi):
         self.lo, self.hi = lo, hi
         self.save_for_backward(x)
@@ -773,6 +791,8 @@ def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
 # --- non-differentiable (zero-gradient) elementwise ops ------------------------------
 class _ZeroGrad(Op):
     """Piecewise-constant functions: PyTorch defines their gradient as zero."""
+
+    torch_name = "SignBackward0"
 
     def forward(self, x, fn):
         return fn(x._data)

@@ -22,6 +22,8 @@ def _mT(x: Tensor) -> Tensor:
 class Matmul(Op):
     """Product of tensors with at least 2 dims (batch dims broadcast)."""
 
+    torch_name = "MmBackward0"
+
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return xp.matmul(a._data, b._data)
@@ -135,6 +137,8 @@ def outer(a: Tensor, b: Tensor) -> Tensor:
 
 class Linear(Op):
     """``x @ w.T + b`` in one node (the layer of nn.Linear)."""
+
+    torch_name = "AddmmBackward0"
 
     def forward(self, x, w, b=None):
         self.save_for_backward(x, w)

@@ -162,6 +162,8 @@ def std_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, corre
 class Amax(Op):
     """Max (or min) over dims; the gradient is split evenly among tied elements."""
 
+    torch_name = "AmaxBackward0"
+
     def forward(self, x, dims, keepdim, take_max):
         self.in_shape = x._data.shape
         self.dims, self.keepdim = dims, keepdim
@@ -208,6 +210,8 @@ def amin(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 class MaxDim(Op):
     """Max (or min) along one dim: values, with the gradient routed to the returned index."""
 
+    torch_name = "MaxBackward0"
+
     def forward(self, x, dim, keepdim, take_max):
         a = x._data
         idx = (xp.argmax if take_max else xp.argmin)(a, axis=dim, keepdims=True)
@@ -234,6 +238,8 @@ class MaxDim(Op):
 class ScatterAlong(Op):
     """Zeros of ``shape`` with ``g`` placed at ``idx`` along ``dim`` (adjoint of take_along_axis)."""
 
+    torch_name = "ScatterBackward0"
+
     def forward(self, g, idx, dim, shape):
         self.idx, self.dim = idx, dim
         out = xp.zeros(shape, dtype=g._data.dtype)
@@ -245,6 +251,8 @@ class ScatterAlong(Op):
 
 
 class TakeAlong(Op):
+    torch_name = "GatherBackward0"
+
     def forward(self, x, idx, dim):
         self.idx, self.dim, self.shape = idx, dim, x._data.shape
         return xp.take_along_axis(x._data, idx, axis=dim)

@@ -64,6 +64,8 @@ def _infer_shape(op: str, shape: tuple, numel: int) -> tuple:
 class Reshape(Op):
     """Reshape (a view when the layout allows it, else a copy)."""
 
+    torch_name = "ViewBackward0"
+
     is_view = True
 
     def forward(self, x, shape):
@@ -76,6 +78,8 @@ class Reshape(Op):
 
 class View(Reshape):
     """``Tensor.view``: a reshape that must not copy."""
+
+    torch_name = "ViewBackward0"
 
     def forward(self, x, shape):
         self.in_shape = x._data.shape
@@ -194,6 +198,8 @@ def broadcast_to(x: Tensor, shape) -> Tensor:
 
 class Permute(Op):
     """Reorder dimensions (a view)."""
+
+    torch_name = "PermuteBackward0"
 
     is_view = True
 
@@ -519,6 +525,8 @@ def _check_key_bounds(shape, key) -> None:
 class GetItem(Op):
     """Indexing: basic keys give views; advanced keys (index arrays, masks) give copies."""
 
+    torch_name = "IndexBackward0"
+
     @property
     def is_view(self):
         return self.basic
@@ -536,6 +544,8 @@ class GetItem(Op):
 
 class IndexAddInto(Op):
     """Scatter-add ``g`` into zeros of ``shape`` at ``key`` (the adjoint of indexing)."""
+
+    torch_name = "IndexPutBackward0"
 
     def forward(self, g, key, shape, basic):
         self.key = key

@@ -1,0 +1,279 @@
+"""Graph semantics of the autograd engine."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import microtorch as mt
+from microtorch.autograd import Function, GradcheckError, gradcheck, gradgradcheck
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [5.0, 7.0]
+
+
+def test_diamond_sums_gradients():
+    x = mt.tensor(2.0, requires_grad=True)
+    a = x * 3
+    b = x.exp()
+    c = x * x
+    (a + b + c).backward()
+    assert float(x.grad) == pytest.approx(3 + np.exp(2.0) + 4)
+
+
+def test_non_leaf_has_no_grad_unless_retained():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y * y
+    y.retain_grad()
+    w = x + 1
+    z.sum().backward()
+    assert y.grad.tolist() == [4.0, 8.0]
+    assert w.grad is None and not w.is_leaf
+
+
+def test_second_backward_through_freed_graph_raises():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.tolist() == [4.0, 8.0]
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_no_grad_and_set_grad_enabled():
+    x = mt.ones(2, requires_grad=True)
+    with mt.no_grad():
+        y = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+
+    @mt.no_grad()
+    def f(t):
+        return t * 2
+
+    assert not f(x).requires_grad
+    with mt.set_grad_enabled(False):
+        assert not mt.is_grad_enabled()
+        with mt.enable_grad():
+            assert (x * 2).requires_grad
+    assert mt.is_grad_enabled()
+    mt.set_grad_enabled(False)
+    assert not (x * 2).requires_grad
+    mt.set_grad_enabled(True)
+
+
+def test_grad_mode_is_thread_local():
+    import threading
+
+    seen = []
+    with mt.no_grad():
+        t = threading.Thread(target=lambda: seen.append(mt.is_grad_enabled()))
+        t.start()
+        t.join()
+    assert seen == [True]
+
+
+def test_detach_shares_storage_and_cuts_graph():
+    x = mt.ones(3, requires_grad=True)
+    y = x * 2
+    d = y.detach()
+    assert not d.requires_grad and d.grad_fn is None
+    d[0] = 7.0
+    assert y.tolist()[0] == 7.0
+
+
+def test_hooks_on_leaf_and_non_leaf():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.tolist()))
+    y = x * 3
+    handle = y.register_hook(lambda g: g * 10)
+    (y * y).sum().backward()
+    assert seen == [[180.0, 360.0]]
+    assert x.grad.tolist() == [180.0, 360.0]
+    handle.remove()
+    x.grad = None
+    y = x * 3
+    (y * y).sum().backward()
+    assert x.grad.tolist() == [18.0, 36.0]
+
+
+def test_version_counter_detects_inplace_modification():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y * y  # saves y
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+    assert x.grad is None
+
+
+def test_inplace_on_non_leaf_is_recorded():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.mul_(3)
+    y.add_(x)
+    y.sum().backward()
+    assert x.grad.tolist() == [7.0, 7.0]
+    assert y.grad_fn.name() == "AddBackward0"
+
+
+def test_chain_of_100000_ops_has_no_recursion_error():
+    x = mt.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.backward()
+    assert float(x.grad) == 1.0
+
+
+def test_backward_errors_leave_state_unchanged():
+    x = mt.ones(3, requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        y.backward()
+    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        y.backward(mt.ones(2))
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        mt.ones(2).sum().backward()
+    assert x.grad is None
+    y.backward(mt.ones(3))
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_integer_tensors_cannot_require_grad():
+    with pytest.raises(RuntimeError, match="only Tensors of floating point"):
+        mt.tensor([1, 2], requires_grad=True)
+    with pytest.raises(RuntimeError, match="only Tensors of floating point"):
+        mt.tensor([1, 2]).requires_grad_()
+
+
+def test_autograd_grad_and_allow_unused():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    u = mt.tensor([5.0], requires_grad=True)
+    y = (x**3).sum()
+    (gx,) = mt.autograd.grad(y, x, retain_graph=True)
+    assert gx.tolist() == [3.0, 12.0] and x.grad is None
+    with pytest.raises(RuntimeError, match="appears to not have been used"):
+        mt.autograd.grad(y, [x, u], retain_graph=True)
+    gx, gu = mt.autograd.grad(y, [x, u], allow_unused=True)
+    assert gu is None
+
+
+def test_grad_of_non_leaf_input():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    y = (h * h).sum()
+    (gh,) = mt.autograd.grad(y, h)
+    assert gh.tolist() == [4.0, 8.0]
+
+
+def test_hessian_vector_product_with_create_graph():
+    x = mt.tensor([1.0, 2.0, 3.0], dtype=mt.float64, requires_grad=True)
+    y = (x**3).sum() + (x[0] * x[1])
+    (g,) = mt.autograd.grad(y, x, create_graph=True)
+    v = mt.tensor([1.0, 0.0, 1.0], dtype=mt.float64)
+    (hv,) = mt.autograd.grad((g * v).sum(), x)
+    # H = diag(6x) + [[0,1,0],[1,0,0],[0,0,0]]
+    assert hv.tolist() == pytest.approx([6.0, 1.0, 18.0])
+
+
+def test_gradient_penalty_double_backward_into_grad():
+    w = mt.tensor([0.5, -1.0], dtype=mt.float64, requires_grad=True)
+    x = mt.tensor([2.0, 3.0], dtype=mt.float64, requires_grad=True)
+    out = (w * x).tanh().sum()
+    (gx,) = mt.autograd.grad(out, x, create_graph=True)
+    penalty = (gx * gx).sum()
+    penalty.backward()
+    assert w.grad is not None and np.isfinite(w.grad.numpy()).all()
+    assert gradcheck(lambda a: (mt.autograd.grad((a * x).tanh().sum(), x, create_graph=True)[0] ** 2).sum(), (w,))
+
+
+def test_create_graph_false_records_nothing():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    assert x.grad.grad_fn is None and not x.grad.requires_grad
+
+
+def test_intermediates_are_freed_after_backward():
+    x = mt.randn(100, requires_grad=True)
+    y = x.exp()
+    z = y * 2
+    ref = weakref.ref(y._data)
+    loss = z.sum()
+    del y, z
+    loss.backward()
+    del loss
+    gc.collect()
+    assert ref() is None
+
+
+class Cube(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3 * x * x
+
+
+class WrongCube(Cube):
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 2.9 * x * x
+
+
+class ScaleBy(Function):
+    @staticmethod
+    def forward(ctx, x, factor: float):
+        ctx.factor = factor
+        assert ctx.needs_input_grad == (True, False)
+        return x * factor
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.factor, None
+
+
+def test_custom_function_forward_backward_and_double_backward():
+    x = mt.tensor([1.0, -2.0], dtype=mt.float64, requires_grad=True)
+    y = Cube.apply(x)
+    assert y.grad_fn.name() == "CubeBackward"
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 12.0]
+    assert gradcheck(Cube.apply, (x,))
+    assert gradgradcheck(Cube.apply, (x,))
+    assert gradcheck(lambda t: ScaleBy.apply(t, 2.5), (x,))
+
+
+def test_gradcheck_catches_a_wrong_backward():
+    x = mt.tensor([1.0, -2.0, 0.5], dtype=mt.float64, requires_grad=True)
+    with pytest.raises(GradcheckError, match=r"input 0.*analytical.*numerical"):
+        gradcheck(WrongCube.apply, (x,))
+    assert gradcheck(WrongCube.apply, (x,), raise_exception=False) is False
+
+
+def test_gradcheck_warns_on_float32():
+    x = mt.tensor([1.0], requires_grad=True)
+    with pytest.warns(UserWarning, match="not a double precision"):
+        gradcheck(lambda t: t * 2, (x,), eps=1e-2, atol=1e-2, rtol=1e-2)
+
+
+def test_backward_inputs_argument_limits_accumulation():
+    a = mt.tensor(1.0, requires_grad=True)
+    b = mt.tensor(2.0, requires_grad=True)
+    (a * b).backward(inputs=[a])
+    assert float(a.grad) == 2.0 and b.grad is None

@@ -1,0 +1,151 @@
+"""Shape ops and indexing: values, views sharing storage, gradients (incl. duplicates)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import microtorch as mt
+from microtorch.autograd import gradcheck, gradgradcheck
+from microtorch.testing.strategies import arrays, shapes
+
+A = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+
+SHAPE_CASES = [
+    ("reshape", lambda x: x.reshape(4, -1), lambda a: a.reshape(4, -1)),
+    ("view", lambda x: x.view(6, 4), lambda a: a.reshape(6, 4)),
+    ("flatten", lambda x: x.flatten(1), lambda a: a.reshape(2, 12)),
+    ("transpose", lambda x: x.transpose(0, 2), lambda a: a.transpose(2, 1, 0)),
+    ("permute", lambda x: x.permute(1, 2, 0), lambda a: a.transpose(1, 2, 0)),
+    ("T", lambda x: x.T, lambda a: a.T),
+    ("unsqueeze", lambda x: x.unsqueeze(1), lambda a: a[:, None]),
+    ("squeeze", lambda x: x[:, :1].squeeze(1), lambda a: a[:, 0]),
+    ("expand", lambda x: x[:, :1].expand(2, 5, 4), lambda a: np.broadcast_to(a[:, :1], (2, 5, 4))),
+    ("cat", lambda x: mt.cat([x, x * 2], 1), lambda a: np.concatenate([a, a * 2], 1)),
+    ("stack", lambda x: mt.stack([x, x + 1], -1), lambda a: np.stack([a, a + 1], -1)),
+    ("split", lambda x: x.split(3, dim=2)[1], lambda a: a[:, :, 3:]),
+    ("chunk", lambda x: x.chunk(2, 2)[0], lambda a: a[:, :, :2]),
+    ("getitem_basic", lambda x: x[1, ::2, None, 1:], lambda a: a[1, ::2, None, 1:]),
+    ("getitem_ellipsis", lambda x: x[..., -1], lambda a: a[..., -1]),
+    ("getitem_int_array", lambda x: x[:, [2, 0, 2]], lambda a: a[:, [2, 0, 2]]),
+    ("getitem_tensor_index", lambda x: x[mt.tensor([1, 1, 0])], lambda a: a[[1, 1, 0]]),
+    ("getitem_mask", lambda x: x[mt.tensor(A > 10)], lambda a: a[A > 10]),
+    ("flip", lambda x: x.flip(1), lambda a: a[:, ::-1]),
+    ("repeat", lambda x: x.repeat(2, 1, 1), lambda a: np.tile(a, (2, 1, 1))),
+    ("narrow", lambda x: x.narrow(2, 1, 2), lambda a: a[:, :, 1:3]),
+    ("contiguous", lambda x: x.transpose(0, 1).contiguous(), lambda a: a.transpose(1, 0, 2)),
+]
+
+
+@pytest.mark.parametrize(("name", "fn", "ref"), SHAPE_CASES, ids=[c[0] for c in SHAPE_CASES])
+def test_shape_op_values_and_gradients(name, fn, ref):
+    x = mt.tensor(A, requires_grad=True)
+    out = fn(x)
+    np.testing.assert_array_equal(out.detach().numpy(), ref(A))
+    assert gradcheck(fn, (mt.tensor(A / 7, requires_grad=True),))
+    assert gradgradcheck(lambda t: fn(t) * fn(t), (mt.tensor(A / 7, requires_grad=True),))
+
+
+def test_repeated_index_accumulates_gradient():
+    x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[mt.tensor([0, 0, 2])].sum().backward()
+    assert x.grad.tolist() == [2.0, 0.0, 1.0]
+
+
+def test_views_share_storage_and_version():
+    x = mt.zeros(2, 3)
+    v = x.view(3, 2)
+    t = x.t()
+    s = x[0]
+    x.add_(1)
+    assert v.numpy().sum() == 6 and t.numpy().sum() == 6 and s.numpy().sum() == 3
+    assert v._version == x._version == s._version == 1
+    s.fill_(5)
+    assert x.tolist() == [[5, 5, 5], [1, 1, 1]]
+
+
+def test_view_errors_when_a_copy_is_needed():
+    x = mt.zeros(2, 3).t()
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        x.view(6)
+    assert x.reshape(6).shape == (6,)
+
+
+def test_reshape_errors():
+    with pytest.raises(RuntimeError, match=r"shape '\[4, 4\]' is invalid for input of size 6"):
+        mt.zeros(2, 3).reshape(4, 4)
+    with pytest.raises(RuntimeError, match="only one dimension can be inferred"):
+        mt.zeros(6).reshape(-1, -1)
+
+
+def test_index_errors():
+    x = mt.zeros(2, 3)
+    with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 1 with size 3"):
+        x[:, 5]
+    with pytest.raises(IndexError, match="too many indices"):
+        x[0, 0, 0]
+
+
+def test_cat_and_stack_errors():
+    with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
+        mt.cat([mt.zeros(2, 3), mt.zeros(2, 4)], 0)
+    with pytest.raises(RuntimeError, match="stack expects each tensor to be equal size"):
+        mt.stack([mt.zeros(2), mt.zeros(3)])
+
+
+def test_setitem_is_differentiable():
+    x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = mt.tensor(10.0, requires_grad=True)
+    y = x * 2
+    y[1] = v * 3
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 0.0, 2.0]
+    assert float(v.grad) == 3.0
+
+
+def test_setitem_plain_and_inplace_on_leaf_errors():
+    x = mt.zeros(3)
+    x[1:] = 4.0
+    assert x.tolist() == [0.0, 4.0, 4.0]
+    w = mt.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        w[0] = 1.0
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        w.add_(1)
+    assert w.tolist() == [0.0, 0.0, 0.0] and w._version == 0
+    with mt.no_grad():
+        w.add_(1)
+    assert w.tolist() == [1.0, 1.0, 1.0]
+
+
+@given(st.data())
+def test_permute_roundtrip_gradients(data):
+    shape = data.draw(shapes(1, 4, 1, 3))
+    a = data.draw(arrays(shape, "float64"))
+    perm = data.draw(st.permutations(range(len(shape))))
+    x = mt.tensor(a, requires_grad=True)
+    np.testing.assert_array_equal(x.permute(*perm).detach().numpy(), a.transpose(perm))
+    assert gradcheck(lambda t: t.permute(*perm) * 2, (x,))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: x[1:, ::2],
+        lambda x: x[:, [0, 2, 2]],
+        lambda x: x.permute(2, 0, 1).reshape(4, -1),
+        lambda x: x.unsqueeze(0).expand(2, 2, 3, 4),
+        lambda x: x.transpose(1, 2)[..., 1],
+        lambda x: x.flatten()[3:9].view(2, 3),
+    ],
+)
+def test_shape_ops_match_torch(call):
+    torch = pytest.importorskip("torch")
+    x, tx = mt.tensor(A, requires_grad=True), torch.tensor(A, requires_grad=True)
+    out, tout = call(x), call(tx)
+    np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
+    (out * out).sum().backward()
+    (tout * tout).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())

@@ -1,0 +1,153 @@
+"""Tensor basics: creation, dtypes, conversion, repr, randomness."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import microtorch as mt
+
+
+def test_default_dtype_and_float64_stays():
+    assert mt.tensor([1.0, 2.0]).dtype == mt.float32
+    assert mt.tensor(np.array([1.0])).dtype == mt.float64
+    assert mt.tensor([1, 2]).dtype == mt.int64
+    assert mt.tensor([True]).dtype == mt.bool
+    assert mt.zeros(2).dtype == mt.float32 and mt.arange(3).dtype == mt.int64
+    assert mt.arange(0, 1, 0.25).tolist() == [0.0, 0.25, 0.5, 0.75]
+    mt.set_default_dtype(mt.float64)
+    try:
+        assert mt.tensor([1.0]).dtype == mt.float64 and mt.get_default_dtype() == mt.float64
+    finally:
+        mt.set_default_dtype(mt.float32)
+
+
+def test_shape_api():
+    x = mt.zeros(2, 3, 4)
+    assert x.shape == (2, 3, 4) and x.size() == mt.Size([2, 3, 4]) and x.size(-1) == 4
+    assert x.ndim == 3 and x.dim() == 3 and x.numel() == 24 and len(x) == 2
+    assert repr(x.shape) == "torch.Size([2, 3, 4])"
+    assert x.device == mt.device("cpu") and str(x.device) == "cpu"
+
+
+def test_from_numpy_and_numpy_share_memory():
+    a = np.zeros(3, dtype=np.float32)
+    t = mt.from_numpy(a)
+    a[0] = 5
+    assert t[0].item() == 5
+    t.numpy()[1] = 7
+    assert a[1] == 7
+    assert np.asarray(t) is t.numpy()
+    c = mt.tensor(a)
+    a[2] = 9
+    assert c[2].item() == 0  # tensor() copies
+
+
+def test_numpy_on_requires_grad_raises():
+    with pytest.raises(RuntimeError, match="detach"):
+        mt.ones(2, requires_grad=True).numpy()
+
+
+def test_item_tolist_iter():
+    x = mt.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert x.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert x[1, 1].item() == 4.0 and float(x[0, 0]) == 1.0 and int(x[1, 0]) == 3
+    assert [r.tolist() for r in x] == [[1.0, 2.0], [3.0, 4.0]]
+    with pytest.raises(RuntimeError, match="cannot be converted to Scalar"):
+        x.item()
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(x)
+
+
+@pytest.mark.parametrize(
+    ("make", "text"),
+    [
+        (lambda: mt.tensor([1.0, 2.0]), "tensor([1., 2.])"),
+        (lambda: mt.tensor([1.5, 2.25]), "tensor([1.5000, 2.2500])"),
+        (lambda: mt.tensor([1, 2]), "tensor([1, 2])"),
+        (lambda: mt.tensor(3.5), "tensor(3.5000)"),
+        (lambda: mt.tensor([1.0, 2.0], requires_grad=True), "tensor([1., 2.], requires_grad=True)"),
+        (lambda: mt.tensor([1.0], dtype=mt.float64), "tensor([1.], dtype=torch.float64)"),
+        (lambda: mt.tensor([[1, 2], [3, 4]]), "tensor([[1, 2],\n        [3, 4]])"),
+        (lambda: mt.tensor([True, False]), "tensor([ True, False])"),
+        (lambda: mt.tensor([1e-5, 1.0]), "tensor([1.0000e-05, 1.0000e+00])"),
+        (lambda: mt.zeros(0, 3), "tensor([], size=(0, 3))"),
+        (lambda: mt.tensor([2.0], requires_grad=True) * 2, "tensor([4.], grad_fn=<MulBackward0>)"),
+    ],
+)
+def test_repr_matches_pytorch(make, text):
+    assert repr(make()) == text
+
+
+def test_manual_seed_and_generator_reproducible():
+    mt.manual_seed(0)
+    a = mt.randn(5)
+    mt.manual_seed(0)
+    b = mt.randn(5)
+    assert a.tolist() == b.tolist()
+    g1, g2 = mt.Generator().manual_seed(3), mt.Generator().manual_seed(3)
+    assert mt.rand(4, generator=g1).tolist() == mt.rand(4, generator=g2).tolist()
+    r = mt.randint(0, 5, (100,))
+    assert r.dtype == mt.int64 and 0 <= r.min().item() and r.max().item() < 5
+    assert sorted(mt.randperm(6).tolist()) == list(range(6))
+
+
+def test_factories():
+    assert mt.full((2, 2), 3.0).tolist() == [[3.0, 3.0], [3.0, 3.0]]
+    assert mt.full((1,), 3).dtype == mt.int64
+    assert mt.eye(2).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert mt.linspace(0, 1, 3).tolist() == [0.0, 0.5, 1.0]
+    x = mt.ones(2, 3, dtype=mt.float64)
+    assert mt.zeros_like(x).dtype == mt.float64 and mt.ones_like(x).shape == (2, 3)
+    assert mt.full_like(x, 7).tolist()[0] == [7.0] * 3
+    assert mt.rand_like(x).shape == (2, 3) and mt.randn_like(x).dtype == mt.float64
+    assert mt.empty(2, 3).shape == (2, 3)
+    with pytest.raises(RuntimeError, match="negative dimension"):
+        mt.zeros(-1)
+
+
+def test_conversions():
+    x = mt.tensor([1.7, -2.2])
+    assert x.long().tolist() == [1, -2] and x.double().dtype == mt.float64
+    assert x.int().dtype == mt.int32 and x.float() is x
+    assert x.to(mt.float64).dtype == mt.float64 and x.to("cpu") is x
+    y = x.clone()
+    y[0] = 0
+    assert x[0].item() != 0
+    with pytest.raises(RuntimeError, match="CPU only"):
+        x.to("cuda")
+    assert not mt.cuda.is_available()
+
+
+def test_requires_grad_flags():
+    x = mt.ones(2)
+    assert x.is_leaf and not x.requires_grad
+    x.requires_grad_()
+    y = x * 2
+    assert y.requires_grad and not y.is_leaf and y.grad_fn is not None
+    with pytest.raises(RuntimeError, match="leaf variables"):
+        y.requires_grad_(False)
+
+
+def test_inplace_ops_bump_version():
+    x = mt.zeros(3)
+    v0 = x._version
+    x.add_(1).mul_(2).sub_(1).div_(2).clamp_(0, 0.4)
+    x.fill_(3)
+    x.zero_()
+    x.copy_(mt.ones(3))
+    x[0] = 2
+    assert x._version == v0 + 9
+    assert x.tolist() == [2.0, 1.0, 1.0]
+    x.add_(mt.ones(3), alpha=2)
+    assert x.tolist() == [4.0, 3.0, 3.0]
+    x -= 1
+    x *= 2
+    assert x.tolist() == [6.0, 4.0, 4.0]
+
+
+def test_torch_style_scalar_helpers():
+    assert mt.isnan(mt.tensor([float("nan"), 1.0])).tolist() == [True, False]
+    assert mt.isfinite(mt.tensor([float("inf"), 1.0])).tolist() == [False, True]
+    assert mt.allclose(mt.ones(2), mt.ones(2) + 1e-9)
+    assert mt.__version__
