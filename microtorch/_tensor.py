@@ -469,3 +469,13 @@ def _wrap_dim(dim: int, ndim: int, op: str = "dim") -> int:
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim % n if ndim > 0 else 0
+
+
+def _register() -> None:
+    from .autograd import engine, function
+
+    function.Tensor = Tensor
+    engine.Tensor = Tensor
+
+
+_register()

@@ -166,13 +166,13 @@ Tensor.t = lambda self: S.transpose(self, 0, 1) if self.ndim == 2 else self
 
 
 # --- operators --------------------------------------------------------------------------
-Tensor.__add__ = lambda self, other: E.add(self, other)
-Tensor.__radd__ = lambda self, other: E.add(self, other)
-Tensor.__sub__ = lambda self, other: E.sub(self, other)
+Tensor.__add__ = E.add
+Tensor.__radd__ = E.add
+Tensor.__sub__ = E.sub
 Tensor.__rsub__ = lambda self, other: E.sub(other, self)
-Tensor.__mul__ = lambda self, other: E.mul(self, other)
-Tensor.__rmul__ = lambda self, other: E.mul(self, other)
-Tensor.__truediv__ = lambda self, other: E.div(self, other)
+Tensor.__mul__ = E.mul
+Tensor.__rmul__ = E.mul
+Tensor.__truediv__ = E.div
 Tensor.__rtruediv__ = lambda self, other: E.div(other, self)
 Tensor.__floordiv__ = lambda self, other: E.floor_divide(self, other)
 Tensor.__rfloordiv__ = lambda self, other: E.floor_divide(other, self)

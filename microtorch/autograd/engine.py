@@ -14,9 +14,10 @@ from .grad_mode import _state
 __all__ = ["run_backward"]
 
 
-def _tensor_cls():
-    from .._tensor import Tensor
+Tensor = None  # set by microtorch._tensor once the class exists (avoids an import cycle)
 
+
+def _tensor_cls():
     return Tensor
 
 
@@ -47,7 +48,6 @@ def run_backward(
     With ``accumulate`` the leaves' ``.grad`` are updated (``Tensor.backward``);
     otherwise the gradients of ``inputs`` are returned (``autograd.grad``).
     """
-    Tensor = _tensor_cls()
     # --- discovery: dependency counts of every node reachable from the roots ---------
     deps: dict = {}
     root_nodes = []
@@ -116,7 +116,7 @@ def run_backward(
             node = ready.pop()
             grads_in = buffers.pop(node, None)
             run = needed is None or node in needed
-            if grads_in is not None:
+            if grads_in is not None and (node._pre_hooks or node._retained):
                 grads_in = _call_tensor_hooks(node, grads_in, Tensor)
                 if captures:
                     for nr, g in enumerate(grads_in):

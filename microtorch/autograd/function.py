@@ -51,9 +51,10 @@ class _SavedOutput:
         self.nr = nr
 
 
-def _tensor_cls():
-    from .._tensor import Tensor
+Tensor = None  # set by microtorch._tensor once the class exists (avoids an import cycle)
 
+
+def _tensor_cls():
     return Tensor
 
 
@@ -112,7 +113,7 @@ class Node:
             if type(item) is _SavedOutput:
                 if item.counter.value != item.version:
                     _raise_modified(self, item.array, item.counter.value, item.version, item.nr)
-                item = _tensor_cls()._from_saved_output(item, self)
+                item = Tensor._from_saved_output(item, self)
             elif version is not None and item._vc.value != version:
                 _raise_modified(self, item._data, item._vc.value, version, None)
             result.append(item)
@@ -123,7 +124,6 @@ class Node:
         saved = self._saved
         if not saved:
             return
-        Tensor = _tensor_cls()
         items, versions = [], []
         for item in saved:
             if item is OUTPUT:
@@ -238,7 +238,6 @@ class Op(Node):
         node = cls.__new__(cls)
         node._saved = None
         out = node.forward(*inputs, **options)
-        Tensor = _tensor_cls()
         make = Tensor._make
         if _state.enabled:
             for t in inputs:
@@ -336,7 +335,6 @@ class _FunctionNode(Node, FunctionCtx):
                     f"function {self.name()} returned an incorrect number of gradients "
                     f"(expected {n_inputs}, got {len(result)})"
                 )
-        Tensor = _tensor_cls()
         checked = []
         for i, (g, meta) in enumerate(zip(result, self._input_meta)):
             if g is None or meta is None:
@@ -379,7 +377,6 @@ class Function(metaclass=_FunctionMeta):
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run ``forward`` and, when an input requires grad, record a node for ``backward``."""
-        Tensor = _tensor_cls()
         node = cls._backward_cls.__new__(cls._backward_cls)
         node._saved = None
         node._freed = False

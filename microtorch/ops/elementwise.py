@@ -169,6 +169,16 @@ class RSubScalar(Op):
 
 def add(a, b, alpha=1) -> Tensor:
     """``a + alpha * b`` with broadcasting."""
+    if isinstance(a, Tensor):
+        ad = a._data
+        if type(b) is float or type(b) is int:
+            if ad.dtype.kind == "f":
+                return AddScalar.apply(a, s=b * alpha)
+        elif isinstance(b, Tensor) and ad.dtype == b._data.dtype and ad.dtype.kind == "f":
+            try:
+                return Add.apply(a, b) if alpha == 1 else Add.apply(a, mul(b, alpha))
+            except ValueError:
+                raise broadcast_error("add", a.shape, b.shape) from None
     if alpha != 1:
         b = mul(b, alpha)
     if not isinstance(a, Tensor):
@@ -180,6 +190,16 @@ def add(a, b, alpha=1) -> Tensor:
 
 def sub(a, b, alpha=1) -> Tensor:
     """``a - alpha * b`` with broadcasting."""
+    if isinstance(a, Tensor):
+        ad = a._data
+        if type(b) is float or type(b) is int:
+            if ad.dtype.kind == "f":
+                return AddScalar.apply(a, s=-b * alpha)
+        elif isinstance(b, Tensor) and ad.dtype == b._data.dtype and ad.dtype.kind == "f":
+            try:
+                return Sub.apply(a, b) if alpha == 1 else Sub.apply(a, mul(b, alpha))
+            except ValueError:
+                raise broadcast_error("sub", a.shape, b.shape) from None
     if alpha != 1:
         b = mul(b, alpha)
     for x in (a, b):
@@ -227,6 +247,16 @@ class MulScalar(Op):
 
 def mul(a, b) -> Tensor:
     """Elementwise product with broadcasting."""
+    if isinstance(a, Tensor):
+        ad = a._data
+        if type(b) is float or type(b) is int:
+            if ad.dtype.kind == "f":
+                return MulScalar.apply(a, s=b)
+        elif isinstance(b, Tensor) and ad.dtype == b._data.dtype and ad.dtype.kind == "f":
+            try:
+                return Mul.apply(a, b)
+            except ValueError:
+                raise broadcast_error("mul", a.shape, b.shape) from None
     if not isinstance(a, Tensor):
         a, b = b, a
     if a._data.dtype.kind == "b" and isinstance(b, Tensor) and b._data.dtype.kind == "b":
