@@ -121,6 +121,7 @@ from .ops.elementwise import (
     trunc,
     where,
 )
+from .ops.indexing import argwhere, diag, meshgrid, roll, scatter, scatter_add, tile, unique
 from .ops.linalg import bmm, dot, einsum, matmul, mm, mv, outer
 from .ops.reduction import (
     all,  # noqa: A004

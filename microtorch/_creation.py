@@ -88,6 +88,11 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._make(_data_of(array))
 
 
+def _size_arg(args: tuple, size) -> tuple:
+    """Sizes given positionally (``zeros(2, 3)``, ``zeros((2, 3))``) or as ``size=``."""
+    return args if size is None else (tuple(size),)
+
+
 def _sized(name, fill, size, dtype, requires_grad, device, default_float=True):
     shape = _check_shape_args(name, size)
     if any(s < 0 for s in shape):
@@ -96,19 +101,19 @@ def _sized(name, fill, size, dtype, requires_grad, device, default_float=True):
     return _finish(fill(shape, npdt), requires_grad, device, name)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+def zeros(*args, size=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """A tensor of zeros of the given shape."""
-    return _sized("zeros", lambda s, d: xp.zeros(s, d), size, dtype, requires_grad, device)
+    return _sized("zeros", lambda s, d: xp.zeros(s, d), _size_arg(args, size), dtype, requires_grad, device)
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+def ones(*args, size=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """A tensor of ones of the given shape."""
-    return _sized("ones", lambda s, d: xp.ones(s, d), size, dtype, requires_grad, device)
+    return _sized("ones", lambda s, d: xp.ones(s, d), _size_arg(args, size), dtype, requires_grad, device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+def empty(*args, size=None, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     """An uninitialised tensor (zero-filled here, for reproducibility)."""
-    return _sized("empty", lambda s, d: xp.zeros(s, d), size, dtype, requires_grad, device)
+    return _sized("empty", lambda s, d: xp.zeros(s, d), _size_arg(args, size), dtype, requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -147,19 +152,24 @@ def full_like(
     return _finish(xp.full(x.shape, fill_value, _like(x, dtype)), requires_grad, device)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def rand(*args, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1)."""
     return _sized(
-        "rand", lambda s, d: rng(generator).random(s, dtype=np.float64).astype(d), size, dtype, requires_grad, device
+        "rand",
+        lambda s, d: rng(generator).random(s, dtype=np.float64).astype(d),
+        _size_arg(args, size),
+        dtype,
+        requires_grad,
+        device,
     )
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def randn(*args, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
     return _sized(
         "randn",
         lambda s, d: rng(generator).standard_normal(s, dtype=np.float64).astype(d),
-        size,
+        _size_arg(args, size),
         dtype,
         requires_grad,
         device,

@@ -566,6 +566,28 @@ def _gather(self, dim, index):
 
 Tensor.gather = _gather
 
+from .ops import indexing as _I  # noqa: E402
+
+Tensor.scatter = lambda self, dim, index, src=None, value=None, reduce=None: _I.scatter(
+    self, dim, index, src, value=value, reduce=reduce
+)
+Tensor.scatter_add = lambda self, dim, index, src: _I.scatter_add(self, dim, index, src)
+Tensor.scatter_ = _inplace(
+    "scatter_",
+    lambda self, dim, index, src=None, value=None, reduce=None: _I.scatter(
+        self, dim, index, src, value=value, reduce=reduce
+    ),
+)
+Tensor.scatter_add_ = _inplace("scatter_add_", lambda self, dim, index, src: _I.scatter_add(self, dim, index, src))
+Tensor.unique = lambda self, sorted=True, return_inverse=False, return_counts=False, dim=None: _I.unique(
+    self, sorted, return_inverse, return_counts, dim
+)
+Tensor.diag = lambda self, diagonal=0: _I.diag(self, diagonal)
+Tensor.roll = lambda self, shifts, dims=None: _I.roll(self, shifts, dims)
+Tensor.tile = lambda self, *dims: _I.tile(
+    self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+)
+
 
 def _uniform_(self, a=0.0, b=1.0, generator=None):
     """Fill with uniform samples on [a, b) in place."""

@@ -79,6 +79,11 @@ __all__ = [
 _pyscalar = (int, float, bool, np.number, np.bool_)
 
 
+def _py(x):
+    """numpy scalars behave as Python scalars (weakly typed), as in PyTorch."""
+    return x.item() if isinstance(x, np.generic) else x
+
+
 def _float_array(x: Tensor) -> np.ndarray:
     a = x._data
     return a if a.dtype.kind == "f" else a.astype(dt.get_default_dtype().np)
@@ -112,6 +117,8 @@ def _scalar_target(x: Tensor, s) -> np.dtype | None:
 
 
 def _binary(cls, scalar_cls, a, b, op: str):
+    if isinstance(b, np.generic):
+        b = b.item()  # numpy scalars act as Python scalars (weak dtype), as in PyTorch
     if isinstance(b, _pyscalar) and isinstance(a, Tensor):
         target = _scalar_target(a, b)
         if target is not None:
@@ -190,6 +197,7 @@ def add(a, b, alpha=1) -> Tensor:
 
 def sub(a, b, alpha=1) -> Tensor:
     """``a - alpha * b`` with broadcasting."""
+    a, b = _py(a), _py(b)
     if isinstance(a, Tensor):
         ad = a._data
         if type(b) is float or type(b) is int:
@@ -306,6 +314,7 @@ class RDivScalar(Op):
 
 def div(a, b, rounding_mode: str | None = None) -> Tensor:
     """True division ``a / b`` (integers give the default float dtype)."""
+    a, b = _py(a), _py(b)
     if rounding_mode is not None:
         if rounding_mode == "floor":
             return floor_divide(a, b)
@@ -398,6 +407,7 @@ class RPowScalar(Op):
 
 def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
     """``a ** b`` elementwise."""
+    a, b = _py(a), _py(b)
     if not isinstance(a, Tensor):
         if isinstance(a, _pyscalar):
             target = _scalar_target(b, a)
