@@ -316,15 +316,108 @@ def _check_inplace(self: Tensor, involves_grad: bool, op: str) -> None:
     if self._grad_fn is None and self._requires_grad:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
     base = self._base
-    if base is not None and base._requires_grad:
-        if base._grad_fn is None:
-            raise RuntimeError(
-                f"{op}: a view of a leaf Variable that requires grad is being used in an in-place operation."
-            )
+    if base is not None and base._requires_grad and base._grad_fn is None:
         raise RuntimeError(
-            f"{op}: in-place modification of a view of a tensor that requires grad is not supported by microtorch; "
-            "use the out-of-place op (e.g. torch.where or torch.cat) instead"
+            f"{op}: a view of a leaf Variable that requires grad is being used in an in-place operation."
         )
+
+
+def _view_geometry(view: np.ndarray, base: np.ndarray, op: str) -> tuple:
+    """(offset, shape, strides) of ``view`` inside C-contiguous ``base``, in elements."""
+    if not base.flags.c_contiguous:
+        raise RuntimeError(f"{op}: in-place modification of a view of a non-contiguous tensor is not supported")
+    item = base.itemsize
+    offset = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // item
+    return offset, view.shape, tuple(st // item for st in view.strides)
+
+
+class AsStrided(Op):
+    """The elements of ``x`` (C-contiguous) at ``offset + sum(i * stride)``: re-derives a view."""
+
+    torch_name = "AsStridedBackward0"
+
+    def forward(self, x, geometry):
+        self.geometry, self.in_shape = geometry, x._data.shape
+        offset, shape, strides = geometry
+        flat = np.ascontiguousarray(x._data).reshape(-1)
+        item = flat.itemsize
+        return np.lib.stride_tricks.as_strided(flat[offset:], shape, tuple(st * item for st in strides))
+
+    def backward(self, g):
+        return AsStridedScatter.apply(g, geometry=self.geometry, shape=self.in_shape)
+
+
+class AsStridedScatter(Op):
+    """Zeros of ``shape`` with ``g`` added at the strided positions (adjoint of ``AsStrided``)."""
+
+    def forward(self, g, geometry, shape):
+        self.geometry = geometry
+        offset, vshape, strides = geometry
+        out = np.zeros(shape, dtype=g._data.dtype)
+        flat = out.reshape(-1)
+        item = flat.itemsize
+        region = np.lib.stride_tricks.as_strided(flat[offset:], vshape, tuple(st * item for st in strides))
+        region += g._data  # written views never overlap themselves
+        return out
+
+    def backward(self, gg):
+        return AsStrided.apply(gg, geometry=self.geometry)
+
+
+class ViewScatter(Op):
+    """A base tensor after an in-place op on one of its views (PyTorch's CopySlices).
+
+    The new values are already in the base's memory; the node routes the gradient of
+    the view region to the op's result and the rest to the base's previous value.
+    """
+
+    torch_name = "CopySlices"
+
+    def forward(self, base, value, geometry):
+        self.geometry = geometry
+        self.shape = base._data.shape
+        return base._data
+
+    def backward(self, g):
+        nb, nv = self.needs_input_grad
+        gb = gv = None
+        if nb:
+            mask = np.ones(self.shape, dtype=g._data.dtype)
+            offset, vshape, strides = self.geometry
+            flat = mask.reshape(-1)
+            np.lib.stride_tricks.as_strided(flat[offset:], vshape, tuple(st * flat.itemsize for st in strides))[...] = 0
+            gb = g * Tensor._make(mask)
+        if nv:
+            gv = AsStrided.apply(g, geometry=self.geometry)
+        return gb, gv
+
+
+def _rebase_view(self: Tensor, result: Tensor, op: str) -> None:
+    """After writing ``result`` into view ``self``, record the change on its base's graph."""
+    base = self._base
+    geometry = _view_geometry(self._data, base._data, op)
+    base_old = Tensor._make(base._data, base._grad_fn, base._output_nr)
+    base_old._requires_grad = base._requires_grad
+    new_base = ViewScatter.apply(base_old, result, geometry=geometry)
+    base._grad_fn, base._output_nr, base._requires_grad = new_base._grad_fn, 0, True
+    rederived = AsStrided.apply(base, geometry=geometry)
+    self._grad_fn, self._output_nr, self._requires_grad = rederived._grad_fn, 0, True
+
+
+def _record_inplace(self: Tensor, compute, op_name: str) -> Tensor:
+    """Apply ``compute`` out of place to a snapshot of ``self``, write the result into
+    ``self`` and make ``self`` (and its base, for a view) point at the new graph node."""
+    snapshot = Tensor._make(self._data.copy(), self._grad_fn, self._output_nr)
+    snapshot._requires_grad = self._requires_grad
+    result = compute(snapshot)
+    _write(self, result._data, op_name)
+    if self._base is not None:
+        _rebase_view(self, result, op_name)
+    else:
+        self._grad_fn = result._grad_fn
+        self._output_nr = result._output_nr
+        self._requires_grad = result._requires_grad
+    return self
 
 
 def _inplace(op_name: str, compute):
@@ -340,15 +433,7 @@ def _inplace(op_name: str, compute):
                 result = compute(self, *args, **kwargs)
             _write(self, result._data, op_name)
             return self
-        # record the out-of-place op on a snapshot, then rebase self onto its node
-        snapshot = Tensor._make(self._data.copy(), self._grad_fn, self._output_nr)
-        snapshot._requires_grad = self._requires_grad
-        result = compute(snapshot, *args, **kwargs)
-        _write(self, result._data, op_name)
-        self._grad_fn = result._grad_fn
-        self._output_nr = result._output_nr
-        self._requires_grad = result._requires_grad
-        return self
+        return _record_inplace(self, lambda snap: compute(snap, *args, **kwargs), op_name)
 
     method.__name__ = op_name
     method.__doc__ = f"In-place version of ``{op_name.rstrip('_')}``."
@@ -498,6 +583,9 @@ def _setitem(self, key, value):
         return
     _check_inplace(self, True, "setitem")
     value = as_tensor_arg(value, "setitem", self.dtype) if not isinstance(value, Tensor) else value.to(self.dtype)
+    if self._base is not None:
+        _record_inplace(self, lambda snap: IndexPut.apply(snap, value, key=nkey, basic=basic), "setitem")
+        return
     old = Tensor._make(self._data, self._grad_fn, self._output_nr)
     old._requires_grad = self._requires_grad
     result = IndexPut.apply(old, value, key=nkey, basic=basic)

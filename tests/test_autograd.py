@@ -277,3 +277,55 @@ def test_backward_inputs_argument_limits_accumulation():
     b = mt.tensor(2.0, requires_grad=True)
     (a * b).backward(inputs=[a])
     assert float(a.grad) == 2.0 and b.grad is None
+
+
+def _view_program(lib, x, w):
+    out = lib.zeros(2, 3, dtype=x.dtype)
+    y = x * 2
+    v = y.view(6)
+    v[::2] += w
+    z = y.t()
+    z[0].add_(w * w)
+    for i in range(2):
+        out[i][1:] = y[i, :2] * w
+    return (out.sum(0) * y.sum(0)).sum() + out.sum()
+
+
+def test_inplace_on_views_updates_the_base_graph():
+    rng = np.random.default_rng(0)
+    x = mt.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    w = mt.tensor(rng.standard_normal(1), requires_grad=True)
+    assert gradcheck(lambda a, b: _view_program(mt, a, b), (x, w))
+
+
+def test_inplace_on_views_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal(1)
+    x, w = mt.tensor(a, requires_grad=True), mt.tensor(b, requires_grad=True)
+    tx, tw = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    out, tout = _view_program(mt, x, w), _view_program(torch, tx, tw)
+    assert out.item() == pytest.approx(tout.item(), rel=1e-12)
+    out.backward()
+    tout.backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-12)
+
+
+def test_inplace_on_a_view_after_its_value_was_saved_raises():
+    x = mt.randn(2, 3, requires_grad=True)
+    y = x * 2
+    p = y[0, :2] * x[0, :2]
+    y.view(6)[::2] += 1.0
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        p.sum().backward()
+
+
+def test_building_a_tensor_by_assignment_into_zeros():
+    w = mt.tensor([1.0, 2.0], requires_grad=True)
+    out = mt.zeros(2, 2)
+    out[0] = w * 3
+    out[1][1] = w[0] * w[1]
+    out.sum().backward()
+    assert out.requires_grad and out.grad_fn.name() == "CopySlices"
+    assert w.grad.tolist() == [5.0, 4.0]

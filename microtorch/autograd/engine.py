@@ -116,8 +116,9 @@ def run_backward(
             node = ready.pop()
             grads_in = buffers.pop(node, None)
             run = needed is None or node in needed
-            if grads_in is not None and (node._pre_hooks or node._retained):
-                grads_in = _call_tensor_hooks(node, grads_in, Tensor)
+            if grads_in is not None:
+                if node._pre_hooks or node._retained:
+                    grads_in = _call_tensor_hooks(node, grads_in, Tensor)
                 if captures:
                     for nr, g in enumerate(grads_in):
                         if (node, nr) in captures:
