@@ -149,3 +149,63 @@ def test_shape_ops_match_torch(call):
     (out * out).sum().backward()
     (tout * tout).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+@st.composite
+def basic_index(draw, shape):
+    """A basic-indexing key (ints, slices with steps, None, Ellipsis) valid for ``shape``."""
+    key = []
+    for n in shape:
+        kind = draw(st.sampled_from(["int", "slice", "none_then_slice"]))
+        if kind == "int":
+            key.append(draw(st.integers(-n, n - 1)))
+        else:
+            if kind == "none_then_slice":
+                key.append(None)
+            start = draw(st.one_of(st.none(), st.integers(-n, n)))
+            stop = draw(st.one_of(st.none(), st.integers(-n, n)))
+            step = draw(st.one_of(st.none(), st.integers(1, 3)))
+            key.append(slice(start, stop, step))
+    if draw(st.booleans()) and key:
+        key[0] = Ellipsis
+    return tuple(key)
+
+
+@given(st.data())
+def test_generated_basic_indexing_values_and_gradients(data):
+    shape = data.draw(shapes(1, 3, 1, 4))
+    a = data.draw(arrays(shape, "float64"))
+    key = data.draw(basic_index(shape))
+    x = mt.tensor(a, requires_grad=True)
+    out = x[key]
+    np.testing.assert_array_equal(out.detach().numpy(), a[key])
+    if out.numel():
+        assert gradcheck(lambda t: t[key] * 2, (x,))
+
+
+@given(st.data())
+def test_generated_advanced_indexing_accumulates(data):
+    shape = data.draw(shapes(1, 3, 1, 4))
+    a = data.draw(arrays(shape, "float64"))
+    idx = data.draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=1, max_size=6))
+    x = mt.tensor(a, requires_grad=True)
+    np.testing.assert_array_equal(x[idx].detach().numpy(), a[idx])
+    x[idx].sum().backward()
+    expected = np.zeros_like(a)
+    np.add.at(expected, np.array(idx), 1.0)
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    mask = a > 0
+    np.testing.assert_array_equal(x[mt.tensor(mask)].detach().numpy(), a[mask])
+
+
+@given(st.data())
+def test_generated_reshape_cat_stack(data):
+    shape = data.draw(shapes(1, 3, 1, 4))
+    a = data.draw(arrays(shape, "float64"))
+    b = data.draw(arrays(shape, "float64"))
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x, y = mt.tensor(a, requires_grad=True), mt.tensor(b, requires_grad=True)
+    np.testing.assert_array_equal(mt.cat([x, y], dim).detach().numpy(), np.concatenate([a, b], dim))
+    np.testing.assert_array_equal(mt.stack([x, y], dim).detach().numpy(), np.stack([a, b], dim))
+    np.testing.assert_array_equal(x.reshape(-1).detach().numpy(), a.reshape(-1))
+    assert gradcheck(lambda p, q: mt.cat([p * q, q], dim).sum(dim) * mt.stack([p, q], 0).mean(), (x, y))

@@ -11,6 +11,7 @@ from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
+from ..autograd.grad_mode import _state
 from ._util import dims_arg, wrap_dim
 from .elementwise import eq, exp, sqrt
 from .shape import expand, index_add_into, reshape
@@ -53,6 +54,12 @@ def _kept_shape(shape, dims) -> tuple:
 
 def _expand_back(g: Tensor, in_shape, dims, keepdim: bool) -> Tensor:
     """Broadcast a reduced gradient back over the reduced dimensions."""
+    if not _state.enabled:
+        # plain backward: no graph to record, so skip the reshape/expand ops
+        a = g._data
+        if a.size == 1 and len(in_shape) and int(np.prod(in_shape)) <= 65536:
+            return Tensor._make(xp.full(in_shape, a.reshape(()), dtype=a.dtype))
+        return Tensor._make(xp.broadcast_to(a.reshape(_kept_shape(in_shape, dims)), in_shape))
     if not keepdim:
         g = reshape(g, _kept_shape(in_shape, dims))
     return expand(g, in_shape)
