@@ -353,8 +353,9 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        """A detached alias of this tensor (PyTorch's ``.data``)."""
-        return self._alias()
+        """A detached alias of this tensor (PyTorch's ``.data``): same storage, but its own
+        version counter, so in-place changes through it are invisible to autograd."""
+        return Tensor._make(self._data)
 
     @data.setter
     def data(self, value: Tensor) -> None:

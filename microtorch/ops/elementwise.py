@@ -176,6 +176,8 @@ class RSubScalar(Op):
 
 def add(a, b, alpha=1) -> Tensor:
     """``a + alpha * b`` with broadcasting."""
+    if isinstance(alpha, Tensor) and not isinstance(b, Tensor):
+        b, alpha = alpha, b  # legacy add(scalar, tensor) order: a + scalar * tensor
     if isinstance(a, Tensor):
         ad = a._data
         if type(b) is float or type(b) is int:
@@ -197,6 +199,8 @@ def add(a, b, alpha=1) -> Tensor:
 
 def sub(a, b, alpha=1) -> Tensor:
     """``a - alpha * b`` with broadcasting."""
+    if isinstance(alpha, Tensor) and not isinstance(b, Tensor):
+        b, alpha = alpha, b
     a, b = _py(a), _py(b)
     if isinstance(a, Tensor):
         ad = a._data
