@@ -250,3 +250,5 @@ def set_num_threads(n: int) -> None:
 from ._cuda import cuda  # noqa: E402
 
 from . import nn  # noqa: E402
+from ._save import load, save  # noqa: E402
+from . import optim, utils  # noqa: E402

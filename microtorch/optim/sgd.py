@@ -1,0 +1,74 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .._backend import xp
+from .optimizer import Optimizer, _check_nonneg, _scalar, _state_tensor
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent (optionally with momentum), PyTorch's update rule."""
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        _check_nonneg("lr", lr, "learning rate")
+        _check_nonneg("momentum", momentum)
+        _check_nonneg("weight_decay", weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
+        )
+        super().__init__(params, defaults)
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr = _scalar(group["lr"])
+        momentum = group["momentum"]
+        dampening = group["dampening"]
+        wd = _scalar(group["weight_decay"])
+        nesterov = group["nesterov"]
+        for p in group["params"]:
+            g = self._grad_array(p, group["maximize"])
+            if g is None:
+                continue
+            x = p._data
+            if wd != 0:
+                g = g + wd * x
+            if momentum != 0:
+                state = self.state[p]
+                buf = state.get("momentum_buffer")
+                if buf is None:
+                    state["momentum_buffer"] = buf = _state_tensor(xp.array(g, dtype=x.dtype, copy=True))
+                else:
+                    b = buf._data
+                    b *= momentum
+                    b += (1 - dampening) * g
+                    buf._vc.value += 1
+                g = g + momentum * buf._data if nesterov else buf._data
+            x -= lr * g
+            self._written(p)
