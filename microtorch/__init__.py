@@ -149,6 +149,9 @@ from .ops.reduction import (
     var_mean,
 )
 from .ops.reduction import log_softmax, softmax
+from .ops.dropout import dropout
+from .ops.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from .ops.pool import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d, max_pool2d, max_pool3d
 from .ops.shape import (
     broadcast_to,
     cat,
@@ -252,3 +255,4 @@ from ._cuda import cuda  # noqa: E402
 from . import nn  # noqa: E402
 from ._save import load, save  # noqa: E402
 from . import optim, utils  # noqa: E402
+from . import signal  # noqa: E402

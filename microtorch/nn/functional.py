@@ -6,10 +6,41 @@ gathers them under PyTorch's names.
 
 from __future__ import annotations
 
+from ..ops import dropout as _dropout_ops
+from ..ops import pool as _pool_ops
+from ..ops.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from ..ops.dropout import dropout, dropout1d, dropout2d, dropout3d  # noqa: F401
 from ..ops.elementwise import elu, gelu, hardtanh, relu6, sigmoid, silu, softplus, tanh
 from ..ops.elementwise import leaky_relu as _leaky_relu
 from ..ops.elementwise import relu as _relu
+from ..ops.interpolate import interpolate
 from ..ops.linalg import linear
+from ..ops.padding import pad
+from ..ops.pool import (  # noqa: F401
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+    max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d,
+    max_pool2d_with_indices,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
+)
 from ..ops.reduction import log_softmax, softmax
 
 __all__ = [
@@ -27,6 +58,8 @@ __all__ = [
     "log_softmax",
     "linear",
 ]
+__all__ += _pool_ops.__all__ + _dropout_ops.__all__ + ["interpolate"]
+__all__ += ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "pad"]
 
 
 def relu(input, inplace: bool = False):

@@ -20,7 +20,7 @@ from hypothesis.extra import numpy as hnp
 from .. import _dtype as dt
 from .._tensor import Tensor
 
-__all__ = ["shapes", "tensors", "broadcastable_shapes", "away_from", "arrays"]
+__all__ = ["shapes", "tensors", "broadcastable_shapes", "away_from", "arrays", "pool_configs", "conv_configs"]
 
 
 def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 1, max_side: int = 5):
@@ -103,3 +103,87 @@ def broadcastable_shapes(draw, num_shapes: int = 2, min_dims: int = 0, max_dims:
         )
     )
     return result.input_shapes
+
+
+@st.composite
+def pool_configs(
+    draw, dims=(1, 2, 3), max_side: int = 6, max_kernel: int = 3, dilation: bool = True, ceil_mode: bool = True
+):
+    """Valid pooling configurations: a dict with ``shape`` (N, C, *spatial), ``kernel_size``,
+    ``stride``, ``padding``, ``dilation`` and ``ceil_mode`` (each a tuple per spatial dim),
+    always giving at least one output window (PyTorch's size rules)."""
+    k = draw(st.sampled_from(tuple(dims)))
+    kernel, stride, padding, dil, spatial = [], [], [], [], []
+    for _ in range(k):
+        kk = draw(st.integers(1, max_kernel))
+        d = draw(st.integers(1, 2)) if dilation else 1
+        span = (kk - 1) * d + 1
+        p = draw(st.integers(0, kk // 2))
+        n = draw(st.integers(max(1, span - 2 * p), max(max_side, span)))
+        kernel.append(kk)
+        dil.append(d)
+        padding.append(p)
+        spatial.append(n)
+        stride.append(draw(st.integers(1, 3)))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + tuple(spatial)
+    return {
+        "shape": shape,
+        "kernel_size": tuple(kernel),
+        "stride": tuple(stride),
+        "padding": tuple(padding),
+        "dilation": tuple(dil),
+        "ceil_mode": draw(st.booleans()) if ceil_mode else False,
+    }
+
+
+@st.composite
+def conv_configs(
+    draw, dims=(1, 2, 3), max_side: int = 6, max_kernel: int = 3, max_channels: int = 2, transposed: bool = False
+):
+    """Valid convolution configurations: a dict with ``input_shape`` (N, C_in, *spatial),
+    ``weight_shape``, ``stride``, ``padding`` (tuple, or ``'same'`` / ``'valid'`` when not
+    ``transposed``), ``dilation``, ``groups``, ``bias`` (bool) and, for transposed
+    convolution, ``output_padding``; the output is never empty (PyTorch's size rules)."""
+    k = draw(st.sampled_from(tuple(dims)))
+    groups = draw(st.integers(1, 2))
+    cin = groups * draw(st.integers(1, max_channels))
+    cout = groups * draw(st.integers(1, max_channels))
+    kernel = tuple(draw(st.integers(1, max_kernel)) for _ in range(k))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(k))
+    spans = [(kk - 1) * d + 1 for kk, d in zip(kernel, dilation)]
+    if transposed:
+        stride = tuple(draw(st.integers(1, 3)) for _ in range(k))
+        padding = tuple(draw(st.integers(0, (sp - 1) // 2)) for sp in spans)
+        output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+        spatial = tuple(draw(st.integers(1, max(1, max_side // 2))) for _ in range(k))
+        return {
+            "input_shape": (draw(st.integers(1, 2)), cin) + spatial,
+            "weight_shape": (cin, cout // groups) + kernel,
+            "stride": stride,
+            "padding": padding,
+            "output_padding": output_padding,
+            "dilation": dilation,
+            "groups": groups,
+            "bias": draw(st.booleans()),
+        }
+    mode = draw(st.sampled_from(("int", "int", "same", "valid")))
+    if mode == "same":
+        stride = (1,) * k
+        padding = "same"
+        spatial = tuple(draw(st.integers(1, max_side)) for _ in range(k))
+    else:
+        stride = tuple(draw(st.integers(1, 3)) for _ in range(k))
+        pads = tuple(draw(st.integers(0, 2)) for _ in range(k))
+        spatial = tuple(draw(st.integers(max(1, sp - 2 * p), max(max_side, sp))) for sp, p in zip(spans, pads))
+        padding = pads if mode == "int" else "valid"
+        if mode == "valid":
+            spatial = tuple(max(n, sp) for n, sp in zip(spatial, spans))
+    return {
+        "input_shape": (draw(st.integers(1, 2)), cin) + spatial,
+        "weight_shape": (cout, cin // groups) + kernel,
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "groups": groups,
+        "bias": draw(st.booleans()),
+    }

@@ -1,0 +1,344 @@
+"""Convolution ops: ``conv1d/2d/3d`` and ``conv_transpose1d/2d/3d`` with PyTorch's arguments.
+
+Three ops close under differentiation: the input gradient of a convolution is a
+transposed convolution, its weight gradient is ``ConvWeight``, and the gradients of
+those two are again convolutions, so double backward works.
+"""
+
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ..autograd.function import Op
+from ..kernels import conv as K
+
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+]
+
+_DTYPE_NAMES = {"float32": "float", "float64": "double", "float16": "Half"}
+
+
+class ConvNd(Op):
+    """Cross-correlation of (N, C_in, *s) with (C_out, C_in/groups, *k), plus an optional bias."""
+
+    torch_name = "ConvolutionBackward0"
+
+    def forward(self, x, w, b=None, *, stride, pads, dilation, groups, out_shape=None):
+        self.opts = (stride, pads, dilation, groups)
+        self.shapes = (x._data.shape[2:], w._data.shape[2:])
+        self.save_for_backward(x, w)
+        out = K.conv_nd(x._data, w._data, stride, pads, dilation, groups, out_shape)
+        return _add_bias_inplace(out, b)
+
+    def backward(self, g):
+        x, w = self.saved_tensors
+        stride, pads, dilation, groups = self.opts
+        gx = gw = None
+        if self.needs_input_grad[0]:
+            gx = ConvTransposeNd.apply(
+                g, w, stride=stride, pads=pads, dilation=dilation, groups=groups, out_spatial=self.shapes[0]
+            )
+        if self.needs_input_grad[1]:
+            gw = ConvWeight.apply(
+                x, g, kernel=self.shapes[1], stride=stride, pads=pads, dilation=dilation, groups=groups
+            )
+        return _with_bias_grad(self, g, gx, gw)
+
+
+class ConvTransposeNd(Op):
+    """Adjoint of ``ConvNd`` in its input: (N, C_out, *o) -> (N, C_in, *out_spatial)."""
+
+    torch_name = "ConvolutionBackward0"
+
+    def forward(self, g, w, b=None, *, stride, pads, dilation, groups, out_spatial):
+        self.opts = (stride, pads, dilation, groups)
+        self.shapes = (g._data.shape[2:], w._data.shape[2:])
+        self.save_for_backward(g, w)
+        out = K.conv_transpose_nd(g._data, w._data, stride, pads, dilation, groups, tuple(out_spatial))
+        return _add_bias_inplace(out, b)
+
+    def backward(self, gy):
+        g, w = self.saved_tensors
+        stride, pads, dilation, groups = self.opts
+        gg = gw = None
+        if self.needs_input_grad[0]:
+            gg = ConvNd.apply(
+                gy, w, stride=stride, pads=pads, dilation=dilation, groups=groups, out_shape=self.shapes[0]
+            )
+        if self.needs_input_grad[1]:
+            gw = ConvWeight.apply(
+                gy, g, kernel=self.shapes[1], stride=stride, pads=pads, dilation=dilation, groups=groups
+            )
+        return _with_bias_grad(self, gy, gg, gw)
+
+
+def _add_bias_inplace(out, b):
+    """Add a per-channel bias to a freshly computed output array (no extra buffer)."""
+    if b is not None:
+        out += b._data.reshape((1, -1) + (1,) * (out.ndim - 2))
+    return out
+
+
+def _with_bias_grad(node, g, ga, gb):
+    """The gradient tuple, with the bias gradient (sum over batch and positions) when there is a bias."""
+    if len(node.next_edges) == 2:
+        return ga, gb
+    gbias = g.sum(dim=(0,) + tuple(range(2, g.ndim))) if node.needs_input_grad[2] else None
+    return ga, gb, gbias
+
+
+class ConvWeight(Op):
+    """Weight gradient of ``ConvNd``: bilinear in the input ``x`` and output gradient ``g``."""
+
+    torch_name = "ConvolutionBackwardBackward0"
+
+    def forward(self, x, g, kernel, stride, pads, dilation, groups):
+        self.opts = (stride, pads, dilation, groups)
+        self.shapes = (x._data.shape[2:], g._data.shape[2:])
+        self.save_for_backward(x, g)
+        return K.conv_weight_nd(x._data, g._data, kernel, stride, pads, dilation, groups)
+
+    def backward(self, gw):
+        x, g = self.saved_tensors
+        stride, pads, dilation, groups = self.opts
+        gx = gg = None
+        if self.needs_input_grad[0]:
+            gx = ConvTransposeNd.apply(
+                g, gw, stride=stride, pads=pads, dilation=dilation, groups=groups, out_spatial=self.shapes[0]
+            )
+        if self.needs_input_grad[1]:
+            gg = ConvNd.apply(
+                x, gw, stride=stride, pads=pads, dilation=dilation, groups=groups, out_shape=self.shapes[1]
+            )
+        return gx, gg
+
+
+# --- argument checks ------------------------------------------------------------------
+
+
+def _tuple(value, k: int, name: str, op: str) -> tuple:
+    """An int or a sequence of length 1 or ``k`` as a ``k``-tuple of ints."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * k
+    try:
+        vals = tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f"{op}(): argument '{name}' must be an int or a tuple of ints, got {value!r}") from None
+    if len(vals) == 1:
+        return vals * k
+    if len(vals) != k:
+        raise RuntimeError(f"{op}: expected {name} to be a single integer value or a list of {k} values, got {value!r}")
+    return vals
+
+
+def _dtype_name(t: Tensor) -> str:
+    return _DTYPE_NAMES.get(t._data.dtype.name, t._data.dtype.name)
+
+
+def _common_checks(op, input, weight, bias, k, stride, dilation, groups, transposed):
+    """Checks shared by convolution and transposed convolution; returns (x, unbatched)."""
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(
+            f"{op}(): input and weight must be Tensors, got {type(input).__name__}, {type(weight).__name__}"
+        )
+    if weight.ndim != k + 2:
+        layout = "(in, out/groups, *kernel)" if transposed else "(out, in/groups, *kernel)"
+        raise RuntimeError(f"{op}: expected weight of {k + 2} dims {layout}, got shape {tuple(weight.shape)}")
+    if input.ndim not in (k + 1, k + 2):
+        raise RuntimeError(
+            f"Expected {k + 1}D (unbatched) or {k + 2}D (batched) input to {op}, "
+            f"but got input of size: {list(input.shape)}"
+        )
+    if input._data.dtype.kind != "f" or input._data.dtype != weight._data.dtype:
+        raise RuntimeError(
+            f"{op}: Input type ({_dtype_name(input)}) and weight type ({_dtype_name(weight)}) should be the same "
+            "floating-point type"
+        )
+    if bias is not None and (not isinstance(bias, Tensor) or bias._data.dtype != weight._data.dtype):
+        raise RuntimeError(f"{op}: Input type ({_dtype_name(input)}) and bias type should be the same")
+    if not isinstance(groups, int) or groups <= 0:
+        raise RuntimeError(f"{op}: non-positive groups is not supported, got groups={groups}")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError(f"{op}: non-positive stride is not supported, got stride={stride}")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"{op}: dilation should be greater than zero, got dilation={dilation}")
+    unbatched = input.ndim == k + 1
+    return (input.unsqueeze(0) if unbatched else input), unbatched
+
+
+def _check_bias(op, bias, channels, weight):
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != channels):
+        raise RuntimeError(
+            f"{op}: Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+            f"{channels} elements, but got bias of size {list(bias.shape)} instead"
+        )
+
+
+def _conv(op: str, k: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+    stride = _tuple(stride, k, "stride", op)
+    dilation = _tuple(dilation, k, "dilation", op)
+    x, unbatched = _common_checks(op, input, weight, bias, k, stride, dilation, groups, False)
+    kernel = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = [(0, 0)] * k
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions (stride={stride})")
+            pads = []
+            for kk, d in zip(kernel, dilation):
+                total = d * (kk - 1)
+                pads.append((total // 2, total - total // 2))  # PyTorch puts the odd one on the right
+        else:
+            raise RuntimeError(f"{op}: Invalid padding string: {padding!r}, should be one of {{'valid', 'same'}}")
+    else:
+        p = _tuple(padding, k, "padding", op)
+        if any(v < 0 for v in p):
+            raise RuntimeError(f"{op}: negative padding is not supported, got padding={p}")
+        pads = [(v, v) for v in p]
+    cout, cg = weight.shape[0], weight.shape[1]
+    cin = x.shape[1]
+    if cout % groups:
+        raise RuntimeError(
+            f"{op}: Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size {list(weight.shape)} instead"
+        )
+    if cg * groups != cin:
+        raise RuntimeError(
+            f"{op}: Given groups={groups}, weight of size {list(weight.shape)}, expected input{list(x.shape)} "
+            f"to have {cg * groups} channels, but got {cin} channels instead"
+        )
+    _check_bias(op, bias, cout, weight)
+    padded = tuple(s + b + a for s, (b, a) in zip(x.shape[2:], pads))
+    spans = tuple(d * (kk - 1) + 1 for kk, d in zip(kernel, dilation))
+    if any(s < sp for s, sp in zip(padded, spans)):
+        raise RuntimeError(
+            f"{op}: Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, spans))}). Kernel size can't be greater than actual input size"
+        )
+    ins = (x, weight) if bias is None else (x, weight, bias)
+    out = ConvNd.apply(*ins, stride=stride, pads=pads, dilation=dilation, groups=groups)
+    return out.squeeze(0) if unbatched else out
+
+
+def _conv_transpose(op, k, input, weight, bias, stride, padding, output_padding, groups, dilation) -> Tensor:
+    stride = _tuple(stride, k, "stride", op)
+    dilation = _tuple(dilation, k, "dilation", op)
+    if isinstance(padding, str):
+        raise TypeError(f"{op}(): argument 'padding' must be an int or a tuple of ints, not str ({padding!r})")
+    x, unbatched = _common_checks(op, input, weight, bias, k, stride, dilation, groups, True)
+    p = _tuple(padding, k, "padding", op)
+    op_ = _tuple(output_padding, k, "output_padding", op)
+    if any(v < 0 for v in p):
+        raise RuntimeError(f"{op}: negative padding is not supported, got padding={p}")
+    if any(v < 0 or (v >= s and v >= d) for v, s, d in zip(op_, stride, dilation)):
+        raise RuntimeError(
+            f"{op}: output padding must be smaller than either stride or dilation, but got "
+            f"output_padding={op_}, stride={stride}, dilation={dilation}"
+        )
+    cin_w, cg = weight.shape[0], weight.shape[1]
+    if x.shape[1] != cin_w:
+        raise RuntimeError(
+            f"{op}: Given transposed=1, weight of size {list(weight.shape)}, expected input{list(x.shape)} "
+            f"to have {cin_w} channels, but got {x.shape[1]} channels instead"
+        )
+    if cin_w % groups:
+        raise RuntimeError(
+            f"{op}: Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size {list(weight.shape)} instead"
+        )
+    cout = cg * groups
+    _check_bias(op, bias, cout, weight)
+    kernel = tuple(weight.shape[2:])
+    out_spatial = tuple(
+        (i - 1) * s - 2 * pp + d * (kk - 1) + o + 1
+        for i, s, pp, d, kk, o in zip(x.shape[2:], stride, p, dilation, kernel, op_)
+    )
+    if any(o <= 0 for o in out_spatial):
+        raise RuntimeError(
+            f"{op}: Given input size per channel: {list(x.shape[2:])}, calculated output size "
+            f"{list(out_spatial)} is too small (padding={p}, kernel={kernel}, stride={stride})"
+        )
+    pads = [(v, v) for v in p]
+    ins = (x, weight) if bias is None else (x, weight, bias)
+    out = ConvTransposeNd.apply(
+        *ins, stride=stride, pads=pads, dilation=dilation, groups=groups, out_spatial=out_spatial
+    )
+    return out.squeeze(0) if unbatched else out
+
+
+# --- public functions -----------------------------------------------------------------
+
+
+def conv1d(
+    input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1, groups: int = 1
+) -> Tensor:
+    """1-D cross-correlation of (N, C_in, L) with (C_out, C_in/groups, k), plus optional bias."""
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(
+    input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1, groups: int = 1
+) -> Tensor:
+    """2-D cross-correlation of (N, C_in, H, W) with (C_out, C_in/groups, kH, kW), plus optional bias."""
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(
+    input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1, groups: int = 1
+) -> Tensor:
+    """3-D cross-correlation of (N, C_in, D, H, W) with (C_out, C_in/groups, kD, kH, kW), plus optional bias."""
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups: int = 1,
+    dilation=1,
+) -> Tensor:
+    """1-D transposed convolution (adjoint of conv1d) with weight (C_in, C_out/groups, k)."""
+    return _conv_transpose(
+        "conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups: int = 1,
+    dilation=1,
+) -> Tensor:
+    """2-D transposed convolution (adjoint of conv2d) with weight (C_in, C_out/groups, kH, kW)."""
+    return _conv_transpose(
+        "conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def conv_transpose3d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups: int = 1,
+    dilation=1,
+) -> Tensor:
+    """3-D transposed convolution (adjoint of conv3d) with weight (C_in, C_out/groups, kD, kH, kW)."""
+    return _conv_transpose(
+        "conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )

@@ -1,0 +1,616 @@
+"""Pooling ops (``nn.functional.max_pool*``, ``avg_pool*``, ``lp_pool*``, adaptive pools,
+``max_unpool*``) with PyTorch's arguments, output sizes, indices and gradients.
+
+Max pooling sends each window's gradient to the element whose index it returns (the
+first maximum in scan order), accumulating where windows overlap. Every backward is
+another op here (scatter <-> gather, average <-> its adjoint), so double backward works.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Op
+from ..autograd.grad_mode import _state
+from ..kernels import pool as K
+
+_Size = int | tuple[int, ...]
+
+__all__ = [
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "max_pool1d_with_indices",
+    "max_pool2d_with_indices",
+    "max_pool3d_with_indices",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
+]
+
+
+# --- argument checking -------------------------------------------------------------
+
+
+def _ntuple(value, n: int, name: str, op: str) -> tuple:
+    """An int or a sequence of 1 or ``n`` ints -> a tuple of ``n`` ints."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return (int(value),) * n
+    try:
+        vals = tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}") from None
+    if len(vals) == 1:
+        return vals * n
+    if len(vals) != n:
+        raise RuntimeError(f"{op}: {name} must either be a single int, or a tuple of {n} ints, got {value!r}")
+    return vals
+
+
+def _check_input(input, k: int, op: str) -> None:
+    """Rank k+1 (unbatched) or k+2; every dim but the batch dim non-empty."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    shape = tuple(input.shape)
+    if len(shape) not in (k + 1, k + 2) or any(s == 0 for s in shape[len(shape) - k - 1 :]):
+        raise RuntimeError(
+            f"{op}: Expected {k + 1}D or {k + 2}D (batch mode) tensor with optional 0 dim batch size "
+            f"for input, but got: {list(shape)}"
+        )
+
+
+def _geometry(input: Tensor, k: int, kernel_size, stride, padding, dilation, ceil_mode: bool, op: str):
+    """Checked pooling sizes (PyTorch's messages), as a ``PoolGeometry``."""
+    _check_input(input, k, op)
+    kernel = _ntuple(kernel_size, k, "kernel_size", op)
+    stride = (
+        kernel
+        if stride is None or (not isinstance(stride, int) and len(stride) == 0)
+        else _ntuple(stride, k, "stride", op)
+    )
+    padding = _ntuple(padding, k, "padding", op)
+    dilation = _ntuple(dilation, k, "dilation", op)
+    if any(v <= 0 for v in kernel):
+        raise RuntimeError(f"{op}: kernel_size should be greater than zero, but got kernel_size={kernel}")
+    if any(v == 0 for v in stride):
+        raise RuntimeError(f"{op}: stride should not be zero, got stride={stride}")
+    if any(v < 0 for v in stride):
+        raise RuntimeError(f"{op}: stride should be greater than zero, but got stride={stride}")
+    if any(v <= 0 for v in dilation):
+        raise RuntimeError(f"{op}: dilation should be greater than zero, but got dilation={dilation}")
+    if any(p < 0 for p in padding):
+        raise RuntimeError(f"{op}: pad must be non-negative, but got padding={padding}")
+    for kk, p in zip(kernel, padding):
+        if p > kk // 2:
+            raise RuntimeError(
+                f"{op}: pad should be at most half of kernel size, but got pad={p} and kernel_size={kk} "
+                f"(padding={padding}, kernel_size={kernel})"
+            )
+    spatial = tuple(input.shape[-k:])
+    geom = K.pool_geometry(spatial, kernel, stride, padding, dilation, bool(ceil_mode))
+    if any(o <= 0 for o in geom.out):
+        c = input.shape[-k - 1]
+        raise RuntimeError(
+            f"{op}: Given input size: ({'x'.join(map(str, (c,) + spatial))}). Calculated output size: "
+            f"({'x'.join(map(str, (c,) + geom.out))}). Output size is too small "
+            f"(kernel_size={kernel}, stride={stride}, padding={padding}, dilation={dilation})"
+        )
+    return geom
+
+
+def _lead(x: Tensor, k: int) -> tuple:
+    return tuple(x.shape[: x.ndim - k])
+
+
+# --- gather / scatter by flat per-plane indices -------------------------------------
+
+
+class FlatGather(Op):
+    """``out[..., i] = x_plane[idx[..., i]]``; backward: scatter-add."""
+
+    torch_name = "GatherBackward0"
+
+    def forward(self, x, idx, k_in, k_idx):
+        self.idx, self.k_in, self.k_idx = idx, k_in, k_idx
+        self.plane = x._data.shape[x._data.ndim - k_in :]
+        return K.flat_gather(x._data, idx, k_in, k_idx)
+
+    def backward(self, g):
+        return FlatScatterAdd.apply(g, idx=self.idx, plane=self.plane, k_in=self.k_in, k_idx=self.k_idx)
+
+
+class FlatScatterAdd(Op):
+    """Sum into zero planes at flat indices; backward: gather."""
+
+    torch_name = "ScatterAddBackward0"
+
+    def forward(self, src, idx, plane, k_in, k_idx):
+        self.idx, self.k_in, self.k_idx = idx, k_in, k_idx
+        return K.flat_scatter_add(src._data, idx, plane, k_idx)
+
+    def backward(self, g):
+        return FlatGather.apply(g, idx=self.idx, k_in=self.k_in, k_idx=self.k_idx)
+
+
+# --- max pooling ---------------------------------------------------------------------
+
+
+class _MaxPlan:
+    """What max pooling's backward needs: the geometry and each window's chosen index."""
+
+    __slots__ = ("geom", "flat", "valid", "lead")
+
+    def __init__(self, geom, flat, valid, lead) -> None:
+        self.geom, self.flat, self.valid, self.lead = geom, flat, valid, lead
+
+
+class MaxPool(Op):
+    """Max over each window; backward scatters to the first maximum."""
+
+    torch_name = "MaxPoolWithIndicesBackward0"
+
+    def forward(self, x, geom, need_indices, sink):
+        out, flat, valid = K.max_pool_forward(x._data, geom, need_indices)
+        self.plan = _MaxPlan(geom, flat, valid, _lead(x, len(geom.kernel)))
+        sink.append(self.plan)
+        return out
+
+    def backward(self, g):
+        return MaxPoolScatter.apply(g, plan=self.plan)
+
+
+class MaxPoolScatter(Op):
+    """Max pooling's backward: each window's gradient to its chosen element (accumulating)."""
+
+    torch_name = "MaxPoolWithIndicesBackwardBackward0"
+
+    def forward(self, g, plan):
+        self.plan = plan
+        return K.max_pool_scatter(g._data, plan.flat, plan.valid, plan.geom, plan.lead)
+
+    def backward(self, gg):
+        return MaxPoolGather.apply(gg, plan=self.plan)
+
+
+class MaxPoolGather(Op):
+    """Each window's chosen element (the adjoint of ``MaxPoolScatter``)."""
+
+    torch_name = "GatherBackward0"
+
+    def forward(self, x, plan):
+        self.plan = plan
+        return K.flat_gather_masked(x._data, plan.flat, plan.valid, len(plan.geom.kernel))
+
+    def backward(self, g):
+        return MaxPoolScatter.apply(g, plan=self.plan)
+
+
+def _max_pool(input, k, kernel_size, stride, padding, dilation, ceil_mode, return_indices, op):
+    geom = _geometry(input, k, kernel_size, stride, padding, dilation, ceil_mode, op)
+    if input._data.dtype == np.bool_:
+        raise RuntimeError(f'{op}: "{op}" not implemented for {input.dtype}')
+    need = bool(return_indices) or (_state.enabled and input.requires_grad)
+    sink = []
+    out = _MAXPOOL_OPS[k].apply(input, geom=geom, need_indices=need, sink=sink)
+    if return_indices:
+        return out, Tensor._make(sink[0].flat)
+    return out
+
+
+_MAXPOOL_OPS = {
+    k: type(f"MaxPool{k}d", (MaxPool,), {"__slots__": (), "torch_name": f"MaxPool{k}DWithIndicesBackward0"})
+    for k in (1, 2, 3)
+}
+
+
+def max_pool1d(
+    input: Tensor,
+    kernel_size: _Size,
+    stride: _Size | None = None,
+    padding: _Size = 0,
+    dilation: _Size = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """1D max pooling over the last dim of a (N, C, L) or (C, L) input."""
+    return _max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool1d")
+
+
+def max_pool2d(
+    input: Tensor,
+    kernel_size: _Size,
+    stride: _Size | None = None,
+    padding: _Size = 0,
+    dilation: _Size = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """2D max pooling over the last two dims of a (N, C, H, W) or (C, H, W) input."""
+    return _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool2d")
+
+
+def max_pool3d(
+    input: Tensor,
+    kernel_size: _Size,
+    stride: _Size | None = None,
+    padding: _Size = 0,
+    dilation: _Size = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """3D max pooling over the last three dims of a (N, C, D, H, W) or (C, D, H, W) input."""
+    return _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool3d")
+
+
+def max_pool1d_with_indices(
+    input: Tensor,
+    kernel_size: _Size,
+    stride: _Size | None = None,
+    padding: _Size = 0,
+    dilation: _Size = 1,
+    ceil_mode: bool = False,
+):
+    """``max_pool1d`` returning ``(output, indices)``."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size: _Size,
+    stride: _Size | None = None,
+    padding: _Size = 0,
+    dilation: _Size = 1,
+    ceil_mode: bool = False,
+):
+    """``max_pool2d`` returning ``(output, indices)``."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(
+    input: Tensor,
+    kernel_size: _Size,
+    stride: _Size | None = None,
+    padding: _Size = 0,
+    dilation: _Size = 1,
+    ceil_mode: bool = False,
+):
+    """``max_pool3d`` returning ``(output, indices)``."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+# --- average pooling -----------------------------------------------------------------
+
+
+class AvgPool(Op):
+    """Window means (a linear map); backward is its adjoint."""
+
+    torch_name = "AvgPoolBackward0"
+
+    def forward(self, x, geom, divisor, lead):
+        self.geom, self.divisor, self.lead = geom, divisor, lead
+        return K.avg_pool_forward(x._data, geom, divisor)
+
+    def backward(self, g):
+        return AvgPoolAdjoint.apply(g, geom=self.geom, divisor=self.divisor, lead=self.lead)
+
+
+class AvgPoolAdjoint(Op):
+    """Average pooling's backward: spread each window's gradient over it; backward: AvgPool."""
+
+    torch_name = "AvgPoolBackwardBackward0"
+
+    def forward(self, g, geom, divisor, lead):
+        self.geom, self.divisor, self.lead = geom, divisor, lead
+        return K.avg_pool_adjoint(g._data, geom, divisor, lead)
+
+    def backward(self, gg):
+        return AvgPool.apply(gg, geom=self.geom, divisor=self.divisor, lead=self.lead)
+
+
+def _avg_pool(input, k, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, op):
+    geom = _geometry(input, k, kernel_size, stride, padding, 1, ceil_mode, op)
+    if k == 3 and any(n < kk for n, kk in zip(geom.spatial, geom.kernel)):
+        raise RuntimeError(
+            f"{op}: input image (T: {geom.spatial[0]} H: {geom.spatial[1]} W: {geom.spatial[2]}) smaller than "
+            f"kernel size (kT: {geom.kernel[0]} kH: {geom.kernel[1]} kW: {geom.kernel[2]})"
+        )
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f'{op}: "{op}" not implemented for {input.dtype}')
+    if divisor_override is not None and int(divisor_override) == 0:
+        raise RuntimeError(f"{op}: divisor must be not zero, got divisor_override={divisor_override}")
+    divisor = K.avg_divisor(geom, bool(count_include_pad), divisor_override, input._data.dtype)
+    return _AVGPOOL_OPS[k].apply(input, geom=geom, divisor=divisor, lead=_lead(input, k))
+
+
+_AVGPOOL_OPS = {
+    k: type(f"AvgPool{k}d", (AvgPool,), {"__slots__": (), "torch_name": f"AvgPool{k}DBackward0"}) for k in (1, 2, 3)
+}
+
+
+def avg_pool1d(
+    input: Tensor,
+    kernel_size: _Size,
+    stride: _Size | None = None,
+    padding: _Size = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """1D average pooling of a (N, C, L) or (C, L) input."""
+    return _avg_pool(input, 1, kernel_size, stride, padding, ceil_mode, count_include_pad, None, "avg_pool1d")
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: _Size,
+    stride: _Size | None = None,
+    padding: _Size = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """2D average pooling of a (N, C, H, W) or (C, H, W) input."""
+    return _avg_pool(
+        input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, "avg_pool2d"
+    )
+
+
+def avg_pool3d(
+    input: Tensor,
+    kernel_size: _Size,
+    stride: _Size | None = None,
+    padding: _Size = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """3D average pooling of a (N, C, D, H, W) or (C, D, H, W) input."""
+    return _avg_pool(
+        input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, "avg_pool3d"
+    )
+
+
+# --- power-average (LP) pooling --------------------------------------------------------
+
+
+def _lp_pool(input, k, norm_type, kernel_size, stride, ceil_mode, op):
+    _check_input(input, k, op)
+    kernel = _ntuple(kernel_size, k, "kernel_size", op)
+    p = float(norm_type)
+    if p == math.inf:
+        return _max_pool(input.abs(), k, kernel_size, stride, 0, 1, ceil_mode, False, op)
+    if p == -math.inf:
+        return -_max_pool(-input.abs(), k, kernel_size, stride, 0, 1, ceil_mode, False, op)
+    out = _avg_pool(input.pow(norm_type), k, kernel_size, stride, 0, ceil_mode, True, None, op)
+    return (out.sign() * out.abs().relu()).mul(math.prod(kernel)).pow(1.0 / norm_type)
+
+
+def lp_pool1d(
+    input: Tensor, norm_type: float, kernel_size: _Size, stride: _Size | None = None, ceil_mode: bool = False
+) -> Tensor:
+    """1D power-average pooling: ``(sum over window of x**p) ** (1/p)`` (PyTorch's definition)."""
+    return _lp_pool(input, 1, norm_type, kernel_size, stride, ceil_mode, "lp_pool1d")
+
+
+def lp_pool2d(
+    input: Tensor, norm_type: float, kernel_size: _Size, stride: _Size | None = None, ceil_mode: bool = False
+) -> Tensor:
+    """2D power-average pooling; ``norm_type=2`` is square-root (L2) pooling."""
+    return _lp_pool(input, 2, norm_type, kernel_size, stride, ceil_mode, "lp_pool2d")
+
+
+def lp_pool3d(
+    input: Tensor, norm_type: float, kernel_size: _Size, stride: _Size | None = None, ceil_mode: bool = False
+) -> Tensor:
+    """3D power-average pooling (PyTorch's definition)."""
+    return _lp_pool(input, 3, norm_type, kernel_size, stride, ceil_mode, "lp_pool3d")
+
+
+# --- adaptive pooling ----------------------------------------------------------------
+
+
+def _adaptive_out(input, k, output_size, op) -> tuple:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    shape = tuple(input.shape)
+    if len(shape) not in (k + 1, k + 2):
+        raise RuntimeError(f"{op}(): Expected {k + 1}D or {k + 2}D tensor, but got {list(shape)}")
+    for d in range(len(shape) - k - 1, len(shape)):
+        if shape[d] == 0:
+            raise RuntimeError(
+                f"{op}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes "
+                f"{list(shape)} with dimension {d} being empty"
+            )
+    if isinstance(output_size, (int, np.integer)) or output_size is None:
+        output_size = (output_size,) * k
+    output_size = tuple(output_size)
+    if len(output_size) == 1 and k > 1:
+        output_size = output_size * k
+    if len(output_size) != k:
+        raise RuntimeError(f"{op}(): output_size must be {k} ints, got {output_size!r}")
+    out = tuple(shape[-k + i] if o is None else int(o) for i, o in enumerate(output_size))
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"{op}(): elements of output_size must be greater than or equal to 0 but received {out}")
+    return out
+
+
+def _adaptive_avg(input, k, output_size, op):
+    out = _adaptive_out(input, k, output_size, op)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f'{op}(): "{op}" not implemented for {input.dtype}')
+    x = input
+    lead = _lead(input, k)
+    sizes = list(input.shape[-k:])
+    for i in range(k):
+        if sizes[i] == out[i]:
+            continue
+        m = Tensor._make(K.adaptive_avg_matrix(sizes[i], out[i], input._data.dtype))
+        before = tuple(sizes[:i])
+        rest = math.prod(sizes[i + 1 :])
+        y = x.reshape(lead + before + (sizes[i], rest))
+        y = m.matmul(y)
+        sizes[i] = out[i]
+        x = y.reshape(lead + tuple(sizes))
+    if x is input:
+        x = input.clone()
+    return x
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: _Size) -> Tensor:
+    """Average pooling to a fixed output length (windows floor(i*L/out) .. ceil((i+1)*L/out))."""
+    return _adaptive_avg(input, 1, output_size, "adaptive_avg_pool1d")
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: _Size) -> Tensor:
+    """Average pooling to a fixed (H, W) output (None keeps that input size)."""
+    return _adaptive_avg(input, 2, output_size, "adaptive_avg_pool2d")
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: _Size) -> Tensor:
+    """Average pooling to a fixed (D, H, W) output (None keeps that input size)."""
+    return _adaptive_avg(input, 3, output_size, "adaptive_avg_pool3d")
+
+
+def _adaptive_max(input, k, output_size, return_indices, op):
+    out = _adaptive_out(input, k, output_size, op)
+    idx = K.adaptive_max_indices(input._data, out)
+    y = FlatGather.apply(input, idx=idx, k_in=k, k_idx=k)
+    return (y, Tensor._make(idx)) if return_indices else y
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: _Size, return_indices: bool = False):
+    """Max pooling to a fixed output length; gradient to the first maximum of each window."""
+    return _adaptive_max(input, 1, output_size, return_indices, "adaptive_max_pool1d")
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: _Size, return_indices: bool = False):
+    """Max pooling to a fixed (H, W) output; gradient to the first maximum of each window."""
+    return _adaptive_max(input, 2, output_size, return_indices, "adaptive_max_pool2d")
+
+
+def adaptive_max_pool3d(input: Tensor, output_size: _Size, return_indices: bool = False):
+    """Max pooling to a fixed (D, H, W) output; gradient to the first maximum of each window."""
+    return _adaptive_max(input, 3, output_size, return_indices, "adaptive_max_pool3d")
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size: _Size, return_indices: bool = False):
+    """``adaptive_max_pool1d`` returning ``(output, indices)``."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size: _Size, return_indices: bool = False):
+    """``adaptive_max_pool2d`` returning ``(output, indices)``."""
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+# --- max unpooling -------------------------------------------------------------------
+
+
+class MaxUnpool(Op):
+    """Place values at their flat indices in zero planes; backward: gather."""
+
+    torch_name = "MaxUnpoolBackward0"
+
+    def forward(self, x, idx, plane, k):
+        self.idx, self.k = idx, k
+        return K.flat_put(x._data, idx, plane, k)
+
+    def backward(self, g):
+        return FlatGather.apply(g, idx=self.idx, k_in=self.k, k_idx=self.k)
+
+
+def _max_unpool(input, indices, k, kernel_size, stride, padding, output_size, op):
+    _check_input(input, k, op)
+    if not isinstance(indices, Tensor) or indices._data.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: expected indices to be an int64 Tensor, got {getattr(indices, 'dtype', indices)!r}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"{op}: Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
+            f"but got indices tensor with shape: {list(indices.shape)}"
+        )
+    kernel = _ntuple(kernel_size, k, "kernel_size", op)
+    stride = kernel if stride is None else _ntuple(stride, k, "stride", op)
+    padding = _ntuple(padding, k, "padding", op)
+    if any(s <= 0 for s in stride):
+        raise RuntimeError(f"{op}: stride should be greater than zero, but got stride={stride}")
+    spatial = tuple(input.shape[-k:])
+    default = tuple((n - 1) * s - 2 * p + kk for n, s, p, kk in zip(spatial, stride, padding, kernel))
+    if output_size is None:
+        plane = default
+    else:
+        size = tuple(int(v) for v in output_size)
+        if len(size) == k + 2:
+            size = size[-k:]
+        if len(size) != k:
+            raise ValueError(
+                f"{op}: output_size should be a sequence containing {k} or {k + 2} elements, but it has a length "
+                f"of '{len(size)}'"
+            )
+        for d, (o, dflt, s) in enumerate(zip(size, default, stride)):
+            if not dflt - s < o < dflt + s:
+                raise ValueError(
+                    f"{op}: invalid output_size {size} (dim {d} must be between {dflt - s} and {dflt + s})"
+                )
+        plane = size
+    if any(p <= 0 for p in plane):
+        raise RuntimeError(f"{op}: computed output size {plane} is too small")
+    idx = indices._data.astype(np.int64, copy=False)
+    total = math.prod(plane)
+    if idx.size and (idx.min() < 0 or idx.max() >= total):
+        bad = int(idx.max()) if idx.max() >= total else int(idx.min())
+        raise RuntimeError(
+            f"{op}: Found an invalid max index: {bad} (output volumes are of size {'x'.join(map(str, plane))})"
+        )
+    return MaxUnpool.apply(input, idx=idx, plane=plane, k=k)
+
+
+def max_unpool1d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: _Size,
+    stride: _Size | None = None,
+    padding: _Size = 0,
+    output_size: _Size | None = None,
+) -> Tensor:
+    """Partial inverse of ``max_pool1d``: values at their indices, zeros elsewhere."""
+    return _max_unpool(input, indices, 1, kernel_size, stride, padding, output_size, "max_unpool1d")
+
+
+def max_unpool2d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: _Size,
+    stride: _Size | None = None,
+    padding: _Size = 0,
+    output_size: _Size | None = None,
+) -> Tensor:
+    """Partial inverse of ``max_pool2d``: values at their indices, zeros elsewhere."""
+    return _max_unpool(input, indices, 2, kernel_size, stride, padding, output_size, "max_unpool2d")
+
+
+def max_unpool3d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: _Size,
+    stride: _Size | None = None,
+    padding: _Size = 0,
+    output_size: _Size | None = None,
+) -> Tensor:
+    """Partial inverse of ``max_pool3d``: values at their indices, zeros elsewhere."""
+    return _max_unpool(input, indices, 3, kernel_size, stride, padding, output_size, "max_unpool3d")
