@@ -500,3 +500,20 @@ def test_nan_matches_torch_on_both_paths(phase_min):
     ty, tidx = torch.nn.functional.max_pool2d(torch.tensor(a), 3, 2, 1, return_indices=True)
     np.testing.assert_array_equal(y.numpy(), ty.numpy())
     np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+
+
+@pytest.mark.parametrize("args", [(3, 2, 1), (2, 2, 0), (3, 1, 1, 2)])
+def test_large_input_paths_match_torch(args):
+    # above PHASE_LAYOUT_MIN_SIZE: the stride-phase layout path, with ties from rounding
+    torch = pytest.importorskip("torch")
+    a = np.round(np.random.default_rng(3).standard_normal((2, 8, 64, 64)), 1).astype(np.float32)
+    x = mt.tensor(a, requires_grad=True)
+    tx = torch.tensor(a, requires_grad=True)
+    y, idx = F.max_pool2d(x, *args, return_indices=True)
+    ty, tidx = torch.nn.functional.max_pool2d(tx, *args, return_indices=True)
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    go = np.random.default_rng(4).standard_normal(ty.shape).astype(np.float32)
+    y.backward(mt.tensor(go))
+    ty.backward(torch.tensor(go))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-5)

@@ -9,12 +9,12 @@ from . import Case, torch_or_none
 
 __all__ = ["cases"]
 
-# (name, functional name, input shape, args, quick-mode shape)
+# (label, functional name, input shape, args, quick-mode shape)
 _SPECS = [
-    ("max_pool2d 2x2 (32,32,32,32) fwd+bwd", "max_pool2d", (32, 32, 32, 32), (2,), (8, 8, 32, 32)),
-    ("max_pool2d 3x3 s2 p1 (32,64,56,56) fwd+bwd", "max_pool2d", (32, 64, 56, 56), (3, 2, 1), (4, 16, 56, 56)),
-    ("avg_pool2d 2x2 (32,32,32,32) fwd+bwd", "avg_pool2d", (32, 32, 32, 32), (2,), (8, 8, 32, 32)),
-    ("max_pool3d 2x2x2 (8,8,16,16,16) fwd+bwd", "max_pool3d", (8, 8, 16, 16, 16), (2,), (2, 8, 16, 16, 16)),
+    ("max_pool2d 2x2", "max_pool2d", (32, 32, 32, 32), (2,), (8, 8, 32, 32)),
+    ("max_pool2d 3x3 s2 p1", "max_pool2d", (32, 64, 56, 56), (3, 2, 1), (4, 16, 56, 56)),
+    ("avg_pool2d 2x2", "avg_pool2d", (32, 32, 32, 32), (2,), (8, 8, 32, 32)),
+    ("max_pool3d 2x2x2", "max_pool3d", (8, 8, 16, 16, 16), (2,), (2, 8, 16, 16, 16)),
 ]
 
 
@@ -44,7 +44,7 @@ def _case(name: str, fn_name: str, shape: tuple, args: tuple) -> Case:
             tfn(tx, *args).backward(tg)
             tx.grad = None
 
-    return Case(name, run_mt, run_torch, note=f"shape {shape}, float32")
+    return Case(f"{name} {shape} fwd+bwd", run_mt, run_torch, note="float32")
 
 
 def cases(quick: bool = False) -> list[Case]:

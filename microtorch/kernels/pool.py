@@ -85,7 +85,7 @@ def pool_geometry(spatial, kernel, stride, padding, dilation, ceil_mode: bool) -
 
 
 #: inputs at least this large are regrouped by stride phase before max pooling (tests lower it)
-PHASE_LAYOUT_MIN_SIZE = 4096
+PHASE_LAYOUT_MIN_SIZE = 1 << 16
 
 
 def _lowest(dtype: np.dtype):
@@ -103,7 +103,8 @@ def max_pool_forward(x: np.ndarray, g: PoolGeometry, need_indices: bool):
     padding, possible with dilation, gets -inf and PyTorch's out-of-range index)."""
     low = _lowest(x.dtype)
     extract = None
-    if x.size >= PHASE_LAYOUT_MIN_SIZE:
+    if x.size >= PHASE_LAYOUT_MIN_SIZE and _overlapping(g) and any(st_ > 1 for st_ in g.stride):
+        # measured: only overlapping strided windows gain (each element is read several times)
         xpad, slices, extract = _phase_layout(x, g, low)
     else:
         xpad, slices = pad_spatial(x, g.pads, low), g.slices()

@@ -1,0 +1,122 @@
+"""``nn.functional.interpolate``: nearest / linear resizing against a naive reference and
+torch, gradients (gradcheck, gradgradcheck) and errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import microtorch as mt
+import microtorch.nn.functional as F
+from microtorch.autograd import gradcheck, gradgradcheck
+
+
+def naive_bilinear(a, out, align_corners):
+    n, c, h, w = a.shape
+    oh, ow = out
+    res = np.zeros((n, c, oh, ow))
+
+    def src(i, n_in, n_out):
+        if align_corners:
+            return i * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+        return max((i + 0.5) * n_in / n_out - 0.5, 0.0)
+
+    for i in range(oh):
+        for j in range(ow):
+            y, x = src(i, h, oh), src(j, w, ow)
+            y0, x0 = min(int(math.floor(y)), h - 1), min(int(math.floor(x)), w - 1)
+            y1, x1 = min(y0 + 1, h - 1), min(x0 + 1, w - 1)
+            ly, lx = y - y0, x - x0
+            res[:, :, i, j] = (
+                (1 - ly) * (1 - lx) * a[:, :, y0, x0]
+                + (1 - ly) * lx * a[:, :, y0, x1]
+                + ly * (1 - lx) * a[:, :, y1, x0]
+                + ly * lx * a[:, :, y1, x1]
+            )
+    return res
+
+
+def naive_nearest(a, out):
+    h, w = a.shape[2:]
+    rows = [min(int(math.floor(i * np.float32(h / out[0]))), h - 1) for i in range(out[0])]
+    cols = [min(int(math.floor(j * np.float32(w / out[1]))), w - 1) for j in range(out[1])]
+    return a[:, :, rows][:, :, :, cols]
+
+
+sizes = st.tuples(st.integers(1, 6), st.integers(1, 6))
+
+
+@given(sizes, sizes, st.booleans(), st.integers(0, 2**16))
+def test_bilinear_matches_naive(insize, outsize, align, seed):
+    a = np.random.default_rng(seed).standard_normal((2, 2) + insize)
+    y = F.interpolate(mt.tensor(a), size=outsize, mode="bilinear", align_corners=align)
+    np.testing.assert_allclose(y.numpy(), naive_bilinear(a, outsize, align), rtol=1e-10, atol=1e-12)
+
+
+@given(sizes, sizes, st.integers(0, 2**16))
+def test_nearest_matches_naive(insize, outsize, seed):
+    a = np.random.default_rng(seed).standard_normal((1, 2) + insize).astype(np.float32)
+    y = F.interpolate(mt.tensor(a), size=outsize)
+    np.testing.assert_array_equal(y.numpy(), naive_nearest(a, outsize))
+    assert y.dtype == mt.float32
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "nearest-exact"])
+def test_gradients(mode):
+    x = mt.tensor(np.random.default_rng(1).standard_normal((1, 2, 3, 4)), requires_grad=True)
+    kw = {"align_corners": False} if mode == "bilinear" else {}
+    fn = lambda t: F.interpolate(t, size=(5, 3), mode=mode, **kw)  # noqa: E731
+    assert gradcheck(fn, (x,))
+    assert gradgradcheck(fn, (x,))
+
+
+def test_errors():
+    x = mt.randn(1, 1, 4, 4)
+    with pytest.raises(ValueError, match="interpolate: only one of size or scale_factor"):
+        F.interpolate(x, size=2, scale_factor=2)
+    with pytest.raises(ValueError, match="interpolate: either size or scale_factor"):
+        F.interpolate(x)
+    with pytest.raises(ValueError, match="interpolate: align_corners option"):
+        F.interpolate(x, size=2, align_corners=True)
+    with pytest.raises(NotImplementedError, match="interpolate: Got 3D input, but bilinear mode needs 4D"):
+        F.interpolate(mt.randn(1, 1, 4), size=2, mode="bilinear")
+    with pytest.raises(ValueError, match=r"interpolate: Input and output must have the same number"):
+        F.interpolate(x, size=(2, 2, 2))
+
+
+@settings(max_examples=20)
+@given(
+    st.integers(1, 3),
+    st.lists(st.integers(1, 6), min_size=3, max_size=3),
+    st.sampled_from(["nearest", "nearest-exact", "linear", "area"]),
+    st.one_of(st.none(), st.booleans()),
+    st.one_of(st.none(), st.sampled_from([0.5, 1.5, 2.0, 3.0, 0.7])),
+    st.integers(0, 2**16),
+)
+def test_matches_torch(k, dims, mode, align, scale, seed):
+    torch = pytest.importorskip("torch")
+    if mode == "linear":
+        mode = {1: "linear", 2: "bilinear", 3: "trilinear"}[k]
+    else:
+        align = None
+    insize = tuple(dims[:k])
+    a = np.random.default_rng(seed).standard_normal((2, 2) + insize)
+    if scale is not None:
+        if any(math.floor(n * scale) < 1 for n in insize):
+            return
+        kw = {"scale_factor": scale}
+    else:
+        kw = {"size": tuple(dims[::-1][:k])}
+    x = mt.tensor(a, requires_grad=True)
+    tx = torch.tensor(a, requires_grad=True)
+    y = F.interpolate(x, mode=mode, align_corners=align, **kw)
+    ty = torch.nn.functional.interpolate(tx, mode=mode, align_corners=align, **kw)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-9, atol=1e-12)
+    go = np.random.default_rng(seed + 1).standard_normal(ty.shape)
+    y.backward(mt.tensor(go))
+    ty.backward(torch.tensor(go))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
