@@ -70,3 +70,33 @@ def relu(input, inplace: bool = False):
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
     """``x`` where positive, ``negative_slope * x`` elsewhere."""
     return input.leaky_relu_(negative_slope) if inplace else _leaky_relu(input, negative_slope)
+
+
+from ..ops.indexing import one_hot  # noqa: E402
+from ..ops.loss import (  # noqa: E402
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from ..ops.normalization import batch_norm, layer_norm  # noqa: E402
+
+__all__ += [
+    "one_hot",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "mse_loss",
+    "nll_loss",
+    "smooth_l1_loss",
+    "batch_norm",
+    "layer_norm",
+]

@@ -1,0 +1,8 @@
+"""``python -m microtorch``: the same command line as ``microtorch``."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

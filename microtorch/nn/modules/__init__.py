@@ -1,0 +1,11 @@
+"""The layer classes of ``microtorch.nn``."""
+
+from .activation import *  # noqa: F403
+from .container import *  # noqa: F403
+from .conv import *  # noqa: F403
+from .dropout import *  # noqa: F403
+from .linear import *  # noqa: F403
+from .loss import *  # noqa: F403
+from .module import Module  # noqa: F401
+from .normalization import *  # noqa: F403
+from .pooling import *  # noqa: F403

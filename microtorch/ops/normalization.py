@@ -1,0 +1,91 @@
+"""Normalisation: ``batch_norm`` (with running statistics) and ``layer_norm``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
+from . import elementwise as E
+from . import reduction as R
+from .shape import reshape
+
+__all__ = ["batch_norm", "layer_norm"]
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over every dim but the channel dim 1 (batch statistics when training)."""
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected at least 2D input (got {input.ndim}D input)")
+    c = input.shape[1]
+    dims = (0,) + tuple(range(2, input.ndim))
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"batch_norm: {name} should contain {c} elements not {t.numel()}")
+    if training:
+        n = input.numel() // c
+        if n <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        mean = R.mean(input, dims, keepdim=True)
+        centered = input - mean
+        var = R.mean(centered * centered, dims, keepdim=True)
+        if running_mean is not None and running_var is not None:
+            with no_grad():
+                m = momentum
+                rm, rv = running_mean._data, running_var._data
+                batch_mean = mean._data.reshape(c).astype(rm.dtype)
+                unbiased = (var._data.reshape(c) * (n / (n - 1))).astype(rv.dtype)
+                rm *= 1 - m
+                rm += m * batch_mean
+                rv *= 1 - m
+                rv += m * unbiased
+                running_mean._vc.value += 1
+                running_var._vc.value += 1
+        out = centered / E.sqrt(var + eps)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode")
+        rm = reshape(running_mean.detach().to(input.dtype), shape)
+        rv = reshape(running_var.detach().to(input.dtype), shape)
+        out = (input - rm) / E.sqrt(rv + eps)
+    if weight is not None:
+        out = out * reshape(weight, shape)
+    if bias is not None:
+        out = out + reshape(bias, shape)
+    return out
+
+
+def layer_norm(
+    input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
+) -> Tensor:
+    """Normalise over the trailing ``normalized_shape`` dims (biased variance)."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(normalized_shape)
+    if tuple(input.shape[input.ndim - k :]) != normalized_shape:
+        raise RuntimeError(
+            f"layer_norm: Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size{list(input.shape)}"
+        )
+    dims = tuple(range(input.ndim - k, input.ndim))
+    mean = R.mean(input, dims, keepdim=True)
+    centered = input - mean
+    var = R.mean(centered * centered, dims, keepdim=True)
+    out = centered / E.sqrt(var + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+del np
