@@ -141,5 +141,43 @@ def test_repr_matches_pytorch():
         lambda m: m.ModuleList([m.BatchNorm2d(3), m.AvgPool2d(2), m.LeakyReLU(0.2), m.Softmax(dim=1)]),
         lambda m: m.Sequential(m.ConvTranspose2d(3, 2, 3, stride=2, output_padding=1), m.Tanh(), m.Sigmoid()),
         lambda m: m.Sequential(m.AdaptiveAvgPool2d((1, 1)), m.LPPool2d(2, 3), m.Identity(), m.CrossEntropyLoss()),
+        lambda m: m.Sequential(
+            m.Conv1d(2, 2, 3, padding="same", padding_mode="reflect"),
+            m.BatchNorm1d(3, momentum=None, affine=False),
+            m.ModuleDict({"a": m.ELU(), "b": m.GELU()}),
+            m.Unflatten(1, (2, 5)),
+        ),
     ):
         assert repr(build(nn)) == repr(build(torch.nn))
+
+
+def test_load_state_dict_error_text_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    messages = []
+    for lib in (torch, mt):
+        m = lib.nn.Linear(2, 3)
+        with pytest.raises(RuntimeError) as err:
+            m.load_state_dict({"weight": lib.zeros(3, 3), "extra": lib.zeros(1)})
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+
+
+def test_registration_name_errors_match_pytorch():
+    torch = pytest.importorskip("torch")
+    calls = [
+        lambda m: m.register_buffer("a.b", None),
+        lambda m: m.register_parameter("", None),
+        lambda m: m.add_module("a.b", None),
+        lambda m: m.add_module("", None),
+    ]
+    for call in calls:
+        got = []
+        for lib in (torch, mt):
+            module = lib.nn.Module()
+            with pytest.raises(KeyError) as err:
+                call(module)
+            got.append(str(err.value))
+            assert module.state_dict() == {} or len(module.state_dict()) == 0
+        assert got[0] == got[1]
+    with pytest.raises(ValueError, match=r"Mode bad not supported, please use one of \['fan_in', 'fan_out'\]"):
+        nn.init.kaiming_uniform_(mt.empty(3, 4), mode="bad")

@@ -133,8 +133,10 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None) under ``name``."""
-        if "." in name or not name:
-            raise KeyError(f'parameter name can\'t contain "." or be empty, got "{name}"')
+        if "." in name:
+            raise KeyError('parameter name can\'t contain "."')
+        if not name:
+            raise KeyError('parameter name can\'t be empty string ""')
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign '{type(param).__name__}' object to parameter '{name}' (torch.nn.Parameter or None required)"
@@ -145,8 +147,10 @@ class Module:
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register a non-trainable tensor (saved in the state dict when ``persistent``)."""
-        if "." in name or not name:
-            raise KeyError(f'buffer name can\'t contain "." or be empty, got "{name}"')
+        if "." in name:
+            raise KeyError('buffer name can\'t contain "."')
+        if not name:
+            raise KeyError('buffer name can\'t be empty string ""')
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (torch Tensor or None required)"
@@ -163,8 +167,10 @@ class Module:
         """Register a child module under ``name``."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        if "." in name or not name:
-            raise KeyError(f'module name can\'t contain "." or be empty, got "{name}"')
+        if "." in name:
+            raise KeyError(f'module name can\'t contain ".", got: {name}')
+        if not name:
+            raise KeyError('module name can\'t be empty string ""')
         self._modules[name] = module
 
     register_module = add_module
@@ -390,7 +396,7 @@ class Module:
             arr = value._data if isinstance(value, Tensor) else np.asarray(value)
             if arr.shape != target._data.shape:
                 errors.append(
-                    f"\tsize mismatch for {key}: copying a param with shape {_size(arr.shape)} from checkpoint, "
+                    f"size mismatch for {key}: copying a param with shape {_size(arr.shape)} from checkpoint, "
                     f"the shape in current model is {_size(target._data.shape)}."
                 )
                 continue
