@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Case", "Result", "measure", "run_cases", "format_table", "FAMILIES", "torch_or_none"]
+__all__ = ["Case", "Result", "measure", "measure_together", "run_cases", "format_table", "FAMILIES", "torch_or_none"]
 
 FAMILIES = ("core", "conv", "pool", "training")
 
@@ -31,7 +31,7 @@ class Case:
 
 @dataclass
 class Result:
-    """Median seconds per call of each implementation of one case."""
+    """Best seconds per call (over interleaved rounds) of each implementation of one case."""
 
     name: str
     microtorch: float
@@ -51,21 +51,40 @@ class Result:
         return self.microtorch / self.numpy if self.numpy else None
 
 
-def measure(fn: Callable[[], object], min_time: float = 0.2, repeat: int = 5) -> float:
-    """Median seconds per call over ``repeat`` rounds of at least ``min_time`` each."""
+def _calls_per_round(fn: Callable[[], object], min_time: float) -> int:
+    """How many calls of ``fn`` make a round of at least ``min_time`` (after a warm-up call)."""
     fn()  # warm up (allocations, caches)
     t0 = time.perf_counter()
     fn()
     once = max(time.perf_counter() - t0, 1e-7)
-    number = max(1, int(min_time / once))
-    rounds = []
+    return max(1, int(min_time / once))
+
+
+def _round(fn: Callable[[], object], number: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
+
+
+def measure(fn: Callable[[], object], min_time: float = 0.2, repeat: int = 5) -> float:
+    """Best seconds per call over ``repeat`` rounds of at least ``min_time`` each."""
+    return measure_together([fn], min_time, repeat)[0]
+
+
+def measure_together(fns: list[Callable[[], object]], min_time: float = 0.2, repeat: int = 5) -> list[float]:
+    """Best seconds per call of each function over ``repeat`` rounds, rounds interleaved.
+
+    On a shared machine the speed drifts by tens of percent within seconds; alternating
+    the implementations round by round exposes them to the same drift, and the best
+    round is the least disturbed one, so ratios of best rounds are the steadiest figure.
+    """
+    numbers = [_calls_per_round(fn, min_time) for fn in fns]
+    rounds: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        rounds.append((time.perf_counter() - t0) / number)
-    rounds.sort()
-    return rounds[len(rounds) // 2]
+        for fn, number, times in zip(fns, numbers, rounds):
+            times.append(_round(fn, number))
+    return [min(times) for times in rounds]
 
 
 def torch_or_none():
@@ -78,13 +97,15 @@ def torch_or_none():
 
 
 def run_cases(cases: list[Case], quick: bool = False) -> list[Result]:
-    """Time every case (microtorch, torch, numpy) in this one process."""
-    min_time, repeat = (0.05, 3) if quick else (0.2, 5)
+    """Time every case (microtorch, torch, numpy) in this one process, rounds interleaved."""
+    min_time, repeat = (0.05, 3) if quick else (0.1, 9)
     results = []
     for c in cases:
-        mt = measure(c.microtorch, min_time, repeat)
-        th = measure(c.torch, min_time, repeat) if c.torch else None
-        npy = measure(c.numpy, min_time, repeat) if c.numpy else None
+        fns = [fn for fn in (c.microtorch, c.torch, c.numpy) if fn is not None]
+        times = iter(measure_together(fns, min_time, repeat))
+        mt = next(times)
+        th = next(times) if c.torch else None
+        npy = next(times) if c.numpy else None
         results.append(Result(c.name, mt, th, npy, c.note, c.extra))
     return results
 
