@@ -20,13 +20,27 @@ from hypothesis import strategies as st
 from microtorch.kernels import conv as kernels
 from microtorch.testing.strategies import conv_configs
 
+# chunking: one output row per block / one item per chunk / the default budget
+CHUNKING = {
+    "rows": {"_CHUNK_BYTES": 1, "_CHUNK_MIN_BYTES": 1, "_ROW_SPLIT_BYTES": 1},
+    "items": {"_CHUNK_BYTES": 1, "_CHUNK_MIN_BYTES": 1, "_ROW_SPLIT_BYTES": 10**12},
+    "default": {},
+}
 SWITCHES = list(
     itertools.product(
-        [1, kernels._CHUNK_BYTES],  # one item per chunk / default chunks
+        list(CHUNKING),
         [0, 10**9],  # per-item GEMMs / batch folded into the GEMM's columns
         [0, 10**9],  # input gradient as flipped-kernel convolution / as GEMM + col2im
     )
 )
+
+
+def _force(mp, switches):
+    chunking, fold, scatter = switches
+    for name, value in CHUNKING[chunking].items():
+        mp.setattr(kernels, name, value)
+    mp.setattr(kernels, "_FOLD_BELOW", fold)
+    mp.setattr(kernels, "_SCATTER_MAX_CHANNELS", scatter)
 
 
 def _kernel_run(x, w, g, cfg):
@@ -43,16 +57,13 @@ def _kernel_run(x, w, g, cfg):
 @settings(max_examples=25)
 @given(conv_configs(max_channels=3), st.integers(0, 2**16), st.sampled_from(SWITCHES))
 def test_every_path_matches_reference_and_adjoints(cfg, seed, switches):
-    chunk, fold, scatter = switches
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(cfg["input_shape"])
     w = rng.standard_normal(cfg["weight_shape"])
     ref = naive_conv(x, w, None, cfg["stride"], cfg["padding"], cfg["dilation"], cfg["groups"])
     g = rng.standard_normal(ref.shape)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(kernels, "_CHUNK_BYTES", chunk)
-        mp.setattr(kernels, "_FOLD_BELOW", fold)
-        mp.setattr(kernels, "_SCATTER_MAX_CHANNELS", scatter)
+        _force(mp, switches)
         out, dx, dw = _kernel_run(x, w, g, cfg)
     np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-10)
     assert dx.shape == x.shape and dw.shape == w.shape
@@ -63,8 +74,7 @@ def test_every_path_matches_reference_and_adjoints(cfg, seed, switches):
 
 @pytest.mark.parametrize("switches", SWITCHES)
 def test_paths_agree_on_a_larger_batch(switches):
-    """Many items, several chunks of unequal size, groups and dilation, 1-D to 3-D."""
-    chunk, fold, scatter = switches
+    """Many items, several chunks or row blocks, groups and dilation, 1-D to 3-D."""
     rng = np.random.default_rng(1)
     for spatial, kernel in [((13,), (3,)), ((7, 6), (3, 2)), ((5, 4, 6), (2, 3, 2))]:
         cfg = {"stride": (1,) * len(spatial), "padding": (1,) * len(spatial), "dilation": (1,) * len(spatial)}
@@ -76,9 +86,7 @@ def test_paths_agree_on_a_larger_batch(switches):
         g = rng.standard_normal(ref.shape)
         baseline = _kernel_run(x, w, g, cfg)
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(kernels, "_CHUNK_BYTES", chunk)
-            mp.setattr(kernels, "_FOLD_BELOW", fold)
-            mp.setattr(kernels, "_SCATTER_MAX_CHANNELS", scatter)
+            _force(mp, switches)
             forced = _kernel_run(x, w, g, cfg)
         np.testing.assert_allclose(baseline[0], ref, rtol=1e-10, atol=1e-10)
         for a, b in zip(baseline, forced):
@@ -87,20 +95,27 @@ def test_paths_agree_on_a_larger_batch(switches):
 
 @pytest.mark.parametrize("n, item_bytes", [(7, 2 << 20), (32, 627 << 10), (5, 1), (3, 10**9)])
 def test_chunks_cover_the_batch_in_balanced_pieces(n, item_bytes):
-    slices, rows = kernels._chunks(n, item_bytes)
+    """Chunks tile the batch in order, differ in size by at most one, and respect the budget."""
+    slices = kernels._chunks(n, item_bytes)
     sizes = [s.stop - s.start for s in slices]
     assert sum(sizes) == n and slices[0].start == 0 and all(a.stop == b.start for a, b in zip(slices, slices[1:]))
-    assert max(sizes) == rows and max(sizes) - min(sizes) <= 1
+    assert max(sizes) - min(sizes) <= 1
+    assert max(sizes) == 1 or max(sizes) * item_bytes <= kernels._CHUNK_BYTES
 
 
-def test_workspace_cache_stays_bounded():
-    """Scratch buffers kept between calls never exceed the cache budget."""
+def test_workspace_keeps_one_arena_per_role():
+    """Scratch kept between calls: one buffer per role and dtype, each within the cache budget."""
     rng = np.random.default_rng(2)
+    kernels._CACHE.clear()
     for n in range(1, 12):
-        x = rng.standard_normal((n, 3, 20, 20)).astype(np.float32)
-        w = rng.standard_normal((5, 3, 3, 3)).astype(np.float32)
-        kernels.conv_nd(x, w, (1, 1), [(1, 1), (1, 1)], (1, 1), 1)
-        assert sum(b.nbytes for b in kernels._CACHE.values()) <= kernels._CACHE_BYTES
+        for stride in (1, 2):
+            x = rng.standard_normal((n, 3, 20, 20)).astype(np.float32)
+            w = rng.standard_normal((5, 3, 3, 3)).astype(np.float32)
+            out = kernels.conv_nd(x, w, (stride,) * 2, [(1, 1), (1, 1)], (1, 1), 1)
+            kernels.conv_weight_nd(x, out, (3, 3), (stride,) * 2, [(1, 1), (1, 1)], (1, 1), 1)
+            kernels.conv_transpose_nd(out, w, (stride,) * 2, [(1, 1), (1, 1)], (1, 1), 1, (20, 20))
+    assert len({tag for tag, _ in kernels._CACHE}) == len(kernels._CACHE) <= 3
+    assert all(b.nbytes <= kernels._CACHE_BYTES for b in kernels._CACHE.values())
 
 
 @pytest.mark.parametrize("stride", [1, 2])
@@ -115,3 +130,16 @@ def test_empty_batch_gives_empty_output_and_zero_weight_grad(stride, spatial):
     assert kernels.conv_transpose_nd(out, w, *opts, spatial).shape == x.shape
     dw = kernels.conv_weight_nd(x, out, w.shape[2:], *opts)
     assert dw.shape == w.shape and not dw.any()
+
+
+@pytest.mark.parametrize("chunking", list(CHUNKING))
+def test_blocks_tile_every_item_and_output_row_once(chunking):
+    grid = kernels._FlatGrid((5, 3, 9, 7), (3, 3), [(1, 1), (1, 1)], (1, 1))
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in CHUNKING[chunking].items():
+            mp.setattr(kernels, name, value)
+        blocks = grid.blocks(27, 8, 10**6)
+    covered = [(b, r) for blk in blocks for b in range(blk.start, blk.start + blk.count) for r in range(blk.r0, blk.r1)]
+    assert sorted(covered) == [(b, r) for b in range(5) for r in range(9)]
+    if chunking == "rows":
+        assert len(blocks) == 5 * 9

@@ -9,6 +9,7 @@ saves them for backward.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,43 +18,54 @@ from .windows import output_size, pad_spatial, window_view
 
 __all__ = ["conv_nd", "conv_transpose_nd", "conv_weight_nd", "workspace"]
 
+# Scratch arenas, one per role ("cols", "res", "spread"), each a flat buffer grown to the
+# largest request and viewed in whatever shape the call needs: convolutions of different
+# shapes (forward, input and weight gradients) then share one buffer per role instead of
+# each keeping its own. Requests over ``_CACHE_BYTES`` get a fresh buffer, never kept.
 _CACHE: dict = {}
-_CACHE_BYTES = 24 << 20  # cached scratch kept between calls, oldest dropped first
-# bound on the im2col buffer: the batch is processed in chunks of whole items so that the
-# columns stay cache-sized and peak memory stays near the input's own size
+_CACHE_BYTES = 8 << 20
+# the batch is processed in chunks of whole items so that the columns stay cache-sized;
+# the budget per chunk shrinks with the call's own arrays so that scratch never
+# dominates the peak memory of a small convolution
 _CHUNK_BYTES = 4 << 20
+_CHUNK_MIN_BYTES = 256 << 10
 
 
-def workspace(shape: tuple, dtype, tag="cols", zeroed: bool = False) -> np.ndarray:
-    """A reusable scratch buffer (never returned to callers, never saved for backward).
+def workspace(shape: tuple, dtype, tag: str = "cols") -> np.ndarray:
+    """A reusable scratch buffer for one role (never returned to callers, never saved for backward).
 
-    ``zeroed`` buffers are created filled with zeros; callers that ask for one must only
-    ever write the part of it their ``tag`` names, so the rest stays zero between calls.
+    Two buffers alive at once in one call must have different tags.
     """
-    key = (tag, shape, np.dtype(dtype).str)
-    buf = _CACHE.get(key)
-    if buf is None:
-        need = math.prod(shape) * np.dtype(dtype).itemsize
-        while _CACHE and sum(b.nbytes for b in _CACHE.values()) + need > _CACHE_BYTES:
-            _CACHE.pop(next(iter(_CACHE)))
-        buf = _CACHE[key] = (xp.zeros if zeroed else xp.empty)(shape, dtype=dtype)
-    else:
-        _CACHE[key] = _CACHE.pop(key)  # most recently used last
-    return buf
+    dtype = np.dtype(dtype)
+    size = math.prod(shape)
+    if size * dtype.itemsize > _CACHE_BYTES:
+        return xp.empty(shape, dtype=dtype)
+    key = (tag, dtype.str)
+    arena = _CACHE.get(key)
+    if arena is None or arena.size < size:
+        _CACHE.pop(key, None)  # let the old arena go before the new one is made
+        arena = _CACHE[key] = xp.empty(size, dtype=dtype)
+    return arena[:size].reshape(shape)
 
 
-def _chunks(n: int, item_bytes: int):
-    """Batch slices of whole items whose columns fit in ``_CHUNK_BYTES``, sizes differing by at most one."""
+def _chunk_budget(largest_bytes: int) -> int:
+    """Bytes of columns per chunk: half the call's largest array, within fixed bounds."""
+    return max(_CHUNK_MIN_BYTES, min(_CHUNK_BYTES, largest_bytes // 2))
+
+
+def _chunks(n: int, item_bytes: int, budget: int | None = None):
+    """Batch slices of whole items whose columns fit in ``budget``, sizes differing by at most one."""
     if n == 0:
-        return [], 0
-    step = max(1, _CHUNK_BYTES // max(item_bytes, 1))
-    base, extra = divmod(n, -(-n // step))
-    sizes = [base + 1] * extra + [base] * (-(-n // step) - extra)
+        return []
+    step = max(1, (budget or _CHUNK_BYTES) // max(item_bytes, 1))
+    count = -(-n // step)
+    base, extra = divmod(n, count)
+    sizes = [base + 1] * extra + [base] * (count - extra)
     starts = np.cumsum([0] + sizes).tolist()
-    return [slice(a, b) for a, b in zip(starts, starts[1:])], sizes[0]
+    return [slice(a, b) for a, b in zip(starts, starts[1:])]
 
 
-def _im2col(xpad, kernel, stride, dilation, groups, out_shape, rows):
+def _im2col(xpad, kernel, stride, dilation, groups, out_shape):
     """Columns (B, G, Cg*K, L) of an already padded input chunk, output positions innermost."""
     b, c = xpad.shape[:2]
     k = len(kernel)
@@ -61,7 +73,7 @@ def _im2col(xpad, kernel, stride, dilation, groups, out_shape, rows):
     # reorder to (B, C, *k, *out) so each kernel offset's output positions are contiguous
     win = win.transpose((0, 1) + tuple(range(2 + k, win.ndim)) + tuple(range(2, 2 + k)))
     kk, ll = math.prod(kernel), math.prod(out_shape)
-    buf = workspace((rows, groups, (c // groups) * kk, ll), xpad.dtype)[:b]
+    buf = workspace((b, groups, (c // groups) * kk, ll), xpad.dtype)
     np.copyto(buf.reshape(win.shape), win)
     return buf
 
@@ -84,9 +96,9 @@ def conv_nd(x, w, stride, pads, dilation, groups, out_shape=None):
     xpad = pad_spatial(x, pads)
     ll = math.prod(out_shape)
     out = xp.empty((n, groups, cout // groups, ll), dtype=np.result_type(x.dtype, w.dtype))
-    chunks, rows = _chunks(n, c * math.prod(kernel) * ll * x.itemsize)
+    chunks = _chunks(n, c * math.prod(kernel) * ll * x.itemsize, _chunk_budget(max(x.nbytes, out.nbytes)))
     for sl in chunks:
-        cols = _im2col(xpad[sl], kernel, stride, dilation, groups, out_shape, rows)
+        cols = _im2col(xpad[sl], kernel, stride, dilation, groups, out_shape)
         xp.matmul(wm, cols, out=out[sl])
     return out.reshape((n, cout) + out_shape)
 
@@ -118,9 +130,9 @@ def conv_transpose_nd(g, w, stride, pads, dilation, groups, out_spatial):
         if all(r is not None for r in rs):
             moves.append((tuple(r[0] for r in rs), off + tuple(r[1] for r in rs)))
     everything = (slice(None), slice(None))
-    chunks, rows = _chunks(n, cin * kk * ll * g.itemsize)
+    chunks = _chunks(n, cin * kk * ll * g.itemsize, _chunk_budget(max(g.nbytes, out.nbytes)))
     for sl in chunks:
-        cols = workspace((rows, groups, cg * kk, ll), g.dtype)[: sl.stop - sl.start]
+        cols = workspace((sl.stop - sl.start, groups, cg * kk, ll), g.dtype)
         xp.matmul(wm, gm[sl], out=cols)
         cols = cols.reshape((-1, cin) + kernel + osp)
         dst_all = out[sl]
@@ -153,9 +165,9 @@ def conv_weight_nd(x, g, kernel, stride, pads, dilation, groups):
     gm = g.reshape(n, groups, cout // groups, ll)
     xpad = pad_spatial(x, pads)
     out = None
-    chunks, rows = _chunks(n, cin * math.prod(kernel) * ll * x.itemsize)
+    chunks = _chunks(n, cin * math.prod(kernel) * ll * x.itemsize, _chunk_budget(max(x.nbytes, g.nbytes)))
     for sl in chunks:
-        cols = _im2col(xpad[sl], kernel, stride, dilation, groups, osp, rows)  # (B, G, CgK, L)
+        cols = _im2col(xpad[sl], kernel, stride, dilation, groups, osp)  # (B, G, CgK, L)
         # batched GEMM with the columns transposed by strides (BLAS takes it without a copy),
         # then a small sum over the chunk; far cheaper than tensordot's transposing copies
         part = xp.matmul(gm[sl], cols.transpose(0, 1, 3, 2)).sum(axis=0)
@@ -179,6 +191,9 @@ def conv_weight_nd(x, g, kernel, stride, pads, dilation, groups):
 # back to (B, C, ...) by the crop copy that 2-D and 3-D need anyway.
 
 _FOLD_BELOW = 512  # 1-D: fold the batch into the GEMM's columns below this many columns per item
+# an item whose columns exceed this is processed in blocks of output rows (first spatial
+# dim), so that scratch stays bounded for large images and volumes
+_ROW_SPLIT_BYTES = 1 << 20
 
 
 def _flat_view(flat: np.ndarray, offset: int, shape: tuple, strides: tuple) -> np.ndarray:
@@ -189,6 +204,19 @@ def _flat_view(flat: np.ndarray, offset: int, shape: tuple, strides: tuple) -> n
     """
     it = flat.itemsize
     return np.ndarray(shape, flat.dtype, flat, offset * it, tuple(st * it for st in strides))
+
+
+class _Block(NamedTuple):
+    """A unit of work: items ``start:start+count``, output rows ``r0:r1`` of the first spatial dim."""
+
+    start: int
+    count: int
+    r0: int
+    r1: int
+
+    def target(self) -> tuple:
+        """Index of this block in an (N, C, *spatial) array."""
+        return (slice(self.start, self.start + self.count), slice(None), slice(self.r0, self.r1))
 
 
 class _FlatGrid:
@@ -202,7 +230,8 @@ class _FlatGrid:
         natural = tuple(p - d * (k - 1) for p, k, d in zip(self.padded, self.kernel, dilation))
         self.out = tuple(out_shape) if out_shape is not None else natural
         self.channel = math.prod(self.padded)
-        self.length = self.out[0] * math.prod(self.padded[1:])  # columns per item, garbage ones included
+        self.rowlen = math.prod(self.padded[1:])  # columns per output row, garbage ones included
+        self.length = self.out[0] * self.rowlen
         pstrides = [math.prod(self.padded[i + 1 :]) for i in range(len(self.padded))]
         self.shifts = tuple(d * ps for d, ps in zip(dilation, pstrides))
         # the last channel's windows read this far past its end (for garbage columns only)
@@ -214,16 +243,19 @@ class _FlatGrid:
         """Flat shift of each kernel offset, in weight order."""
         return [sum(j * sh for j, sh in zip(off, self.shifts)) for off in np.ndindex(*self.kernel)]
 
-    def valid(self, arr, count: int, channels: int):
-        """View of the valid outputs of a GEMM result, as (count, channels, *out).
+    def valid(self, arr, blk: _Block, channels: int, whole: bool = False):
+        """View of the valid outputs of a block's GEMM result, as (count, channels, rows, *out[1:]).
 
-        ``arr`` is (channels, count*length) when folded, else (count, channels*length).
+        ``arr`` is (channels, count*columns) when folded, else (count, channels*columns).
+        With ``whole`` the garbage columns are kept: (count, channels, rows, *padded[1:]).
         """
-        grid = (self.out[0],) + self.padded[1:]
+        grid = (blk.r1 - blk.r0,) + self.padded[1:]
         if self.folded:
-            view = arr.reshape((channels, count) + grid).swapaxes(0, 1)
+            view = arr.reshape((channels, blk.count) + grid).swapaxes(0, 1)
         else:
-            view = arr.reshape((count, channels) + grid)
+            view = arr.reshape((blk.count, channels) + grid)
+        if whole:
+            return view
         return view[(Ellipsis,) + tuple(slice(0, o) for o in self.out[1:])]
 
     def flat_input(self, x):
@@ -236,41 +268,55 @@ class _FlatGrid:
         body[(Ellipsis,) + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[2:], self.pads))] = x
         return flat
 
-    def columns(self, flat, start: int, count: int, groups: int):
-        """im2col of items ``start:start+count`` in this grid's layout, with one copy."""
+    def columns(self, flat, blk: _Block, groups: int):
+        """im2col of one block in this grid's layout, with one copy."""
         item = self.c * self.channel
-        shape = (count, self.c) + self.kernel + (self.length,)
-        view = _flat_view(flat, start * item, shape, (item, self.channel) + self.shifts + (1,))
+        count, length = blk.count, self.columns_of(blk)
+        shape = (count, self.c) + self.kernel + (length,)
+        strides = (item, self.channel) + self.shifts + (1,)
+        view = _flat_view(flat, blk.start * item + blk.r0 * self.rowlen, shape, strides)
         rows = (self.c // groups) * math.prod(self.kernel)
         if self.folded:
-            buf = workspace((groups, rows, count * self.length), flat.dtype)
+            buf = workspace((groups, rows, count * length), flat.dtype)
             np.copyto(
-                buf.reshape(self.c, -1, count, self.length),
-                view.reshape(count, self.c, -1, self.length).transpose(1, 2, 0, 3),
+                buf.reshape(self.c, -1, count, length),
+                view.reshape(count, self.c, -1, length).transpose(1, 2, 0, 3),
             )
         else:
-            buf = workspace((self.rows, groups, rows, self.length), flat.dtype)[:count]
+            buf = workspace((count, groups, rows, length), flat.dtype)
             np.copyto(buf.reshape(shape), view)
         return buf
 
-    def spread(self, g, start: int, count: int, groups: int):
-        """Output gradient items in the column layout, zero at the garbage columns."""
+    def columns_of(self, blk: _Block) -> int:
+        """GEMM columns per item of a block."""
+        return (blk.r1 - blk.r0) * self.rowlen
+
+    def spread(self, g, blk: _Block, groups: int):
+        """A block of the output gradient in the column layout, zero at the garbage columns."""
         cout = g.shape[1]
-        if not self.cropped and not self.folded:
-            return g[start : start + count].reshape(count, groups, cout // groups, self.length)
-        # only the valid part of the cached buffer is ever written, so the rest stays zero
-        tag = ("spread", self.out, self.padded)
+        count, length = blk.count, self.columns_of(blk)
+        items = g[blk.target()]
+        if not self.cropped and not self.folded and items.flags.c_contiguous:
+            return items.reshape(count, groups, cout // groups, length)
         if self.folded:
-            buf = workspace((groups, cout // groups, count * self.length), g.dtype, tag, zeroed=True)
+            buf = workspace((groups, cout // groups, count * length), g.dtype, "spread")
         else:
-            buf = workspace((self.rows, groups, cout // groups, self.length), g.dtype, tag, zeroed=True)[:count]
-        np.copyto(self.valid(buf, count, cout), g[start : start + count])
+            buf = workspace((count, groups, cout // groups, length), g.dtype, "spread")
+        grid = self.valid(buf, blk, cout, whole=True)
+        np.copyto(grid[(Ellipsis,) + tuple(slice(0, o) for o in self.out[1:])], items)
+        for i, o in enumerate(self.out[1:]):  # garbage columns: past the valid end of each dim
+            grid[(slice(None),) * (3 + i) + (slice(o, None),)] = 0
         return buf
 
-    def chunks(self, rows_per_item: int, itemsize: int):
-        """Batch slices whose columns fit in the chunk budget."""
-        slices, self.rows = _chunks(self.n, rows_per_item * self.length * itemsize)
-        return slices
+    def blocks(self, rows_per_item: int, itemsize: int, largest_bytes: int) -> list[_Block]:
+        """Blocks of whole items whose columns fit the chunk budget, or of rows of one item."""
+        budget = _chunk_budget(largest_bytes)
+        item_bytes = rows_per_item * self.length * itemsize
+        full = self.out[0]
+        if item_bytes <= max(budget, _ROW_SPLIT_BYTES) or full == 1:
+            return [_Block(s.start, s.stop - s.start, 0, full) for s in _chunks(self.n, item_bytes, budget)]
+        ranges = _chunks(full, rows_per_item * self.rowlen * itemsize, max(budget, _ROW_SPLIT_BYTES))
+        return [_Block(b, 1, r.start, r.stop) for b in range(self.n) for r in ranges]
 
 
 def _crop_negative_pads(x, pads):
@@ -293,19 +339,16 @@ def _conv_stride1(x, w, pads, dilation, groups, out_shape=None):
     flat = grid.flat_input(x)
     dtype = np.result_type(x.dtype, w.dtype)
     out = xp.empty((n, cout) + grid.out, dtype=dtype)
-    for sl in grid.chunks(c * math.prod(kernel), x.itemsize):
-        count = sl.stop - sl.start
-        cols = grid.columns(flat, sl.start, count, groups)
-        if grid.folded:
-            res = workspace((groups, mg, count * grid.length), dtype, "res")
-            xp.matmul(wm, cols, out=res)
-            np.copyto(out[sl], grid.valid(res, count, cout))
-        elif grid.cropped:
-            res = workspace((grid.rows, groups, mg, grid.length), dtype, "res")[:count]
-            xp.matmul(wm, cols, out=res)
-            np.copyto(out[sl], grid.valid(res, count, cout))
-        else:
-            xp.matmul(wm, cols, out=out[sl].reshape(count, groups, mg, grid.length))
+    for blk in grid.blocks(c * math.prod(kernel), x.itemsize, max(x.nbytes, out.nbytes)):
+        cols = grid.columns(flat, blk, groups)
+        length = grid.columns_of(blk)
+        if not grid.folded and not grid.cropped and length == grid.length:
+            xp.matmul(wm, cols, out=out[blk.target()].reshape(blk.count, groups, mg, length))
+            continue
+        shape = (groups, mg, blk.count * length) if grid.folded else (blk.count, groups, mg, length)
+        res = workspace(shape, dtype, "res")
+        xp.matmul(wm, cols, out=res)
+        np.copyto(out[blk.target()], grid.valid(res, blk, cout))
     return out
 
 
@@ -337,7 +380,6 @@ _SCATTER_MAX_CHANNELS = 4  # measured: the flipped-kernel GEMM wins from about 8
 
 def _col2im_stride1(g, w, pads, dilation, groups, out_spatial):
     """Stride-1 transposed convolution as one GEMM to columns, then one shifted add per kernel offset."""
-    g = xp.ascontiguousarray(g)
     n, cout = g.shape[:2]
     kernel = tuple(w.shape[2:])
     cg = w.shape[1]
@@ -350,22 +392,22 @@ def _col2im_stride1(g, w, pads, dilation, groups, out_spatial):
     flat = xp.zeros(size + grid.slack, dtype=g.dtype)
     item = cin * grid.channel
     offsets = grid.offsets()
-    for sl in grid.chunks(cin * kk, flat.itemsize):
-        count = sl.stop - sl.start
-        gm = grid.spread(g, sl.start, count, groups)
+    for blk in grid.blocks(cin * kk, flat.itemsize, max(g.nbytes, flat.nbytes)):
+        count, length = blk.count, grid.columns_of(blk)
+        gm = grid.spread(g, blk, groups)
         if grid.folded:
-            cols = workspace((groups, cg * kk, count * grid.length), g.dtype)
+            cols = workspace((groups, cg * kk, count * length), g.dtype)
             xp.matmul(wt, gm, out=cols)
-            cols = cols.reshape(cin, kk, count, grid.length).transpose(2, 0, 1, 3)
+            cols = cols.reshape(cin, kk, count, length).transpose(2, 0, 1, 3)
         else:
-            cols = workspace((grid.rows, groups, cg * kk, grid.length), g.dtype)[:count]
+            cols = workspace((count, groups, cg * kk, length), g.dtype)
             xp.matmul(wt, gm, out=cols)
-            cols = cols.reshape(count, cin, kk, grid.length)
+            cols = cols.reshape(count, cin, kk, length)
         # columns are zero at garbage positions (the spread gradient is), so adding them
         # whole only ever puts zeros outside the valid windows
-        base = sl.start * item
+        base = blk.start * item + blk.r0 * grid.rowlen
         for j, shift in enumerate(offsets):
-            dst = _flat_view(flat, base + shift, (count, cin, grid.length), (item, grid.channel, 1))
+            dst = _flat_view(flat, base + shift, (count, cin, length), (item, grid.channel, 1))
             dst += cols[:, :, j]
     body = flat[:size].reshape((n, cin) + grid.padded)
     inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
@@ -374,16 +416,14 @@ def _col2im_stride1(g, w, pads, dilation, groups, out_spatial):
 
 def _conv_weight_stride1(x, g, kernel, pads, dilation, groups):
     """``conv_weight_nd`` for stride 1 on the flat grid."""
-    g = xp.ascontiguousarray(g)
     c = x.shape[1]
     cout = g.shape[1]
     grid = _FlatGrid(x.shape, kernel, pads, dilation, tuple(g.shape[2:]))
     flat = grid.flat_input(x)
     out = None
-    for sl in grid.chunks(c * math.prod(kernel), x.itemsize):
-        count = sl.stop - sl.start
-        cols = grid.columns(flat, sl.start, count, groups)
-        gm = grid.spread(g, sl.start, count, groups)
+    for blk in grid.blocks(c * math.prod(kernel), x.itemsize, max(x.nbytes, g.nbytes)):
+        cols = grid.columns(flat, blk, groups)
+        gm = grid.spread(g, blk, groups)
         part = xp.matmul(gm, cols.swapaxes(-1, -2))
         if not grid.folded:
             part = part.sum(axis=0)
