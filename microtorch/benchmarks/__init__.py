@@ -72,17 +72,23 @@ def measure(fn: Callable[[], object], min_time: float = 0.2, repeat: int = 5) ->
     return measure_together([fn], min_time, repeat)[0]
 
 
-def measure_together(fns: list[Callable[[], object]], min_time: float = 0.2, repeat: int = 5) -> list[float]:
+def measure_together(
+    fns: list[Callable[[], object]], min_time: float = 0.2, repeat: int = 5, pause: float = 0.1
+) -> list[float]:
     """Best seconds per call of each function over ``repeat`` rounds, rounds interleaved.
 
     On a shared machine the speed drifts by tens of percent within seconds; alternating
     the implementations round by round exposes them to the same drift, and the best
-    round is the least disturbed one, so ratios of best rounds are the steadiest figure.
+    round is the least disturbed one. Before each round the process sleeps ``pause``
+    seconds: BLAS and OpenMP worker threads keep spinning for a while after their last
+    call, and a round started at once would compete with the previous library's threads
+    for the two cores.
     """
     numbers = [_calls_per_round(fn, min_time) for fn in fns]
     rounds: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
         for fn, number, times in zip(fns, numbers, rounds):
+            time.sleep(pause)
             times.append(_round(fn, number))
     return [min(times) for times in rounds]
 
@@ -98,7 +104,7 @@ def torch_or_none():
 
 def run_cases(cases: list[Case], quick: bool = False) -> list[Result]:
     """Time every case (microtorch, torch, numpy) in this one process, rounds interleaved."""
-    min_time, repeat = (0.05, 3) if quick else (0.1, 9)
+    min_time, repeat = (0.05, 3) if quick else (0.1, 7)
     results = []
     for c in cases:
         fns = [fn for fn in (c.microtorch, c.torch, c.numpy) if fn is not None]

@@ -60,9 +60,12 @@ def _chunks(n: int, item_bytes: int, budget: int | None = None):
     step = max(1, (budget or _CHUNK_BYTES) // max(item_bytes, 1))
     count = -(-n // step)
     base, extra = divmod(n, count)
-    sizes = [base + 1] * extra + [base] * (count - extra)
-    starts = np.cumsum([0] + sizes).tolist()
-    return [slice(a, b) for a, b in zip(starts, starts[1:])]
+    slices, start = [], 0
+    for i in range(count):
+        stop = start + base + (i < extra)
+        slices.append(slice(start, stop))
+        start = stop
+    return slices
 
 
 def _im2col(xpad, kernel, stride, dilation, groups, out_shape):
