@@ -143,3 +143,37 @@ def test_blocks_tile_every_item_and_output_row_once(chunking):
     assert sorted(covered) == [(b, r) for b in range(5) for r in range(9)]
     if chunking == "rows":
         assert len(blocks) == 5 * 9
+
+
+@pytest.mark.parametrize("switches", [("rows", 0, 0), ("items", 10**9, 10**9), ("default", 512, 4)])
+@pytest.mark.parametrize(
+    "dims, x_shape, w_shape, opts",
+    [
+        (2, (3, 12, 20, 17), (10, 6, 3, 2), {"padding": "same", "dilation": (1, 2), "groups": 2}),
+        (3, (2, 6, 7, 6, 5), (4, 6, 3, 3, 3), {"padding": 1}),
+        (1, (4, 10, 40), (6, 5, 4), {"padding": 3, "groups": 2}),
+    ],
+)
+def test_public_api_matches_torch_on_every_path(switches, dims, x_shape, w_shape, opts):
+    """float32 forward and all three gradients against torch, each path forced."""
+    torch = pytest.importorskip("torch")
+    import microtorch as mt
+    import microtorch.nn.functional as F
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal(w_shape).astype(np.float32)
+    b = rng.standard_normal(w_shape[0]).astype(np.float32)
+    conv, tconv = getattr(F, f"conv{dims}d"), getattr(torch.nn.functional, f"conv{dims}d")
+    ts = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    tout = tconv(*ts, **opts)
+    g = rng.standard_normal(tuple(tout.shape)).astype(np.float32)
+    tout.backward(torch.tensor(g))
+    ms = [mt.tensor(a, requires_grad=True) for a in (x, w, b)]
+    with pytest.MonkeyPatch.context() as mp:
+        _force(mp, switches)
+        out = conv(*ms, **opts)
+        out.backward(mt.tensor(g))
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-4, atol=1e-4)
+    for m, t in zip(ms, ts):
+        np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=2e-4)
