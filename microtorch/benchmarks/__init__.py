@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Case", "Result", "measure", "measure_together", "run_cases", "format_table", "FAMILIES", "torch_or_none"]
+__all__ = ["Case", "Result", "measure", "measure_together", "run_cases", "steady_allocator", "format_table", "FAMILIES", "torch_or_none"]
 
 FAMILIES = ("core", "conv", "pool", "training")
 
@@ -93,6 +93,29 @@ def measure_together(
     return [min(times) for times in rounds]
 
 
+def steady_allocator() -> bool:
+    """Keep freed memory in the process (glibc ``mallopt``), so no library page-faults in a loop.
+
+    By default glibc hands large blocks back to the OS on free and maps fresh zeroed
+    pages on the next allocation; whether a library's arrays take that path depends on
+    what ran earlier in the process, and on this machine it made torch's convolution
+    2-3x slower in some runs and not others. With large blocks kept on the heap both
+    libraries run at their compute speed. Returns False where ``mallopt`` is unavailable.
+    """
+    import ctypes  # noqa: PLC0415
+    import ctypes.util  # noqa: PLC0415
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        return bool(libc.mallopt(m_mmap_threshold, 1 << 30)) and bool(libc.mallopt(m_trim_threshold, 1 << 40))
+    except (OSError, AttributeError):
+        return False
+
+
 def torch_or_none():
     """The real torch module when installed (for baselines), else None."""
     try:
@@ -104,6 +127,7 @@ def torch_or_none():
 
 def run_cases(cases: list[Case], quick: bool = False) -> list[Result]:
     """Time every case (microtorch, torch, numpy) in this one process, rounds interleaved."""
+    steady_allocator()
     min_time, repeat = (0.05, 3) if quick else (0.1, 7)
     results = []
     for c in cases:

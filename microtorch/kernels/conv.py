@@ -225,7 +225,7 @@ class _Block(NamedTuple):
 class _FlatGrid:
     """Geometry of a stride-1 convolution over a flat, zero-padded input."""
 
-    def __init__(self, x_shape, kernel, pads, dilation, out_shape=None):
+    def __init__(self, x_shape, kernel, pads, dilation, out_shape=None, fold: bool | None = None):
         self.n, self.c = x_shape[:2]
         self.kernel = tuple(kernel)
         self.pads = pads
@@ -240,7 +240,7 @@ class _FlatGrid:
         # the last channel's windows read this far past its end (for garbage columns only)
         self.slack = sum((k - 1) * sh for k, sh in zip(self.kernel[1:], self.shifts[1:]))
         self.cropped = len(self.kernel) > 1
-        self.folded = self.length < _FOLD_BELOW
+        self.folded = self.length < _FOLD_BELOW if fold is None else fold
 
     def offsets(self) -> list[int]:
         """Flat shift of each kernel offset, in weight order."""
@@ -382,36 +382,47 @@ _SCATTER_MAX_CHANNELS = 4  # measured: the flipped-kernel GEMM wins from about 8
 
 
 def _col2im_stride1(g, w, pads, dilation, groups, out_spatial):
-    """Stride-1 transposed convolution as one GEMM to columns, then one shifted add per kernel offset."""
+    """Stride-1 transposed convolution: GEMMs to columns, then one shifted add per kernel offset.
+
+    Blocks hold as many items as the budget allows for one kernel offset's columns, so
+    each shifted add covers many items; the kernel offsets are then taken in parts whose
+    columns fit the budget (one GEMM per part), which bounds the scratch without making
+    the adds any smaller.
+    """
     n, cout = g.shape[:2]
     kernel = tuple(w.shape[2:])
     cg = w.shape[1]
     cin = cg * groups
     mg = cout // groups
     kk = math.prod(kernel)
-    grid = _FlatGrid((n, cin) + tuple(out_spatial), kernel, pads, dilation, tuple(g.shape[2:]))
-    wt = xp.ascontiguousarray(w).reshape(groups, mg, cg * kk).transpose(0, 2, 1)
+    grid = _FlatGrid((n, cin) + tuple(out_spatial), kernel, pads, dilation, tuple(g.shape[2:]), fold=True)
     size = n * cin * grid.channel
     flat = xp.zeros(size + grid.slack, dtype=g.dtype)
     item = cin * grid.channel
     offsets = grid.offsets()
-    for blk in grid.blocks(cin * kk, flat.itemsize, max(g.nbytes, flat.nbytes)):
+    it = flat.itemsize
+    largest = max(g.nbytes, flat.nbytes)
+    limit = _chunk_budget(largest)
+    # (G*Mg, Cg, *k) -> per group (Mg, Cg, K): the rows of a part are (channel, offset) pairs
+    wk = xp.ascontiguousarray(w).reshape(groups, mg, cg, kk)
+    # a block's spread gradient (Mg rows per item) and one offset's columns (C_in rows) fit the budget
+    for blk in grid.blocks(max(cin, mg), it, largest):
         count, length = blk.count, grid.columns_of(blk)
-        gm = grid.spread(g, blk, groups)
-        if grid.folded:
-            cols = workspace((groups, cg * kk, count * length), g.dtype)
-            xp.matmul(wt, gm, out=cols)
-            cols = cols.reshape(cin, kk, count, length).transpose(2, 0, 1, 3)
-        else:
-            cols = workspace((count, groups, cg * kk, length), g.dtype)
-            xp.matmul(wt, gm, out=cols)
-            cols = cols.reshape(count, cin, kk, length)
-        # columns are zero at garbage positions (the spread gradient is), so adding them
-        # whole only ever puts zeros outside the valid windows
+        gm = grid.spread(g, blk, groups)  # (G, Mg, count*length)
+        per_offset = count * cin * length * it
+        parts = _chunks(kk, per_offset, limit)
         base = blk.start * item + blk.r0 * grid.rowlen
-        for j, shift in enumerate(offsets):
-            dst = _flat_view(flat, base + shift, (count, cin, length), (item, grid.channel, 1))
-            dst += cols[:, :, j]
+        for part in parts:
+            width = part.stop - part.start
+            wt = wk[..., part].transpose(0, 2, 3, 1).reshape(groups, cg * width, mg)
+            cols = workspace((groups, cg * width, count * length), g.dtype)
+            xp.matmul(wt, gm, out=cols)
+            cols = cols.reshape(cin, width, count, length)
+            # columns are zero at garbage positions (the spread gradient is), so adding
+            # them whole only ever puts zeros outside the valid windows
+            for j in range(width):
+                dst = _flat_view(flat, base + offsets[part.start + j], (count, cin, length), (item, grid.channel, 1))
+                dst += cols[:, j].swapaxes(0, 1)
     body = flat[:size].reshape((n, cin) + grid.padded)
     inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
     return np.ascontiguousarray(body[(Ellipsis,) + inner])
