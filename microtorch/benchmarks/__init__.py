@@ -12,7 +12,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Case", "Result", "measure", "measure_together", "run_cases", "steady_allocator", "format_table", "FAMILIES", "torch_or_none"]
+__all__ = [
+    "Case",
+    "Result",
+    "measure",
+    "measure_together",
+    "run_cases",
+    "steady_allocator",
+    "format_table",
+    "FAMILIES",
+    "torch_or_none",
+]
 
 FAMILIES = ("core", "conv", "pool", "training")
 

@@ -28,7 +28,7 @@ _CACHE_BYTES = 8 << 20
 # the budget per chunk shrinks with the call's own arrays so that scratch never
 # dominates the peak memory of a small convolution
 _CHUNK_BYTES = 4 << 20
-_CHUNK_MIN_BYTES = 256 << 10
+_CHUNK_MIN_BYTES = 1 << 20
 
 
 def workspace(shape: tuple, dtype, tag: str = "cols") -> np.ndarray:
@@ -188,12 +188,13 @@ def conv_weight_nd(x, g, kernel, stride, pads, dilation, groups):
 # outputs are computed on the padded grid's rows (every spatial dim but the first at its
 # padded width) and the valid ones cropped out afterwards.
 #
-# Two column layouts: "per item" (B, G, Cg*K, L), one GEMM per item, used when each item
-# has many columns and no crop is needed (1-D); "folded" (G, Cg*K, B*L), one GEMM per
-# group for the whole chunk, far better for small per-item GEMMs, its output transposed
-# back to (B, C, ...) by the crop copy that 2-D and 3-D need anyway.
+# Two column layouts: "per item" (B, G, Cg*K, L), one GEMM per item writing straight
+# into the output, used for 1-D signals of at least ``_FOLD_BELOW`` positions; "folded"
+# (G, Cg*K, B*L), one GEMM per group for the whole block, far better for small per-item
+# GEMMs, its output transposed back to (B, C, ...) by the crop copy that 2-D and 3-D
+# need anyway (measured: never slower there).
 
-_FOLD_BELOW = 512  # 1-D: fold the batch into the GEMM's columns below this many columns per item
+_FOLD_BELOW = 512
 # an item whose columns exceed this is processed in blocks of output rows (first spatial
 # dim), so that scratch stays bounded for large images and volumes
 _ROW_SPLIT_BYTES = 1 << 20
@@ -240,7 +241,7 @@ class _FlatGrid:
         # the last channel's windows read this far past its end (for garbage columns only)
         self.slack = sum((k - 1) * sh for k, sh in zip(self.kernel[1:], self.shifts[1:]))
         self.cropped = len(self.kernel) > 1
-        self.folded = self.length < _FOLD_BELOW if fold is None else fold
+        self.folded = (self.cropped or self.length < _FOLD_BELOW) if fold is None else fold
 
     def offsets(self) -> list[int]:
         """Flat shift of each kernel offset, in weight order."""
@@ -281,10 +282,11 @@ class _FlatGrid:
         rows = (self.c // groups) * math.prod(self.kernel)
         if self.folded:
             buf = workspace((groups, rows, count * length), flat.dtype)
-            np.copyto(
-                buf.reshape(self.c, -1, count, length),
-                view.reshape(count, self.c, -1, length).transpose(1, 2, 0, 3),
-            )
+            # the view's kernel axes cannot be merged without a copy: move the batch axis
+            # instead and let the destination take the view's shape
+            k = len(self.kernel)
+            order = tuple(range(1, 2 + k)) + (0, 2 + k)
+            np.copyto(buf.reshape((self.c,) + self.kernel + (count, length)), view.transpose(order))
         else:
             buf = workspace((count, groups, rows, length), flat.dtype)
             np.copyto(buf.reshape(shape), view)
@@ -378,7 +380,7 @@ def _conv_transpose_stride1(g, w, pads, dilation, groups, out_spatial):
     return _conv_stride1(g, wt, new_pads, dilation, groups)
 
 
-_SCATTER_MAX_CHANNELS = 4  # measured: the flipped-kernel GEMM wins from about 8 channels per group
+_SCATTER_MAX_CHANNELS = 8  # measured: col2im wins up to 6-8 channels per group, the flipped kernel from 16
 
 
 def _col2im_stride1(g, w, pads, dilation, groups, out_spatial):
@@ -402,7 +404,7 @@ def _col2im_stride1(g, w, pads, dilation, groups, out_spatial):
     offsets = grid.offsets()
     it = flat.itemsize
     largest = max(g.nbytes, flat.nbytes)
-    limit = _chunk_budget(largest)
+    limit = _chunk_budget(largest) // 2  # a part's columns and the spread gradient share the budget
     # (G*Mg, Cg, *k) -> per group (Mg, Cg, K): the rows of a part are (channel, offset) pairs
     wk = xp.ascontiguousarray(w).reshape(groups, mg, cg, kk)
     # a block's spread gradient (Mg rows per item) and one offset's columns (C_in rows) fit the budget
