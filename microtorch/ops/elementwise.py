@@ -586,7 +586,8 @@ class Relu(Op):
 
     def backward(self, g):
         (y,) = self.saved_tensors
-        return g * gt(y, 0)
+        # the mask is a constant: build it in g's dtype at once (no bool tensor, no cast op)
+        return g * Tensor._make((y._data > 0).astype(g._data.dtype, copy=False))
 
 
 class LeakyRelu(Op):
