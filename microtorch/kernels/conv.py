@@ -380,6 +380,7 @@ def _conv_transpose_stride1(g, w, pads, dilation, groups, out_spatial):
     return _conv_stride1(g, wt, new_pads, dilation, groups)
 
 
+_COL2IM_MIN_ROWS = 8
 _SCATTER_MAX_CHANNELS = 8  # measured: col2im wins up to 6-8 channels per group, the flipped kernel from 16
 
 
@@ -407,22 +408,25 @@ def _col2im_stride1(g, w, pads, dilation, groups, out_spatial):
     limit = _chunk_budget(largest) // 2  # a part's columns and the spread gradient share the budget
     # (G*Mg, Cg, *k) -> per group (Mg, Cg, K): the rows of a part are (channel, offset) pairs
     wk = xp.ascontiguousarray(w).reshape(groups, mg, cg, kk)
-    # a block's spread gradient (Mg rows per item) and one offset's columns (C_in rows) fit the budget
-    for blk in grid.blocks(max(cin, mg), it, largest):
+    # each part's GEMM should have at least _COL2IM_MIN_ROWS rows (channel, offset pairs):
+    # thinner GEMMs run far below BLAS speed
+    width = min(kk, -(-_COL2IM_MIN_ROWS // cg))
+    # a block's spread gradient (Mg rows per item) and a part's columns fit half the budget each
+    for blk in grid.blocks(max(mg, 2 * cin * width), it, largest):
         count, length = blk.count, grid.columns_of(blk)
         gm = grid.spread(g, blk, groups)  # (G, Mg, count*length)
         per_offset = count * cin * length * it
-        parts = _chunks(kk, per_offset, limit)
+        parts = _chunks(kk, per_offset, max(limit, per_offset * width))
         base = blk.start * item + blk.r0 * grid.rowlen
         for part in parts:
-            width = part.stop - part.start
-            wt = wk[..., part].transpose(0, 2, 3, 1).reshape(groups, cg * width, mg)
-            cols = workspace((groups, cg * width, count * length), g.dtype)
+            span = part.stop - part.start
+            wt = wk[..., part].transpose(0, 2, 3, 1).reshape(groups, cg * span, mg)
+            cols = workspace((groups, cg * span, count * length), g.dtype)
             xp.matmul(wt, gm, out=cols)
-            cols = cols.reshape(cin, width, count, length)
+            cols = cols.reshape(cin, span, count, length)
             # columns are zero at garbage positions (the spread gradient is), so adding
             # them whole only ever puts zeros outside the valid windows
-            for j in range(width):
+            for j in range(span):
                 dst = _flat_view(flat, base + offsets[part.start + j], (count, cin, length), (item, grid.channel, 1))
                 dst += cols[:, j].swapaxes(0, 1)
     body = flat[:size].reshape((n, cin) + grid.padded)
