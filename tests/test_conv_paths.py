@@ -106,7 +106,7 @@ def test_chunks_cover_the_batch_in_balanced_pieces(n, item_bytes):
 def test_workspace_keeps_one_arena_per_role():
     """Scratch kept between calls: one buffer per role and dtype, each within the cache budget."""
     rng = np.random.default_rng(2)
-    kernels._CACHE.clear()
+    kernels.arenas().clear()
     for n in range(1, 12):
         for stride in (1, 2):
             x = rng.standard_normal((n, 3, 20, 20)).astype(np.float32)
@@ -114,8 +114,9 @@ def test_workspace_keeps_one_arena_per_role():
             out = kernels.conv_nd(x, w, (stride,) * 2, [(1, 1), (1, 1)], (1, 1), 1)
             kernels.conv_weight_nd(x, out, (3, 3), (stride,) * 2, [(1, 1), (1, 1)], (1, 1), 1)
             kernels.conv_transpose_nd(out, w, (stride,) * 2, [(1, 1), (1, 1)], (1, 1), 1, (20, 20))
-    assert len({tag for tag, _ in kernels._CACHE}) == len(kernels._CACHE) <= 3
-    assert all(b.nbytes <= kernels._CACHE_BYTES for b in kernels._CACHE.values())
+    kept = kernels.arenas()
+    assert len({tag for tag, _ in kept}) == len(kept) <= 3
+    assert all(b.nbytes <= kernels._CACHE_BYTES for b in kept.values())
 
 
 @pytest.mark.parametrize("stride", [1, 2])
@@ -177,3 +178,32 @@ def test_public_api_matches_torch_on_every_path(switches, dims, x_shape, w_shape
     np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-4, atol=1e-4)
     for m, t in zip(ms, ts):
         np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=2e-4)
+
+
+def test_threads_running_convolutions_at_once_do_not_share_scratch():
+    """numpy releases the GIL mid-kernel: concurrent calls must give the serial results."""
+    import threading
+
+    rng = np.random.default_rng(4)
+    jobs = []
+    for i in range(6):
+        x = rng.standard_normal((3 + i, 4, 12, 10)).astype(np.float32)
+        w = rng.standard_normal((6, 4, 3, 3)).astype(np.float32)
+        jobs.append((x, w))
+    opts = ((1, 1), [(1, 1), (1, 1)], (1, 1), 1)
+    expected = [kernels.conv_nd(x, w, *opts) for x, w in jobs]
+    results = [None] * len(jobs)
+
+    def work(i):
+        for _ in range(30):
+            out = kernels.conv_nd(*jobs[i], *opts)
+            if results[i] is None or not np.array_equal(out, expected[i]):
+                results[i] = out
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got, want in zip(results, expected):
+        np.testing.assert_array_equal(got, want)

@@ -122,7 +122,7 @@ def peak_memory(dims, xs, ws, padding) -> tuple[float, float | None]:
 
     _, mfb = _mt_fns(dims, xs, ws, padding)
     mfb()
-    kernels._CACHE.clear()  # count the im2col workspace too, as a first call would
+    kernels.arenas().clear()  # count the im2col workspace too, as a first call would
     tracemalloc.start()
     tracemalloc.reset_peak()
     base = tracemalloc.get_traced_memory()[0]

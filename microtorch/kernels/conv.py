@@ -9,6 +9,7 @@ saves them for backward.
 from __future__ import annotations
 
 import math
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -16,19 +17,29 @@ import numpy as np
 from .._backend import xp
 from .windows import output_size, pad_spatial, window_view
 
-__all__ = ["conv_nd", "conv_transpose_nd", "conv_weight_nd", "workspace"]
+__all__ = ["arenas", "conv_nd", "conv_transpose_nd", "conv_weight_nd", "workspace"]
 
 # Scratch arenas, one per role ("cols", "res", "spread"), each a flat buffer grown to the
 # largest request and viewed in whatever shape the call needs: convolutions of different
 # shapes (forward, input and weight gradients) then share one buffer per role instead of
 # each keeping its own. Requests over ``_CACHE_BYTES`` get a fresh buffer, never kept.
-_CACHE: dict = {}
+# Arenas are per thread: numpy releases the GIL inside copies and GEMMs, so two threads
+# running convolutions at once must never share scratch.
+_LOCAL = threading.local()
 _CACHE_BYTES = 8 << 20
 # the batch is processed in chunks of whole items so that the columns stay cache-sized;
 # the budget per chunk shrinks with the call's own arrays so that scratch never
 # dominates the peak memory of a small convolution
 _CHUNK_BYTES = 4 << 20
 _CHUNK_MIN_BYTES = 1 << 20
+
+
+def arenas() -> dict:
+    """This thread's scratch arenas, by (role, dtype)."""
+    found = getattr(_LOCAL, "arenas", None)
+    if found is None:
+        found = _LOCAL.arenas = {}
+    return found
 
 
 def workspace(shape: tuple, dtype, tag: str = "cols") -> np.ndarray:
@@ -41,10 +52,11 @@ def workspace(shape: tuple, dtype, tag: str = "cols") -> np.ndarray:
     if size * dtype.itemsize > _CACHE_BYTES:
         return xp.empty(shape, dtype=dtype)
     key = (tag, dtype.str)
-    arena = _CACHE.get(key)
+    cache = arenas()
+    arena = cache.get(key)
     if arena is None or arena.size < size:
-        _CACHE.pop(key, None)  # let the old arena go before the new one is made
-        arena = _CACHE[key] = xp.empty(size, dtype=dtype)
+        cache.pop(key, None)  # let the old arena go before the new one is made
+        arena = cache[key] = xp.empty(size, dtype=dtype)
     return arena[:size].reshape(shape)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,7 +153,7 @@ def max_pool_forward(x: np.ndarray, g: PoolGeometry, need_indices: bool):
     return out, flat, valid
 
 
-_WORKSPACES: dict = {}
+_LOCAL = threading.local()  # scratch is per thread: numpy releases the GIL mid-kernel
 _WORKSPACE_MAX_BYTES = 128 << 20
 
 
@@ -161,14 +162,17 @@ def _workspace(shape: tuple, dtype) -> np.ndarray:
 
     Only for scratch that never escapes a kernel call; a few recent shapes are kept.
     """
+    cache = getattr(_LOCAL, "workspaces", None)
+    if cache is None:
+        cache = _LOCAL.workspaces = {}
     key = (shape, np.dtype(dtype).str)
-    buf = _WORKSPACES.pop(key, None)
+    buf = cache.pop(key, None)
     if buf is None:
         buf = np.empty(shape, dtype=dtype)
     if buf.nbytes <= _WORKSPACE_MAX_BYTES:
-        _WORKSPACES[key] = buf
-    while len(_WORKSPACES) > 4:
-        _WORKSPACES.pop(next(iter(_WORKSPACES)))
+        cache[key] = buf
+    while len(cache) > 4:
+        cache.pop(next(iter(cache)))
     return buf
 
 
