@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import numpy as np
@@ -62,3 +63,19 @@ def naive_conv_transpose(x, w, b, stride, padding, output_padding, dilation, gro
     if b is not None:
         out = out + b.reshape((1, -1) + (1,) * len(kernel))
     return out
+
+
+@contextlib.contextmanager
+def kernel_path(small: bool):
+    """Force the convolution kernels onto their small-problem route, or off it.
+
+    Test shapes are small, so without this they would only ever reach that route.
+    """
+    from microtorch.kernels import conv as kernels
+
+    saved = kernels._SMALL_ELEMENTS
+    kernels._SMALL_ELEMENTS = 1 << 62 if small else -1
+    try:
+        yield
+    finally:
+        kernels._SMALL_ELEMENTS = saved

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _conv_ref import naive_conv
+from _conv_ref import kernel_path, naive_conv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,31 +31,34 @@ def _call(cfg, x, w, b):
     )
 
 
-@given(conv_configs(), st.integers(0, 2**16))
-def test_forward_matches_naive(cfg, seed):
-    x, w, b = _make(cfg, seed)
-    out = _call(cfg, mt.tensor(x), mt.tensor(w), None if b is None else mt.tensor(b))
-    ref = naive_conv(x, w, b, cfg["stride"], cfg["padding"], cfg["dilation"], cfg["groups"])
-    assert tuple(out.shape) == ref.shape
-    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)
+@given(conv_configs(), st.integers(0, 2**16), st.booleans())
+def test_forward_matches_naive(cfg, seed, small):
+    with kernel_path(small):
+        x, w, b = _make(cfg, seed)
+        out = _call(cfg, mt.tensor(x), mt.tensor(w), None if b is None else mt.tensor(b))
+        ref = naive_conv(x, w, b, cfg["stride"], cfg["padding"], cfg["dilation"], cfg["groups"])
+        assert tuple(out.shape) == ref.shape
+        np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)
 
 
 @settings(max_examples=10)
-@given(conv_configs(max_side=4, max_kernel=2, max_channels=1), st.integers(0, 2**16))
-def test_gradients_match_finite_differences(cfg, seed):
-    x, w, b = _make(cfg, seed)
-    ins = [mt.tensor(x, requires_grad=True), mt.tensor(w, requires_grad=True)]
-    if b is not None:
-        ins.append(mt.tensor(b, requires_grad=True))
-    assert gradcheck(lambda *a: _call(cfg, a[0], a[1], a[2] if len(a) > 2 else None), tuple(ins))
+@given(conv_configs(max_side=4, max_kernel=2, max_channels=1), st.integers(0, 2**16), st.booleans())
+def test_gradients_match_finite_differences(cfg, seed, small):
+    with kernel_path(small):
+        x, w, b = _make(cfg, seed)
+        ins = [mt.tensor(x, requires_grad=True), mt.tensor(w, requires_grad=True)]
+        if b is not None:
+            ins.append(mt.tensor(b, requires_grad=True))
+        assert gradcheck(lambda *a: _call(cfg, a[0], a[1], a[2] if len(a) > 2 else None), tuple(ins))
 
 
 @settings(max_examples=5)
-@given(conv_configs(dims=(1, 2), max_side=4, max_kernel=2, max_channels=1), st.integers(0, 2**16))
-def test_double_backward(cfg, seed):
-    x, w, _ = _make(cfg, seed)
-    ins = (mt.tensor(x, requires_grad=True), mt.tensor(w, requires_grad=True))
-    assert gradgradcheck(lambda a, c: _call(cfg, a, c, None), ins)
+@given(conv_configs(dims=(1, 2), max_side=4, max_kernel=2, max_channels=1), st.integers(0, 2**16), st.booleans())
+def test_double_backward(cfg, seed, small):
+    with kernel_path(small):
+        x, w, _ = _make(cfg, seed)
+        ins = (mt.tensor(x, requires_grad=True), mt.tensor(w, requires_grad=True))
+        assert gradgradcheck(lambda a, c: _call(cfg, a, c, None), ins)
 
 
 def test_unbatched_and_float32_stays_float32():
@@ -117,25 +120,26 @@ def test_dtype_mismatch_raises():
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @settings(max_examples=8)
-@given(conv_configs(), st.integers(0, 2**16))
-def test_matches_torch_forward_and_backward(cfg, seed):
-    torch = pytest.importorskip("torch")
-    x, w, b = _make(cfg, seed, np.float32)
-    mts = [mt.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
-    ts = [torch.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
-    k = len(x.shape) - 2
-    tf = getattr(torch.nn.functional, f"conv{k}d")
-    opts = dict(stride=cfg["stride"], padding=cfg["padding"], dilation=cfg["dilation"], groups=cfg["groups"])
-    out = _call(cfg, *mts)
-    tout = tf(*ts, **opts)
-    assert out.dtype == mt.float32
-    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-4, atol=1e-4)
-    g = np.random.default_rng(seed).standard_normal(tuple(tout.shape)).astype(np.float32)
-    out.backward(mt.tensor(g))
-    tout.backward(torch.tensor(g))
-    for m, t in zip(mts, ts):
-        if m is not None:
-            np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-4)
+@given(conv_configs(), st.integers(0, 2**16), st.booleans())
+def test_matches_torch_forward_and_backward(cfg, seed, small):
+    with kernel_path(small):
+        torch = pytest.importorskip("torch")
+        x, w, b = _make(cfg, seed, np.float32)
+        mts = [mt.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
+        ts = [torch.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
+        k = len(x.shape) - 2
+        tf = getattr(torch.nn.functional, f"conv{k}d")
+        opts = dict(stride=cfg["stride"], padding=cfg["padding"], dilation=cfg["dilation"], groups=cfg["groups"])
+        out = _call(cfg, *mts)
+        tout = tf(*ts, **opts)
+        assert out.dtype == mt.float32
+        np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-4, atol=1e-4)
+        g = np.random.default_rng(seed).standard_normal(tuple(tout.shape)).astype(np.float32)
+        out.backward(mt.tensor(g))
+        tout.backward(torch.tensor(g))
+        for m, t in zip(mts, ts):
+            if m is not None:
+                np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-4)
 
 
 def test_batch_chunking_gives_same_results(monkeypatch):

@@ -10,21 +10,25 @@ forced here both ways, and the results are checked against the naive reference
 from __future__ import annotations
 
 import itertools
+import threading
 
 import numpy as np
 import pytest
-from _conv_ref import naive_conv, resolve_padding
+from _conv_ref import kernel_path, naive_conv, resolve_padding
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microtorch.kernels import conv as kernels
 from microtorch.testing.strategies import conv_configs
 
-# chunking: one output row per block / one item per chunk / the default budget
+# chunking: one output row per block / one item per chunk / the default budget / the
+# small-problem route
+# (every mode but "small" keeps small problems off their dedicated route)
 CHUNKING = {
-    "rows": {"_CHUNK_BYTES": 1, "_CHUNK_MIN_BYTES": 1, "_ROW_SPLIT_BYTES": 1},
-    "items": {"_CHUNK_BYTES": 1, "_CHUNK_MIN_BYTES": 1, "_ROW_SPLIT_BYTES": 10**12},
-    "default": {},
+    "rows": {"_CHUNK_BYTES": 1, "_CHUNK_MIN_BYTES": 1, "_ROW_SPLIT_BYTES": 1, "_SMALL_ELEMENTS": -1},
+    "items": {"_CHUNK_BYTES": 1, "_CHUNK_MIN_BYTES": 1, "_ROW_SPLIT_BYTES": 10**12, "_SMALL_ELEMENTS": -1},
+    "default": {"_SMALL_ELEMENTS": -1},
+    "small": {"_SMALL_ELEMENTS": 1 << 62},
 }
 SWITCHES = list(
     itertools.product(
@@ -119,9 +123,15 @@ def test_workspace_keeps_one_arena_per_role():
     assert all(b.nbytes <= kernels._CACHE_BYTES for b in kept.values())
 
 
+@pytest.mark.parametrize("small", [True, False])
 @pytest.mark.parametrize("stride", [1, 2])
 @pytest.mark.parametrize("spatial", [(8,), (6, 5), (4, 4, 3)])
-def test_empty_batch_gives_empty_output_and_zero_weight_grad(stride, spatial):
+def test_empty_batch_gives_empty_output_and_zero_weight_grad(stride, spatial, small):
+    with kernel_path(small):
+        _check_empty_batch(stride, spatial)
+
+
+def _check_empty_batch(stride, spatial):
     k = len(spatial)
     x = np.zeros((0, 3) + spatial)
     w = np.ones((4, 3) + (2,) * k)
@@ -146,7 +156,7 @@ def test_blocks_tile_every_item_and_output_row_once(chunking):
         assert len(blocks) == 5 * 9
 
 
-@pytest.mark.parametrize("switches", [("rows", 0, 0), ("items", 10**9, 10**9), ("default", 512, 4)])
+@pytest.mark.parametrize("switches", [("rows", 0, 0), ("items", 10**9, 10**9), ("default", 512, 8), ("small", 512, 8)])
 @pytest.mark.parametrize(
     "dims, x_shape, w_shape, opts",
     [
@@ -182,7 +192,6 @@ def test_public_api_matches_torch_on_every_path(switches, dims, x_shape, w_shape
 
 def test_threads_running_convolutions_at_once_do_not_share_scratch():
     """numpy releases the GIL mid-kernel: concurrent calls must give the serial results."""
-    import threading
 
     rng = np.random.default_rng(4)
     jobs = []
@@ -191,6 +200,11 @@ def test_threads_running_convolutions_at_once_do_not_share_scratch():
         w = rng.standard_normal((6, 4, 3, 3)).astype(np.float32)
         jobs.append((x, w))
     opts = ((1, 1), [(1, 1), (1, 1)], (1, 1), 1)
+    with kernel_path(small=False):  # the route that uses scratch arenas, for every job
+        _run_concurrently(jobs, opts)
+
+
+def _run_concurrently(jobs, opts):
     expected = [kernels.conv_nd(x, w, *opts) for x, w in jobs]
     results = [None] * len(jobs)
 

@@ -101,10 +101,12 @@ def _out_shape(spatial, kernel, stride, pads, dilation):
 
 def conv_nd(x, w, stride, pads, dilation, groups, out_shape=None):
     """Cross-correlation of ``x`` with ``w`` (PyTorch's convolution), no bias."""
-    if all(s == 1 for s in stride):
-        return _conv_stride1(x, w, pads, dilation, groups, out_shape)
     kernel = tuple(w.shape[2:])
     out_shape = tuple(out_shape) if out_shape is not None else _out_shape(x.shape[2:], kernel, stride, pads, dilation)
+    if _is_small(x.shape[0], x.shape[1], kernel, out_shape):
+        return _conv_small(x, w, stride, pads, dilation, groups, out_shape)
+    if all(s == 1 for s in stride):
+        return _conv_stride1(x, w, pads, dilation, groups, out_shape)
     n, c = x.shape[:2]
     cout = w.shape[0]
     wm = xp.ascontiguousarray(w).reshape(groups, cout // groups, -1)
@@ -120,6 +122,8 @@ def conv_nd(x, w, stride, pads, dilation, groups, out_shape=None):
 
 def conv_transpose_nd(g, w, stride, pads, dilation, groups, out_spatial):
     """Adjoint of ``conv_nd`` in its input: maps (N, C_out, *o) to (N, C_in, *out_spatial)."""
+    if _is_small(g.shape[0], w.shape[1] * groups, w.shape[2:], g.shape[2:]):
+        return _conv_transpose_small(g, w, stride, pads, dilation, groups, tuple(out_spatial))
     if all(s == 1 for s in stride):
         return _conv_transpose_stride1(g, w, pads, dilation, groups, out_spatial)
     # gradients often arrive as broadcast views (zero strides); BLAS needs real strides
@@ -169,6 +173,8 @@ def _clip_range(j, st, d, lo, size, count):
 
 def conv_weight_nd(x, g, kernel, stride, pads, dilation, groups):
     """Gradient of ``conv_nd`` in its weight: sum over N and positions of g * windows of x."""
+    if _is_small(x.shape[0], x.shape[1], kernel, g.shape[2:]):
+        return _conv_weight_small(x, g, tuple(kernel), stride, pads, dilation, groups)
     if all(s == 1 for s in stride):
         return _conv_weight_stride1(x, g, kernel, pads, dilation, groups)
     g = xp.ascontiguousarray(g)
@@ -463,3 +469,81 @@ def _conv_weight_stride1(x, g, kernel, pads, dilation, groups):
     if out is None:  # empty batch
         return xp.zeros((cout, c // groups) + tuple(kernel), dtype=np.result_type(x.dtype, g.dtype))
     return out.reshape((cout, c // groups) + tuple(kernel))
+
+
+# --- small problems: fewest numpy calls -------------------------------------------------
+#
+# Below a few thousand im2col elements the arithmetic costs less than the Python around
+# it (a numpy call is ~1-2 us, ``np.pad`` / ``as_strided`` / ``tensordot`` ~8-25 us on tiny
+# arrays), so small convolutions (batch-1 inference, the notes' 5x5 network) take a
+# direct route: one window view, one copy, one batched matmul, one transposing copy.
+
+_SMALL_ELEMENTS = 1 << 14  # im2col elements (N * C_in * K * output positions)
+
+
+def _is_small(n: int, c: int, kernel, out_shape) -> bool:
+    return n * c * math.prod(kernel) * math.prod(out_shape) <= _SMALL_ELEMENTS
+
+
+def _window(x, kernel, stride, dilation, out_shape):
+    """``window_view`` of a C-contiguous array, built without ``as_strided``'s overhead."""
+    k = len(kernel)
+    st = x.strides
+    shape = x.shape[:-k] + tuple(out_shape) + tuple(kernel)
+    strides = st[:-k] + tuple(a * b for a, b in zip(st[-k:], stride)) + tuple(a * d for a, d in zip(st[-k:], dilation))
+    return np.ndarray(shape, x.dtype, x, 0, strides)
+
+
+def _small_columns(x, kernel, stride, pads, dilation, groups, out_shape):
+    """im2col as (G, N*L, Cg*K): output positions as rows."""
+    n, c = x.shape[:2]
+    k = len(kernel)
+    cg = c // groups
+    xpad = xp.ascontiguousarray(pad_spatial(x, pads))
+    win = _window(xpad, kernel, stride, dilation, out_shape).reshape((n, groups, cg) + tuple(out_shape) + kernel)
+    order = (1, 0) + tuple(range(3, 3 + k)) + (2,) + tuple(range(3 + k, 3 + 2 * k))
+    return win.transpose(order).reshape(groups, n * math.prod(out_shape), cg * math.prod(kernel))
+
+
+def _conv_small(x, w, stride, pads, dilation, groups, out_shape):
+    """``conv_nd`` for small problems."""
+    n = x.shape[0]
+    cout = w.shape[0]
+    mg = cout // groups
+    cols = _small_columns(x, tuple(w.shape[2:]), stride, pads, dilation, groups, out_shape)
+    res = xp.matmul(cols, w.reshape(groups, mg, -1).transpose(0, 2, 1))  # (G, N*L, Mg)
+    res = res.reshape(groups, n, math.prod(out_shape), mg).transpose(1, 0, 3, 2)
+    return xp.ascontiguousarray(res).reshape((n, cout) + tuple(out_shape))
+
+
+def _conv_weight_small(x, g, kernel, stride, pads, dilation, groups):
+    """``conv_weight_nd`` for small problems."""
+    n, c = x.shape[:2]
+    cout = g.shape[1]
+    mg = cout // groups
+    cols = _small_columns(x, kernel, stride, pads, dilation, groups, tuple(g.shape[2:]))
+    lo = math.prod(g.shape[2:])
+    gm = g.reshape(n, groups, mg, lo).transpose(1, 2, 0, 3).reshape(groups, mg, n * lo)
+    return xp.matmul(gm, cols).reshape((cout, c // groups) + kernel)
+
+
+def _conv_transpose_small(g, w, stride, pads, dilation, groups, out_spatial):
+    """``conv_transpose_nd`` for small problems: one GEMM to columns, one strided add per kernel offset."""
+    n, cout = g.shape[:2]
+    kernel = tuple(w.shape[2:])
+    k = len(kernel)
+    cg = w.shape[1]
+    mg = cout // groups
+    osp = tuple(g.shape[2:])
+    gm = g.reshape(n, groups, mg, math.prod(osp)).transpose(1, 0, 3, 2)  # (G, N, L, Mg)
+    cols = xp.matmul(gm, w.reshape(groups, 1, mg, -1))  # (G, N, L, Cg*K)
+    cols = cols.reshape((groups, n) + osp + (cg,) + kernel)
+    order = (1, 0, 2 + k) + tuple(range(2, 2 + k)) + tuple(range(3 + k, 3 + 2 * k))
+    cols = cols.transpose(order).reshape((n, groups * cg) + osp + kernel)
+    padded = tuple(s + b + a for s, (b, a) in zip(out_spatial, pads))
+    canvas = xp.zeros((n, groups * cg) + padded, dtype=cols.dtype)
+    for off in np.ndindex(*kernel):
+        dst = tuple(slice(j * d, j * d + (o - 1) * st + 1, st) for j, d, o, st in zip(off, dilation, osp, stride))
+        canvas[(Ellipsis,) + dst] += cols[(Ellipsis,) + off]
+    inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
+    return xp.ascontiguousarray(canvas[(Ellipsis,) + inner])
