@@ -237,6 +237,25 @@ def _pad(rng):
     return (lambda x: pad(x, pads, mode=mode)), (_t(rng, (1, 2, 4, 4)),)
 
 
+def _unfold(rng):
+    import microtorch.nn.functional as F
+
+    kernel = tuple(int(v) for v in rng.integers(1, 3, size=2))
+    stride = tuple(int(v) for v in rng.integers(1, 3, size=2))
+    padding = int(rng.integers(0, 2))
+    return (lambda x: F.unfold(x, kernel, padding=padding, stride=stride)), (_t(rng, (1, 2, 4, 5)),)
+
+
+def _fold(rng):
+    import microtorch.nn.functional as F
+
+    kernel = tuple(int(v) for v in rng.integers(1, 3, size=2))
+    stride = tuple(int(v) for v in rng.integers(1, 3, size=2))
+    blocks = [(s - k) // st + 1 for s, k, st in zip((4, 5), kernel, stride)]
+    cols = _t(rng, (1, 2 * kernel[0] * kernel[1], blocks[0] * blocks[1]))
+    return (lambda c: F.fold(c, (4, 5), kernel, stride=stride)), (cols,)
+
+
 def _max_dim(rng):
     s = _shape(rng, 1, 3)
     dim = int(rng.integers(0, len(s)))
@@ -276,6 +295,8 @@ OPS: list[GradOp] = [
     GradOp("conv_transpose1d", "conv", _conv(1, transpose=True)),
     GradOp("conv_transpose2d", "conv", _conv(2, transpose=True)),
     GradOp("pad", "conv", _pad),
+    GradOp("unfold", "conv", _unfold),
+    GradOp("fold", "conv", _fold),
     GradOp("convolve", "signal", _signal("convolve")),
     GradOp("correlate", "signal", _signal("correlate")),
     GradOp("max_pool1d", "pool", _pool("max", 1)),

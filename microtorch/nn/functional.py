@@ -42,6 +42,7 @@ from ..ops.pool import (  # noqa: F401
     max_unpool3d,
 )
 from ..ops.reduction import log_softmax, softmax
+from ..ops.unfold import fold, unfold  # noqa: F401
 
 __all__ = [
     "relu",
@@ -59,7 +60,17 @@ __all__ = [
     "linear",
 ]
 __all__ += _pool_ops.__all__ + _dropout_ops.__all__ + ["interpolate"]
-__all__ += ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "pad"]
+__all__ += [
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "pad",
+    "fold",
+    "unfold",
+]
 
 
 def relu(input, inplace: bool = False):

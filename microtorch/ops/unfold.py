@@ -1,0 +1,195 @@
+"""``unfold`` (im2col) and ``fold`` (col2im) with PyTorch's arguments: the convolution's columns, exposed.
+
+``unfold`` maps (N, C, H, W) to (N, C*kH*kW, L): column ``l`` holds the window of output
+position ``l`` (row-major), rows ordered channel first, then kernel offsets row-major.
+``fold`` is its adjoint: it adds every column back into its window, summing overlaps.
+Each is the other's gradient, so double backward is native.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._backend import xp
+from .._tensor import Tensor
+from ..autograd.function import Op
+from ..kernels.windows import pad_spatial
+
+__all__ = ["fold", "unfold"]
+
+_DIMS = 2  # PyTorch's unfold / fold are 2-D only
+
+
+def _blocks(spatial, kernel, dilation, padding, stride) -> tuple:
+    return tuple(
+        (s + 2 * p - d * (k - 1) - 1) // st + 1 for s, k, d, p, st in zip(spatial, kernel, dilation, padding, stride)
+    )
+
+
+def unfold_array(x: np.ndarray, kernel, dilation, padding, stride) -> np.ndarray:
+    """Columns (N, C*K, L) of a batched array (no autograd)."""
+    n, c = x.shape[:2]
+    k = len(kernel)
+    blocks = _blocks(x.shape[2:], kernel, dilation, padding, stride)
+    xpad = xp.ascontiguousarray(pad_spatial(x, [(p, p) for p in padding]))
+    st = xpad.strides
+    strides = st[:2] + tuple(a * b for a, b in zip(st[2:], stride)) + tuple(a * d for a, d in zip(st[2:], dilation))
+    win = np.ndarray((n, c) + blocks + tuple(kernel), xpad.dtype, xpad, 0, strides)
+    order = (0, 1) + tuple(range(2 + k, 2 + 2 * k)) + tuple(range(2, 2 + k))
+    return win.transpose(order).reshape(n, c * math.prod(kernel), math.prod(blocks))
+
+
+def fold_array(cols: np.ndarray, out_spatial, kernel, dilation, padding, stride) -> np.ndarray:
+    """Sum of columns (N, C*K, L) back into (N, C, *out_spatial) (no autograd)."""
+    n = cols.shape[0]
+    kk = math.prod(kernel)
+    c = cols.shape[1] // kk
+    blocks = _blocks(out_spatial, kernel, dilation, padding, stride)
+    cols = cols.reshape((n, c) + tuple(kernel) + blocks)
+    padded = tuple(s + 2 * p for s, p in zip(out_spatial, padding))
+    canvas = xp.zeros((n, c) + padded, dtype=cols.dtype)
+    # one strided add per kernel offset: the offsets' windows never overlap themselves
+    for off in np.ndindex(*kernel):
+        dst = tuple(slice(j * d, j * d + (b - 1) * s + 1, s) for j, d, b, s in zip(off, dilation, blocks, stride))
+        canvas[(Ellipsis,) + dst] += cols[(slice(None), slice(None)) + off]
+    inner = tuple(slice(p, p + s) for s, p in zip(out_spatial, padding))
+    return xp.ascontiguousarray(canvas[(Ellipsis,) + inner])
+
+
+class Unfold(Op):
+    """im2col: (N, C, H, W) -> (N, C*kH*kW, L)."""
+
+    torch_name = "Im2ColBackward0"
+
+    def forward(self, x, *, kernel, dilation, padding, stride):
+        self.opts = (kernel, dilation, padding, stride)
+        self.spatial = x._data.shape[2:]
+        return unfold_array(x._data, kernel, dilation, padding, stride)
+
+    def backward(self, g):
+        return Fold.apply(g, out_spatial=self.spatial, **_named(self.opts))
+
+
+class Fold(Op):
+    """col2im: (N, C*kH*kW, L) -> (N, C, *out_spatial), overlaps summed."""
+
+    torch_name = "Col2ImBackward0"
+
+    def forward(self, cols, *, out_spatial, kernel, dilation, padding, stride):
+        self.opts = (kernel, dilation, padding, stride)
+        return fold_array(cols._data, out_spatial, kernel, dilation, padding, stride)
+
+    def backward(self, g):
+        return Unfold.apply(g, **_named(self.opts))
+
+
+def _named(opts) -> dict:
+    kernel, dilation, padding, stride = opts
+    return {"kernel": kernel, "dilation": dilation, "padding": padding, "stride": stride}
+
+
+# --- argument checks ------------------------------------------------------------------
+
+
+def _pair(value, name: str) -> tuple:
+    """An int or a sequence of exactly two ints (PyTorch accepts nothing else here)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value)
+    try:
+        vals = tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f"argument '{name}' must be an int or a tuple of two ints, got {value!r}") from None
+    if len(vals) != _DIMS:
+        raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(vals)}")
+    return vals
+
+
+def _check_geometry(kernel, dilation, padding, stride) -> None:
+    checks = [
+        (kernel, lambda v: v > 0, "kernel size should be greater than zero", "kernel"),
+        (dilation, lambda v: v > 0, "dilation should be greater than zero", "dilation"),
+        (padding, lambda v: v >= 0, "padding should be non-negative", "pad"),
+        (stride, lambda v: v > 0, "stride should be greater than zero", "stride"),
+    ]
+    for vals, ok, text, label in checks:
+        if not all(ok(v) for v in vals):
+            raise RuntimeError(f"{text}, but got {label}_height: {vals[0]} {label}_width: {vals[1]}")
+
+
+def _check_float(t: Tensor, kernel_name: str) -> None:
+    if t._data.dtype.kind != "f":
+        names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+        raise NotImplementedError(
+            f"\"{kernel_name}\" not implemented for '{names.get(t._data.dtype.name, t._data.dtype.name)}'"
+        )
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sliding local blocks of a (N, C, H, W) or (C, H, W) tensor as columns (N, C*kH*kW, L)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"unfold(): argument 'input' must be Tensor, not {type(input).__name__}")
+    kernel = _pair(kernel_size, "kernel_size")
+    dilation = _pair(dilation, "dilation")
+    padding = _pair(padding, "padding")
+    stride = _pair(stride, "stride")
+    if input.ndim < 3:
+        raise IndexError(
+            f"unfold: Dimension out of range (expected a (C, H, W) or (N, C, H, W) input, got {input.ndim} dims)"
+        )
+    shape = tuple(input.shape)
+    if input.ndim > 4 or any(s == 0 for s in shape[-3:]):
+        raise RuntimeError(
+            "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for "
+            f"input, but got: {list(shape)}"
+        )
+    _check_geometry(kernel, dilation, padding, stride)
+    _check_float(input, "im2col_out_cpu")
+    blocks = _blocks(shape[-2:], kernel, dilation, padding, stride)
+    if any(b < 1 for b in blocks):
+        raise RuntimeError(
+            f"Given input with spatial size {tuple(shape[-2:])}, kernel_size={kernel}, dilation={dilation}, "
+            f"padding={padding}, calculated shape of the array of sliding blocks as {blocks}, but its components "
+            "must be at least one."
+        )
+    unbatched = input.ndim == 3
+    x = input.unsqueeze(0) if unbatched else input
+    out = Unfold.apply(x, kernel=kernel, dilation=dilation, padding=padding, stride=stride)
+    return out.squeeze(0) if unbatched else out
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sum columns (N, C*kH*kW, L) back into a (N, C, *output_size) tensor: the adjoint of ``unfold``."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"fold(): argument 'input' must be Tensor, not {type(input).__name__}")
+    out_spatial = _pair(output_size, "output_size")
+    kernel = _pair(kernel_size, "kernel_size")
+    dilation = _pair(dilation, "dilation")
+    padding = _pair(padding, "padding")
+    stride = _pair(stride, "stride")
+    shape = tuple(input.shape)
+    if input.ndim not in (2, 3) or any(s == 0 for s in shape[-2:]):
+        raise RuntimeError(
+            "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions "
+            f"for input, but got: {list(shape)}"
+        )
+    _check_geometry(kernel, dilation, padding, stride)
+    _check_float(input, "col2im_out_cpu")
+    kk = kernel[0] * kernel[1]
+    if shape[-2] % kk:
+        raise RuntimeError(
+            "Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got "
+            f"input.size(1)={shape[-2]} and kernel_size={kernel}."
+        )
+    blocks = _blocks(out_spatial, kernel, dilation, padding, stride)
+    if any(b < 1 for b in blocks) or blocks[0] * blocks[1] != shape[-1]:
+        raise RuntimeError(
+            f"Given output_size={out_spatial}, kernel_size={kernel}, dilation={dilation}, padding={padding}, "
+            f"stride={stride}, expected size of input's dimension 2 to match the calculated number of sliding "
+            f"blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got input.size(2)={shape[-1]}."
+        )
+    unbatched = input.ndim == 2
+    x = input.unsqueeze(0) if unbatched else input
+    out = Fold.apply(x, out_spatial=out_spatial, kernel=kernel, dilation=dilation, padding=padding, stride=stride)
+    return out.squeeze(0) if unbatched else out
