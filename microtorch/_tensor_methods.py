@@ -132,6 +132,7 @@ _SIMPLE = {
     "chunk": S.chunk,
     "unbind": S.unbind,
     "narrow": S.narrow,
+    "unfold": S.unfold,
     "select": S.select,
     "movedim": S.movedim,
     "flip": S.flip,

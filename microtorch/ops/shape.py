@@ -35,6 +35,7 @@ __all__ = [
     "flip",
     "repeat",
     "index_add_into",
+    "unfold",
 ]
 
 
@@ -607,3 +608,63 @@ def repeat(x: Tensor, *sizes) -> Tensor:
     return reshape(
         contiguous(out) if not out._data.flags.c_contiguous else out, tuple(r * s for r, s in zip(sizes, xs.shape))
     )
+
+
+class UnfoldDim(Op):
+    """``Tensor.unfold``: windows of ``size`` every ``step`` along ``dim``, as a new last dim (a view)."""
+
+    is_view = True
+    torch_name = "UnfoldBackward0"
+
+    def forward(self, x, *, dim, size, step):
+        a = x._data
+        self.opts = (a.shape, dim, size, step)
+        count = (a.shape[dim] - size) // step + 1
+        shape = a.shape[:dim] + (count,) + a.shape[dim + 1 :] + (size,)
+        strides = a.strides[:dim] + (a.strides[dim] * step,) + a.strides[dim + 1 :] + (a.strides[dim],)
+        # read-only: windows overlap, so writing through the view would be ambiguous
+        return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=False)
+
+    def backward(self, g):
+        in_shape, dim, size, step = self.opts
+        return UnfoldDimBackward.apply(g, in_shape=in_shape, dim=dim, size=size, step=step)
+
+
+class UnfoldDimBackward(Op):
+    """Adjoint of ``UnfoldDim``: every window added back where it was read, overlaps summed."""
+
+    torch_name = "UnfoldBackwardBackward0"
+
+    def forward(self, g, *, in_shape, dim, size, step):
+        self.opts = (dim, size, step)
+        windows = g._data  # (..., count, ..., size)
+        count = windows.shape[dim]
+        out = xp.zeros(in_shape, dtype=windows.dtype)
+        lead = (slice(None),) * dim
+        if size <= count:  # one strided add per offset within the window
+            for j in range(size):
+                out[lead + (slice(j, j + (count - 1) * step + 1, step),)] += windows[..., j]
+        else:  # one add per window
+            moved = np.moveaxis(windows, dim, -2)  # (..., count, size) with the rest in order
+            for i in range(count):
+                np.moveaxis(out[lead + (slice(i * step, i * step + size),)], dim, -1)[...] += moved[..., i, :]
+        return out
+
+    def backward(self, gg):
+        dim, size, step = self.opts
+        return UnfoldDim.apply(gg, dim=dim, size=size, step=step)
+
+
+def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """All windows of ``size`` elements every ``step`` along ``dimension``, as a new last dim (a view)."""
+    d = wrap_dim(dimension, x.ndim, "unfold")
+    length = x.shape[d] if x.ndim else 1
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if x.ndim == 0:
+        return x.reshape(1)[:size]
+    return UnfoldDim.apply(x, dim=d, size=int(size), step=int(step))
