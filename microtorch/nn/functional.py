@@ -42,7 +42,8 @@ from ..ops.pool import (  # noqa: F401
     max_unpool3d,
 )
 from ..ops.reduction import log_softmax, softmax
-from ..ops.unfold import fold, unfold  # noqa: F401
+from ..ops.shape import pixel_shuffle, pixel_unshuffle
+from ..ops.unfold import fold, unfold
 
 __all__ = [
     "relu",
@@ -70,6 +71,8 @@ __all__ += [
     "pad",
     "fold",
     "unfold",
+    "pixel_shuffle",
+    "pixel_unshuffle",
 ]
 
 

@@ -36,6 +36,8 @@ __all__ = [
     "repeat",
     "index_add_into",
     "unfold",
+    "pixel_shuffle",
+    "pixel_unshuffle",
 ]
 
 
@@ -668,3 +670,79 @@ def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
     if x.ndim == 0:
         return x.reshape(1)[:size]
     return UnfoldDim.apply(x, dim=d, size=int(size), step=int(step))
+
+
+def _shuffled(a: np.ndarray, r: int) -> np.ndarray:
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
+    *lead, c, h, w = a.shape
+    blocks = a.reshape(tuple(lead) + (c // (r * r), r, r, h, w))
+    k = len(lead)
+    order = tuple(range(k)) + (k, k + 3, k + 1, k + 4, k + 2)
+    return xp.ascontiguousarray(blocks.transpose(order)).reshape(tuple(lead) + (c // (r * r), h * r, w * r))
+
+
+def _unshuffled(a: np.ndarray, r: int) -> np.ndarray:
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
+    *lead, c, h, w = a.shape
+    blocks = a.reshape(tuple(lead) + (c, h // r, r, w // r, r))
+    k = len(lead)
+    order = tuple(range(k)) + (k, k + 2, k + 4, k + 1, k + 3)
+    return xp.ascontiguousarray(blocks.transpose(order)).reshape(tuple(lead) + (c * r * r, h // r, w // r))
+
+
+class PixelShuffle(Op):
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r): channel blocks become r x r pixel blocks."""
+
+    def forward(self, x, *, factor):
+        self.factor = factor
+        return _shuffled(x._data, factor)
+
+    def backward(self, g):
+        return PixelUnshuffle.apply(g, factor=self.factor)
+
+
+class PixelUnshuffle(Op):
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W): the inverse of ``PixelShuffle``."""
+
+    def forward(self, x, *, factor):
+        self.factor = factor
+        return _unshuffled(x._data, factor)
+
+    def backward(self, g):
+        return PixelShuffle.apply(g, factor=self.factor)
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """Rearrange (*, C*r^2, H, W) into (*, C, H*r, W*r) with r = ``upscale_factor``."""
+    r = int(upscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(
+            f"pixel_shuffle expects input to have at least 3 dimensions, but got input with {input.ndim} dimension(s)"
+        )
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    c = input.shape[-3]
+    if c % (r * r):
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, "
+            f"but input.size(-3)={c} is not divisible by {r * r}"
+        )
+    return PixelShuffle.apply(input, factor=r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """Rearrange (*, C, H*r, W*r) into (*, C*r^2, H, W) with r = ``downscale_factor``."""
+    r = int(downscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(
+            f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with {input.ndim} dimension(s)"
+        )
+    if r <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    for name, i in (("height", -2), ("width", -1)):
+        if input.shape[i] % r:
+            raise RuntimeError(
+                f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but input.size({i})="
+                f"{input.shape[i]} is not divisible by {r}"
+            )
+    return PixelUnshuffle.apply(input, factor=r)
