@@ -66,10 +66,14 @@ def test_every_path_matches_reference_and_adjoints(cfg, seed, switches):
     w = rng.standard_normal(cfg["weight_shape"])
     ref = naive_conv(x, w, None, cfg["stride"], cfg["padding"], cfg["dilation"], cfg["groups"])
     g = rng.standard_normal(ref.shape)
+    b = rng.standard_normal(w.shape[0])
     with pytest.MonkeyPatch.context() as mp:
         _force(mp, switches)
         out, dx, dw = _kernel_run(x, w, g, cfg)
+        pads = resolve_padding(cfg["padding"], w.shape[2:], cfg["dilation"])
+        with_bias = kernels.conv_nd(x, w, cfg["stride"], pads, cfg["dilation"], cfg["groups"], bias=b)
     np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(with_bias, ref + b.reshape((1, -1) + (1,) * (x.ndim - 2)), rtol=1e-10, atol=1e-10)
     assert dx.shape == x.shape and dw.shape == w.shape
     inner = float(np.sum(ref * g))
     np.testing.assert_allclose(float(np.sum(x * dx)), inner, rtol=1e-9, atol=1e-9)
@@ -136,7 +140,7 @@ def _check_empty_batch(stride, spatial):
     x = np.zeros((0, 3) + spatial)
     w = np.ones((4, 3) + (2,) * k)
     opts = ((stride,) * k, [(1, 1)] * k, (1,) * k, 1)
-    out = kernels.conv_nd(x, w, *opts)
+    out = kernels.conv_nd(x, w, *opts, bias=np.ones(4))
     assert out.shape[:2] == (0, 4)
     assert kernels.conv_transpose_nd(out, w, *opts, spatial).shape == x.shape
     dw = kernels.conv_weight_nd(x, out, w.shape[2:], *opts)

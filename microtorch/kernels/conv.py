@@ -99,14 +99,16 @@ def _out_shape(spatial, kernel, stride, pads, dilation):
     )
 
 
-def conv_nd(x, w, stride, pads, dilation, groups, out_shape=None):
-    """Cross-correlation of ``x`` with ``w`` (PyTorch's convolution), no bias."""
+def conv_nd(x, w, stride, pads, dilation, groups, out_shape=None, bias=None):
+    """Cross-correlation of ``x`` with ``w`` (PyTorch's convolution), plus a per-channel ``bias`` if given."""
     kernel = tuple(w.shape[2:])
     out_shape = tuple(out_shape) if out_shape is not None else _out_shape(x.shape[2:], kernel, stride, pads, dilation)
+    if bias is not None:  # broadcastable against (N, C_out, *spatial)
+        bias = bias.reshape((1, -1) + (1,) * len(kernel))
     if _is_small(x.shape[0], x.shape[1], kernel, out_shape):
-        return _conv_small(x, w, stride, pads, dilation, groups, out_shape)
+        return _conv_small(x, w, stride, pads, dilation, groups, out_shape, bias)
     if all(s == 1 for s in stride):
-        return _conv_stride1(x, w, pads, dilation, groups, out_shape)
+        return _conv_stride1(x, w, pads, dilation, groups, out_shape, bias)
     n, c = x.shape[:2]
     cout = w.shape[0]
     wm = xp.ascontiguousarray(w).reshape(groups, cout // groups, -1)
@@ -117,7 +119,10 @@ def conv_nd(x, w, stride, pads, dilation, groups, out_shape=None):
     for sl in chunks:
         cols = _im2col(xpad[sl], kernel, stride, dilation, groups, out_shape)
         xp.matmul(wm, cols, out=out[sl])
-    return out.reshape((n, cout) + out_shape)
+    out = out.reshape((n, cout) + out_shape)
+    if bias is not None:
+        out += bias
+    return out
 
 
 def conv_transpose_nd(g, w, stride, pads, dilation, groups, out_spatial):
@@ -350,8 +355,11 @@ def _crop_negative_pads(x, pads):
     return x[index], [(max(0, b), max(0, a)) for b, a in pads]
 
 
-def _conv_stride1(x, w, pads, dilation, groups, out_shape=None):
-    """``conv_nd`` for stride 1 on the flat grid (pads may be negative: that crops ``x``)."""
+def _conv_stride1(x, w, pads, dilation, groups, out_shape=None, bias=None):
+    """``conv_nd`` for stride 1 on the flat grid (pads may be negative: that crops ``x``).
+
+    A bias is added by the copy that crops each block's result into the output.
+    """
     x, pads = _crop_negative_pads(x, pads)
     kernel = tuple(w.shape[2:])
     grid = _FlatGrid(x.shape, kernel, pads, dilation, out_shape)
@@ -366,12 +374,18 @@ def _conv_stride1(x, w, pads, dilation, groups, out_shape=None):
         cols = grid.columns(flat, blk, groups)
         length = grid.columns_of(blk)
         if not grid.folded and not grid.cropped and length == grid.length:
-            xp.matmul(wm, cols, out=out[blk.target()].reshape(blk.count, groups, mg, length))
+            target = out[blk.target()]
+            xp.matmul(wm, cols, out=target.reshape(blk.count, groups, mg, length))
+            if bias is not None:
+                target += bias
             continue
         shape = (groups, mg, blk.count * length) if grid.folded else (blk.count, groups, mg, length)
         res = workspace(shape, dtype, "res")
         xp.matmul(wm, cols, out=res)
-        np.copyto(out[blk.target()], grid.valid(res, blk, cout))
+        if bias is None:
+            np.copyto(out[blk.target()], grid.valid(res, blk, cout))
+        else:
+            xp.add(grid.valid(res, blk, cout), bias, out=out[blk.target()])
     return out
 
 
@@ -505,15 +519,21 @@ def _small_columns(x, kernel, stride, pads, dilation, groups, out_shape):
     return win.transpose(order).reshape(groups, n * math.prod(out_shape), cg * math.prod(kernel))
 
 
-def _conv_small(x, w, stride, pads, dilation, groups, out_shape):
+def _conv_small(x, w, stride, pads, dilation, groups, out_shape, bias=None):
     """``conv_nd`` for small problems."""
     n = x.shape[0]
     cout = w.shape[0]
     mg = cout // groups
     cols = _small_columns(x, tuple(w.shape[2:]), stride, pads, dilation, groups, out_shape)
     res = xp.matmul(cols, w.reshape(groups, mg, -1).transpose(0, 2, 1))  # (G, N*L, Mg)
-    res = res.reshape(groups, n, math.prod(out_shape), mg).transpose(1, 0, 3, 2)
-    return xp.ascontiguousarray(res).reshape((n, cout) + tuple(out_shape))
+    lo = math.prod(out_shape)
+    res = res.reshape(groups, n, lo, mg).transpose(1, 0, 3, 2).reshape(n, cout, lo)
+    out = xp.empty((n, cout) + tuple(out_shape), dtype=res.dtype)
+    if bias is None:
+        np.copyto(out.reshape(res.shape), res)
+    else:
+        xp.add(res, bias.reshape(1, cout, 1), out=out.reshape(res.shape))
+    return out
 
 
 def _conv_weight_small(x, g, kernel, stride, pads, dilation, groups):

@@ -32,8 +32,7 @@ class ConvNd(Op):
         self.opts = (stride, pads, dilation, groups)
         self.shapes = (x._data.shape[2:], w._data.shape[2:])
         self.save_for_backward(x, w)
-        out = K.conv_nd(x._data, w._data, stride, pads, dilation, groups, out_shape)
-        return _add_bias_inplace(out, b)
+        return K.conv_nd(x._data, w._data, stride, pads, dilation, groups, out_shape, None if b is None else b._data)
 
     def backward(self, g):
         x, w = self.saved_tensors
