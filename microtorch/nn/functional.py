@@ -73,6 +73,9 @@ __all__ += [
     "unfold",
     "pixel_shuffle",
     "pixel_unshuffle",
+    "upsample",
+    "upsample_nearest",
+    "upsample_bilinear",
 ]
 
 
@@ -114,3 +117,27 @@ __all__ += [
     "batch_norm",
     "layer_norm",
 ]
+
+
+def upsample(input, size=None, scale_factor=None, mode: str = "nearest", align_corners=None):
+    """Deprecated alias of ``interpolate`` (warns, as PyTorch does)."""
+    import warnings
+
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode='nearest')`` (warns, as PyTorch does)."""
+    import warnings
+
+    warnings.warn("nn.functional.upsample_nearest is deprecated. Use nn.functional.interpolate instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)`` (warns, as PyTorch does)."""
+    import warnings
+
+    warnings.warn("nn.functional.upsample_bilinear is deprecated. Use nn.functional.interpolate instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

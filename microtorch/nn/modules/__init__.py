@@ -9,5 +9,7 @@ from .linear import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .module import Module  # noqa: F401
 from .normalization import *  # noqa: F403
+from .padding import *  # noqa: F403
 from .pixelshuffle import *  # noqa: F403
 from .pooling import *  # noqa: F403
+from .upsampling import *  # noqa: F403
