@@ -10,9 +10,31 @@ from ..ops import dropout as _dropout_ops
 from ..ops import pool as _pool_ops
 from ..ops.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from ..ops.dropout import dropout, dropout1d, dropout2d, dropout3d  # noqa: F401
-from ..ops.elementwise import elu, gelu, hardtanh, relu6, sigmoid, silu, softplus, tanh
+from ..ops.elementwise import (
+    celu,
+    elu,
+    gelu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softplus,
+    softshrink,
+    softsign,
+    tanh,
+    tanhshrink,
+)
 from ..ops.elementwise import leaky_relu as _leaky_relu
 from ..ops.elementwise import relu as _relu
+from ..ops.elementwise import threshold as _threshold
 from ..ops.interpolate import interpolate
 from ..ops.linalg import linear
 from ..ops.padding import pad
@@ -76,6 +98,20 @@ __all__ += [
     "upsample",
     "upsample_nearest",
     "upsample_bilinear",
+    "celu",
+    "glu",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "logsigmoid",
+    "mish",
+    "prelu",
+    "selu",
+    "softshrink",
+    "softsign",
+    "tanhshrink",
+    "threshold",
+    "softmin",
 ]
 
 
@@ -141,3 +177,14 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
     warnings.warn("nn.functional.upsample_bilinear is deprecated. Use nn.functional.interpolate instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def threshold(input, threshold: float, value: float, inplace: bool = False):
+    """``input`` where ``input > threshold``, ``value`` elsewhere."""
+    out = _threshold(input, threshold, value)
+    return input.copy_(out) if inplace else out
+
+
+def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):
+    """``softmax(-input, dim)``."""
+    return softmax(-input, dim, dtype=dtype)
