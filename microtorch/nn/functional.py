@@ -137,7 +137,7 @@ from ..ops.loss import (  # noqa: E402
     nll_loss,
     smooth_l1_loss,
 )
-from ..ops.normalization import batch_norm, layer_norm  # noqa: E402
+from ..ops.normalization import batch_norm, group_norm, instance_norm, layer_norm  # noqa: E402
 
 __all__ += [
     "one_hot",
@@ -152,6 +152,8 @@ __all__ += [
     "smooth_l1_loss",
     "batch_norm",
     "layer_norm",
+    "group_norm",
+    "instance_norm",
 ]
 
 

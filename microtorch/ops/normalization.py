@@ -1,6 +1,8 @@
-"""Normalisation: ``batch_norm`` (with running statistics) and ``layer_norm``."""
+"""Normalisation: ``batch_norm`` (with running statistics), ``instance_norm``, ``group_norm``, ``layer_norm``."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -10,7 +12,7 @@ from . import elementwise as E
 from . import reduction as R
 from .shape import reshape
 
-__all__ = ["batch_norm", "layer_norm"]
+__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm"]
 
 
 def batch_norm(
@@ -85,6 +87,70 @@ def layer_norm(
         out = out * weight
     if bias is not None:
         out = out + bias
+    return out
+
+
+def group_norm(
+    input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
+) -> Tensor:
+    """Normalise each sample over groups of ``C / num_groups`` channels (and all positions), then affine per channel."""
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm: expected at least 2D input (got {input.ndim}D input)")
+    n, c = input.shape[0], input.shape[1]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got input of shape "
+            f"{list(input.shape)} and num_groups={num_groups}"
+        )
+    grouped = reshape(input, (n, num_groups, -1))
+    mean = R.mean(grouped, 2, keepdim=True)
+    centered = grouped - mean
+    var = R.mean(centered * centered, 2, keepdim=True)
+    out = reshape(centered / E.sqrt(var + eps), tuple(input.shape))
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * reshape(weight, shape)
+    if bias is not None:
+        out = out + reshape(bias, shape)
+    return out
+
+
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each (sample, channel) over its positions; running statistics are batch means of the instances'.
+
+    As PyTorch: batch normalisation of the input viewed as one sample of N*C channels.
+    """
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm: expected at least 3D input (got {input.ndim}D input)")
+    n, c = input.shape[0], input.shape[1]
+    if use_input_stats and math.prod(input.shape[2:]) <= 1:
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size torch.Size({list(input.shape)})"
+        )
+    folded = reshape(input, (1, n * c) + tuple(input.shape[2:]))
+    rm = rv = None
+    if running_mean is not None and running_var is not None:
+        rm, rv = running_mean.detach().repeat(n), running_var.detach().repeat(n)
+    out = batch_norm(folded, rm, rv, None, None, use_input_stats or rm is None, momentum, eps)
+    if use_input_stats and rm is not None:
+        with no_grad():
+            running_mean.copy_(rm.reshape(n, c).mean(0))
+            running_var.copy_(rv.reshape(n, c).mean(0))
+    out = reshape(out, tuple(input.shape))
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * reshape(weight, shape)
+    if bias is not None:
+        out = out + reshape(bias, shape)
     return out
 
 

@@ -1,0 +1,107 @@
+"""group_norm / GroupNorm and instance_norm / InstanceNorm1d-3d: reference, gradients, running stats, torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import microtorch as mt
+import microtorch.nn as nn
+import microtorch.nn.functional as F
+from microtorch.autograd import gradcheck
+
+
+def reference_group_norm(x, groups, weight, bias, eps=1e-5):
+    n, c = x.shape[:2]
+    g = x.reshape(n, groups, -1)
+    out = ((g - g.mean(2, keepdims=True)) / np.sqrt(g.var(2, keepdims=True) + eps)).reshape(x.shape)
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    return out * weight.reshape(shape) + bias.reshape(shape)
+
+
+@st.composite
+def group_cases(draw):
+    groups = draw(st.integers(1, 3))
+    c = groups * draw(st.integers(1, 3))
+    spatial = tuple(draw(st.integers(1, 4)) for _ in range(draw(st.integers(0, 2))))
+    return (draw(st.integers(1, 3)), c) + spatial, groups
+
+
+@given(group_cases(), st.integers(0, 2**16))
+def test_group_norm_matches_reference(case, seed):
+    shape, groups = case
+    rng = np.random.default_rng(seed)
+    x, w, b = rng.standard_normal(shape), rng.standard_normal(shape[1]), rng.standard_normal(shape[1])
+    out = F.group_norm(mt.tensor(x), groups, mt.tensor(w), mt.tensor(b))
+    np.testing.assert_allclose(out.numpy(), reference_group_norm(x, groups, w, b), rtol=1e-10, atol=1e-10)
+
+
+@settings(max_examples=10)
+@given(group_cases(), st.integers(0, 2**16))
+def test_group_and_instance_norm_gradients(case, seed):
+    shape, groups = case
+    rng = np.random.default_rng(seed)
+    x = mt.tensor(rng.standard_normal(shape), requires_grad=True)
+    w = mt.tensor(rng.standard_normal(shape[1]), requires_grad=True)
+    b = mt.tensor(rng.standard_normal(shape[1]), requires_grad=True)
+    assert gradcheck(lambda *a: F.group_norm(a[0], groups, a[1], a[2]), (x, w, b))
+    if len(shape) > 2 and np.prod(shape[2:]) > 1:
+        assert gradcheck(lambda *a: F.instance_norm(a[0], weight=a[1], bias=a[2]), (x, w, b))
+
+
+@pytest.mark.parametrize("shape, groups", [((3, 4, 5, 6), 2), ((2, 6, 7), 3), ((2, 4), 4), ((2, 6, 3, 2, 2), 1)])
+def test_group_norm_layer_matches_torch(shape, groups):
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.GroupNorm(groups, shape[1]).double(), torch.nn.GroupNorm(groups, shape[1]).double()
+    assert repr(ours) == repr(theirs)
+    x = np.random.default_rng(0).standard_normal(shape)
+    a, b = mt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ya, yb = ours(a), theirs(b)
+    np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), rtol=1e-10, atol=1e-10)
+    g = np.random.default_rng(1).standard_normal(shape)
+    ya.backward(mt.tensor(g))
+    yb.backward(torch.tensor(g))
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("affine, track", [(False, False), (True, True), (True, False), (False, True)])
+def test_instance_norm_layers_match_torch_in_train_and_eval(dims, affine, track):
+    torch = pytest.importorskip("torch")
+    name = f"InstanceNorm{dims}d"
+    ours = getattr(nn, name)(3, affine=affine, track_running_stats=track).double()
+    theirs = getattr(torch.nn, name)(3, affine=affine, track_running_stats=track).double()
+    assert repr(ours) == repr(theirs)
+    rng = np.random.default_rng(dims)
+    for step in range(2):
+        x = rng.standard_normal((2, 3) + (4,) * dims) * (step + 1)
+        a, b = mt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ya, yb = ours(a), theirs(b)
+        np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), rtol=1e-10, atol=1e-10)
+        g = rng.standard_normal(x.shape)
+        ya.backward(mt.tensor(g))
+        yb.backward(torch.tensor(g))
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-9)
+    if track:
+        np.testing.assert_allclose(ours.running_mean.numpy(), theirs.running_mean.numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-12, atol=1e-12)
+    ours.eval()
+    theirs.eval()
+    x = rng.standard_normal((3,) + (4,) * dims)  # unbatched
+    np.testing.assert_allclose(
+        ours(mt.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-10
+    )
+
+
+def test_errors():
+    with pytest.raises(ValueError, match=r"num_channels \(4\) must be divisible by num_groups \(3\)"):
+        nn.GroupNorm(3, 4)
+    with pytest.raises(RuntimeError, match="Expected number of channels in input to be divisible by num_groups"):
+        F.group_norm(mt.zeros(2, 4, 3), 3)
+    with pytest.raises(ValueError, match="Expected more than 1 spatial element when training"):
+        nn.InstanceNorm2d(3)(mt.zeros(2, 3, 1, 1))
+    with pytest.raises(ValueError, match="expected 3D or 4D input"):
+        nn.InstanceNorm2d(3)(mt.zeros(2, 3))
