@@ -250,7 +250,7 @@ def set_num_threads(n: int) -> None:
     """Accepted for compatibility; BLAS threads are set through the environment."""
 
 
-from ._cuda import cuda  # noqa: E402
+from ._cuda import backends, cuda  # noqa: E402
 
 from . import nn  # noqa: E402
 from ._save import load, save  # noqa: E402

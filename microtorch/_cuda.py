@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 
-__all__ = ["cuda"]
+__all__ = ["backends", "cuda"]
 
 
 def _is_available() -> bool:
@@ -24,4 +24,20 @@ cuda = types.SimpleNamespace(
     manual_seed_all=lambda seed: None,
     synchronize=lambda *a, **k: None,
     empty_cache=lambda: None,
+)
+
+
+def _unavailable() -> bool:
+    """Always False: microtorch has no accelerator backends."""
+    return False
+
+
+# ``torch.backends``: the flags scripts set (``cudnn.benchmark = True``, ...) are plain
+# attributes here; none of these backends exists, so they change nothing.
+backends = types.SimpleNamespace(
+    cudnn=types.SimpleNamespace(
+        enabled=True, benchmark=False, deterministic=False, allow_tf32=True, is_available=_unavailable
+    ),
+    mps=types.SimpleNamespace(is_available=_unavailable, is_built=_unavailable),
+    cuda=types.SimpleNamespace(is_built=_unavailable),
 )

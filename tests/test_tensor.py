@@ -119,6 +119,13 @@ def test_conversions():
     assert not mt.cuda.is_available()
 
 
+def test_backend_flags_scripts_set_are_accepted_and_report_no_accelerator():
+    mt.backends.cudnn.benchmark = True
+    mt.backends.cudnn.deterministic = True
+    assert not mt.backends.cudnn.is_available() and not mt.backends.mps.is_available()
+    mt.backends.cudnn.benchmark = mt.backends.cudnn.deterministic = False
+
+
 def test_requires_grad_flags():
     x = mt.ones(2)
     assert x.is_leaf and not x.requires_grad
