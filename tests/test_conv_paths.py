@@ -35,16 +35,18 @@ SWITCHES = list(
         list(CHUNKING),
         [0, 10**9],  # per-item GEMMs / batch folded into the GEMM's columns
         [0, 10**9],  # input gradient as flipped-kernel convolution / as GEMM + col2im
+        [True, False],  # depthwise convolutions as shifted multiply-adds / as GEMMs
     )
 )
 
 
 def _force(mp, switches):
-    chunking, fold, scatter = switches
+    chunking, fold, scatter, depthwise = switches
     for name, value in CHUNKING[chunking].items():
         mp.setattr(kernels, name, value)
     mp.setattr(kernels, "_FOLD_BELOW", fold)
     mp.setattr(kernels, "_SCATTER_MAX_CHANNELS", scatter)
+    mp.setattr(kernels, "_DEPTHWISE", depthwise)
 
 
 def _kernel_run(x, w, g, cfg):
@@ -85,20 +87,26 @@ def test_paths_agree_on_a_larger_batch(switches):
     """Many items, several chunks or row blocks, groups and dilation, 1-D to 3-D."""
     rng = np.random.default_rng(1)
     for spatial, kernel in [((13,), (3,)), ((7, 6), (3, 2)), ((5, 4, 6), (2, 3, 2))]:
-        cfg = {"stride": (1,) * len(spatial), "padding": (1,) * len(spatial), "dilation": (1,) * len(spatial)}
-        cfg["dilation"] = (2,) + cfg["dilation"][1:]
-        cfg["groups"] = 2
-        x = rng.standard_normal((7, 6) + spatial)
-        w = rng.standard_normal((4, 3) + kernel)
-        ref = naive_conv(x, w, None, cfg["stride"], cfg["padding"], cfg["dilation"], 2)
-        g = rng.standard_normal(ref.shape)
+        _check_larger_batch(rng, spatial, kernel, switches, channels=(6, 4, 3), groups=2)
+        _check_larger_batch(rng, spatial, kernel, switches, channels=(5, 5, 1), groups=5)  # depthwise
+
+
+def _check_larger_batch(rng, spatial, kernel, switches, channels, groups):
+    cin, cout, cg = channels
+    k = len(spatial)
+    cfg = {"stride": (1,) * k, "padding": (1,) * k, "dilation": (2,) + (1,) * (k - 1), "groups": groups}
+    x = rng.standard_normal((7, cin) + spatial)
+    w = rng.standard_normal((cout, cg) + kernel)
+    ref = naive_conv(x, w, None, cfg["stride"], cfg["padding"], cfg["dilation"], groups)
+    g = rng.standard_normal(ref.shape)
+    with kernel_path(small=False):
         baseline = _kernel_run(x, w, g, cfg)
-        with pytest.MonkeyPatch.context() as mp:
-            _force(mp, switches)
-            forced = _kernel_run(x, w, g, cfg)
-        np.testing.assert_allclose(baseline[0], ref, rtol=1e-10, atol=1e-10)
-        for a, b in zip(baseline, forced):
-            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+    with pytest.MonkeyPatch.context() as mp:
+        _force(mp, switches)
+        forced = _kernel_run(x, w, g, cfg)
+    np.testing.assert_allclose(baseline[0], ref, rtol=1e-10, atol=1e-10)
+    for a, b in zip(baseline, forced):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("n, item_bytes", [(7, 2 << 20), (32, 627 << 10), (5, 1), (3, 10**9)])
@@ -160,13 +168,18 @@ def test_blocks_tile_every_item_and_output_row_once(chunking):
         assert len(blocks) == 5 * 9
 
 
-@pytest.mark.parametrize("switches", [("rows", 0, 0), ("items", 10**9, 10**9), ("default", 512, 8), ("small", 512, 8)])
+@pytest.mark.parametrize(
+    "switches",
+    [("rows", 0, 0, True), ("items", 10**9, 10**9, False), ("default", 512, 8, True), ("small", 512, 8, True)],
+)
 @pytest.mark.parametrize(
     "dims, x_shape, w_shape, opts",
     [
         (2, (3, 12, 20, 17), (10, 6, 3, 2), {"padding": "same", "dilation": (1, 2), "groups": 2}),
         (3, (2, 6, 7, 6, 5), (4, 6, 3, 3, 3), {"padding": 1}),
         (1, (4, 10, 40), (6, 5, 4), {"padding": 3, "groups": 2}),
+        (2, (3, 6, 11, 9), (6, 1, 3, 3), {"padding": 1, "groups": 6}),  # depthwise
+        (3, (2, 4, 5, 6, 5), (4, 1, 3, 2, 3), {"padding": "same", "groups": 4}),  # depthwise
     ],
 )
 def test_public_api_matches_torch_on_every_path(switches, dims, x_shape, w_shape, opts):

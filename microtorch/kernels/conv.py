@@ -108,6 +108,8 @@ def conv_nd(x, w, stride, pads, dilation, groups, out_shape=None, bias=None):
     if _is_small(x.shape[0], x.shape[1], kernel, out_shape):
         return _conv_small(x, w, stride, pads, dilation, groups, out_shape, bias)
     if all(s == 1 for s in stride):
+        if _is_depthwise(groups, x.shape[1], w.shape[0]):
+            return _depthwise_stride1(x, w, pads, dilation, out_shape, bias)
         return _conv_stride1(x, w, pads, dilation, groups, out_shape, bias)
     n, c = x.shape[:2]
     cout = w.shape[0]
@@ -130,6 +132,8 @@ def conv_transpose_nd(g, w, stride, pads, dilation, groups, out_spatial):
     if _is_small(g.shape[0], w.shape[1] * groups, w.shape[2:], g.shape[2:]):
         return _conv_transpose_small(g, w, stride, pads, dilation, groups, tuple(out_spatial))
     if all(s == 1 for s in stride):
+        if _is_depthwise(groups, g.shape[1], w.shape[1] * groups):
+            return _depthwise_transpose_stride1(g, w, pads, dilation, tuple(out_spatial))
         return _conv_transpose_stride1(g, w, pads, dilation, groups, out_spatial)
     # gradients often arrive as broadcast views (zero strides); BLAS needs real strides
     g = xp.ascontiguousarray(g)
@@ -181,6 +185,8 @@ def conv_weight_nd(x, g, kernel, stride, pads, dilation, groups):
     if _is_small(x.shape[0], x.shape[1], kernel, g.shape[2:]):
         return _conv_weight_small(x, g, tuple(kernel), stride, pads, dilation, groups)
     if all(s == 1 for s in stride):
+        if _is_depthwise(groups, x.shape[1], g.shape[1]):
+            return _depthwise_weight_stride1(x, g, tuple(kernel), pads, dilation)
         return _conv_weight_stride1(x, g, kernel, pads, dilation, groups)
     g = xp.ascontiguousarray(g)
     kernel = tuple(kernel)
@@ -567,3 +573,96 @@ def _conv_transpose_small(g, w, stride, pads, dilation, groups, out_spatial):
         canvas[(Ellipsis,) + dst] += cols[(Ellipsis,) + off]
     inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
     return xp.ascontiguousarray(canvas[(Ellipsis,) + inner])
+
+
+# --- depthwise (groups == C_in == C_out), stride 1: multiply-adds of shifted rows -------
+#
+# One input and one output channel per group makes every im2col GEMM a 1-row product
+# that BLAS runs far below speed, after a K-fold copy. Instead each kernel offset is one
+# broadcast multiply-add of a shifted view of the flat grid (no columns at all).
+
+_DEPTHWISE = True
+
+
+def _is_depthwise(groups: int, c_in: int, c_out: int) -> bool:
+    return _DEPTHWISE and groups > 1 and groups == c_in == c_out
+
+
+def _depthwise_blocks(grid: _FlatGrid, itemsize: int, largest: int) -> list[_Block]:
+    """Blocks whose accumulator and temporary (C rows per item each) fit the chunk budget."""
+    return grid.blocks(2 * grid.c, itemsize, largest)
+
+
+def _depthwise_stride1(x, w, pads, dilation, out_shape, bias):
+    """Depthwise stride-1 convolution: one shifted multiply-add per kernel offset."""
+    x, pads = _crop_negative_pads(x, pads)
+    kernel = tuple(w.shape[2:])
+    grid = _FlatGrid(x.shape, kernel, pads, dilation, out_shape, fold=False)
+    n, c = x.shape[:2]
+    dtype = np.result_type(x.dtype, w.dtype)
+    flat = grid.flat_input(x)
+    item = c * grid.channel
+    taps = xp.ascontiguousarray(w).reshape(c, -1).astype(dtype, copy=False)
+    offsets = grid.offsets()
+    out = xp.empty((n, c) + grid.out, dtype=dtype)
+    for blk in _depthwise_blocks(grid, np.dtype(dtype).itemsize, max(x.nbytes, out.nbytes)):
+        length = grid.columns_of(blk)
+        shape = (blk.count, c, length)
+        acc = workspace(shape, dtype, "res")
+        tmp = workspace(shape, dtype, "cols")
+        base = blk.start * item + blk.r0 * grid.rowlen
+        for j, shift in enumerate(offsets):
+            view = _flat_view(flat, base + shift, shape, (item, grid.channel, 1))
+            if j == 0:
+                xp.multiply(view, taps[:, 0, None], out=acc)
+            else:
+                xp.multiply(view, taps[:, j, None], out=tmp)
+                acc += tmp
+        valid = grid.valid(acc, blk, c)
+        if bias is None:
+            np.copyto(out[blk.target()], valid)
+        else:
+            xp.add(valid, bias, out=out[blk.target()])
+    return out
+
+
+def _depthwise_weight_stride1(x, g, kernel, pads, dilation):
+    """Weight gradient of a depthwise stride-1 convolution: one channel-wise dot product per offset."""
+    n, c = x.shape[:2]
+    grid = _FlatGrid(x.shape, kernel, pads, dilation, tuple(g.shape[2:]), fold=False)
+    flat = grid.flat_input(x)
+    item = c * grid.channel
+    offsets = grid.offsets()
+    out = xp.zeros((c, len(offsets)), dtype=np.result_type(x.dtype, g.dtype))
+    for blk in _depthwise_blocks(grid, x.itemsize, max(x.nbytes, g.nbytes)):
+        length = grid.columns_of(blk)
+        shape = (blk.count, c, length)
+        gm = grid.spread(g, blk, c).reshape(shape)
+        base = blk.start * item + blk.r0 * grid.rowlen
+        for j, shift in enumerate(offsets):
+            view = _flat_view(flat, base + shift, shape, (item, grid.channel, 1))
+            out[:, j] += xp.einsum("ncl,ncl->c", gm, view)
+    return out.reshape((c, 1) + tuple(kernel))
+
+
+def _depthwise_transpose_stride1(g, w, pads, dilation, out_spatial):
+    """Input gradient of a depthwise stride-1 convolution: one shifted multiply-add per offset."""
+    n, c = g.shape[:2]
+    kernel = tuple(w.shape[2:])
+    grid = _FlatGrid((n, c) + out_spatial, kernel, pads, dilation, tuple(g.shape[2:]), fold=False)
+    size = n * c * grid.channel
+    flat = xp.zeros(size + grid.slack, dtype=g.dtype)
+    item = c * grid.channel
+    taps = xp.ascontiguousarray(w).reshape(c, -1).astype(g.dtype, copy=False)
+    for blk in _depthwise_blocks(grid, g.itemsize, max(g.nbytes, flat.nbytes)):
+        length = grid.columns_of(blk)
+        shape = (blk.count, c, length)
+        gm = grid.spread(g, blk, c).reshape(shape)  # zero at the garbage columns
+        tmp = workspace(shape, g.dtype, "cols")
+        base = blk.start * item + blk.r0 * grid.rowlen
+        for j, shift in enumerate(grid.offsets()):
+            xp.multiply(gm, taps[:, j, None], out=tmp)
+            _flat_view(flat, base + shift, shape, (item, grid.channel, 1))[...] += tmp
+    body = flat[:size].reshape((n, c) + grid.padded)
+    inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
+    return np.ascontiguousarray(body[(Ellipsis,) + inner])
