@@ -107,9 +107,9 @@ def conv_nd(x, w, stride, pads, dilation, groups, out_shape=None, bias=None):
         bias = bias.reshape((1, -1) + (1,) * len(kernel))
     if _is_small(x.shape[0], x.shape[1], kernel, out_shape):
         return _conv_small(x, w, stride, pads, dilation, groups, out_shape, bias)
+    # depthwise forwards stay on the GEMM routes: measured as fast or faster there, unlike
+    # the gradients (see ``_depthwise_*``)
     if all(s == 1 for s in stride):
-        if _is_depthwise(groups, x.shape[1], w.shape[0]):
-            return _depthwise_stride1(x, w, pads, dilation, out_shape, bias)
         return _conv_stride1(x, w, pads, dilation, groups, out_shape, bias)
     n, c = x.shape[:2]
     cout = w.shape[0]
@@ -131,9 +131,11 @@ def conv_transpose_nd(g, w, stride, pads, dilation, groups, out_spatial):
     """Adjoint of ``conv_nd`` in its input: maps (N, C_out, *o) to (N, C_in, *out_spatial)."""
     if _is_small(g.shape[0], w.shape[1] * groups, w.shape[2:], g.shape[2:]):
         return _conv_transpose_small(g, w, stride, pads, dilation, groups, tuple(out_spatial))
-    if all(s == 1 for s in stride):
-        if _is_depthwise(groups, g.shape[1], w.shape[1] * groups):
+    if _is_depthwise(groups, g.shape[1], w.shape[1] * groups):
+        if all(s == 1 for s in stride):
             return _depthwise_transpose_stride1(g, w, pads, dilation, tuple(out_spatial))
+        return _depthwise_transpose_strided(g, w, stride, pads, dilation, tuple(out_spatial))
+    if all(s == 1 for s in stride):
         return _conv_transpose_stride1(g, w, pads, dilation, groups, out_spatial)
     # gradients often arrive as broadcast views (zero strides); BLAS needs real strides
     g = xp.ascontiguousarray(g)
@@ -184,9 +186,11 @@ def conv_weight_nd(x, g, kernel, stride, pads, dilation, groups):
     """Gradient of ``conv_nd`` in its weight: sum over N and positions of g * windows of x."""
     if _is_small(x.shape[0], x.shape[1], kernel, g.shape[2:]):
         return _conv_weight_small(x, g, tuple(kernel), stride, pads, dilation, groups)
-    if all(s == 1 for s in stride):
-        if _is_depthwise(groups, x.shape[1], g.shape[1]):
+    if _is_depthwise(groups, x.shape[1], g.shape[1]):
+        if all(s == 1 for s in stride):
             return _depthwise_weight_stride1(x, g, tuple(kernel), pads, dilation)
+        return _depthwise_weight_strided(x, g, tuple(kernel), stride, pads, dilation)
+    if all(s == 1 for s in stride):
         return _conv_weight_stride1(x, g, kernel, pads, dilation, groups)
     g = xp.ascontiguousarray(g)
     kernel = tuple(kernel)
@@ -575,11 +579,13 @@ def _conv_transpose_small(g, w, stride, pads, dilation, groups, out_spatial):
     return xp.ascontiguousarray(canvas[(Ellipsis,) + inner])
 
 
-# --- depthwise (groups == C_in == C_out), stride 1: multiply-adds of shifted rows -------
+# --- depthwise gradients (groups == C_in == C_out): multiply-adds of shifted rows --------
 #
-# One input and one output channel per group makes every im2col GEMM a 1-row product
-# that BLAS runs far below speed, after a K-fold copy. Instead each kernel offset is one
-# broadcast multiply-add of a shifted view of the flat grid (no columns at all).
+# One input and one output channel per group makes every GEMM of the input and weight
+# gradients a 1-row product that BLAS runs far below speed, after a K-fold copy. Instead
+# each kernel offset is one broadcast multiply-add of a shifted view of the flat grid
+# (stride 1) or a strided add of windows (other strides), and no columns are built. The
+# forward is left on the GEMM routes, which measured as fast or faster for it.
 
 _DEPTHWISE = True
 
@@ -589,41 +595,8 @@ def _is_depthwise(groups: int, c_in: int, c_out: int) -> bool:
 
 
 def _depthwise_blocks(grid: _FlatGrid, itemsize: int, largest: int) -> list[_Block]:
-    """Blocks whose accumulator and temporary (C rows per item each) fit the chunk budget."""
+    """Blocks whose spread gradient and temporary (C rows per item each) fit the chunk budget."""
     return grid.blocks(2 * grid.c, itemsize, largest)
-
-
-def _depthwise_stride1(x, w, pads, dilation, out_shape, bias):
-    """Depthwise stride-1 convolution: one shifted multiply-add per kernel offset."""
-    x, pads = _crop_negative_pads(x, pads)
-    kernel = tuple(w.shape[2:])
-    grid = _FlatGrid(x.shape, kernel, pads, dilation, out_shape, fold=False)
-    n, c = x.shape[:2]
-    dtype = np.result_type(x.dtype, w.dtype)
-    flat = grid.flat_input(x)
-    item = c * grid.channel
-    taps = xp.ascontiguousarray(w).reshape(c, -1).astype(dtype, copy=False)
-    offsets = grid.offsets()
-    out = xp.empty((n, c) + grid.out, dtype=dtype)
-    for blk in _depthwise_blocks(grid, np.dtype(dtype).itemsize, max(x.nbytes, out.nbytes)):
-        length = grid.columns_of(blk)
-        shape = (blk.count, c, length)
-        acc = workspace(shape, dtype, "res")
-        tmp = workspace(shape, dtype, "cols")
-        base = blk.start * item + blk.r0 * grid.rowlen
-        for j, shift in enumerate(offsets):
-            view = _flat_view(flat, base + shift, shape, (item, grid.channel, 1))
-            if j == 0:
-                xp.multiply(view, taps[:, 0, None], out=acc)
-            else:
-                xp.multiply(view, taps[:, j, None], out=tmp)
-                acc += tmp
-        valid = grid.valid(acc, blk, c)
-        if bias is None:
-            np.copyto(out[blk.target()], valid)
-        else:
-            xp.add(valid, bias, out=out[blk.target()])
-    return out
 
 
 def _depthwise_weight_stride1(x, g, kernel, pads, dilation):
@@ -666,3 +639,41 @@ def _depthwise_transpose_stride1(g, w, pads, dilation, out_spatial):
     body = flat[:size].reshape((n, c) + grid.padded)
     inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
     return np.ascontiguousarray(body[(Ellipsis,) + inner])
+
+
+# Other strides: the same over strided window views of the padded input.
+
+
+def _depthwise_windows(x, kernel, stride, pads, dilation, out_shape):
+    """(N, C, *out, *kernel) window view of the zero-padded input."""
+    xpad = xp.ascontiguousarray(pad_spatial(x, pads))
+    return _window(xpad, kernel, stride, dilation, out_shape)
+
+
+def _depthwise_weight_strided(x, g, kernel, stride, pads, dilation):
+    """Weight gradient of a depthwise convolution, any stride."""
+    c = x.shape[1]
+    win = _depthwise_windows(x, kernel, stride, pads, dilation, tuple(g.shape[2:]))
+    out = xp.empty((c, math.prod(kernel)), dtype=np.result_type(x.dtype, g.dtype))
+    axes = "nc" + "xyz"[: len(kernel)]
+    for j, off in enumerate(np.ndindex(*kernel)):
+        out[:, j] = xp.einsum(f"{axes},{axes}->c", g, win[(Ellipsis,) + off])
+    return out.reshape((c, 1) + kernel)
+
+
+def _depthwise_transpose_strided(g, w, stride, pads, dilation, out_spatial):
+    """Input gradient of a depthwise convolution, any stride: one strided add per kernel offset."""
+    n, c = g.shape[:2]
+    kernel = tuple(w.shape[2:])
+    k = len(kernel)
+    osp = tuple(g.shape[2:])
+    taps = xp.ascontiguousarray(w).reshape((c, -1) + (1,) * k).astype(g.dtype, copy=False)
+    padded = tuple(s + b + a for s, (b, a) in zip(out_spatial, pads))
+    canvas = xp.zeros((n, c) + padded, dtype=g.dtype)
+    tmp = xp.empty(g.shape, dtype=g.dtype)
+    for j, off in enumerate(np.ndindex(*kernel)):
+        dst = tuple(slice(i * d, i * d + (o - 1) * st + 1, st) for i, d, o, st in zip(off, dilation, osp, stride))
+        xp.multiply(g, taps[:, j], out=tmp)
+        canvas[(Ellipsis,) + dst] += tmp
+    inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
+    return xp.ascontiguousarray(canvas[(Ellipsis,) + inner])
