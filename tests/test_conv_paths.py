@@ -182,6 +182,7 @@ def test_blocks_tile_every_item_and_output_row_once(chunking):
         (3, (2, 4, 5, 6, 5), (4, 1, 3, 2, 3), {"padding": "same", "groups": 4}),  # depthwise
     ],
 )
+@pytest.mark.filterwarnings("ignore:Using padding=.same.")
 def test_public_api_matches_torch_on_every_path(switches, dims, x_shape, w_shape, opts):
     """float32 forward and all three gradients against torch, each path forced."""
     torch = pytest.importorskip("torch")
