@@ -1,9 +1,17 @@
-"""Convolution kernels on arrays: im2col on window views + GEMM, col2im, weight gradient.
+"""Convolution kernels on arrays: the forward (``conv_nd``), the input gradient, which is
+also the transposed convolution (``conv_transpose_nd``), and the weight gradient
+(``conv_weight_nd``).
+
+Each picks a route by size and geometry (docs/internals.md, "Convolution kernels"):
+small problems take the fewest numpy calls; stride 1 runs im2col as contiguous shifted
+rows of a flat padded grid; depthwise gradients are multiply-adds of shifted views; other
+strides run im2col on strided window views. All end in batched GEMMs except the
+depthwise gradients.
 
 Layout: input (N, C, *spatial), weight (C_out, C_in/groups, *kernel). Padding is a list
 of ``(before, after)`` pairs per spatial dim. Groups are a batch dimension of matmul.
-Nothing here records gradients; scratch buffers come from a small cache because nothing
-saves them for backward.
+Nothing here records gradients; scratch comes from per-thread arenas because nothing
+saves it for backward.
 """
 
 from __future__ import annotations
@@ -422,7 +430,7 @@ def _conv_transpose_stride1(g, w, pads, dilation, groups, out_spatial):
     return _conv_stride1(g, wt, new_pads, dilation, groups)
 
 
-_COL2IM_MIN_ROWS = 8
+_COL2IM_MIN_ROWS = 8  # measured: thinner col2im GEMMs (fewer (channel, offset) rows) run far below speed
 _SCATTER_MAX_CHANNELS = 8  # measured: col2im wins up to 6-8 channels per group, the flipped kernel from 16
 
 
@@ -587,7 +595,7 @@ def _conv_transpose_small(g, w, stride, pads, dilation, groups, out_spatial):
 # (stride 1) or a strided add of windows (other strides), and no columns are built. The
 # forward is left on the GEMM routes, which measured as fast or faster for it.
 
-_DEPTHWISE = True
+_DEPTHWISE = True  # switch for tests: False sends depthwise gradients down the GEMM routes
 
 
 def _is_depthwise(groups: int, c_in: int, c_out: int) -> bool:
