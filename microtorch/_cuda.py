@@ -1,4 +1,4 @@
-"""``torch.cuda`` as seen from a CPU-only framework: nothing is available."""
+"""``torch.cuda`` and ``torch.backends`` as seen from a CPU-only framework: nothing is available."""
 
 from __future__ import annotations
 
