@@ -61,6 +61,7 @@ CASES = [
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize(("name", "fn", "data"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.filterwarnings("ignore:reduction. .mean. divides the total loss")
 def test_loss_matches_torch(name, fn, data, reduction):
     torch = pytest.importorskip("torch")
     import torch.nn.functional as TF
