@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._backend import xp
-from .windows import output_size, pad_spatial, window_view
+from .windows import output_size, pad_spatial, sum_windows, window_view
 
 __all__ = ["arenas", "conv_nd", "conv_transpose_nd", "conv_weight_nd", "workspace"]
 
@@ -517,22 +517,13 @@ def _is_small(n: int, c: int, kernel, out_shape) -> bool:
     return n * c * math.prod(kernel) * math.prod(out_shape) <= _SMALL_ELEMENTS
 
 
-def _window(x, kernel, stride, dilation, out_shape):
-    """``window_view`` of a C-contiguous array, built without ``as_strided``'s overhead."""
-    k = len(kernel)
-    st = x.strides
-    shape = x.shape[:-k] + tuple(out_shape) + tuple(kernel)
-    strides = st[:-k] + tuple(a * b for a, b in zip(st[-k:], stride)) + tuple(a * d for a, d in zip(st[-k:], dilation))
-    return np.ndarray(shape, x.dtype, x, 0, strides)
-
-
 def _small_columns(x, kernel, stride, pads, dilation, groups, out_shape):
     """im2col as (G, N*L, Cg*K): output positions as rows."""
     n, c = x.shape[:2]
     k = len(kernel)
     cg = c // groups
     xpad = xp.ascontiguousarray(pad_spatial(x, pads))
-    win = _window(xpad, kernel, stride, dilation, out_shape).reshape((n, groups, cg) + tuple(out_shape) + kernel)
+    win = window_view(xpad, kernel, stride, dilation, out_shape).reshape((n, groups, cg) + tuple(out_shape) + kernel)
     order = (1, 0) + tuple(range(3, 3 + k)) + (2,) + tuple(range(3 + k, 3 + 2 * k))
     return win.transpose(order).reshape(groups, n * math.prod(out_shape), cg * math.prod(kernel))
 
@@ -578,13 +569,17 @@ def _conv_transpose_small(g, w, stride, pads, dilation, groups, out_spatial):
     cols = cols.reshape((groups, n) + osp + (cg,) + kernel)
     order = (1, 0, 2 + k) + tuple(range(2, 2 + k)) + tuple(range(3 + k, 3 + 2 * k))
     cols = cols.transpose(order).reshape((n, groups * cg) + osp + kernel)
-    padded = tuple(s + b + a for s, (b, a) in zip(out_spatial, pads))
-    canvas = xp.zeros((n, groups * cg) + padded, dtype=cols.dtype)
-    for off in np.ndindex(*kernel):
-        dst = tuple(slice(j * d, j * d + (o - 1) * st + 1, st) for j, d, o, st in zip(off, dilation, osp, stride))
-        canvas[(Ellipsis,) + dst] += cols[(Ellipsis,) + off]
-    inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
-    return xp.ascontiguousarray(canvas[(Ellipsis,) + inner])
+    return sum_windows(
+        (n, groups * cg),
+        out_spatial,
+        pads,
+        kernel,
+        stride,
+        dilation,
+        osp,
+        lambda j, off: cols[(Ellipsis,) + off],
+        cols.dtype,
+    )
 
 
 # --- depthwise gradients (groups == C_in == C_out): multiply-adds of shifted rows --------
@@ -655,7 +650,7 @@ def _depthwise_transpose_stride1(g, w, pads, dilation, out_spatial):
 def _depthwise_windows(x, kernel, stride, pads, dilation, out_shape):
     """(N, C, *out, *kernel) window view of the zero-padded input."""
     xpad = xp.ascontiguousarray(pad_spatial(x, pads))
-    return _window(xpad, kernel, stride, dilation, out_shape)
+    return window_view(xpad, kernel, stride, dilation, out_shape)
 
 
 def _depthwise_weight_strided(x, g, kernel, stride, pads, dilation):
@@ -676,12 +671,15 @@ def _depthwise_transpose_strided(g, w, stride, pads, dilation, out_spatial):
     k = len(kernel)
     osp = tuple(g.shape[2:])
     taps = xp.ascontiguousarray(w).reshape((c, -1) + (1,) * k).astype(g.dtype, copy=False)
-    padded = tuple(s + b + a for s, (b, a) in zip(out_spatial, pads))
-    canvas = xp.zeros((n, c) + padded, dtype=g.dtype)
     tmp = xp.empty(g.shape, dtype=g.dtype)
-    for j, off in enumerate(np.ndindex(*kernel)):
-        dst = tuple(slice(i * d, i * d + (o - 1) * st + 1, st) for i, d, o, st in zip(off, dilation, osp, stride))
-        xp.multiply(g, taps[:, j], out=tmp)
-        canvas[(Ellipsis,) + dst] += tmp
-    inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
-    return xp.ascontiguousarray(canvas[(Ellipsis,) + inner])
+    return sum_windows(
+        (n, c),
+        out_spatial,
+        pads,
+        kernel,
+        stride,
+        dilation,
+        osp,
+        lambda j, off: xp.multiply(g, taps[:, j], out=tmp),
+        g.dtype,
+    )

@@ -15,7 +15,7 @@ import numpy as np
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import Op
-from ..kernels.windows import pad_spatial
+from ..kernels.windows import pad_spatial, sum_windows, window_view
 
 __all__ = ["fold", "unfold"]
 
@@ -23,6 +23,7 @@ _DIMS = 2  # PyTorch's unfold / fold are 2-D only
 
 
 def _blocks(spatial, kernel, dilation, padding, stride) -> tuple:
+    """Sliding blocks per dim (may be < 1 for bad geometry, which the callers report)."""
     return tuple(
         (s + 2 * p - d * (k - 1) - 1) // st + 1 for s, k, d, p, st in zip(spatial, kernel, dilation, padding, stride)
     )
@@ -34,9 +35,7 @@ def unfold_array(x: np.ndarray, kernel, dilation, padding, stride) -> np.ndarray
     k = len(kernel)
     blocks = _blocks(x.shape[2:], kernel, dilation, padding, stride)
     xpad = xp.ascontiguousarray(pad_spatial(x, [(p, p) for p in padding]))
-    st = xpad.strides
-    strides = st[:2] + tuple(a * b for a, b in zip(st[2:], stride)) + tuple(a * d for a, d in zip(st[2:], dilation))
-    win = np.ndarray((n, c) + blocks + tuple(kernel), xpad.dtype, xpad, 0, strides)
+    win = window_view(xpad, tuple(kernel), stride, dilation, blocks)  # (N, C, *blocks, *kernel)
     order = (0, 1) + tuple(range(2 + k, 2 + 2 * k)) + tuple(range(2, 2 + k))
     return win.transpose(order).reshape(n, c * math.prod(kernel), math.prod(blocks))
 
@@ -44,18 +43,21 @@ def unfold_array(x: np.ndarray, kernel, dilation, padding, stride) -> np.ndarray
 def fold_array(cols: np.ndarray, out_spatial, kernel, dilation, padding, stride) -> np.ndarray:
     """Sum of columns (N, C*K, L) back into (N, C, *out_spatial) (no autograd)."""
     n = cols.shape[0]
-    kk = math.prod(kernel)
-    c = cols.shape[1] // kk
+    c = cols.shape[1] // math.prod(kernel)
     blocks = _blocks(out_spatial, kernel, dilation, padding, stride)
     cols = cols.reshape((n, c) + tuple(kernel) + blocks)
-    padded = tuple(s + 2 * p for s, p in zip(out_spatial, padding))
-    canvas = xp.zeros((n, c) + padded, dtype=cols.dtype)
-    # one strided add per kernel offset: the offsets' windows never overlap themselves
-    for off in np.ndindex(*kernel):
-        dst = tuple(slice(j * d, j * d + (b - 1) * s + 1, s) for j, d, b, s in zip(off, dilation, blocks, stride))
-        canvas[(Ellipsis,) + dst] += cols[(slice(None), slice(None)) + off]
-    inner = tuple(slice(p, p + s) for s, p in zip(out_spatial, padding))
-    return xp.ascontiguousarray(canvas[(Ellipsis,) + inner])
+    pads = [(p, p) for p in padding]
+    return sum_windows(
+        (n, c),
+        out_spatial,
+        pads,
+        kernel,
+        stride,
+        dilation,
+        blocks,
+        lambda j, off: cols[(slice(None), slice(None)) + off],
+        cols.dtype,
+    )
 
 
 class Unfold(Op):
