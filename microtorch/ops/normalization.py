@@ -15,6 +15,23 @@ from .shape import reshape
 __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm"]
 
 
+def _moments(x: Tensor, dims: tuple):
+    """(mean, x - mean, biased variance) over ``dims``, kept broadcastable against ``x``."""
+    mean = R.mean(x, dims, keepdim=True)
+    centered = x - mean
+    return mean, centered, R.mean(centered * centered, dims, keepdim=True)
+
+
+def _channel_affine(out: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """``out * weight + bias`` with both per channel (dim 1); either may be None."""
+    shape = (1, out.shape[1]) + (1,) * (out.ndim - 2)
+    if weight is not None:
+        out = out * reshape(weight, shape)
+    if bias is not None:
+        out = out + reshape(bias, shape)
+    return out
+
+
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -38,9 +55,7 @@ def batch_norm(
         n = input.numel() // c
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
-        mean = R.mean(input, dims, keepdim=True)
-        centered = input - mean
-        var = R.mean(centered * centered, dims, keepdim=True)
+        mean, centered, var = _moments(input, dims)
         if running_mean is not None and running_var is not None:
             with no_grad():
                 m = momentum
@@ -60,11 +75,7 @@ def batch_norm(
         rm = reshape(running_mean.detach().to(input.dtype), shape)
         rv = reshape(running_var.detach().to(input.dtype), shape)
         out = (input - rm) / E.sqrt(rv + eps)
-    if weight is not None:
-        out = out * reshape(weight, shape)
-    if bias is not None:
-        out = out + reshape(bias, shape)
-    return out
+    return _channel_affine(out, weight, bias)
 
 
 def layer_norm(
@@ -79,9 +90,7 @@ def layer_norm(
             f"[*, {', '.join(map(str, normalized_shape))}], but got input of size{list(input.shape)}"
         )
     dims = tuple(range(input.ndim - k, input.ndim))
-    mean = R.mean(input, dims, keepdim=True)
-    centered = input - mean
-    var = R.mean(centered * centered, dims, keepdim=True)
+    _, centered, var = _moments(input, dims)
     out = centered / E.sqrt(var + eps)
     if weight is not None:
         out = out * weight
@@ -103,16 +112,8 @@ def group_norm(
             f"{list(input.shape)} and num_groups={num_groups}"
         )
     grouped = reshape(input, (n, num_groups, -1))
-    mean = R.mean(grouped, 2, keepdim=True)
-    centered = grouped - mean
-    var = R.mean(centered * centered, 2, keepdim=True)
-    out = reshape(centered / E.sqrt(var + eps), tuple(input.shape))
-    shape = (1, c) + (1,) * (input.ndim - 2)
-    if weight is not None:
-        out = out * reshape(weight, shape)
-    if bias is not None:
-        out = out + reshape(bias, shape)
-    return out
+    _, centered, var = _moments(grouped, (2,))
+    return _channel_affine(reshape(centered / E.sqrt(var + eps), tuple(input.shape)), weight, bias)
 
 
 def instance_norm(
@@ -145,13 +146,7 @@ def instance_norm(
         with no_grad():
             running_mean.copy_(rm.reshape(n, c).mean(0))
             running_var.copy_(rv.reshape(n, c).mean(0))
-    out = reshape(out, tuple(input.shape))
-    shape = (1, c) + (1,) * (input.ndim - 2)
-    if weight is not None:
-        out = out * reshape(weight, shape)
-    if bias is not None:
-        out = out + reshape(bias, shape)
-    return out
+    return _channel_affine(reshape(out, tuple(input.shape)), weight, bias)
 
 
 del np

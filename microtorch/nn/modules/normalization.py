@@ -22,6 +22,12 @@ __all__ = [
 ]
 
 
+def _register_affine(module: Module, shape: tuple, affine: bool, bias: bool, dtype) -> None:
+    """``weight`` (ones) and ``bias`` (zeros) of ``shape`` as parameters, or registered as None."""
+    module.register_parameter("weight", Parameter(C.ones(*shape, dtype=dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(C.zeros(*shape, dtype=dtype)) if affine and bias else None)
+
+
 class _BatchNorm(Module):
     _dims: tuple = (2, 3)
 
@@ -41,15 +47,7 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.use_bias = bias
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(C.ones(num_features, dtype=dtype))
-            if bias:
-                self.bias = Parameter(C.zeros(num_features, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_features,), affine, bias, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", C.zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", C.ones(num_features, dtype=dtype))
@@ -146,15 +144,7 @@ class LayerNorm(Module):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(C.ones(*shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(C.zeros(*shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, shape, elementwise_affine, bias, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         """Apply layer normalisation."""
@@ -242,15 +232,7 @@ class GroupNorm(Module):
         if num_channels % num_groups:
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        if affine:
-            self.weight = Parameter(C.ones(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(C.zeros(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_channels,), affine, bias, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         """Apply group normalisation."""
