@@ -6,6 +6,7 @@ gathers them under PyTorch's names.
 
 from __future__ import annotations
 
+from .._tensor import Tensor
 from ..ops import dropout as _dropout_ops
 from ..ops import pool as _pool_ops
 from ..ops.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
@@ -157,7 +158,9 @@ __all__ += [
 ]
 
 
-def upsample(input, size=None, scale_factor=None, mode: str = "nearest", align_corners=None):
+def upsample(
+    input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None
+) -> Tensor:
     """Deprecated alias of ``interpolate`` (warns, as PyTorch does)."""
     import warnings
 
@@ -165,7 +168,7 @@ def upsample(input, size=None, scale_factor=None, mode: str = "nearest", align_c
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
-def upsample_nearest(input, size=None, scale_factor=None):
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
     """Deprecated: ``interpolate(..., mode='nearest')`` (warns, as PyTorch does)."""
     import warnings
 
@@ -173,7 +176,7 @@ def upsample_nearest(input, size=None, scale_factor=None):
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
-def upsample_bilinear(input, size=None, scale_factor=None):
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
     """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)`` (warns, as PyTorch does)."""
     import warnings
 
@@ -181,12 +184,12 @@ def upsample_bilinear(input, size=None, scale_factor=None):
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
-def threshold(input, threshold: float, value: float, inplace: bool = False):
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``input`` where ``input > threshold``, ``value`` elsewhere."""
     out = _threshold(input, threshold, value)
     return input.copy_(out) if inplace else out
 
 
-def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``softmax(-input, dim)``."""
     return softmax(-input, dim, dtype=dtype)
