@@ -1,0 +1,203 @@
+"""Moving PyTorch test-database inputs to microtorch, and microtorch results back to numpy.
+
+Everything here is called only when torch is installed; torch is imported by the caller.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+
+import numpy as np
+
+import microtorch as mt
+
+
+class Unconvertible(Exception):
+    """A sample holds something microtorch has no counterpart of (a torch.Generator, sparse layout, ...)."""
+
+
+def mt_dtype(torch_dtype):
+    """microtorch's dtype of the same name as a torch dtype, or Unconvertible."""
+    name = str(torch_dtype).rsplit(".", 1)[-1]
+    found = getattr(mt, name, None)
+    if not isinstance(found, mt.dtype):
+        raise Unconvertible(f"dtype {torch_dtype}")
+    return found
+
+
+def translate_callable(fn):
+    """The microtorch counterpart of a torch function or Tensor method (by qualified name)."""
+    import torch
+
+    if isinstance(fn, functools.partial):
+        return functools.partial(translate_callable(fn.func), *to_mt(fn.args), **to_mt(fn.keywords))
+    if isinstance(fn, types.FunctionType) and (fn.__module__ or "").startswith("torch.testing"):
+        return rebind(fn)
+    owner = getattr(fn, "__objclass__", None)
+    name = getattr(fn, "__name__", None)
+    if owner is not None and name is not None and issubclass(owner, torch._C.TensorBase):
+        found = getattr(mt.Tensor, name, None)
+        if found is None:
+            raise Unconvertible(f"Tensor.{name}")
+        return found
+    module = getattr(fn, "__module__", None) or ""
+    if name is None or not (module.startswith("torch") or module == "builtins"):
+        return fn
+    if module in ("torch", "torch._C._VariableFunctions", "torch.functional", "torch._C", "builtins"):
+        path = name
+    elif module.startswith("torch."):
+        path = module[len("torch.") :] + "." + name
+    else:
+        path = name
+    if module.startswith("torch._refs") or module.startswith("torch._prims"):
+        raise Unconvertible(f"{module}.{name}")
+    found = resolve(path)
+    if found is None:
+        raise Unconvertible(f"torch.{path}")
+    return found
+
+
+def resolve(path: str):
+    """``microtorch.<path>`` (dots are submodules / attributes), or None when it does not exist."""
+    obj = mt
+    for part in path.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def rebind(fn):
+    """A copy of a function of torch's test suite whose global ``torch`` is microtorch."""
+    import torch
+
+    if isinstance(fn, functools.partial):
+        return functools.partial(rebind(fn.func), *to_mt(fn.args), **to_mt(fn.keywords))
+    if not isinstance(fn, types.FunctionType):
+        return translate_callable(fn)
+    new_globals = dict(fn.__globals__)
+    for key, value in fn.__globals__.items():
+        if value is torch:
+            new_globals[key] = mt
+        elif isinstance(value, types.ModuleType) and value.__name__.startswith("torch."):
+            sub = resolve(value.__name__[len("torch.") :])
+            if sub is not None:
+                new_globals[key] = sub
+    closure = None
+    if fn.__closure__:
+        closure = tuple(types.CellType(_closure_value(c)) for c in fn.__closure__)
+    new = types.FunctionType(fn.__code__, new_globals, fn.__name__, fn.__defaults__, closure)
+    new.__kwdefaults__ = fn.__kwdefaults__
+    return new
+
+
+def _closure_value(cell):
+    try:
+        value = cell.cell_contents
+    except ValueError:
+        return None
+    if callable(value) and not isinstance(value, type):
+        try:
+            return translate_callable(value)
+        except Unconvertible:
+            return value
+    return to_mt(value)
+
+
+def to_mt(obj, memo: dict | None = None):
+    """Convert torch tensors (and dtypes, sizes, devices) inside ``obj`` to microtorch's, recursively.
+
+    The same torch tensor maps to the same microtorch tensor, so aliasing in a sample is kept."""
+    import torch
+
+    if memo is None:
+        memo = {}
+    if isinstance(obj, torch.Tensor):
+        key = id(obj)
+        if key in memo:
+            return memo[key]
+        if obj.layout != torch.strided or obj.is_complex() or obj.dtype == torch.bfloat16:
+            raise Unconvertible(f"tensor of {obj.dtype} / {obj.layout}")
+        if obj.ndim > 32:
+            raise Unconvertible(f"tensor of {obj.ndim} dims (numpy holds at most 64)")
+        array = obj.detach().cpu().numpy(force=True).copy()
+        result = mt.tensor(array, dtype=mt_dtype(obj.dtype))
+        if obj.requires_grad:
+            result.requires_grad_()
+        memo[key] = result
+        return result
+    if isinstance(obj, torch.dtype):
+        return mt_dtype(obj)
+    if isinstance(obj, torch.Size):
+        return mt.Size(obj)
+    if isinstance(obj, torch.device):
+        return mt.device(str(obj))
+    if isinstance(obj, torch.memory_format):
+        found = getattr(mt, str(obj).rsplit(".", 1)[-1], None)
+        if found is None:
+            raise Unconvertible(str(obj))
+        return found
+    if isinstance(obj, (torch.Generator, torch.layout)):
+        raise Unconvertible(type(obj).__name__)
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        return type(obj)(*[to_mt(v, memo) for v in obj])
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_mt(v, memo) for v in obj)
+    if isinstance(obj, dict):
+        return {k: to_mt(v, memo) for k, v in obj.items()}
+    if isinstance(obj, slice):
+        return slice(to_mt(obj.start, memo), to_mt(obj.stop, memo), to_mt(obj.step, memo))
+    if callable(obj) and not isinstance(obj, type) and (getattr(obj, "__module__", None) or "").startswith("torch"):
+        return translate_callable(obj)
+    return obj
+
+
+def torch_leaves(obj, out: list | None = None) -> list:
+    """The torch tensors inside ``obj``, in a fixed order (input, args, kwargs by key)."""
+    import torch
+
+    if out is None:
+        out = []
+    if isinstance(obj, torch.Tensor):
+        if not any(t is obj for t in out):
+            out.append(obj)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            torch_leaves(v, out)
+    elif isinstance(obj, dict):
+        for k in sorted(obj, key=str):
+            torch_leaves(obj[k], out)
+    return out
+
+
+def flat_outputs(obj, out: list | None = None) -> list:
+    """Tensors, numbers and nested sequences of an op's result, flattened in order."""
+    if out is None:
+        out = []
+    if isinstance(obj, (list, tuple)) and not isinstance(obj, mt.Size) and type(obj).__name__ != "Size":
+        for v in obj:
+            flat_outputs(v, out)
+    else:
+        out.append(obj)
+    return out
+
+
+def as_numpy(value):
+    """A torch or microtorch tensor / number as a numpy array (bool, int or float)."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy(force=True)
+    if isinstance(value, mt.Tensor):
+        return np.asarray(value.detach().numpy())
+    return np.asarray(value)
+
+
+def dtype_name(value) -> str | None:
+    """The torch-style dtype name of a tensor of either library, None for a non-tensor."""
+    import torch
+
+    if isinstance(value, (torch.Tensor, mt.Tensor)):
+        return str(value.dtype).rsplit(".", 1)[-1]
+    return None
