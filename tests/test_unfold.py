@@ -189,3 +189,20 @@ def test_bad_input_error_text_equals_torchs(name, call, error, message):
 def test_integer_input_is_not_implemented_as_in_torch():
     with pytest.raises(NotImplementedError, match="im2col_out_cpu"):
         F.unfold(mt.ones(1, 1, 3, 3, dtype=mt.int64), 2)
+
+
+def test_bool_unfold_and_fold_match_torch():
+    """Bool im2col / col2im as PyTorch's CPU kernels: exact copies, overlaps combined with or."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = rng.random((2, 3, 5, 4)) > 0.5
+    ours = F.unfold(mt.tensor(x), (2, 3), dilation=(1, 2), padding=1, stride=(2, 1))
+    theirs = torch.nn.functional.unfold(torch.tensor(x), (2, 3), dilation=(1, 2), padding=1, stride=(2, 1))
+    assert ours.dtype == mt.bool
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours.numpy(), naive_unfold(x, (2, 3), (1, 2), (1, 1), (2, 1)))
+    cols = rng.random((2, 3 * 4, 9)) > 0.7
+    ours = F.fold(mt.tensor(cols), (4, 4), (2, 2), stride=1)
+    theirs = torch.nn.functional.fold(torch.tensor(cols), (4, 4), (2, 2), stride=1)
+    assert ours.dtype == mt.bool
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -121,7 +121,8 @@ def _check_geometry(kernel, dilation, padding, stride) -> None:
 
 
 def _check_float(t: Tensor, kernel_name: str) -> None:
-    if t._data.dtype.kind != "f":
+    """Float and bool, as PyTorch's CPU im2col / col2im (bool overlaps combine as logical or)."""
+    if t._data.dtype.kind not in "fb":
         names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
         raise NotImplementedError(
             f"\"{kernel_name}\" not implemented for '{names.get(t._data.dtype.name, t._data.dtype.name)}'"
