@@ -122,10 +122,15 @@ def to_mt(obj, memo: dict | None = None):
         if obj.ndim > 32:
             raise Unconvertible(f"tensor of {obj.ndim} dims (numpy holds at most 64)")
         array = obj.detach().cpu().numpy(force=True).copy()
-        result = mt.tensor(array, dtype=mt_dtype(obj.dtype))
+        try:
+            result = mt.tensor(array, dtype=mt_dtype(obj.dtype))
+        except Exception as exc:  # noqa: BLE001 - e.g. a dtype microtorch cannot hold
+            raise Unconvertible(f"tensor of {obj.dtype}: {exc!r}") from None
         if obj.requires_grad:
             result.requires_grad_()
         memo[key] = result
+        if obj.is_leaf and obj.grad is not None:
+            result.grad = to_mt(obj.grad, memo)
         return result
     if isinstance(obj, torch.dtype):
         return mt_dtype(obj)
