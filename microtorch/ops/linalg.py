@@ -1,5 +1,5 @@
 """Matrix products with PyTorch's shape rules (1-D, 2-D and broadcast batches), and the
-fused ``linear`` used by ``nn.Linear``."""
+``linear`` used by ``nn.Linear``, recording the graph nodes torch records."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ._util import broadcast_shapes
 from .elementwise import _align
-from .shape import reshape, sum_to_size, transpose
+from .shape import Permute, Reshape, clone, reshape, sum_to_size, transpose
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "linear", "einsum"]
 
@@ -19,8 +19,45 @@ def _mT(x: Tensor) -> Tensor:
     return transpose(x, -1, -2)
 
 
-class Matmul(Op):
-    """Product of tensors with at least 2 dims (batch dims broadcast)."""
+class T(Permute):
+    """``Tensor.t()`` of a matrix (a view), the node torch names ``TBackward0``."""
+
+    torch_name = "TBackward0"
+
+
+class UnsafeView(Reshape):
+    """Reshape of a fresh result (torch's ``_unsafe_view`` inside matmul)."""
+
+    torch_name = "UnsafeViewBackward0"
+
+
+class Unsqueeze(Reshape):
+    """Insert a leading size-1 dim (matmul's 1-D @ 2-D path)."""
+
+    torch_name = "UnsqueezeBackward0"
+
+
+class Squeeze(Reshape):
+    """Drop the leading size-1 dim again (torch's in-place ``squeeze_(0)``)."""
+
+    torch_name = "SqueezeBackward4"
+
+
+def _t(x: Tensor) -> Tensor:
+    return T.apply(x, dims=(1, 0))
+
+
+def _fold(x: Tensor, shape: tuple) -> Tensor:
+    """``x.reshape(shape)`` as torch records it: a view when strides allow, else a copy."""
+    try:
+        xp.reshape(x._data, shape, copy=False)
+    except ValueError:
+        return UnsafeView.apply(clone(x), shape=shape)
+    return Reshape.apply(x, shape=shape)
+
+
+class Mm(Op):
+    """Product of two matrices."""
 
     torch_name = "MmBackward0"
 
@@ -31,16 +68,73 @@ class Matmul(Op):
     def backward(self, g):
         a, b = self.saved_tensors
         na, nb = self.needs_input_grad
-        ga = gb = None
-        if na:
-            ga = sum_to_size(matmul(g, _mT(b)), a.shape)
-        if nb:
-            if b.ndim == 2 and a.ndim > 2:
-                # sum over the batch inside one GEMM instead of a batched product + reduction
-                k, m = a.shape[-1], g.shape[-1]
-                gb = matmul(_mT(reshape(a, (-1, k))), reshape(g, (-1, m)))
-            else:
-                gb = sum_to_size(matmul(_mT(a), g), b.shape)
+        return (Mm.apply(g, _t(b)) if na else None, Mm.apply(_t(a), g) if nb else None)
+
+
+class Addmm(Op):
+    """``bias + mat1 @ mat2`` in one node (nn.Linear's 2-D path)."""
+
+    torch_name = "AddmmBackward0"
+
+    def forward(self, bias, a, b):
+        self.bias_shape = bias._data.shape
+        self.save_for_backward(a, b)
+        out = xp.matmul(a._data, b._data)
+        out += bias._data
+        return out
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        nbias, na, nb = self.needs_input_grad
+        gbias = sum_to_size(g, self.bias_shape) if nbias else None
+        return gbias, Mm.apply(g, _t(b)) if na else None, Mm.apply(_t(a), g) if nb else None
+
+
+class Mv(Op):
+    """Matrix-vector product."""
+
+    torch_name = "MvBackward0"
+
+    def forward(self, a, v):
+        self.save_for_backward(a, v)
+        return xp.matmul(a._data, v._data)
+
+    def backward(self, g):
+        a, v = self.saved_tensors
+        na, nv = self.needs_input_grad
+        ga = reshape(g, (-1, 1)) * reshape(v, (1, -1)) if na else None
+        return ga, Mv.apply(_t(a), g) if nv else None
+
+
+class Dot(Op):
+    """Inner product of two vectors."""
+
+    torch_name = "DotBackward0"
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return xp.asarray(xp.dot(a._data, b._data))
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        na, nb = self.needs_input_grad
+        return (g * b if na else None, g * a if nb else None)
+
+
+class Matmul(Op):
+    """Batched product of tensors with at least 2 dims (batch dims broadcast)."""
+
+    torch_name = "BmmBackward0"
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return xp.matmul(a._data, b._data)
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        na, nb = self.needs_input_grad
+        ga = sum_to_size(matmul(g, _mT(b)), a.shape) if na else None
+        gb = sum_to_size(matmul(_mT(a), g), b.shape) if nb else None
         return ga, gb
 
 
@@ -71,8 +165,33 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             broadcast_shapes(a.shape[:-2], b.shape[:-2] if b.ndim > 1 else ())
         except RuntimeError:
             raise _shape_error(a, b) from None
-    if a.ndim == 1 and b.ndim == 1:
-        return reshape(Matmul.apply(reshape(a, (1, -1)), reshape(b, (-1, 1))), ())
+    return _matmul_nodes(a, b)
+
+
+def _should_fold(a: Tensor, b: Tensor) -> bool:
+    """torch's rule for multiplying a >=3-D ``a`` by a matrix/vector ``b`` as one mm/mv."""
+    if b._requires_grad or a._data.size == 0:
+        return True
+    shape, strides = a._data.shape, a._data.strides
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(a.ndim - 2))
+
+
+def _matmul_nodes(a: Tensor, b: Tensor) -> Tensor:
+    """Dispatch to dot / mv / mm / folded mm as torch's matmul does (same graph nodes)."""
+    if a.ndim <= 2 and b.ndim <= 2:
+        if b.ndim == 1:
+            return Dot.apply(a, b) if a.ndim == 1 else Mv.apply(a, b)
+        if a.ndim == 2:
+            return Mm.apply(a, b)
+        out = Mm.apply(Unsqueeze.apply(a, shape=(1, a.shape[0])), b)
+        return Squeeze.apply(out, shape=(b.shape[1],))
+    if b.ndim <= 2 and _should_fold(a, b):
+        lead = tuple(a.shape[:-1])
+        rows = int(np.prod(lead))
+        folded = _fold(a, (rows, a.shape[-1]))
+        if b.ndim == 2:
+            return UnsafeView.apply(Mm.apply(folded, b), shape=lead + (b.shape[1],))
+        return UnsafeView.apply(Mv.apply(folded, b), shape=lead)
     if a.ndim == 1:
         out = Matmul.apply(reshape(a, (1, -1)), b)
         return reshape(out, tuple(out.shape[:-2]) + (out.shape[-1],))
@@ -86,6 +205,10 @@ def _dname(x: Tensor) -> str:
     return {"float32": "float", "float64": "double", "int64": "long int", "float16": "c10::Half"}.get(
         x.dtype.name, x.dtype.name
     )
+
+
+def _tname(x: Tensor) -> str:
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "float16": "Half"}.get(x.dtype.name, x.dtype.name)
 
 
 def mm(a: Tensor, b: Tensor) -> Tensor:
@@ -108,7 +231,9 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
             f"bmm: Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, {a.shape[2]}] but got: "
             f"[{b.shape[0]}, {b.shape[1]}]."
         )
-    return matmul(a, b)
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"expected scalar type {_tname(a)} but found {_tname(b)}")
+    return Matmul.apply(a, b)
 
 
 def mv(a: Tensor, v: Tensor) -> Tensor:
@@ -132,37 +257,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
 
 def outer(a: Tensor, b: Tensor) -> Tensor:
     """Outer product of two 1-D tensors."""
-    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
-
-
-class Linear(Op):
-    """``x @ w.T + b`` in one node (the layer of nn.Linear)."""
-
-    torch_name = "AddmmBackward0"
-
-    def forward(self, x, w, b=None):
-        self.save_for_backward(x, w)
-        out = xp.matmul(x._data, w._data.T)
-        if b is not None:
-            out += b._data
-        return out
-
-    def backward(self, g):
-        x, w = self.saved_tensors
-        need = self.needs_input_grad
-        gx = matmul(g, w) if need[0] else None
-        gw = None
-        if need[1]:
-            if x.ndim == 1:
-                gw = reshape(g, (-1, 1)) * reshape(x, (1, -1))
-            else:
-                gw = matmul(_mT(reshape(g, (-1, g.shape[-1]))), reshape(x, (-1, x.shape[-1])))
-        if len(need) == 3:
-            gb = None
-            if need[2]:
-                gb = g.sum(tuple(range(g.ndim - 1))) if g.ndim > 1 else g
-            return gx, gw, gb
-        return gx, gw
+    return reshape(a, (-1, 1)) * b
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
@@ -184,8 +279,21 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             raise RuntimeError(
                 f"linear: bias of shape {list(bias.shape)} does not match out_features {weight.shape[0]}"
             )
-        return Linear.apply(input, weight, bias)
-    return Linear.apply(input, weight)
+    return _linear_nodes(input, weight, bias)
+
+
+def _linear_nodes(x: Tensor, w: Tensor, bias: Tensor | None) -> Tensor:
+    """torch's dispatch of ``linear``: addmm for 2-D (or flattened contiguous) input, else matmul (+ add)."""
+    wt = _t(w)
+    if bias is None:
+        return matmul(x, wt)
+    if x.ndim == 2:
+        return Addmm.apply(bias, x, wt)
+    if x._data.flags.c_contiguous and (x.ndim == 3 or bias.ndim == 1):
+        lead = tuple(x.shape[:-1])
+        flat = Reshape.apply(x, shape=(int(np.prod(lead)), x.shape[-1]))
+        return Reshape.apply(Addmm.apply(bias, flat, wt), shape=lead + (w.shape[0],))
+    return matmul(x, wt) + bias
 
 
 def einsum(equation: str, *operands) -> Tensor:
