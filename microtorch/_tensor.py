@@ -118,6 +118,7 @@ class Tensor:
         "_grad",
         "_vc",
         "_base",
+        "_view_ver",
         "_hooks",
         "_retains_grad",
         "__dict__",
@@ -150,6 +151,7 @@ class Tensor:
         t._grad = None
         t._vc = _VersionCounter()
         t._base = None
+        t._view_ver = None
         t._hooks = None
         t._retains_grad = False
         return t
@@ -161,11 +163,17 @@ class Tensor:
         return t
 
     def _alias(self) -> Tensor:
-        """A new Tensor object sharing this one's storage and version counter."""
+        """A view of this tensor covering all of it (shares storage and version counter)."""
         t = Tensor._make(self._data)
         t._vc = self._vc
         t._base = self._base if self._base is not None else self
+        t._view_ver = self._vc.value
         return t
+
+    def _sync_view(self) -> None:
+        """Re-derive a view's grad_fn when its base (or a sibling view) was modified in place."""
+        if self._base is not None and self._view_ver != self._vc.value:
+            _refresh_view(self)
 
     # --- basic properties -----------------------------------------------------------
     @property
@@ -227,8 +235,14 @@ class Tensor:
         return s if dim is None else s[_wrap_dim(dim, self.ndim, "stride")]
 
     def is_contiguous(self, memory_format=None) -> bool:
-        """Whether the elements are laid out in C order without gaps."""
-        return bool(self._data.flags.c_contiguous)
+        """Whether the elements are laid out without gaps in ``memory_format``'s order (C order by default)."""
+        fmt = dt.check_memory_format(memory_format, "is_contiguous")
+        return is_contiguous_as(self._data, fmt)
+
+    @property
+    def layout(self) -> dt.layout:
+        """Always ``torch.strided``: microtorch tensors are dense arrays."""
+        return dt.strided
 
     def data_ptr(self) -> int:
         """Address of the first element."""
@@ -242,6 +256,8 @@ class Tensor:
     @property
     def requires_grad(self) -> bool:
         """Whether gradients are computed for this tensor."""
+        if self._base is not None and self._view_ver != self._vc.value:
+            return _refresh_view(self, strict=False)
         return self._requires_grad
 
     @requires_grad.setter
@@ -288,11 +304,15 @@ class Tensor:
     @property
     def grad_fn(self):
         """The node that produced this tensor (None for leaves)."""
+        if self._base is not None and self._view_ver != self._vc.value:
+            _refresh_view(self)
         return self._grad_fn
 
     @property
     def is_leaf(self) -> bool:
         """True for tensors not produced by a recorded op."""
+        if self._base is not None and self._view_ver != self._vc.value:
+            _refresh_view(self)
         return self._grad_fn is None
 
     @property
@@ -306,6 +326,7 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor during backward."""
+        self._sync_view()
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._grad_fn is None or self._retains_grad:
@@ -318,6 +339,7 @@ class Tensor:
 
     def register_hook(self, hook) -> _HookHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a replacement."""
+        self._sync_view()
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is None:
@@ -342,8 +364,10 @@ class Tensor:
         backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
-        """A tensor sharing storage with this one, cut from the graph."""
-        return self._alias()
+        """A tensor sharing storage and version counter with this one, cut from the graph."""
+        t = Tensor._make(self._data)
+        t._vc = self._vc
+        return t
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph in place."""
@@ -359,7 +383,11 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self._requires_grad and value._data.dtype.kind != "f":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
+        self._data = value._data
 
     # --- conversion -------------------------------------------------------------------
     def numpy(self, force: bool = False) -> np.ndarray:
@@ -460,8 +488,12 @@ def _init(t: Tensor, data: np.ndarray) -> None:
     t._grad = None
     t._vc = _VersionCounter()
     t._base = None
+    t._view_ver = None
     t._hooks = None
     t._retains_grad = False
+
+
+_refresh_view = None  # set by microtorch._tensor_methods, which defines the view-replay op
 
 
 def _wrap_dim(dim: int, ndim: int, op: str = "dim") -> int:
@@ -470,6 +502,158 @@ def _wrap_dim(dim: int, ndim: int, op: str = "dim") -> int:
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim % n if ndim > 0 else 0
+
+
+# --- memory formats ------------------------------------------------------------------------
+# PyTorch's stride rules (c10/core/MemoryFormat.h, TensorImpl, empty_like), on numpy arrays.
+_CHANNELS_ORDER = {4: (1, 3, 2, 0), 5: (1, 4, 3, 2, 0)}
+
+
+def element_strides(arr: np.ndarray) -> tuple:
+    """``arr``'s strides in elements (as ``Tensor.stride()`` reports them)."""
+    return tuple(st // arr.itemsize for st in arr.strides)
+
+
+def _rank_of(fmt: dt.memory_format) -> int | None:
+    return 4 if fmt is dt.channels_last else 5 if fmt is dt.channels_last_3d else None
+
+
+def check_format_rank(fmt: dt.memory_format, ndim: int) -> None:
+    """Raise as PyTorch when ``channels_last`` (``_3d``) is asked of a tensor not of rank 4 (5)."""
+    rank = _rank_of(fmt)
+    if rank is not None and ndim != rank:
+        raise RuntimeError(f"required rank {rank} tensor to use {fmt.name} format")
+
+
+def is_contiguous_as(arr: np.ndarray, fmt: dt.memory_format) -> bool:
+    """PyTorch's ``is_contiguous(memory_format=fmt)`` for a numpy array."""
+    rank = _rank_of(fmt)
+    if rank is None:
+        return bool(arr.flags.c_contiguous)
+    if arr.ndim != rank:
+        return False
+    expected, strides = 1, element_strides(arr)
+    for d in _CHANNELS_ORDER[rank]:
+        if arr.shape[d] != 1:
+            if strides[d] != expected:
+                return False
+            expected *= arr.shape[d]
+    return True
+
+
+def _is_strides_like_channels_last(shape: tuple, strides: tuple) -> bool:
+    order = _CHANNELS_ORDER.get(len(shape))
+    if order is None or strides[1] == 0:
+        return False
+    low = 0
+    for d in order:
+        if shape[d] == 0 or strides[d] < low or (d == 0 and low == strides[1]):
+            return False
+        low = strides[d] * (shape[d] if shape[d] > 1 else 1)
+    return True
+
+
+def suggest_memory_format(arr: np.ndarray) -> dt.memory_format:
+    """The format PyTorch reads off ``arr``'s strides (channels_last only for rank 4 / 5)."""
+    if _is_strides_like_channels_last(arr.shape, element_strides(arr)):
+        return dt.channels_last if arr.ndim == 4 else dt.channels_last_3d
+    return dt.contiguous_format
+
+
+def _is_non_overlapping_and_dense(shape: tuple, strides: tuple) -> bool:
+    if len(shape) == 1:
+        return shape[0] < 2 or strides[0] == 1
+    perm = sorted(range(len(shape)), key=lambda d: (shape[d] < 2, strides[d] if shape[d] >= 2 else 0))
+    need = 1
+    for d in perm:
+        if shape[d] < 2:
+            return True
+        if strides[d] != need:
+            return False
+        need *= shape[d]
+    return True
+
+
+def _infer_dense_strides(shape: tuple, strides: tuple) -> tuple:
+    """Dense strides ordered as ``strides`` are (PyTorch's ``infer_dense_strides``; stride 0 is ambiguous)."""
+
+    def should_swap(a: int, b: int) -> int:
+        sa, sb = strides[a], strides[b]
+        if sa == 0 or sb == 0:
+            return 0
+        if sa != sb:
+            return -1 if sa < sb else 1
+        return 1 if shape[a] > shape[b] else 0
+
+    ndim = len(shape)
+    perm = list(range(ndim - 1, -1, -1))
+    for i in range(1, ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            cmp = should_swap(perm[d0], perm[d1])
+            if cmp > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif cmp < 0:
+                break
+    out, step = [0] * ndim, 1
+    for d in perm:
+        out[d] = step
+        step *= max(shape[d], 1)
+    return tuple(out)
+
+
+def _contiguous_strides(shape: tuple) -> tuple:
+    out, step = [0] * len(shape), 1
+    for d in range(len(shape) - 1, -1, -1):
+        out[d] = step
+        step *= max(shape[d], 1)
+    return tuple(out)
+
+
+def _channels_last_strides(shape: tuple) -> tuple:
+    out, step = [0] * len(shape), 1
+    for d in _CHANNELS_ORDER[len(shape)]:
+        out[d] = step
+        step *= shape[d]
+    return tuple(out)
+
+
+def format_strides(arr: np.ndarray, fmt: dt.memory_format) -> tuple:
+    """The element strides PyTorch gives a new tensor shaped like ``arr`` in format ``fmt``."""
+    shape = arr.shape
+    if fmt is dt.preserve_format:
+        strides = element_strides(arr)
+        if _is_non_overlapping_and_dense(shape, strides):
+            return strides
+        return _infer_dense_strides(shape, strides)
+    check_format_rank(fmt, arr.ndim)
+    if fmt is dt.contiguous_format:
+        return _contiguous_strides(shape)
+    return _channels_last_strides(shape)
+
+
+def empty_strided_array(shape: tuple, strides: tuple, npdt: np.dtype) -> np.ndarray:
+    """A zero-filled array of ``shape`` whose element strides are ``strides`` (dense, non-negative)."""
+    size = 1 + builtins.sum((n - 1) * st for n, st in zip(shape, strides)) if all(shape) else 0
+    buffer = np.zeros(size, dtype=npdt)
+    return np.ndarray(shape, npdt, buffer=buffer, strides=tuple(st * buffer.itemsize for st in strides))
+
+
+def alloc_like(arr: np.ndarray, npdt: np.dtype, fmt: dt.memory_format) -> np.ndarray:
+    """Zeros shaped like ``arr`` in memory format ``fmt`` (``preserve_format`` keeps ``arr``'s layout)."""
+    if arr.flags.c_contiguous and fmt is not dt.channels_last and fmt is not dt.channels_last_3d:
+        return np.zeros(arr.shape, dtype=npdt)
+    return empty_strided_array(arr.shape, format_strides(arr, fmt), npdt)
+
+
+def copy_as(arr: np.ndarray, npdt: np.dtype, fmt: dt.memory_format) -> np.ndarray:
+    """A copy of ``arr`` cast to ``npdt`` and laid out in memory format ``fmt``."""
+    if arr.flags.c_contiguous and fmt is not dt.channels_last and fmt is not dt.channels_last_3d:
+        return arr.astype(npdt)
+    out = alloc_like(arr, npdt, fmt)
+    np.copyto(out, arr, casting="unsafe")
+    return out
 
 
 def _register() -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype as dt
+from . import _tensor as _tensor_module
 from ._device import check_device, device
 from ._tensor import Tensor, _check_shape_args
+from .autograd import function as _function
 from .autograd.grad_mode import _state
 from .ops import elementwise as E
 from .ops import linalg as L
@@ -323,46 +325,63 @@ def _check_inplace(self: Tensor, involves_grad: bool, op: str) -> None:
         )
 
 
-def _view_geometry(view: np.ndarray, base: np.ndarray, op: str) -> tuple:
-    """(offset, shape, strides) of ``view`` inside C-contiguous ``base``, in elements."""
-    if not base.flags.c_contiguous:
-        raise RuntimeError(f"{op}: in-place modification of a view of a non-contiguous tensor is not supported")
+def _view_geometry(view: np.ndarray, base: np.ndarray, op: str = "view") -> np.ndarray:
+    """For each element of ``view``, the C-order flat index of the element of ``base`` it aliases."""
     item = base.itemsize
-    offset = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // item
-    return offset, view.shape, tuple(st // item for st in view.strides)
+    pos = _memory_offsets(view, item) + (_address(view) - _address(base)) // item
+    if base.flags.c_contiguous:
+        return pos
+    # a strided base: translate memory offsets into its C-order positions
+    where = _memory_offsets(base, item).reshape(-1)
+    if where.size == 0:
+        return pos
+    lo = int(where.min())
+    table = np.full(int(where.max()) - lo + 1, -1, dtype=np.int64)
+    table[where - lo] = np.arange(where.size)
+    index = table[pos - lo]
+    if index.size and index.min() < 0:
+        raise RuntimeError(f"{op}: the view does not lie inside its base's elements")
+    return index
+
+
+def _address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
+
+
+def _memory_offsets(a: np.ndarray, item: int) -> np.ndarray:
+    """The offset (in elements, from the first element) of every element of ``a``."""
+    out = np.zeros(a.shape, dtype=np.int64)
+    nd = a.ndim
+    for d, (n, st) in enumerate(zip(a.shape, a.strides)):
+        out += (np.arange(n, dtype=np.int64) * (st // item)).reshape((n,) + (1,) * (nd - d - 1))
+    return out
 
 
 class AsStrided(Op):
-    """The elements of ``x`` (C-contiguous) at ``offset + sum(i * stride)``: re-derives a view."""
+    """The elements of ``x`` at flat (C-order) positions ``index``: a view replayed on its base."""
 
     torch_name = "AsStridedBackward0"
 
-    def forward(self, x, geometry):
-        self.geometry, self.in_shape = geometry, x._data.shape
-        offset, shape, strides = geometry
-        flat = np.ascontiguousarray(x._data).reshape(-1)
-        item = flat.itemsize
-        return np.lib.stride_tricks.as_strided(flat[offset:], shape, tuple(st * item for st in strides))
+    def forward(self, x, index):
+        self.index, self.in_shape = index, x._data.shape
+        return np.take(x._data, index)
 
     def backward(self, g):
-        return AsStridedScatter.apply(g, geometry=self.geometry, shape=self.in_shape)
+        return AsStridedScatter.apply(g, index=self.index, shape=self.in_shape)
 
 
 class AsStridedScatter(Op):
-    """Zeros of ``shape`` with ``g`` added at the strided positions (adjoint of ``AsStrided``)."""
+    """Zeros of ``shape`` with ``g`` summed in at flat positions ``index`` (adjoint of ``AsStrided``)."""
 
-    def forward(self, g, geometry, shape):
-        self.geometry = geometry
-        offset, vshape, strides = geometry
-        out = np.zeros(shape, dtype=g._data.dtype)
-        flat = out.reshape(-1)
-        item = flat.itemsize
-        region = np.lib.stride_tricks.as_strided(flat[offset:], vshape, tuple(st * item for st in strides))
-        region += g._data  # written views never overlap themselves
-        return out
+    def forward(self, g, index, shape):
+        self.index = index
+        size = int(np.prod(shape))
+        # bincount sums repeated positions (expand / unfold views alias one element many times)
+        flat = np.bincount(index.reshape(-1), weights=g._data.reshape(-1), minlength=size)
+        return flat.astype(g._data.dtype, copy=False).reshape(shape)
 
     def backward(self, gg):
-        return AsStrided.apply(gg, geometry=self.geometry)
+        return AsStrided.apply(gg, index=self.index)
 
 
 class ViewScatter(Op):
@@ -374,8 +393,8 @@ class ViewScatter(Op):
 
     torch_name = "CopySlices"
 
-    def forward(self, base, value, geometry):
-        self.geometry = geometry
+    def forward(self, base, value, index):
+        self.index = index
         self.shape = base._data.shape
         return base._data
 
@@ -384,39 +403,88 @@ class ViewScatter(Op):
         gb = gv = None
         if nb:
             mask = np.ones(self.shape, dtype=g._data.dtype)
-            offset, vshape, strides = self.geometry
-            flat = mask.reshape(-1)
-            np.lib.stride_tricks.as_strided(flat[offset:], vshape, tuple(st * flat.itemsize for st in strides))[...] = 0
+            mask.reshape(-1)[self.index.reshape(-1)] = 0
             gb = g * Tensor._make(mask)
         if nv:
-            gv = AsStrided.apply(g, geometry=self.geometry)
+            gv = AsStrided.apply(g, index=self.index)
         return gb, gv
+
+
+_NOGRAD_VIEW_MESSAGE = (
+    "A view was created in no_grad mode and its base or another view of its base has been modified inplace "
+    "with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can "
+    "clarify your code by moving both the view and the inplace either both inside the no_grad block (if you "
+    "don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked)."
+)
+
+
+def _replay_view(view: Tensor) -> None:
+    """Point ``view``'s grad_fn at an ``AsStrided`` of its base's current grad_fn."""
+    base = view._base
+    prev = _state.enabled
+    _state.enabled = True  # the node is made even under no_grad, as PyTorch does
+    try:
+        node = AsStrided.apply(base, index=_view_geometry(view._data, base._data))._grad_fn
+    finally:
+        _state.enabled = prev
+    _set_grad_fn(view, node, 0)
+    view._view_ver = view._vc.value
+
+
+def _refresh_view(view: Tensor, strict: bool = True) -> bool:
+    """Re-derive a stale view's grad_fn after its base or a sibling view was modified in
+    place (the shared version moved on); returns whether it now requires grad."""
+    if not view._base._requires_grad:
+        view._view_ver = view._vc.value
+        return view._requires_grad
+    if "_nograd_view" in view.__dict__:
+        if strict:
+            raise RuntimeError(_NOGRAD_VIEW_MESSAGE)
+        return True
+    _replay_view(view)
+    return True
+
+
+_function._refresh_view = _tensor_module._refresh_view = _refresh_view
+
+
+def _set_grad_fn(t: Tensor, node, nr: int) -> None:
+    """Give ``t`` a new grad_fn, carrying its ``retain_grad`` over (hooks stay with the old one)."""
+    old = t._grad_fn
+    if t._retains_grad and old is not None and old._retained:
+        ref = old._retained.pop(t._output_nr, None)
+        if ref is not None and node is not None:
+            if node._retained is None:
+                node._retained = {}
+            node._retained[nr] = ref
+    t._grad_fn, t._output_nr, t._requires_grad = node, nr, node is not None or t._requires_grad
 
 
 def _rebase_view(self: Tensor, result: Tensor, op: str) -> None:
     """After writing ``result`` into view ``self``, record the change on its base's graph."""
     base = self._base
-    geometry = _view_geometry(self._data, base._data, op)
+    index = _view_geometry(self._data, base._data, op)
     base_old = Tensor._make(base._data, base._grad_fn, base._output_nr)
     base_old._requires_grad = base._requires_grad
-    new_base = ViewScatter.apply(base_old, result, geometry=geometry)
-    base._grad_fn, base._output_nr, base._requires_grad = new_base._grad_fn, 0, True
-    rederived = AsStrided.apply(base, geometry=geometry)
-    self._grad_fn, self._output_nr, self._requires_grad = rederived._grad_fn, 0, True
+    new_base = ViewScatter.apply(base_old, result, index=index)
+    _set_grad_fn(base, new_base._grad_fn, 0)
+    _replay_view(self)
 
 
 def _record_inplace(self: Tensor, compute, op_name: str) -> Tensor:
     """Apply ``compute`` out of place to a snapshot of ``self``, write the result into
     ``self`` and make ``self`` (and its base, for a view) point at the new graph node."""
+    self._sync_view()
     snapshot = Tensor._make(self._data.copy(), self._grad_fn, self._output_nr)
     snapshot._requires_grad = self._requires_grad
     result = compute(snapshot)
+    if result._data.dtype != self._data.dtype and result._requires_grad:
+        result = result.to(self.dtype)  # the gradient reaching ``result`` then has its dtype
     _write(self, result._data, op_name)
     if self._base is not None:
         _rebase_view(self, result, op_name)
     else:
-        self._grad_fn = result._grad_fn
-        self._output_nr = result._output_nr
+        _set_grad_fn(self, result._grad_fn, result._output_nr)
         self._requires_grad = result._requires_grad
     return self
 
@@ -591,9 +659,7 @@ def _setitem(self, key, value):
     old._requires_grad = self._requires_grad
     result = IndexPut.apply(old, value, key=nkey, basic=basic)
     self._vc.value += 1
-    self._grad_fn = result._grad_fn
-    self._output_nr = 0
-    self._requires_grad = True
+    _set_grad_fn(self, result._grad_fn, 0)
 
 
 class IndexPut(Op):

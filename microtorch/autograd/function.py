@@ -203,8 +203,13 @@ class _AccumulateGrad:
     next_functions = ()
 
 
+_refresh_view = None  # set by microtorch._tensor_methods, which defines the view-replay op
+
+
 def _edge(t):
     """The edge a node keeps for input tensor ``t``."""
+    if t._base is not None and t._view_ver != t._vc.value:
+        _refresh_view(t)
     fn = t._grad_fn
     if fn is not None:
         return (fn, t._output_nr)
@@ -212,10 +217,14 @@ def _edge(t):
 
 
 def _link_view(out, base) -> None:
-    """Make ``out`` share ``base``'s version counter when its array is a view of it."""
+    """Make ``out`` a view of ``base``'s root when its array is a view of it: shared version
+    counter, and the version at which its grad_fn was made (see ``Tensor._sync_view``)."""
     if out._data.base is not None and _may_share(out._data, base._data):
         out._vc = base._vc
         out._base = base._base if base._base is not None else base
+        out._view_ver = base._vc.value
+        if not _state.enabled:
+            out.__dict__["_nograd_view"] = True
 
 
 class Op(Node):
@@ -241,7 +250,7 @@ class Op(Node):
         make = Tensor._make
         if _state.enabled:
             for t in inputs:
-                if t._requires_grad:
+                if t._requires_grad or (t._base is not None and t._view_ver != t._vc.value and _refresh_view(t)):
                     break
             else:
                 if type(out) is tuple:
@@ -384,7 +393,7 @@ class Function(metaclass=_FunctionMeta):
         node._retained = None
         node._materialize = True
         node._non_diff = ()
-        node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        node.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         prev = _state.enabled
         _state.enabled = False
         try:
