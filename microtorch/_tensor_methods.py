@@ -684,8 +684,8 @@ class IndexPut(Op):
         nx, nv = self.needs_input_grad
         gx = gv = None
         if nx:
-            mask = np.ones(self.x_shape, dtype=bool)
-            mask[self.key] = False
+            mask = np.ones(self.x_shape, dtype=g._data.dtype)
+            mask[self.key] = 0
             gx = g * Tensor._make(mask)
         if nv:
             gv = S.sum_to_size(S.GetItem.apply(g, key=self.key, basic=self.basic), self.v_shape)

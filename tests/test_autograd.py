@@ -329,3 +329,137 @@ def test_building_a_tensor_by_assignment_into_zeros():
     out.sum().backward()
     assert out.requires_grad and out.grad_fn.name() == "CopySlices"
     assert w.grad.tolist() == [5.0, 4.0]
+
+
+def _hook_errors(T):
+    """The error (class, message) of each bad hook return, for module ``T``."""
+
+    def named_bad_size(g):
+        return T.ones(4)
+
+    class Callable:
+        def __call__(self, g):
+            return g.double()
+
+    cases = {
+        "size_non_leaf": (False, named_bad_size),
+        "size_leaf": (True, lambda g: T.ones(1, 3)),
+        "broadcastable_size": (False, lambda g: T.ones(1)),
+        "dtype_non_leaf": (False, lambda g: g.double()),
+        "dtype_leaf": (True, Callable()),
+        "int_dtype": (False, lambda g: T.ones(3, dtype=T.int64)),
+        "float": (False, lambda g: 3.0),
+        "int_leaf": (True, lambda g: 3),
+    }
+    out = {}
+    for name, (leaf, hook) in cases.items():
+        x = T.ones(3, requires_grad=True)
+        y = x if leaf else x * 2
+        y.register_hook(hook)
+        with pytest.raises((RuntimeError, TypeError)) as info:
+            y.sum().backward()
+        out[name] = (info.type, str(info.value))
+        assert x.grad is None
+    return out
+
+
+def test_hook_returning_other_shape_or_dtype_raises():
+    errors = _hook_errors(mt)
+    assert errors["size_non_leaf"] == (RuntimeError, "hook 'named_bad_size' has changed the size of value")
+    assert errors["broadcastable_size"][0] is RuntimeError
+    assert errors["dtype_leaf"] == (
+        RuntimeError,
+        "hook '<unknown>' has changed the type of value (was torch.FloatTensor got torch.DoubleTensor)",
+    )
+    assert errors["float"] == (TypeError, "expected Variable, but hook returned 'float'")
+
+
+def test_hook_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    assert _hook_errors(mt) == _hook_errors(torch)
+
+
+def test_hook_replacement_of_same_shape_and_dtype_is_used():
+    x = mt.ones(3, requires_grad=True)
+    x.register_hook(lambda g: g * 2)
+    y = x * 1
+    y.register_hook(lambda g: g + 1)
+    y.sum().backward()
+    assert x.grad.tolist() == [4.0, 4.0, 4.0]
+
+
+def _function_backward_results(T):
+    """What ``T`` makes of various gradients returned by a Function's backward."""
+
+    def make(ret, n_inputs=1):
+        class Fn(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, *args):
+                return args[0] * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return ret(g)
+
+        return Fn
+
+    cases = {
+        "bigger": ((3,), lambda g: T.ones(4), ()),
+        "reducible": ((3,), lambda g: T.ones(2, 3), ()),
+        "leading_one": ((3,), lambda g: T.ones(1, 3), ()),
+        "size_one": ((3,), lambda g: T.ones(1), ()),
+        "zero_dim_for_vector": ((3,), lambda g: T.tensor(2.0), ()),
+        "vector_for_zero_dim": ((), lambda g: T.ones(1), ()),
+        "smaller": ((2, 3), lambda g: T.ones(3), ()),
+        "dropped_dim": ((1, 3), lambda g: T.ones(3), ()),
+        "double": ((3,), lambda g: g.double(), ()),
+        "int64": ((3,), lambda g: T.ones(3, dtype=T.int64), ()),
+        "python_float": ((3,), lambda g: 2.0, ()),
+        "list": ((3,), lambda g: [g], ()),
+        "extra_none": ((3,), lambda g: (g, None), ()),
+        "extra_tensor": ((3,), lambda g: (g, g), ()),
+        "grad_for_non_tensor": ((3,), lambda g: (g, T.ones(1)), (2.0,)),
+        "bad_shape_for_constant_tensor": ((3,), lambda g: (g, T.ones(5)), ("tensor",)),
+        "float_for_constant_tensor": ((3,), lambda g: (T.ones(7), 3.0), ("tensor",)),
+        "too_few": ((3,), lambda g: g, ("tensor",)),
+    }
+    out = {}
+    for name, (shape, ret, extra) in cases.items():
+        x = T.ones(shape, requires_grad=True)
+        args = [T.ones(3) if e == "tensor" else e for e in extra]
+        try:
+            make(ret).apply(x, *args).sum().backward()
+            out[name] = (x.grad.shape, x.grad.dtype, x.grad.sum().item())
+        except (RuntimeError, TypeError) as err:
+            out[name] = (type(err), str(err))
+    return out
+
+
+def test_function_backward_gradient_validation():
+    got = _function_backward_results(mt)
+    assert got["bigger"] == (
+        RuntimeError,
+        "Function FnBackward returned an invalid gradient at index 0 - got [4] but expected shape compatible with [3]",
+    )
+    assert got["size_one"][0] is RuntimeError and got["smaller"][0] is RuntimeError
+    assert got["reducible"] == (mt.Size([3]), mt.float32, 6.0)
+    assert got["int64"] == (mt.Size([3]), mt.float32, 3.0)
+    assert got["python_float"] == (RuntimeError, "expected Variable or None (got float)")
+    assert got["grad_for_non_tensor"][1].endswith(
+        "at position 2, but the corresponding forward input was not a Variable"
+    )
+
+
+def test_function_backward_gradient_validation_matches_torch():
+    torch = pytest.importorskip("torch")
+    got, want = _function_backward_results(mt), _function_backward_results(torch)
+    assert got.keys() == want.keys()
+    for name in want:
+        if isinstance(want[name][0], type):
+            assert got[name] == want[name], name
+        else:
+            assert (list(got[name][0]), str(got[name][1]), got[name][2]) == (
+                list(want[name][0]),
+                str(want[name][1]),
+                want[name][2],
+            ), name

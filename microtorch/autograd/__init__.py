@@ -45,6 +45,7 @@ def _root_grads(outputs, grad_outputs, op: str):
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(out, Tensor):
             raise TypeError(f"{op}: expected Tensor outputs, got {type(out).__name__}")
+        out._sync_view()
         if not out._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
@@ -77,6 +78,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     ins = _as_tuple(inputs)
     if ins is not None and len(ins) == 0:
         raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty.")
+    for t in ins or ():
+        t._sync_view()
     run_backward(outputs, grads, bool(retain_graph), bool(create_graph), inputs=ins, accumulate=True)
 
 
@@ -95,6 +98,7 @@ def grad(
     outs = _as_tuple(outputs)
     ins = _as_tuple(inputs)
     for i, t in enumerate(ins):
+        t._sync_view()
         if not t._requires_grad:
             raise RuntimeError(f"One of the differentiated Tensors does not require grad (input {i})")
     grads = _root_grads(outs, _as_tuple(grad_outputs), "grad")

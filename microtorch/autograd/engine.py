@@ -160,9 +160,7 @@ def run_backward(
             hooks = leaf._hooks
             if hooks and g is not None:
                 for hook in list(hooks.values()):
-                    new = hook(g)
-                    if new is not None:
-                        g = new
+                    g = _hook_result(hook, g, hook(g))
                 entry[1] = g
     finally:
         _state.enabled = prev_mode
@@ -215,9 +213,7 @@ def _call_tensor_hooks(node, grads_in, Tensor):
             if g is None:
                 continue
             for fn in list(fns.values()):
-                new = fn(g)
-                if new is not None:
-                    g = new
+                g = _hook_result(fn, g, fn(g))
             grads_in[nr] = g
     retained = node._retained
     if retained:
@@ -228,6 +224,29 @@ def _call_tensor_hooks(node, grads_in, Tensor):
                 stored = g if _state.enabled else g.detach()
                 t._grad = stored if t._grad is None else t._grad + stored
     return grads_in
+
+
+def _hook_result(hook, grad, new):
+    """What a tensor hook returned, checked as PyTorch does: None keeps ``grad``; a
+    replacement must be a Tensor of the same dtype and shape."""
+    if new is None:
+        return grad
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    name = getattr(hook, "__name__", "<unknown>")
+    if new._data.dtype != grad._data.dtype:
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was {_type_name(grad)} got {_type_name(new)})"
+        )
+    if new._data.shape != grad._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    return new
+
+
+def _type_name(t) -> str:
+    from .function import _TYPE_NAMES
+
+    return "torch." + _TYPE_NAMES.get(t._data.dtype.name, "Tensor")
 
 
 def _accumulate_leaf(leaf, g, create_graph: bool, Tensor) -> None:

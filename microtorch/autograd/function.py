@@ -182,8 +182,12 @@ _TYPE_NAMES = {
     "float32": "FloatTensor",
     "float64": "DoubleTensor",
     "float16": "HalfTensor",
+    "bfloat16": "BFloat16Tensor",
     "int64": "LongTensor",
     "int32": "IntTensor",
+    "int16": "ShortTensor",
+    "int8": "CharTensor",
+    "uint8": "ByteTensor",
     "bool": "BoolTensor",
 }
 
@@ -344,27 +348,45 @@ class _FunctionNode(Node, FunctionCtx):
                     f"function {self.name()} returned an incorrect number of gradients "
                     f"(expected {n_inputs}, got {len(result)})"
                 )
-        checked = []
-        for i, (g, meta) in enumerate(zip(result, self._input_meta)):
-            if g is None or meta is None:
-                checked.append(None)
-                continue
-            if not isinstance(g, Tensor):
-                raise TypeError(
-                    f"function {self.name()} returned a gradient of type {type(g).__name__} at index {i}; expected a Tensor"
-                )
-            if g.shape != meta:
-                from ..ops.shape import sum_to_size
+        result = [_typed_grad(self, i, g, meta) for i, (g, meta) in enumerate(zip(result, self._input_meta))]
+        return tuple(_fitted_grad(self, i, g, meta) for i, (g, meta) in enumerate(zip(result, self._input_meta)))
 
-                try:
-                    g = sum_to_size(g, meta)
-                except RuntimeError:
-                    raise RuntimeError(
-                        f"Function {self.name()} returned an invalid gradient at index {i} - got "
-                        f"{list(g.shape)} but expected shape compatible with {list(meta)}"
-                    ) from None
-            checked.append(g)
-        return tuple(checked)
+
+def _typed_grad(node, i: int, g, meta):
+    """Gradient ``i`` of a Function's backward: None or a Tensor for a Tensor input, None otherwise."""
+    if meta is None:  # not a Tensor input
+        if g is not None:
+            raise RuntimeError(
+                f"function {node.name()} returned a gradient different than None at position {i + 1}, but the "
+                "corresponding forward input was not a Variable"
+            )
+        return None
+    if g is not None and not isinstance(g, Tensor):
+        raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
+    return g
+
+
+def _fitted_grad(node, i: int, g, meta):
+    """As PyTorch's validate_outputs: reduce ``g`` when the input's shape expands to it, cast it
+    to the input's dtype; any other shape is an error."""
+    if g is None or not meta:  # no gradient, or an input that needs none
+        return None
+    shape, dtype = meta
+    if g.shape != shape:
+        from ..ops.shape import sum_to_size
+
+        try:
+            g = sum_to_size(g, shape)
+        except RuntimeError:
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+            ) from None
+    if g._data.dtype != dtype:
+        from .._dtype import from_numpy_dtype
+
+        g = g.to(from_numpy_dtype(dtype))
+    return g
 
 
 class Function(metaclass=_FunctionMeta):
@@ -406,7 +428,7 @@ class Function(metaclass=_FunctionMeta):
             node._saved = None
             return out
         node.next_edges = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
-        node._input_meta = tuple(a.shape if isinstance(a, Tensor) and a._requires_grad else None for a in args)
+        node._input_meta = tuple(_input_meta(a, rg) for a, rg in zip(args, node.needs_input_grad))
         wrapped = []
         nr = 0
         for o in outs:
@@ -425,6 +447,14 @@ class Function(metaclass=_FunctionMeta):
         else:
             node._saved_versions = None
         return tuple(wrapped) if is_tuple else wrapped[0]
+
+
+def _input_meta(arg, requires_grad: bool):
+    """What backward's gradient for ``arg`` is checked against: (shape, dtype) of a Tensor
+    that needs a gradient, False for another Tensor, None for a non-Tensor."""
+    if not isinstance(arg, Tensor):
+        return None
+    return (arg.shape, arg._data.dtype) if requires_grad else False
 
 
 def once_differentiable(fn):
