@@ -535,3 +535,18 @@ def test_random_hyperparameters_match_formula_and_torch():
             np.testing.assert_allclose(traj[-1], tp.detach().numpy(), rtol=1e-10, atol=1e-10)
 
     check()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"betas": (0, 0.99)}, "betas must be either both floats or both Tensors"),
+        ({"betas": (0.9, mt.tensor(0.99))}, "betas must be either both floats or both Tensors"),
+        ({"betas": (mt.tensor(0.9), mt.tensor(0.99)), "foreach": True}, r"betas\[0\] as a Tensor is not supported"),
+        ({"lr": mt.tensor(0.001), "foreach": True}, "lr as a Tensor is not supported"),
+    ],
+)
+def test_adam_rejects_tensor_hyperparameters_as_torch(kwargs, message):
+    for cls in (mt.optim.Adam, mt.optim.AdamW):
+        with pytest.raises(ValueError, match=message):
+            cls([mt.nn.Parameter(mt.zeros(2))], **kwargs)

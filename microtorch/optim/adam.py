@@ -6,9 +6,23 @@ from collections.abc import Iterable
 from typing import Any
 
 from .._backend import xp
+from .._tensor import Tensor
 from .optimizer import Optimizer, _bump_step, _check_nonneg, _scalar, _state_tensor, _step_tensor
 
 __all__ = ["Adam", "AdamW"]
+
+
+def _check_tensor_betas(betas: tuple, foreach: bool | None, capturable: bool) -> None:
+    """PyTorch's rules for betas given as tensors: both or neither, 1-element, not with foreach."""
+    kinds = {isinstance(b, Tensor) for b in betas}
+    if len(kinds) != 1 or not (kinds == {True} or all(isinstance(b, float) for b in betas)):
+        raise ValueError("betas must be either both floats or both Tensors")
+    if kinds == {True}:
+        for i, b in enumerate(betas):
+            if foreach and not capturable:
+                raise ValueError(f"betas[{i}] as a Tensor is not supported for capturable=False and foreach=True")
+            if b.numel() != 1:
+                raise ValueError(f"Tensor betas[{i}] must be 1-element")
 
 
 class Adam(Optimizer):
@@ -30,6 +44,8 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
+        if isinstance(lr, Tensor) and foreach and not capturable:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
         _check_nonneg("lr", lr, "learning rate")
         _check_nonneg("eps", eps, "epsilon value")
         betas = tuple(betas)
@@ -40,6 +56,7 @@ class Adam(Optimizer):
         if not 0.0 <= _scalar(betas[1]) < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
         _check_nonneg("weight_decay", weight_decay)
+        _check_tensor_betas(betas, foreach, capturable)
         defaults = dict(
             lr=lr,
             betas=betas,
