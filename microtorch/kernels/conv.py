@@ -107,8 +107,25 @@ def _out_shape(spatial, kernel, stride, pads, dilation):
     )
 
 
+_HALF = np.dtype(np.float16)
+
+
+def _in_float32(kernel, *args):
+    """``kernel`` on float16 arrays computed in float32, rounded once at the end (PyTorch's CPU path).
+
+    numpy has no float16 BLAS: its float16 matmul is a plain loop, tens of times slower.
+    """
+    up = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == _HALF else a for a in args]
+    return kernel(*up).astype(_HALF)
+
+
 def conv_nd(x, w, stride, pads, dilation, groups, out_shape=None, bias=None):
-    """Cross-correlation of ``x`` with ``w`` (PyTorch's convolution), plus a per-channel ``bias`` if given."""
+    """Cross-correlation of ``x`` with ``w`` (PyTorch's convolution), plus a per-channel ``bias`` if given.
+
+    Integer arrays are computed exactly in their own dtype (wrapping as PyTorch's do).
+    """
+    if x.dtype == _HALF:
+        return _in_float32(conv_nd, x, w, stride, pads, dilation, groups, out_shape, bias)
     kernel = tuple(w.shape[2:])
     out_shape = tuple(out_shape) if out_shape is not None else _out_shape(x.shape[2:], kernel, stride, pads, dilation)
     if bias is not None:  # broadcastable against (N, C_out, *spatial)
@@ -135,8 +152,18 @@ def conv_nd(x, w, stride, pads, dilation, groups, out_shape=None, bias=None):
     return out
 
 
-def conv_transpose_nd(g, w, stride, pads, dilation, groups, out_spatial):
-    """Adjoint of ``conv_nd`` in its input: maps (N, C_out, *o) to (N, C_in, *out_spatial)."""
+def conv_transpose_nd(g, w, stride, pads, dilation, groups, out_spatial, bias=None):
+    """Adjoint of ``conv_nd`` in its input: maps (N, C_out, *o) to (N, C_in, *out_spatial), plus ``bias``."""
+    if g.dtype == _HALF:
+        return _in_float32(conv_transpose_nd, g, w, stride, pads, dilation, groups, out_spatial, bias)
+    out = _conv_transpose(g, w, stride, pads, dilation, groups, out_spatial)
+    if bias is not None:
+        out += bias.reshape((1, -1) + (1,) * (out.ndim - 2))
+    return out
+
+
+def _conv_transpose(g, w, stride, pads, dilation, groups, out_spatial):
+    """``conv_transpose_nd`` without the bias, by route."""
     if _is_small(g.shape[0], w.shape[1] * groups, w.shape[2:], g.shape[2:]):
         return _conv_transpose_small(g, w, stride, pads, dilation, groups, tuple(out_spatial))
     if _is_depthwise(groups, g.shape[1], w.shape[1] * groups):
@@ -192,6 +219,8 @@ def _clip_range(j, st, d, lo, size, count):
 
 def conv_weight_nd(x, g, kernel, stride, pads, dilation, groups):
     """Gradient of ``conv_nd`` in its weight: sum over N and positions of g * windows of x."""
+    if x.dtype == _HALF:
+        return _in_float32(conv_weight_nd, x, g, kernel, stride, pads, dilation, groups)
     if _is_small(x.shape[0], x.shape[1], kernel, g.shape[2:]):
         return _conv_weight_small(x, g, tuple(kernel), stride, pads, dilation, groups)
     if _is_depthwise(groups, x.shape[1], g.shape[1]):

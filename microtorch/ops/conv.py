@@ -7,6 +7,8 @@ those two are again convolutions, so double backward works.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ..kernels import conv as K
@@ -20,7 +22,31 @@ __all__ = [
     "conv_transpose3d",
 ]
 
-_DTYPE_NAMES = {"float32": "float", "float64": "double", "float16": "Half"}
+# PyTorch's names for dtypes in its messages: the ScalarType and the C++ type
+_SCALAR_NAMES = {
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "bfloat16": "BFloat16",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
+_CPP_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
 
 
 class ConvNd(Op):
@@ -58,8 +84,11 @@ class ConvTransposeNd(Op):
         self.opts = (stride, pads, dilation, groups)
         self.shapes = (g._data.shape[2:], w._data.shape[2:])
         self.save_for_backward(g, w)
-        out = K.conv_transpose_nd(g._data, w._data, stride, pads, dilation, groups, tuple(out_spatial))
-        return _add_bias_inplace(out, b)
+        bias = None if b is None else b._data
+        if bias is not None and bias.dtype != g._data.dtype:  # PyTorch adds any castable bias in place
+            self.bias_dtype = b.dtype
+            bias = bias.astype(g._data.dtype)
+        return K.conv_transpose_nd(g._data, w._data, stride, pads, dilation, groups, tuple(out_spatial), bias)
 
     def backward(self, gy):
         g, w = self.saved_tensors
@@ -76,19 +105,15 @@ class ConvTransposeNd(Op):
         return _with_bias_grad(self, gy, gg, gw)
 
 
-def _add_bias_inplace(out, b):
-    """Add a per-channel bias to a freshly computed output array (no extra buffer)."""
-    if b is not None:
-        out += b._data.reshape((1, -1) + (1,) * (out.ndim - 2))
-    return out
-
-
 def _with_bias_grad(node, g, ga, gb):
     """The gradient tuple, with the bias gradient (sum over batch and positions) when there is a bias."""
     if len(node.next_edges) == 2:
         return ga, gb
-    gbias = g.sum(dim=(0,) + tuple(range(2, g.ndim))) if node.needs_input_grad[2] else None
-    return ga, gb, gbias
+    if not node.needs_input_grad[2]:
+        return ga, gb, None
+    gbias = g.sum(dim=(0,) + tuple(range(2, g.ndim)))
+    dtype = getattr(node, "bias_dtype", None)
+    return ga, gb, (gbias if dtype is None else gbias.to(dtype))
 
 
 class ConvWeight(Op):
@@ -135,8 +160,45 @@ def _tuple(value, k: int, name: str, op: str) -> tuple:
     return vals
 
 
-def _dtype_name(t: Tensor) -> str:
-    return _DTYPE_NAMES.get(t._data.dtype.name, t._data.dtype.name)
+def _name(t: Tensor, names: dict) -> str:
+    return names.get(t._data.dtype.name, t._data.dtype.name)
+
+
+def _unsupported_kernel(dtype: np.dtype, k: int, transposed: bool) -> str | None:
+    """The CPU kernel PyTorch names when it has no implementation for ``dtype``, else None."""
+    if transposed:
+        if dtype.kind == "f" or dtype == np.int64:
+            return None
+        return "slow_conv_transpose3d_out_cpu" if k == 3 else "slow_conv_transpose2d_out_cpu"
+    if dtype.kind != "b":
+        return None
+    return "compute_columns3d" if k == 3 else "slow_conv2d_cpu"
+
+
+def _check_dtypes(op, input, weight, bias, k, transposed) -> None:
+    """PyTorch's CPU dtype rules: floats and (transposed: only int64) integers, all three alike."""
+    dt = input._data.dtype
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"{op}(): argument 'bias' must be Tensor, not {type(bias).__name__}")
+    # transposed 1-D / 2-D convolutions add the bias in place (any dtype castable to the output)
+    loose_bias = transposed and k < 3
+    if bias is not None and bias._data.dtype != dt and not transposed:
+        raise RuntimeError(
+            f"{op}: Input type ({_name(input, _CPP_NAMES)}) and bias type ({_name(bias, _CPP_NAMES)}) should be the same"
+        )
+    kernel = _unsupported_kernel(dt, k, transposed)
+    if kernel is not None:
+        raise NotImplementedError(f"{op}: \"{kernel}\" not implemented for '{_name(input, _SCALAR_NAMES)}'")
+    for other in (weight,) if loose_bias or not transposed else (weight, bias):
+        if other is not None and other._data.dtype != dt:
+            raise RuntimeError(
+                f"{op}: expected scalar type {_name(input, _SCALAR_NAMES)} but found {_name(other, _SCALAR_NAMES)}"
+            )
+    if loose_bias and bias is not None and dt.kind != "f" and bias._data.dtype.kind == "f":
+        raise RuntimeError(
+            f"{op}: result type {_name(bias, _SCALAR_NAMES)} can't be cast to the desired output type "
+            f"{_name(input, _SCALAR_NAMES)}"
+        )
 
 
 def _common_checks(op, input, weight, bias, k, stride, dilation, groups, transposed):
@@ -153,13 +215,7 @@ def _common_checks(op, input, weight, bias, k, stride, dilation, groups, transpo
             f"Expected {k + 1}D (unbatched) or {k + 2}D (batched) input to {op}, "
             f"but got input of size: {list(input.shape)}"
         )
-    if input._data.dtype.kind != "f" or input._data.dtype != weight._data.dtype:
-        raise RuntimeError(
-            f"{op}: Input type ({_dtype_name(input)}) and weight type ({_dtype_name(weight)}) should be the same "
-            "floating-point type"
-        )
-    if bias is not None and (not isinstance(bias, Tensor) or bias._data.dtype != weight._data.dtype):
-        raise RuntimeError(f"{op}: Input type ({_dtype_name(input)}) and bias type should be the same")
+    _check_dtypes(op, input, weight, bias, k, transposed)
     if not isinstance(groups, int) or groups <= 0:
         raise RuntimeError(f"{op}: non-positive groups is not supported, got groups={groups}")
     if any(s <= 0 for s in stride):
@@ -175,6 +231,36 @@ def _check_bias(op, bias, channels, weight):
         raise RuntimeError(
             f"{op}: Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
             f"{channels} elements, but got bias of size {list(bias.shape)} instead"
+        )
+
+
+def _check_kernel(op: str, weight: Tensor, transposed: bool) -> None:
+    """PyTorch's CPU kernels reject empty kernels (and transposed ones any empty weight)."""
+    shape = list(weight.shape)
+    kernel = shape[2:]
+    if transposed and len(kernel) == 3 and 0 in shape:
+        raise RuntimeError(
+            f"{op}: non-empty 5D (n_output_plane x n_input_plane x kernel_depth x kernel_height x kernel_width) "
+            f"tensor expected for weight, but got: {shape}"
+        )
+    if 0 in kernel:
+        if len(kernel) == 3:
+            raise RuntimeError(
+                f"{op}: kernel size should be greater than zero, but got: {' x '.join(map(str, kernel))} (TxHxW)"
+            )
+        kh, kw = ([1] + kernel)[-2:]
+        raise RuntimeError(
+            f"{op}: kernel size should be greater than zero, but got kernel_height: {kh} kernel_width: {kw}"
+        )
+    if transposed and 0 in shape:
+        raise RuntimeError(f"{op}: non-empty 2D or 4D weight tensor expected, but got: {shape}")
+
+
+def _check_out_channels(op: str, weight: Tensor, groups: int) -> None:
+    if weight.shape[0] == 0:
+        raise RuntimeError(
+            f"{op}: Given groups={groups}, expected weight to be at least 1 at dimension 0, "
+            f"but got weight of size {list(weight.shape)} instead"
         )
 
 
@@ -202,6 +288,7 @@ def _conv(op: str, k: int, input, weight, bias, stride, padding, dilation, group
         pads = [(v, v) for v in p]
     cout, cg = weight.shape[0], weight.shape[1]
     cin = x.shape[1]
+    _check_out_channels(op, weight, groups)
     if cout % groups:
         raise RuntimeError(
             f"{op}: Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
@@ -220,6 +307,7 @@ def _conv(op: str, k: int, input, weight, bias, stride, padding, dilation, group
             f"{op}: Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
             f"Kernel size: ({' x '.join(map(str, spans))}). Kernel size can't be greater than actual input size"
         )
+    _check_kernel(op, weight, False)
     ins = (x, weight) if bias is None else (x, weight, bias)
     out = ConvNd.apply(*ins, stride=stride, pads=pads, dilation=dilation, groups=groups)
     return out.squeeze(0) if unbatched else out
@@ -241,6 +329,7 @@ def _conv_transpose(op, k, input, weight, bias, stride, padding, output_padding,
             f"output_padding={op_}, stride={stride}, dilation={dilation}"
         )
     cin_w, cg = weight.shape[0], weight.shape[1]
+    _check_out_channels(op, weight, groups)
     if x.shape[1] != cin_w:
         raise RuntimeError(
             f"{op}: Given transposed=1, weight of size {list(weight.shape)}, expected input{list(x.shape)} "
@@ -263,6 +352,7 @@ def _conv_transpose(op, k, input, weight, bias, stride, padding, output_padding,
             f"{op}: Given input size per channel: {list(x.shape[2:])}, calculated output size "
             f"{list(out_spatial)} is too small (padding={p}, kernel={kernel}, stride={stride})"
         )
+    _check_kernel(op, weight, True)
     pads = [(v, v) for v in p]
     ins = (x, weight) if bias is None else (x, weight, bias)
     out = ConvTransposeNd.apply(
