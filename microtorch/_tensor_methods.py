@@ -794,3 +794,37 @@ Tensor.isclose = lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: Te
         self._data, other._data if isinstance(other, Tensor) else other, rtol=rtol, atol=atol, equal_nan=equal_nan
     )
 )
+
+
+# --- in-place view ops: the tensor itself takes the view's shape and strides -----------
+def _inplace_view(op_name: str, view):
+    """Build ``squeeze_``-style methods: ``self`` becomes ``view(self, ...)`` over the same
+    storage; the version is bumped and, under autograd, the view op joins the graph."""
+
+    def method(self, *args, **kwargs):
+        involves = _state.enabled and self._requires_grad
+        _check_inplace(self, involves, op_name)
+        if involves:
+            old = Tensor._make(self._data, self._grad_fn, self._output_nr)
+            old._requires_grad = True
+            new = view(old, *args, **kwargs)
+            self._grad_fn, self._output_nr = new._grad_fn, new._output_nr
+        else:
+            with _NoGrad():
+                new = view(Tensor._make(self._data), *args, **kwargs)
+        self._data = new._data
+        self._vc.value += 1
+        if self._base is not None:
+            self._view_ver = self._vc.value  # its grad_fn is already current
+        return self
+
+    method.__name__ = op_name
+    method.__doc__ = f"In-place version of ``{op_name.rstrip('_')}``: changes this tensor's shape and strides."
+    return method
+
+
+Tensor.squeeze_ = _inplace_view("squeeze_", S.squeeze)
+Tensor.unsqueeze_ = _inplace_view("unsqueeze_", S.unsqueeze)
+Tensor.transpose_ = _inplace_view("transpose_", S.transpose)
+Tensor.swapaxes_ = _inplace_view("swapaxes_", S.transpose)
+Tensor.cumsum_ = _inplace("cumsum_", R.cumsum)

@@ -1,5 +1,6 @@
 """Reductions: sum, mean, var/std, max/min (values+indices or tie-splitting), argmax,
-logsumexp, softmax and log_softmax (stable), plus a few non-differentiable helpers."""
+logsumexp, softmax and log_softmax (stable), prod, norms, cumsum, sort/topk, plus a few
+non-differentiable helpers (all, any, count_nonzero, nonzero)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..autograd.grad_mode import _state
-from ._util import dims_arg, wrap_dim
-from .elementwise import eq, exp, sqrt
-from .shape import expand, index_add_into, reshape
+from ._util import wrap_dim
+from .elementwise import abs as _abs
+from .elementwise import eq, exp, isnan, logical_or, sign, where
+from .elementwise import pow as _pow
+from .shape import expand, flip, permute, reshape
 
 __all__ = [
     "sum",
@@ -47,9 +50,63 @@ __all__ = [
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
+_INTS = (int, np.integer)
+
+
+def _is_int(d) -> bool:
+    return isinstance(d, _INTS) and not isinstance(d, bool)
+
+
+def _one_dim(dim, ndim: int, op: str) -> int:
+    """A single ``dim`` wrapped into range (TypeError unless an int; 0-d tensors accept 0 and -1)."""
+    if not _is_int(dim):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return wrap_dim(int(dim), ndim, op)
+
+
+def _axes(dim, ndim: int, op: str, empty_is_all: bool = True) -> tuple:
+    """Reduction dims as sorted numpy axes: None (or an empty list when ``empty_is_all``)
+    means every dim; a 0-d tensor accepts 0 / -1 and has no axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    if _is_int(dim):
+        dims = (dim,)
+    elif isinstance(dim, (tuple, list)) and builtins_all(_is_int(d) for d in dim):
+        dims = tuple(dim)
+    else:
+        raise TypeError(f"{op}(): argument 'dim' must be int or tuple of ints, not {type(dim).__name__}")
+    wrapped = [wrap_dim(int(d), ndim, op) for d in dims]
+    seen = set()
+    for d in wrapped:
+        if d in seen:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        seen.add(d)
+    if not dims:
+        return tuple(range(ndim)) if empty_is_all else ()
+    return tuple(sorted(seen)) if ndim else ()
+
+
+def builtins_all(items) -> bool:
+    """Python's ``all`` (shadowed in this module by the tensor reduction)."""
+    for item in items:
+        if not item:
+            return False
+    return True
+
 
 def _kept_shape(shape, dims) -> tuple:
     return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def _reduced_shape(shape, dims) -> tuple:
+    return tuple(s for i, s in enumerate(shape) if i not in dims)
+
+
+def _count(shape, dims) -> int:
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
 
 
 def _expand_back(g: Tensor, in_shape, dims, keepdim: bool) -> Tensor:
@@ -65,25 +122,34 @@ def _expand_back(g: Tensor, in_shape, dims, keepdim: bool) -> Tensor:
     return expand(g, in_shape)
 
 
+def _keep(t: Tensor, in_shape, dims, keepdim: bool) -> Tensor:
+    """A reduced result with its reduced dims put back as size 1 (for broadcasting)."""
+    return t if keepdim else reshape(t, _kept_shape(in_shape, dims))
+
+
 class Sum(Op):
     def forward(self, x, dims, keepdim, dtype):
         self.in_shape = x._data.shape
         self.dims, self.keepdim = dims, keepdim
-        return np.asarray(x._data.sum(axis=dims, keepdims=keepdim, dtype=dtype))
+        return np.asarray(x._data.sum(axis=dims, keepdims=keepdim, dtype=dtype or x._data.dtype))
 
     def backward(self, g):
         return _expand_back(g, self.in_shape, self.dims, self.keepdim)
 
 
+def _accumulate_dtype(x: Tensor, dtype):
+    """The numpy dtype sum/prod/cumsum produce: ``dtype``, else int64 for integers and bools."""
+    if dtype is not None:
+        return dt.to_numpy_dtype(dtype)
+    if x._data.dtype.kind in "biu":
+        return np.dtype(np.int64)
+    return None
+
+
 def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dims when None); integers and bools sum to int64."""
-    dims = dims_arg(dim, x.ndim, "sum")
-    if dtype is not None:
-        npdt = dt.to_numpy_dtype(dtype)
-    elif x._data.dtype.kind in "biu":
-        npdt = np.dtype(np.int64)
-    else:
-        npdt = None
+    dims = _axes(dim, x.ndim, "sum")
+    npdt = _accumulate_dtype(x, dtype)
     if npdt is not None and npdt != x._data.dtype and x._requires_grad:
         x = x.to(npdt)
         npdt = None
@@ -92,16 +158,17 @@ def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  #
 
 class Mean(Op):
     def forward(self, x, dims, keepdim):
-        self.in_shape = x._data.shape
+        a = x._data
+        self.in_shape = a.shape
         self.dims, self.keepdim = dims, keepdim
-        n = 1
-        for d in dims:
-            n *= x._data.shape[d]
-        self.n = n
-        return np.asarray(x._data.mean(axis=dims, keepdims=keepdim))
+        self.n = _count(a.shape, dims)
+        if self.n == 0:  # numpy warns on an empty mean; torch gives NaN quietly
+            return np.full(_kept_shape(a.shape, dims) if keepdim else _reduced_shape(a.shape, dims), np.nan, a.dtype)
+        return np.asarray(a.mean(axis=dims, keepdims=keepdim))
 
     def backward(self, g):
-        return _expand_back(g / self.n if self.n else g * float("nan"), self.in_shape, self.dims, self.keepdim)
+        scaled = g / self.n if self.n else g * float("nan")
+        return _expand_back(scaled, self.in_shape, self.dims, self.keepdim)
 
 
 def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -113,13 +180,7 @@ def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
             f"Got: {_type_word(x)}"
         )
-    dims = dims_arg(dim, x.ndim, "mean")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return Mean.apply(x, dims=dims, keepdim=keepdim)
+    return Mean.apply(x, dims=_axes(dim, x.ndim, "mean"), keepdim=keepdim)
 
 
 def _type_word(x: Tensor) -> str:
@@ -136,82 +197,136 @@ def _correction(unbiased, correction) -> float:
     return 1.0 if unbiased else 0.0
 
 
+def _var_args(dim, unbiased):
+    """``var(x, True)``: a bool in the dim position is ``unbiased``, as in PyTorch."""
+    if isinstance(dim, bool):
+        return None, dim
+    return dim, unbiased
+
+
 def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance over ``dim`` with Bessel's ``correction`` (1 by default)."""
-    if isinstance(dim, bool):
-        unbiased, dim = dim, None
+    dim, unbiased = _var_args(dim, unbiased)
     c = _correction(unbiased, correction)
-    dims = dims_arg(dim, x.ndim, "var")
-    n = 1
-    for d in dims:
-        n *= x.shape[d]
+    dims = _axes(dim, x.ndim, "var")
+    n = _count(x.shape, dims)
     centered = x - mean(x, dims, keepdim=True)
-    denom = n - c
     total = sum(centered * centered, dims, keepdim=keepdim)
-    return total / denom if denom > 0 else total * float("nan") if denom == 0 else total / denom
+    denom = n - c
+    if denom > 0:
+        return total / denom
+    # torch divides by max(0, n - correction): 0/0 is NaN, a positive sum over 0 is inf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return total / 0.0
+
+
+class SafeSqrt(Op):
+    """``sqrt`` whose gradient is 0 where the result is 0 (torch's std / 2-norm backward)."""
+
+    torch_name = "SqrtBackward0"
+
+    def forward(self, x):
+        self.save_for_backward(OUTPUT)
+        return xp.sqrt(x._data)
+
+    def backward(self, g):
+        (y,) = self.saved_tensors
+        zero = eq(y, 0)
+        return where(zero, Tensor._make(np.zeros((), g._data.dtype)), g / where(zero, y + 1, y * 2))
 
 
 def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation over ``dim`` with Bessel's ``correction`` (1 by default)."""
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+    return SafeSqrt.apply(var(x, dim, unbiased, keepdim, correction=correction))
 
 
 def var_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """``(var, mean)`` over ``dim``."""
-    return var(x, dim, unbiased, keepdim, correction=correction), mean(x, dims_arg(dim, x.ndim, "var_mean"), keepdim)
+    dim, unbiased = _var_args(dim, unbiased)
+    return var(x, dim, unbiased, keepdim, correction=correction), mean(x, _axes(dim, x.ndim, "var_mean"), keepdim)
 
 
 def std_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """``(std, mean)`` over ``dim``."""
-    return std(x, dim, unbiased, keepdim, correction=correction), mean(x, dims_arg(dim, x.ndim, "std_mean"), keepdim)
+    dim, unbiased = _var_args(dim, unbiased)
+    return std(x, dim, unbiased, keepdim, correction=correction), mean(x, _axes(dim, x.ndim, "std_mean"), keepdim)
 
 
 class Amax(Op):
     """Max (or min) over dims; the gradient is split evenly among tied elements."""
 
     torch_name = "AmaxBackward0"
+    #: whole-tensor max()/min() send the gradient to the NaNs when the result is NaN
+    nan_wins = False
 
     def forward(self, x, dims, keepdim, take_max):
-        self.in_shape = x._data.shape
+        a = x._data
+        self.in_shape = a.shape
         self.dims, self.keepdim = dims, keepdim
-        out = x._data.max(axis=dims, keepdims=True) if take_max else x._data.min(axis=dims, keepdims=True)
-        self.save_for_backward(x, out)
-        return np.asarray(out if keepdim else out.reshape([s for i, s in enumerate(out.shape) if i not in dims]))
+        self.save_for_backward(x, OUTPUT)
+        return np.asarray(a.max(axis=dims, keepdims=keepdim) if take_max else a.min(axis=dims, keepdims=keepdim))
 
     def backward(self, g):
         x, out = self.saved_tensors
-        mask = eq(x, Tensor._make(out))
-        count = mask._data.sum(axis=self.dims, keepdims=True)
-        weight = Tensor._make((mask._data / count).astype(g._data.dtype))
-        return _expand_back(g, self.in_shape, self.dims, self.keepdim) * weight
+        a, o = x._data, _keep(out, self.in_shape, self.dims, self.keepdim)._data
+        mask = a == o
+        if self.nan_wins and a.dtype.kind == "f":
+            mask |= np.isnan(a) & np.isnan(o)
+        count = mask.sum(axis=self.dims, keepdims=True)
+        # no tie at all (a NaN maximum for amax): 0/0, a NaN gradient as in torch
+        weight = np.divide(mask, count, out=np.full(mask.shape, np.nan, g._data.dtype), where=count != 0)
+        return _expand_back(g, self.in_shape, self.dims, self.keepdim) * Tensor._make(weight)
 
 
-def _check_nonempty(x: Tensor, dims, op: str) -> None:
-    for d in dims:
-        if x.shape[d] == 0:
-            raise IndexError(
-                f"{op}(): Expected reduction dim {d} to have non-zero size."
-                if x.ndim
-                else f"{op}(): Expected reduction dim to be specified for input.numel() == 0."
-            )
-    if not dims and x.numel() == 0:
+class AmaxAll(Amax):
+    torch_name = "MaxBackward1"
+    nan_wins = True
+
+
+class AminAll(Amax):
+    torch_name = "MinBackward1"
+    nan_wins = True
+
+
+class Amin(Amax):
+    torch_name = "AminBackward0"
+
+
+def _check_nonempty(x: Tensor, dims, whole: bool, op: str) -> None:
+    if whole and x.numel() == 0:
         raise RuntimeError(
             f"{op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
         )
+    for d in dims:
+        if x.shape[d] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def _amax_amin(x: Tensor, dim, keepdim: bool, take_max: bool, op: str) -> Tensor:
+    whole = dim is None or (isinstance(dim, (tuple, list)) and not dim)
+    dims = _axes(None if whole else dim, x.ndim, op)
+    _check_nonempty(x, dims, whole, op)
+    return (Amax if take_max else Amin).apply(x, dims=dims, keepdim=keepdim, take_max=take_max)
 
 
 def amax(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Maximum over ``dim`` (all dims when empty); ties share the gradient evenly."""
-    dims = dims_arg(dim if dim != () else None, x.ndim, "amax")
-    _check_nonempty(x, dims, "amax")
-    return Amax.apply(x, dims=dims, keepdim=keepdim, take_max=True)
+    return _amax_amin(x, dim, keepdim, True, "amax")
 
 
 def amin(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Minimum over ``dim`` (all dims when empty); ties share the gradient evenly."""
-    dims = dims_arg(dim if dim != () else None, x.ndim, "amin")
-    _check_nonempty(x, dims, "amin")
-    return Amax.apply(x, dims=dims, keepdim=keepdim, take_max=False)
+    return _amax_amin(x, dim, keepdim, False, "amin")
+
+
+def _arg_index(a: np.ndarray, axis, keepdims: bool, take_max: bool) -> np.ndarray:
+    """argmax/argmin as PyTorch: the first NaN wins over any number."""
+    idx = (xp.argmax if take_max else xp.argmin)(a, axis=axis, keepdims=keepdims)
+    if a.dtype.kind == "f":
+        nan = xp.isnan(a)
+        if nan.any():
+            idx = xp.where(nan.any(axis=axis, keepdims=keepdims), xp.argmax(nan, axis=axis, keepdims=keepdims), idx)
+    return np.asarray(idx, dtype=np.int64)
 
 
 class MaxDim(Op):
@@ -221,13 +336,7 @@ class MaxDim(Op):
 
     def forward(self, x, dim, keepdim, take_max):
         a = x._data
-        idx = (xp.argmax if take_max else xp.argmin)(a, axis=dim, keepdims=True)
-        if a.dtype.kind == "f":
-            # PyTorch propagates NaN: the index of the first NaN wins
-            nan = xp.isnan(a)
-            if nan.any():
-                has = nan.any(axis=dim, keepdims=True)
-                idx = xp.where(has, xp.argmax(nan, axis=dim, keepdims=True), idx)
+        idx = _arg_index(a, dim, True, take_max)
         self.in_shape, self.dim, self.keepdim = a.shape, dim, keepdim
         self.idx = idx
         vals = xp.take_along_axis(a, idx, axis=dim)
@@ -240,6 +349,10 @@ class MaxDim(Op):
         if not self.keepdim:
             g = reshape(g, _kept_shape(self.in_shape, (self.dim,)))
         return _scatter_along(g, self.idx, self.dim, self.in_shape)
+
+
+class MinDim(MaxDim):
+    torch_name = "MinBackward0"
 
 
 class ScatterAlong(Op):
@@ -273,34 +386,29 @@ def _scatter_along(g, idx, dim, shape):
 
 
 def _max_min(x: Tensor, dim, keepdim: bool, other, take_max: bool, name: str):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
     if isinstance(dim, Tensor) and other is None:
         other, dim = dim, None
     if other is not None:
         from .elementwise import maximum, minimum
 
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' must be Tensor, not {type(other).__name__}")
         return (maximum if take_max else minimum)(x, other)
     if dim is None:
-        dims = tuple(range(x.ndim))
-        if x.numel() == 0:
-            raise RuntimeError(
-                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
-            )
-        return Amax.apply(x, dims=dims, keepdim=False, take_max=take_max)
-    d = wrap_dim(dim, x.ndim, name)
+        _check_nonempty(x, (), True, name)
+        return (AmaxAll if take_max else AminAll).apply(x, dims=tuple(range(x.ndim)), keepdim=False, take_max=take_max)
+    d = _one_dim(dim, x.ndim, name)
+    result = MaxResult if take_max else MinResult
     if x.ndim == 0:
-        values = x.clone() if x._requires_grad else x
-        return (MaxResult if take_max else MinResult)(values, Tensor._make(np.zeros((), np.int64)))
-    _check_nonempty(x, (d,), name)
-    node_out = MaxDim.apply(x, dim=d, keepdim=keepdim, take_max=take_max)
-    indices = node_out._grad_fn.indices if node_out._grad_fn is not None else None
-    if indices is None:
-        a = x._data
-        idx = (xp.argmax if take_max else xp.argmin)(a, axis=d, keepdims=keepdim)
-        if a.dtype.kind == "f" and xp.isnan(a).any():
-            nan = xp.isnan(a)
-            idx = xp.where(nan.any(axis=d, keepdims=keepdim), xp.argmax(nan, axis=d, keepdims=keepdim), idx)
-        indices = idx
-    return (MaxResult if take_max else MinResult)(node_out, Tensor._make(np.asarray(indices, dtype=np.int64)))
+        values = x.clone() if x._requires_grad else x._alias()
+        return result(values, Tensor._make(np.zeros((), np.int64)))
+    _check_nonempty(x, (d,), False, name)
+    node_out = (MaxDim if take_max else MinDim).apply(x, dim=d, keepdim=keepdim, take_max=take_max)
+    fn = node_out._grad_fn
+    indices = fn.indices if fn is not None else _arg_index(x._data, d, keepdim, take_max)
+    return result(node_out, Tensor._make(indices))
 
 
 def max(x: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001
@@ -317,22 +425,14 @@ def _arg(x: Tensor, dim, keepdim: bool, take_max: bool, name: str) -> Tensor:
     a = x._data
     if dim is None:
         if a.size == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
-        flat = a.reshape(-1)
-        i = (xp.argmax if take_max else xp.argmin)(flat)
-        if flat.dtype.kind == "f" and xp.isnan(flat).any():
-            i = int(xp.argmax(xp.isnan(flat)))
-        out = np.asarray(i, dtype=np.int64)
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        out = _arg_index(a.reshape(-1), 0, False, take_max)
         return Tensor._make(out.reshape((1,) * a.ndim) if keepdim else out)
-    d = wrap_dim(dim, a.ndim, name)
+    d = _one_dim(dim, a.ndim, name)
     if a.ndim == 0:
         return Tensor._make(np.zeros((), np.int64))
-    _check_nonempty(x, (d,), name)
-    idx = (xp.argmax if take_max else xp.argmin)(a, axis=d, keepdims=keepdim)
-    if a.dtype.kind == "f" and xp.isnan(a).any():
-        nan = xp.isnan(a)
-        idx = xp.where(nan.any(axis=d, keepdims=keepdim), xp.argmax(nan, axis=d, keepdims=keepdim), idx)
-    return Tensor._make(np.asarray(idx, dtype=np.int64))
+    _check_nonempty(x, (d,), False, name)
+    return Tensor._make(_arg_index(a, d, keepdim, take_max))
 
 
 def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -346,11 +446,12 @@ def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def _lse_array(a: np.ndarray, dims, keepdim: bool) -> np.ndarray:
-    m = a.max(axis=dims, keepdims=True)
+    m = a.max(axis=dims, keepdims=True, initial=-np.inf)
     m = xp.where(xp.isfinite(m), m, 0)
-    with np.errstate(divide="ignore"):
-        out = xp.log(xp.exp(a - m).sum(axis=dims, keepdims=True)) + m
-    return out if keepdim else out.reshape([s for i, s in enumerate(out.shape) if i not in dims])
+    s = xp.exp(a - m).sum(axis=dims, keepdims=True)
+    # log(0) = -inf without numpy's divide-by-zero warning (an empty or all -inf slice)
+    out = xp.log(s, out=np.full(s.shape, -np.inf, s.dtype), where=s != 0) + m
+    return out if keepdim else out.reshape(_reduced_shape(out.shape, dims))
 
 
 class LogSumExp(Op):
@@ -361,7 +462,7 @@ class LogSumExp(Op):
 
     def backward(self, g):
         x, out = self.saved_tensors
-        out_k = out if self.keepdim else reshape(out, _kept_shape(self.in_shape, self.dims))
+        out_k = _keep(out, self.in_shape, self.dims, self.keepdim)
         return _expand_back(g, self.in_shape, self.dims, self.keepdim) * exp(x - out_k)
 
 
@@ -369,17 +470,18 @@ def logsumexp(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` over ``dim``, computed stably."""
     if x._data.dtype.kind != "f":
         x = x.to(dt.get_default_dtype())
-    dims = dims_arg(dim, x.ndim, "logsumexp")
-    return LogSumExp.apply(x, dims=dims, keepdim=keepdim)
+    return LogSumExp.apply(x, dims=_axes(dim, x.ndim, "logsumexp"), keepdim=keepdim)
 
 
 class Softmax(Op):
     def forward(self, x, dim):
         self.dim = dim
         a = x._data
+        self.save_for_backward(OUTPUT)
+        if a.size == 0:
+            return a.copy()
         e = xp.exp(a - a.max(axis=dim, keepdims=True))
         e /= e.sum(axis=dim, keepdims=True)
-        self.save_for_backward(OUTPUT)
         return e
 
     def backward(self, g):
@@ -392,11 +494,12 @@ class LogSoftmax(Op):
     def forward(self, x, dim):
         self.dim = dim
         a = x._data
-        shifted = a - a.max(axis=dim, keepdims=True)
-        with np.errstate(divide="ignore"):
-            out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         self.save_for_backward(OUTPUT)
-        return out
+        if a.size == 0:
+            return a.copy()
+        shifted = a - a.max(axis=dim, keepdims=True)
+        s = xp.exp(shifted).sum(axis=dim, keepdims=True)
+        return shifted - xp.log(s, out=np.full(s.shape, -np.inf, s.dtype), where=s != 0)
 
     def backward(self, g):
         (y,) = self.saved_tensors
@@ -412,84 +515,109 @@ def _softmax_dim(x: Tensor, dim, name: str) -> int:
             stacklevel=3,
         )
         dim = 0 if x.ndim in (0, 1, 3) else 1
-    return wrap_dim(dim, x.ndim, name)
+    return _one_dim(dim, x.ndim, name)
+
+
+def _softmax_family(x: Tensor, dim, dtype, node, name: str) -> Tensor:
+    d = _softmax_dim(x, dim, name)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x._data.dtype.kind != "f":
+        raise RuntimeError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{_type_word(x)}'")
+    if x.ndim == 0:
+        return reshape(node.apply(reshape(x, (1,)), dim=0), ())
+    return node.apply(x, dim=d)
 
 
 def softmax(x: Tensor, dim=None, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``, computed stably."""
-    if dtype is not None:
-        x = x.to(dtype)
-    elif x._data.dtype.kind != "f":
-        raise RuntimeError(f"\"softmax_lastdim_kernel_impl\" not implemented for '{_type_word(x)}'")
-    if x.ndim == 0:
-        return Softmax.apply(reshape(x, (1,)), dim=0).reshape(())
-    return Softmax.apply(x, dim=_softmax_dim(x, dim, "softmax"))
+    return _softmax_family(x, dim, dtype, Softmax, "softmax")
 
 
 def log_softmax(x: Tensor, dim=None, dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``, stable at large logits."""
-    if dtype is not None:
-        x = x.to(dtype)
-    elif x._data.dtype.kind != "f":
-        raise RuntimeError(f"\"log_softmax_lastdim_kernel_impl\" not implemented for '{_type_word(x)}'")
-    if x.ndim == 0:
-        return LogSoftmax.apply(reshape(x, (1,)), dim=0).reshape(())
-    return LogSoftmax.apply(x, dim=_softmax_dim(x, dim, "log_softmax"))
+    return _softmax_family(x, dim, dtype, LogSoftmax, "log_softmax")
 
 
 class Prod(Op):
-    def forward(self, x, dim, keepdim):
-        self.dim, self.keepdim, self.in_shape = dim, keepdim, x._data.shape
+    def forward(self, x, dims, keepdim, dtype):
+        self.dims, self.keepdim, self.in_shape = dims, keepdim, x._data.shape
         self.save_for_backward(x, OUTPUT)
-        axis = tuple(range(x.ndim)) if dim is None else dim
-        return np.asarray(x._data.prod(axis=axis, keepdims=keepdim))
+        return np.asarray(x._data.prod(axis=dims, keepdims=keepdim, dtype=dtype or x._data.dtype))
 
     def backward(self, g):
         x, out = self.saved_tensors
-        dims = tuple(range(len(self.in_shape))) if self.dim is None else (self.dim,)
-        keep = self.keepdim and self.dim is not None
-        # product of all the other elements; exact also when x holds zeros
-        a = x._data
-        axis = dims
-        moved = np.moveaxis(a, axis, tuple(range(-len(axis), 0))).reshape(
-            *[a.shape[i] for i in range(a.ndim) if i not in axis], -1
-        )
-        n = moved.shape[-1]
-        left = np.cumprod(np.concatenate([np.ones(moved.shape[:-1] + (1,), a.dtype), moved[..., :-1]], -1), -1)
-        right = np.cumprod(
-            np.concatenate([np.ones(moved.shape[:-1] + (1,), a.dtype), moved[..., ::-1][..., :-1]], -1), -1
-        )[..., ::-1]
-        others = (left * right).reshape(
-            [a.shape[i] for i in range(a.ndim) if i not in axis] + [a.shape[i] for i in axis]
-        )
-        others = np.moveaxis(others, tuple(range(-len(axis), 0)), axis) if n else np.zeros(a.shape, a.dtype)
-        return _expand_back(g, self.in_shape, dims, keep) * Tensor._make(np.ascontiguousarray(others))
+        dims = self.dims
+        g_full = _expand_back(g, self.in_shape, dims, self.keepdim)
+        if not dims or x._data.size == 0:
+            return g_full
+        if not (x._data == 0).any():
+            return g_full * (_keep(out, self.in_shape, dims, self.keepdim) / x)
+        return g_full * _prod_of_others(x, dims)
+
+
+def _prod_of_others(x: Tensor, dims) -> Tensor:
+    """For each element, the product of the other elements of its reduced slice (exact with zeros).
+
+    Differentiable: the slice of n elements becomes an n x n matrix with ones on its
+    diagonal whose rows are multiplied out, so second derivatives through zeros are right.
+    Plain backward (no graph recorded) or a slice too large for that uses prefix/suffix
+    products on the arrays instead.
+    """
+    a = x._data
+    rest = [i for i in range(a.ndim) if i not in dims]
+    order = rest + list(dims)
+    rest_shape = tuple(a.shape[i] for i in rest)
+    n = _count(a.shape, dims)
+    inverse = tuple(int(i) for i in np.argsort(order))
+    moved_shape = rest_shape + tuple(a.shape[i] for i in dims)
+    if not _state.enabled or a.size * n > 1 << 24:
+        flat = np.transpose(a, order).reshape(rest_shape + (n,))
+        ones = np.ones(rest_shape + (1,), a.dtype)
+        left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+        right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
+        return Tensor._make(np.ascontiguousarray(np.transpose((left * right).reshape(moved_shape), inverse)))
+    flat = reshape(permute(x, *order), rest_shape + (1, n))
+    diagonal = Tensor._make(np.eye(n, dtype=bool))
+    rows = where(diagonal, Tensor._make(np.ones((), a.dtype)), expand(flat, rest_shape + (n, n)))
+    others = Prod.apply(rows, dims=(len(rest_shape) + 1,), keepdim=False, dtype=None)
+    return permute(reshape(others, moved_shape), *inverse)
 
 
 def prod(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Product over all elements or along ``dim``."""
-    if dtype is not None:
-        x = x.to(dtype)
-    d = None if dim is None else wrap_dim(dim, x.ndim, "prod")
-    return Prod.apply(x, dim=d, keepdim=keepdim)
+    """Product over all elements or along ``dim``; integers and bools multiply to int64."""
+    dims = tuple(range(x.ndim)) if dim is None else (() if x.ndim == 0 else (_one_dim(dim, x.ndim, "prod"),))
+    if dim is None:
+        keepdim = False
+    npdt = _accumulate_dtype(x, dtype)
+    if npdt is not None and npdt != x._data.dtype and x._requires_grad:
+        x = x.to(npdt)
+        npdt = None
+    return Prod.apply(x, dims=dims, keepdim=keepdim, dtype=npdt)
+
+
+def _logical_reduce(x: Tensor, dim, keepdim: bool, name: str) -> Tensor:
+    """all / any: a reduction over ``dim`` (all dims when None, none for an empty list)."""
+    axes = _axes(dim, x.ndim, name, empty_is_all=False)
+    a = x._data.astype(bool, copy=False)
+    out = np.asarray(a.all(axis=axes, keepdims=keepdim) if name == "all" else a.any(axis=axes, keepdims=keepdim))
+    return Tensor._make(out.astype(np.uint8) if x._data.dtype == np.uint8 else out)
 
 
 def all(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether all elements are true (along ``dim``)."""
-    axis = None if dim is None else dims_arg(dim, x.ndim, "all")
-    return Tensor._make(np.asarray(x._data.astype(bool).all(axis=axis, keepdims=keepdim)))
+    return _logical_reduce(x, dim, keepdim, "all")
 
 
 def any(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether any element is true (along ``dim``)."""
-    axis = None if dim is None else dims_arg(dim, x.ndim, "any")
-    return Tensor._make(np.asarray(x._data.astype(bool).any(axis=axis, keepdims=keepdim)))
+    return _logical_reduce(x, dim, keepdim, "any")
 
 
 def count_nonzero(x: Tensor, dim=None) -> Tensor:
     """Number of non-zero elements (along ``dim``)."""
-    axis = None if dim is None else dims_arg(dim, x.ndim, "count_nonzero")
-    return Tensor._make(np.asarray(np.count_nonzero(x._data, axis=axis), dtype=np.int64))
+    axes = _axes(dim, x.ndim, "count_nonzero")
+    return Tensor._make(np.asarray((x._data != 0).sum(axis=axes), dtype=np.int64))
 
 
 def nonzero(x: Tensor, as_tuple: bool = False):
@@ -502,51 +630,184 @@ def nonzero(x: Tensor, as_tuple: bool = False):
     )
 
 
-def norm(x: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
-    """Vector p-norm (2 by default) over all elements or ``dim``."""
-    from .elementwise import abs as _abs
-    from .elementwise import pow as _pow
+class VectorNorm(Op):
+    """``sum(|x|**p) ** (1/p)`` over dims, with p = 0 (count), +-inf (max/min of |x|) as torch."""
 
-    if p in ("fro", 2, 2.0, None):
-        return sqrt(sum(x * x, dim, keepdim))
-    if p in (float("inf"), "inf"):
-        return amax(_abs(x), () if dim is None else dim, keepdim)
-    if p == 1:
-        return sum(_abs(x), dim, keepdim)
-    return _pow(sum(_pow(_abs(x), p), dim, keepdim), 1.0 / p)
+    torch_name = "LinalgVectorNormBackward0"
+
+    def forward(self, x, p, dims, keepdim):
+        self.p, self.dims, self.keepdim, self.in_shape = p, dims, keepdim, x._data.shape
+        self.save_for_backward(x, OUTPUT)
+        a = np.abs(x._data)
+        if p == 0:
+            out = (a != 0).sum(axis=dims, keepdims=keepdim).astype(a.dtype)
+        elif p == np.inf:
+            out = a.max(axis=dims, keepdims=keepdim)
+        elif p == -np.inf:
+            out = a.min(axis=dims, keepdims=keepdim)
+        elif p == 1:
+            out = a.sum(axis=dims, keepdims=keepdim)
+        elif p == 2:
+            out = xp.sqrt((a * a).sum(axis=dims, keepdims=keepdim))
+        else:
+            with np.errstate(divide="ignore"):  # 0 ** negative p is inf, as in torch
+                out = ((a**p).sum(axis=dims, keepdims=keepdim)) ** (1.0 / p)
+        return np.asarray(out, dtype=a.dtype)
+
+    def backward(self, g):
+        """torch's norm_backward, in differentiable ops (0 where the norm is 0)."""
+        x, norm_ = self.saved_tensors
+        p = self.p
+        if p == 0:
+            return None
+        g = _keep(g, self.in_shape, self.dims, self.keepdim)
+        norm_ = _keep(norm_, self.in_shape, self.dims, self.keepdim)
+        zero = Tensor._make(np.zeros((), x._data.dtype))
+        if p == 1:
+            return sign(x) * g
+        if p == 2:
+            return g * where(eq(norm_, 0), zero, x / where(eq(norm_, 0), norm_ + 1, norm_))
+        if np.isinf(p):
+            a = _abs(x)
+            mask = logical_or(eq(a, norm_), isnan(a))
+            weight = mask.to(x.dtype)
+            return sign(x) * (g / sum(weight, self.dims, keepdim=True)) * weight
+        a = _abs(x)
+        nonzero_x = where(eq(x, 0), Tensor._make(np.ones((), x._data.dtype)), a)
+        if p < 1:
+            scaled = where(eq(x, 0), zero, sign(x) * _pow(nonzero_x, p - 1))
+            return scaled * g * _pow(norm_, 1 - p)
+        scaled = sign(x) * _pow(a, p - 1) if p < 2 else x * _pow(a, p - 2)
+        safe_norm = where(eq(norm_, 0), norm_ + 1, norm_)
+        return scaled * where(eq(norm_, 0), zero, g / _pow(safe_norm, p - 1))
+
+
+class NuclearNorm(Op):
+    """Sum of the singular values over the matrix dims (moved last)."""
+
+    torch_name = "LinalgMatrixNormBackward0"
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return np.asarray(np.linalg.svd(x._data, compute_uv=False).sum(-1))
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return reshape(g, g.shape + (1, 1)) * PolarFactor.apply(x)
+
+
+class PolarFactor(Op):
+    """``U @ Vh`` of the thin SVD: the gradient of the nuclear norm (full-rank matrices)."""
+
+    def forward(self, x):
+        u, s, vh = np.linalg.svd(x._data, full_matrices=False)
+        self.usv = (u, s, vh)
+        return u @ vh
+
+    def backward(self, g):
+        """Adjoint of d(U Vh) = U X Vh + (1 - U Uh) dA V S^-1 Vh + U S^-1 Uh dA (1 - V Vh),
+        X = (K - K^T) / (s_i + s_j), K = Uh dA V."""
+        from .linalg import matmul
+
+        u, s, vh = (Tensor._make(a) for a in self.usv)
+        ut, v = u.mT, vh.mT
+        inv_pair = Tensor._make(1.0 / (self.usv[1][..., :, None] + self.usv[1][..., None, :]))
+        h = matmul(matmul(ut, g), v)
+        core = matmul(matmul(u, (h - h.mT) * inv_pair), vh)
+        inv_s = Tensor._make(1.0 / self.usv[1][..., None, :])
+        m, n = self.usv[0].shape[-2], self.usv[2].shape[-1]
+        if m > n:
+            left = g - matmul(u, matmul(ut, g))
+            core = core + matmul(matmul(left, v) * inv_s, vh)
+        if n > m:
+            right = g - matmul(matmul(g, v), vh)
+            core = core + matmul(u * inv_s, matmul(ut, right))
+        return core
+
+
+def _nuclear_norm(x: Tensor, dim, keepdim: bool) -> Tensor:
+    dims = (-2, -1) if dim is None else tuple(dim)
+    if len(dims) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dims)}")
+    if x.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    d0, d1 = (_one_dim(d, x.ndim, "norm") for d in dims)
+    rest = [i for i in range(x.ndim) if i not in (d0, d1)]
+    out = NuclearNorm.apply(permute(x, *rest, d0, d1))
+    if keepdim:
+        out = reshape(out, _kept_shape(x.shape, (d0, d1)))
+    return out
+
+
+def norm(x: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Vector p-norm (2 by default, 'fro', 0, +-inf) over all elements or ``dim``; 'nuc' for matrices."""
+    if dtype is not None:
+        x = x.to(dtype)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_word(x)}"
+        )
+    if isinstance(dim, _INTS):
+        dim = (dim,)
+    if p == "nuc":
+        return _nuclear_norm(x, dim, keepdim)
+    if p == "fro" or p is None:
+        p = 2
+    elif isinstance(p, str):
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    elif isinstance(p, bool) or not isinstance(p, (_INTS, float)):
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(p).__name__}")
+    dims = _axes(dim, x.ndim, "linalg.vector_norm")
+    if p < 0 or np.isinf(p):
+        for d in dims if dim is not None else range(x.ndim):
+            if x.shape[d] == 0:
+                raise RuntimeError(
+                    f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the operation does "
+                    "not have an identity"
+                )
+    return VectorNorm.apply(x, p=float(p), dims=dims, keepdim=keepdim)
 
 
 class Cumsum(Op):
     def forward(self, x, dim):
         self.dim = dim
-        return xp.cumsum(x._data, axis=dim)
+        return xp.cumsum(x._data, axis=dim, dtype=x._data.dtype)
 
     def backward(self, g):
-        from .shape import flip
-
         return flip(Cumsum.apply(flip(g, (self.dim,)), dim=self.dim), (self.dim,))
 
 
 def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Cumulative sum along ``dim``."""
-    if dtype is not None:
-        x = x.to(dtype)
-    elif x._data.dtype.kind in "biu":
-        x = x.to(np.int64)
-    return Cumsum.apply(x, dim=wrap_dim(dim, x.ndim, "cumsum"))
+    """Cumulative sum along ``dim``; integers and bools accumulate in int64."""
+    d = _one_dim(dim, x.ndim, "cumsum")
+    npdt = _accumulate_dtype(x, dtype)
+    if npdt is not None and npdt != x._data.dtype:
+        x = x.to(npdt)
+    if x.ndim == 0:
+        return x.clone()
+    return Cumsum.apply(x, dim=d)
 
 
 SortResult = namedtuple("sort", ["values", "indices"])
 TopkResult = namedtuple("topk", ["values", "indices"])
 
 
+def _sort_indices(a: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """Stable sort order along ``axis``; NaN counts as the largest value, as in torch."""
+    if not descending:
+        return np.argsort(a, axis=axis, kind="stable")
+    # descending and stable: sort the reversed axis ascending, then reverse back
+    n = a.shape[axis]
+    rev = np.argsort(np.flip(a, axis), axis=axis, kind="stable")
+    return n - 1 - np.flip(rev, axis)
+
+
 def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """Sorted values and their indices along ``dim`` (differentiable in the values)."""
-    d = wrap_dim(dim, x.ndim, "sort")
-    a = x._data
-    idx = np.argsort(-a if descending and a.dtype.kind != "b" else a, axis=d, kind="stable")
+    d = _one_dim(dim, x.ndim, "sort")
     if x.ndim == 0:
         return SortResult(x.clone(), Tensor._make(np.zeros((), np.int64)))
+    idx = _sort_indices(x._data, d, descending)
     return SortResult(TakeAlong.apply(x, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))
 
 
@@ -556,12 +817,15 @@ def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = F
 
 
 def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
-    """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
-    d = wrap_dim(dim, x.ndim, "topk")
-    if not 0 <= k <= (x.shape[d] if x.ndim else 1):
-        raise RuntimeError(f"topk(): selected index k out of range (k={k}, size={x.shape[d] if x.ndim else 1})")
-    values, indices = sort(x, d, descending=largest)
-    return TopkResult(values.narrow(d, 0, k), indices.narrow(d, 0, k))
-
-
-del index_add_into
+    """The ``k`` largest (or smallest) values along ``dim`` and their indices (NaN counts as largest)."""
+    d = _one_dim(dim, x.ndim, "topk")
+    size = x.shape[d] if x.ndim else 1
+    if not _is_int(k):
+        raise TypeError(f"topk(): argument 'k' must be int, not {type(k).__name__}")
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    if x.ndim == 0:
+        return TopkResult(x.clone(), Tensor._make(np.zeros((), np.int64)))
+    idx = _sort_indices(x._data, d, largest)
+    idx = np.ascontiguousarray(np.take(idx, np.arange(k), axis=d))
+    return TopkResult(TakeAlong.apply(x, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))

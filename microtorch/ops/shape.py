@@ -31,6 +31,7 @@ __all__ = [
     "contiguous",
     "clone",
     "movedim",
+    "t",
     "broadcast_to",
     "flip",
     "repeat",
@@ -39,6 +40,13 @@ __all__ = [
     "pixel_shuffle",
     "pixel_unshuffle",
 ]
+
+
+def _int_dim(dim, ndim: int, op: str, arg: str = "dim") -> int:
+    """One dimension index wrapped into range; TypeError unless an int, as PyTorch."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{op}(): argument '{arg}' must be int, not {type(dim).__name__}")
+    return wrap_dim(int(dim), ndim, op)
 
 
 def _infer_shape(op: str, shape: tuple, numel: int) -> tuple:
@@ -231,37 +239,81 @@ def permute(x: Tensor, *dims) -> Tensor:
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Return a view with ``dim0`` and ``dim1`` swapped."""
     n = x.ndim
-    d0, d1 = wrap_dim(dim0, n, "transpose"), wrap_dim(dim1, n, "transpose")
+    d0, d1 = _int_dim(dim0, n, "transpose", "dim0"), _int_dim(dim1, n, "transpose", "dim1")
     dims = list(range(n))
-    dims[d0], dims[d1] = dims[d1], dims[d0]
+    if n:
+        dims[d0], dims[d1] = dims[d1], dims[d0]
     return Permute.apply(x, dims=tuple(dims))
+
+
+def t(x: Tensor) -> Tensor:
+    """Transpose a matrix; 0-d and 1-d tensors are returned as views of themselves."""
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return transpose(x, 0, -1) if x.ndim == 2 else Permute.apply(x, dims=tuple(range(x.ndim)))
+
+
+def _dim_list(dims, ndim: int, op: str, what: str) -> list:
+    """Wrapped dims of movedim's ``source`` / ``destination``, checked for repeats."""
+    seq = [dims] if isinstance(dims, (int, np.integer)) else list(dims)
+    wrapped = [_int_dim(d, ndim, op, what) for d in seq]
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError(f"movedim: repeated dim in `{what}` ({seq})")
+    return wrapped
 
 
 def movedim(x: Tensor, source, destination) -> Tensor:
     """Move dimensions ``source`` to positions ``destination``."""
-    src = (source,) if isinstance(source, int) else tuple(source)
-    dst = (destination,) if isinstance(destination, int) else tuple(destination)
-    perm = [i for i in range(x.ndim) if i not in [wrap_dim(s, x.ndim) for s in src]]
-    for d, s in sorted(zip([wrap_dim(d, x.ndim) for d in dst], [wrap_dim(s, x.ndim) for s in src])):
+    src = _dim_list(source, x.ndim, "movedim", "source")
+    dst = _dim_list(destination, x.ndim, "movedim", "destination")
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({list(np.atleast_1d(source))} dims) should contain "
+            f"the same number of dims as destination ({list(np.atleast_1d(destination))} dims)"
+        )
+    if not x.ndim:
+        return Permute.apply(x, dims=())
+    perm = [i for i in range(x.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
         perm.insert(d, s)
     return Permute.apply(x, dims=tuple(perm))
 
 
+def _squeeze_dims(dim, ndim: int) -> tuple:
+    """The dims ``squeeze`` may remove: int or sequence of ints (empty: none)."""
+    if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
+        dim = (dim,)
+    if not isinstance(dim, (tuple, list)):
+        raise TypeError(f"squeeze(): argument 'dim' must be int or tuple of ints, not {type(dim).__name__}")
+    dims = [_int_dim(d, ndim, "squeeze") for d in dim]
+    seen: set = set()
+    for d in dims:
+        if d in seen:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        seen.add(d)
+    return tuple(dims) if ndim else ()
+
+
+def _squeezed_shape(x: Tensor, dim) -> tuple:
+    if dim is None:
+        return tuple(s for s in x.shape if s != 1)
+    dims = _squeeze_dims(dim, x.ndim)
+    return tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
+
+
 def squeeze(x: Tensor, dim=None) -> Tensor:
     """Remove dimensions of size 1 (all of them, or those in ``dim``)."""
-    if dim is None:
-        shape = tuple(s for s in x.shape if s != 1)
-    else:
-        dims = dims_arg(dim, x.ndim, "squeeze") if x.ndim else ()
-        shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
-    return Reshape.apply(x, shape=shape)
+    return Reshape.apply(x, shape=_squeezed_shape(x, dim))
+
+
+def _unsqueezed_shape(x: Tensor, dim) -> tuple:
+    d = _int_dim(dim, x.ndim + 1, "unsqueeze")
+    return x.shape[:d] + (1,) + x.shape[d:]
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a dimension of size 1 at ``dim``."""
-    d = wrap_dim(dim, x.ndim + 1, "unsqueeze")
-    shape = x.shape[:d] + (1,) + x.shape[d:]
-    return Reshape.apply(x, shape=shape)
+    return Reshape.apply(x, shape=_unsqueezed_shape(x, dim))
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -341,18 +393,30 @@ def _common_dtype(tensors):
     return result_type(*tensors).np
 
 
-def cat(tensors, dim: int = 0) -> Tensor:
-    """Concatenate tensors of equal shape (except in ``dim``) along ``dim``."""
+def _cat_inputs(tensors) -> list:
+    """``cat``'s tensor sequence, checked as PyTorch checks it."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(
+            f"cat(): argument 'tensors' (position 1) must be tuple of Tensors, not {type(tensors).__name__}"
+        )
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    for t in tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"cat(): expected a sequence of Tensors, got {type(t).__name__}")
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    return tensors
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Concatenate tensors of equal shape (except in ``dim``) along ``dim``."""
+    tensors = _cat_inputs(tensors)
     # PyTorch skips 1-D empty tensors of shape (0,) (legacy behaviour)
     nonempty = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
     ref = nonempty[0]
-    d = wrap_dim(dim, ref.ndim, "cat")
+    d = _int_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(nonempty):
         if t.ndim != ref.ndim:
             raise RuntimeError(f"torch.cat(): Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
@@ -383,13 +447,34 @@ def stack(tensors, dim: int = 0) -> Tensor:
     return cat([unsqueeze(t, d) for t in tensors], d)
 
 
+def _narrow_start(start) -> int:
+    """``narrow``'s start: an int or a 0-dim integer tensor."""
+    if isinstance(start, Tensor):
+        if start.ndim != 0 or start._data.dtype.kind not in "iu":
+            raise RuntimeError("start must be an 0-dim integral Tensor.")
+        return int(start._data)
+    if not isinstance(start, (int, np.integer)) or isinstance(start, bool):
+        raise TypeError(f"narrow(): argument 'start' must be int, not {type(start).__name__}")
+    return int(start)
+
+
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The slice ``start:start+length`` along ``dim`` (a view)."""
-    d = wrap_dim(dim, x.ndim, "narrow")
+    if x.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = _int_dim(dim, x.ndim, "narrow")
+    start = _narrow_start(start)
+    if not isinstance(length, (int, np.integer)) or isinstance(length, bool):
+        raise TypeError(f"narrow(): argument 'length' must be int, not {type(length).__name__}")
+    size = x.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
-        start += x.shape[d]
-    if start < 0 or length < 0 or start + length > x.shape[d]:
-        raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({x.shape[d]}).")
+        start += size
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     key = (slice(None),) * d + (slice(start, start + length),)
     return GetItem.apply(x, key=key, basic=True)
 
