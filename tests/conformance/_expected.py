@@ -17,6 +17,8 @@ THOROUGH = os.environ.get("MICROTORCH_CONFORMANCE", "") == "thorough"
 FIGURES: dict = collections.defaultdict(collections.Counter)
 #: database -> (entries present in microtorch, entries in the database)
 PRESENCE: dict = {}
+#: the fuzz test's counts (see ``_fuzz.summarise``)
+FUZZ: collections.Counter = collections.Counter()
 
 
 def load_expected() -> dict:

@@ -155,6 +155,10 @@ def compare(t_out, m_out, exact: bool = False, tol=None) -> str | None:
             if str(t).replace("torch.", "") != str(m).replace("torch.", "").replace("microtorch.", ""):
                 return f"{where}{m!r}, torch {t!r}"
             continue
+        if not isinstance(t, (torch.Tensor, bool, int, float, np.ndarray, np.generic)):
+            if type(t).__name__ != type(m).__name__:
+                return f"{where}got {type(m).__name__}, torch gives {type(t).__name__}"
+            continue
         a, b = as_numpy(m), as_numpy(t)
         if a.shape != b.shape:
             return f"{where}shape {a.shape}, torch {b.shape}"

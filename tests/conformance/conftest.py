@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    from ._expected import FIGURES, PRESENCE, THOROUGH
+    from ._expected import FIGURES, FUZZ, PRESENCE, THOROUGH
 
     if not FIGURES:
         return
@@ -21,4 +21,13 @@ def pytest_terminal_summary(terminalreporter) -> None:
         write(
             f"  {database:9s} entries present {present}/{total}; cases passed {figures['passed']}/{run} "
             f"({share:.2f}%), expected failures {figures['listed']}"
+        )
+    if FUZZ:
+        raised = FUZZ["torch_raises"]
+        share = 100.0 * FUZZ["same_class"] / raised if raised else 0.0
+        write(
+            f"  fuzz      {FUZZ['calls']} perturbed calls, torch raises on {raised}: microtorch raises torch's class on "
+            f"{FUZZ['same_class']} ({share:.1f}%); silent results {FUZZ['silent']}, internal errors {FUZZ['internal']}, "
+            f"other class {FUZZ['class']}, state changed {FUZZ['state']}; where torch accepts: rejected "
+            f"{FUZZ['rejected']}, values differ {FUZZ['mismatch']}"
         )

@@ -34,6 +34,15 @@ def _entries(database: str):
             if microtorch_module_class(info) is not None:
                 name = module_name(info)
                 yield name, name[3:], lambda thorough, info=info: run_module_entry(info, thorough=thorough)
+    elif database == "fuzz":
+        from ._fuzz import fuzz_module, fuzz_op, fuzz_optim_and_data
+
+        for op in op_entries():
+            yield entry_name(op), op.name, lambda thorough, op=op: fuzz_op(op, *_fuzz_sizes(thorough))
+        for info in module_entries():
+            name = module_name(info)
+            yield name, name[3:], lambda thorough, info=info: fuzz_module(info, _fuzz_sizes(thorough)[0])
+        yield "optim_and_data", "optim", lambda thorough: fuzz_optim_and_data(_fuzz_sizes(thorough)[0])
     else:
         for info in optim_entries():
             if getattr(mt.optim, info.optim_cls.__name__, None) is not None:
@@ -41,9 +50,15 @@ def _entries(database: str):
                 yield name, name, lambda thorough, info=info: run_optim_entry(info)
 
 
+def _fuzz_sizes(thorough: bool) -> tuple[int, int]:
+    from .test_fuzz import PER_CALL, SAMPLES
+
+    return (3, 3) if thorough else (PER_CALL, SAMPLES)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", nargs="*", default=["op_db", "module_db", "optim_db"], help="databases to run")
+    parser.add_argument("--db", nargs="*", default=["op_db", "module_db", "optim_db", "fuzz"], help="databases to run")
     parser.add_argument("--thorough", action="store_true", help="all samples and reference inputs")
     parser.add_argument("--only", nargs="*", default=None, help="entry names to run (op_db names, nn.X, optimizer)")
     args = parser.parse_args(argv)

@@ -48,4 +48,4 @@ def test_our_hypothesis_profile_survives_the_import():
 def test_expected_failure_file_is_well_formed():
     expected = load_expected()
     assert all(reason for reason in expected.values())
-    assert all(key.split(" ", 1)[0] in ("op_db", "module_db", "optim_db") for key in expected)
+    assert all(key.split(" ", 1)[0] in ("op_db", "module_db", "optim_db", "fuzz") for key in expected)
