@@ -77,7 +77,9 @@ def naive_max_pool(x, kernel, stride, padding, dilation, ceil):
     return res, idx
 
 
-def naive_avg_pool(x, kernel, stride, padding, ceil, count_include_pad, divisor_override=None):
+def naive_avg_pool(x, kernel, stride, padding, ceil, count_include_pad, divisor_override=None, divide=None):
+    """Window sums divided by PyTorch's count (``divide(sum, count)``, true division by default)."""
+    divide = divide or (lambda total, count: total / count)
     k = len(kernel)
     spatial = x.shape[-k:]
     lead = x.shape[:-k]
@@ -95,7 +97,7 @@ def naive_avg_pool(x, kernel, stride, padding, ceil, count_include_pad, divisor_
             in_pad *= min(start + kk, n + p) - start
         div = divisor_override or (in_pad if count_include_pad else len(inside))
         for li in np.ndindex(*lead):
-            res[li + pos] = sum(flat[li + (e,)] for e in inside) / div
+            res[li + pos] = divide(sum(flat[li + (e,)] for e in inside), div)
     return res
 
 
@@ -438,6 +440,41 @@ def test_avg_pool_matches_torch(cfg, count_include_pad, divisor, seed):
     y.backward(mt.tensor(go))
     ty.backward(torch.tensor(go))
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=25)
+@given(pool_configs(dilation=False), st.booleans(), st.sampled_from([None, 3, -2]), st.integers(0, 2**16))
+def test_int64_avg_pool_is_exact_and_truncates_as_torch(cfg, count_include_pad, divisor, seed):
+    """int64 average pooling: exact sums, quotient truncated toward zero (C++ division), as PyTorch."""
+    k = len(cfg["kernel_size"])
+    assume(k < 3 or all(n >= kk for n, kk in zip(cfg["shape"][2:], cfg["kernel_size"])))  # torch's 3-D rule
+    a = np.random.default_rng(seed).integers(-(2**40), 2**40, cfg["shape"])
+    args = (cfg["kernel_size"], cfg["stride"], cfg["padding"], cfg["ceil_mode"], count_include_pad)
+    kw = {"divisor_override": divisor} if k > 1 else {}
+    out = AVG[k](mt.tensor(a), *args, **kw)
+    assert out.dtype == mt.int64
+
+    def truncating(total, count):
+        quotient = abs(int(total)) // abs(count)
+        return quotient if (total >= 0) == (count > 0) else -quotient
+
+    want = naive_avg_pool(a, *args, kw.get("divisor_override"), divide=truncating)
+    np.testing.assert_array_equal(out.numpy(), want)
+    torch = pytest.importorskip("torch")
+    theirs = getattr(torch.nn.functional, f"avg_pool{k}d")(torch.tensor(a), *args, **kw)
+    np.testing.assert_array_equal(out.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+@pytest.mark.parametrize("dtype", ["int32", "int16", "int8", "uint8", "bool"])
+def test_avg_pool_other_integer_dtypes_not_implemented_as_torch(k, dtype):
+    torch = pytest.importorskip("torch")
+    a = np.ones((1, 1) + (4,) * k, dtype=dtype)
+    with pytest.raises(NotImplementedError) as theirs:
+        getattr(torch.nn.functional, f"avg_pool{k}d")(torch.tensor(a), 2)
+    with pytest.raises(NotImplementedError) as ours:
+        AVG[k](mt.tensor(a), 2)
+    assert str(theirs.value) in str(ours.value)
 
 
 @settings(max_examples=15)

@@ -294,7 +294,7 @@ def max_pool_scatter(grad: np.ndarray, flat: np.ndarray, valid, g: PoolGeometry,
 def avg_divisor(g: PoolGeometry, count_include_pad: bool, divisor_override, dtype) -> np.ndarray | float:
     """The number each window's sum is divided by (PyTorch's rule, separable per dim)."""
     if divisor_override:
-        return float(divisor_override)
+        return int(divisor_override) if dtype.kind in "iu" else float(divisor_override)
     total = np.ones((), dtype=np.float64)
     for i, (n, k, s, p, o) in enumerate(zip(g.spatial, g.kernel, g.stride, g.padding, g.out)):
         start = np.arange(o) * s - p
@@ -308,12 +308,17 @@ def avg_divisor(g: PoolGeometry, count_include_pad: bool, divisor_override, dtyp
 
 
 def avg_pool_forward(x: np.ndarray, g: PoolGeometry, divisor) -> np.ndarray:
-    """Window sums (zero padding) divided by ``divisor``."""
+    """Window sums (zero padding) divided by ``divisor``; integer sums are exact and divide
+    truncating toward zero, as PyTorch's integer kernels (C++ division)."""
     xpad = pad_spatial(x, g.pads, 0.0)
     slices = list(g.slices())
     out = xpad[slices[0]].copy()
     for sl in slices[1:]:
         out += xpad[sl]
+    if out.dtype.kind in "iu":
+        quotient = np.abs(out) // np.abs(divisor)
+        quotient *= np.sign(out) * np.sign(divisor)
+        return quotient
     out /= divisor
     return out
 

@@ -48,6 +48,8 @@ __all__ = [
 
 # --- argument checking -------------------------------------------------------------
 
+_SCALAR_NAMES = {"int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
 
 def _ntuple(value, n: int, name: str, op: str) -> tuple:
     """An int or a sequence of 1 or ``n`` ints -> a tuple of ``n`` ints."""
@@ -331,8 +333,10 @@ def _avg_pool(input, k, kernel_size, stride, padding, ceil_mode, count_include_p
             f"{op}: input image (T: {geom.spatial[0]} H: {geom.spatial[1]} W: {geom.spatial[2]}) smaller than "
             f"kernel size (kT: {geom.kernel[0]} kH: {geom.kernel[1]} kW: {geom.kernel[2]})"
         )
-    if not input.dtype.is_floating_point:
-        raise RuntimeError(f'{op}: "{op}" not implemented for {input.dtype}')
+    dtype = input._data.dtype
+    if dtype.kind not in "f" and dtype != np.int64:
+        kernel = "avg_pool3d_out_frame" if k == 3 else "avg_pool2d"
+        raise NotImplementedError(f"{op}: \"{kernel}\" not implemented for '{_SCALAR_NAMES[dtype.name]}'")
     if divisor_override is not None and int(divisor_override) == 0:
         raise RuntimeError(f"{op}: divisor must be not zero, got divisor_override={divisor_override}")
     divisor = K.avg_divisor(geom, bool(count_include_pad), divisor_override, input._data.dtype)
