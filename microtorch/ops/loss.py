@@ -1,7 +1,10 @@
 """Loss functions (``nn.functional``), each with ``reduction='mean' | 'sum' | 'none'``.
 
-They are composites of differentiable ops, so gradients (and double backward) follow.
-Cross-entropy works on logits through ``log_softmax`` and is stable at any scale.
+Each loss records the graph PyTorch records: one node where torch has a fused kernel
+(``MseLossBackward0``, ``NllLossBackward0``, ``BinaryCrossEntropyBackward0``, ...) whose
+forward is one numpy expression and whose backward is written in differentiable ops (so
+second order works), and torch's own composite where torch composes (``l1_loss``,
+``kl_div``, cross-entropy with probabilities or label smoothing).
 """
 
 from __future__ import annotations
@@ -12,9 +15,13 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._tensor import Tensor
+from ..autograd.function import Op
 from . import elementwise as E
 from . import reduction as R
-from .shape import getitem, movedim, reshape
+from ._promote import TYPE_WORD
+from ._util import broadcast_shapes
+from .arithmetic import DivScalar, MulScalar
+from .shape import Reshape, clone, expand, reshape, sum_to_size
 
 __all__ = [
     "mse_loss",
@@ -31,6 +38,7 @@ __all__ = [
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+# --- shared helpers -------------------------------------------------------------------
 def _legacy_reduction(size_average, reduce, reduction: str) -> str:
     if size_average is None and reduce is None:
         return reduction
@@ -41,64 +49,197 @@ def _legacy_reduction(size_average, reduce, reduction: str) -> str:
     return "mean" if size_average else "sum"
 
 
-def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
-    if reduction == "mean":
-        return R.mean(loss)
-    if reduction == "sum":
-        return R.sum(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{op}: {reduction} is not a valid value for reduction")
-
-
 def _check_reduction(reduction: str, op: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{op}: {reduction} is not a valid value for reduction")
 
 
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return R.mean(loss)
+    if reduction == "sum":
+        return R.sum(loss)
+    return loss
+
+
+def _reduce_array(a: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "none":
+        return a
+    if reduction == "sum":
+        return np.asarray(a.sum(), dtype=a.dtype)
+    if a.size == 0:
+        return np.asarray(np.nan, dtype=a.dtype)
+    return np.asarray(a.mean(), dtype=a.dtype)
+
+
+def _scaled(g: Tensor, reduction: str, n: int) -> Tensor:
+    """The incoming gradient with the mean's 1/n applied."""
+    return g / n if reduction == "mean" and n else g
+
+
+def _word(x: Tensor) -> str:
+    name = x._data.dtype.name
+    return TYPE_WORD.get(name, name)
+
+
+def _not_differentiable(t: Tensor | None, fn: str, arg: str) -> None:
+    if t is not None and t._requires_grad:
+        raise RuntimeError(
+            f"The function '{fn}' is not differentiable with respect to argument '{arg}'. "
+            "This input cannot have requires_grad True."
+        )
+
+
 def _pointwise_pair(input: Tensor, target: Tensor, op: str):
-    """Validate a pointwise loss's operands; warn (as PyTorch) when they only broadcast."""
+    """Validate a pointwise loss's operands and broadcast them (warning as PyTorch does)."""
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
         raise TypeError(f"{op}(): expected input and target to be Tensors")
-    if input.shape != target.shape:
-        try:
-            np.broadcast_shapes(input.shape, target.shape)
-        except ValueError:
-            raise RuntimeError(
-                f"{op}: The size of tensor a must match the size of tensor b: input {list(input.shape)}, "
-                f"target {list(target.shape)}"
-            ) from None
-        warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
-            "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
-            UserWarning,
-            stacklevel=3,
-        )
-    if target._data.dtype != input._data.dtype and target.dtype.is_floating_point:
-        target = target.to(input.dtype)
-    return input, target
+    if input.shape == target.shape:
+        return input, target
+    warnings.warn(
+        f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+        "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+        UserWarning,
+        stacklevel=3,
+    )
+    shape = broadcast_shapes(input.shape, target.shape)
+    # torch's broadcast_tensors records an ExpandBackward0 only for an operand that grows
+    x = expand(input, shape) if input.shape != shape else input
+    t = expand(target, shape) if target.shape != shape else target
+    return x, t
+
+
+def _check_weight_shape(weight: Tensor | None, input: Tensor) -> None:
+    if weight is not None and weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+
+
+def _float_kernel(input: Tensor, target: Tensor, kernel: str) -> np.dtype:
+    """The dtype a pointwise loss kernel computes in (it has no integer version)."""
+    out = dt.result_type(input, target)
+    if not out.is_floating_point:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{TYPE_WORD.get(out.name, out.name)}'")
+    return out.np
+
+
+class _MulBackward1(MulScalar):
+    """``tensor * scalar`` as torch's C++ composites record it."""
+
+    torch_name = "MulBackward1"
+
+
+class _DivBackward1(DivScalar):
+    """``tensor / scalar`` as torch's C++ composites record it."""
+
+    torch_name = "DivBackward1"
+
+
+# --- mse / smooth L1 / Huber: one node each -------------------------------------------
+class _PointwiseLoss(Op):
+    """``reduce(f(input - target))`` in one node; subclasses give ``f`` and its derivative."""
+
+    def forward(self, x, t, reduction, param=None, dtype=None):
+        self.reduction, self.param = reduction, param
+        self.save_for_backward(x, t)
+        d = x._data.astype(dtype, copy=False) - t._data.astype(dtype, copy=False)
+        return _reduce_array(self.value(d, param), reduction)
+
+    def backward(self, g):
+        x, t = self.saved_tensors
+        gd = self.derivative(x - t, self.param) * _scaled(g, self.reduction, x.numel())
+        nx, nt = self.needs_input_grad
+        gx = gd.to(x.dtype) if nx else None
+        gt = E.neg(gd).to(t.dtype) if nt else None
+        return gx, gt
+
+
+class MseLoss(_PointwiseLoss):
+    """Squared error."""
+
+    torch_name = "MseLossBackward0"
+
+    @staticmethod
+    def value(d, param):
+        return d * d
+
+    @staticmethod
+    def derivative(d, param):
+        return d * 2.0
+
+
+class SmoothL1Loss(_PointwiseLoss):
+    """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``."""
+
+    torch_name = "SmoothL1LossBackward0"
+
+    @staticmethod
+    def value(d, beta):
+        z = np.abs(d)
+        return np.where(z < beta, 0.5 * d * d / beta, z - 0.5 * beta)
+
+    @staticmethod
+    def derivative(d, beta):
+        return E.where(E.lt(E.abs(d), beta), d / beta, E.sign(d))
+
+
+class HuberLoss(_PointwiseLoss):
+    """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
+
+    torch_name = "HuberLossBackward0"
+
+    @staticmethod
+    def value(d, delta):
+        z = np.abs(d)
+        return np.where(z < delta, 0.5 * d * d, delta * (z - 0.5 * delta))
+
+    @staticmethod
+    def derivative(d, delta):
+        return E.where(E.lt(E.abs(d), delta), d, E.sign(d) * delta)
+
+
+def _weighted(loss: Tensor, weight: Tensor, reduction: str, mean_by_weight: bool) -> Tensor:
+    """torch's weighted pointwise losses: ``loss * weight`` reduced (mean divides by sum(weight))."""
+    loss = loss * weight
+    if reduction == "mean" and mean_by_weight:
+        return R.sum(loss) / R.sum(weight)
+    return _reduce(loss, reduction)
 
 
 def mse_loss(
-    input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", weight=None
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
 ) -> Tensor:
     """Mean (or sum) of squared differences; ``reduction='sum'`` is the notes' loss."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
-    input, target = _pointwise_pair(input, target, "mse_loss")
-    diff = input - target
-    loss = diff * diff
+    x, t = _pointwise_pair(input, target, "mse_loss")
     if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "mse_loss")
+        _check_weight_shape(weight, input)
+        return _weighted(E.pow(x - t, 2), weight, reduction, mean_by_weight=True)
+    dtype = _float_kernel(x, t, "mse_cpu")
+    return MseLoss.apply(x, t, reduction=reduction, dtype=dtype)
 
 
-def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    """Mean (or sum) of absolute differences."""
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Mean (or sum) of absolute differences (torch's composite: abs of the difference)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "l1_loss")
-    input, target = _pointwise_pair(input, target, "l1_loss")
-    return _reduce(E.abs(input - target), reduction, "l1_loss")
+    x, t = _pointwise_pair(input, target, "l1_loss")
+    if weight is not None:
+        _check_weight_shape(weight, input)
+        return _weighted(E.abs(x - t), weight, reduction, mean_by_weight=True)
+    return _reduce(E.abs(x - t), reduction)
 
 
 def smooth_l1_loss(
@@ -109,53 +250,150 @@ def smooth_l1_loss(
     _check_reduction(reduction, "smooth_l1_loss")
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    input, target = _pointwise_pair(input, target, "smooth_l1_loss")
-    d = E.abs(input - target)
+    x, t = _pointwise_pair(input, target, "smooth_l1_loss")
     if beta == 0:
-        return _reduce(d, reduction, "smooth_l1_loss")
-    loss = E.where(E.lt(d, beta), d * d * (0.5 / beta), d - 0.5 * beta)
-    return _reduce(loss, reduction, "smooth_l1_loss")
+        return _reduce(E.abs(x - t), reduction)
+    dtype = _float_kernel(x, t, "smooth_l1_cpu")
+    return SmoothL1Loss.apply(x, t, reduction=reduction, param=float(beta), dtype=dtype)
 
 
-def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
+def huber_loss(
+    input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0, weight: Tensor | None = None
+) -> Tensor:
     """0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta)."""
     _check_reduction(reduction, "huber_loss")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    input, target = _pointwise_pair(input, target, "huber_loss")
-    d = E.abs(input - target)
-    loss = E.where(E.lt(d, delta), d * d * 0.5, (d - 0.5 * delta) * delta)
+    x, t = _pointwise_pair(input, target, "huber_loss")
+    if x._data.dtype.kind != "f":  # huber computes in the input's dtype (no promotion)
+        raise NotImplementedError(f"\"huber_cpu\" not implemented for '{_word(x)}'")
+    dtype = x._data.dtype
     if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "huber_loss")
+        _check_weight_shape(weight, input)
+        loss = HuberLoss.apply(x, t, reduction="none", param=float(delta), dtype=dtype)
+        return _weighted(loss, weight, reduction, mean_by_weight=False)
+    return HuberLoss.apply(x, t, reduction=reduction, param=float(delta), dtype=dtype)
 
 
-def _class_dim(input: Tensor) -> int:
-    return 0 if input.ndim == 1 else 1
+# --- negative log-likelihood ----------------------------------------------------------
+class NllLoss(Op):
+    """``-weight[t] * input[t]`` over class dim 1 (or 0 for 1-D input), one node."""
+
+    torch_name = "NllLossBackward0"
+
+    def forward(self, x, target, weight, reduction, ignore_index):
+        a = x._data if x.ndim > 1 else x._data[None]
+        t = target.reshape(a.shape[:1] + a.shape[2:])
+        keep = t != ignore_index
+        safe = np.expand_dims(np.where(keep, t, 0), 1)
+        w = weight.reshape(-1)[safe[:, 0]] * keep if weight is not None else keep
+        w = w.astype(a.dtype, copy=False)
+        losses = -np.take_along_axis(a, safe, 1)[:, 0] * w
+        self.safe, self.folded_shape, self.in_shape, self.reduction = safe, a.shape, x._data.shape, reduction
+        self.coef = -w
+        if reduction == "none":
+            return losses.reshape(target.shape if x.ndim > 1 else ())
+        if reduction == "sum":
+            return np.asarray(losses.sum(), dtype=a.dtype)
+        denom = w.sum()
+        if denom == 0:
+            # torch's -grad / 0 reaches only the positions it writes (those not ignored)
+            self.coef = np.where(keep, a.dtype.type(np.nan), a.dtype.type(0))
+            return np.asarray(np.nan, dtype=a.dtype)
+        self.coef = self.coef / denom
+        return np.asarray(losses.sum() / denom, dtype=a.dtype)
+
+    def backward(self, g):
+        spread = np.zeros(self.folded_shape, dtype=self.coef.dtype)
+        np.put_along_axis(spread, self.safe, np.expand_dims(self.coef, 1), 1)
+        spread = Tensor._make(spread.reshape(self.in_shape))
+        if self.reduction == "none":
+            kept = list(self.in_shape)
+            kept[1 if len(kept) > 1 else 0] = 1
+            return reshape(g, tuple(kept)) * spread
+        return g * spread
 
 
-def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int, op: str) -> np.ndarray:
-    t = target._data
-    if t.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}: expected target of dtype int64 (class indices), got {target.dtype}")
-    if input.ndim == 0:
-        raise ValueError(f"{op}: input tensor should be 1D or more, got 0D")
-    if input.ndim == 1:
-        if t.ndim != 0:
-            raise ValueError(f"{op}: expected a 0-D target for 1-D input, got target of shape {list(target.shape)}")
-    else:
-        if t.ndim == 0 or t.shape[0] != input.shape[0]:
-            n = t.shape[0] if t.ndim else "scalar"
-            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({n}).")
-        if t.shape[1:] != tuple(input.shape[2:]):
-            raise RuntimeError(
-                f"{op}: expected target of shape {[input.shape[0]] + list(input.shape[2:])}, got {list(target.shape)}"
-            )
-    c = input.shape[_class_dim(input)]
+class NllLoss2d(NllLoss):
+    """The same for (N, C, H, W) input (torch's ``nll_loss2d``)."""
+
+    torch_name = "NllLoss2DBackward0"
+
+
+def _size_list(shape) -> str:
+    return str(list(shape))
+
+
+def _check_nll_common(input: Tensor, target: Tensor, weight: Tensor | None, kernel: str, c: int, wmsg: str):
+    if weight is not None and (weight.ndim > 1 or weight.numel() != c):
+        raise RuntimeError(wmsg)
+    if target._data.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_word(target)}")
+    if weight is not None and weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected scalar type {_word(input)} but found {_word(weight)}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
+
+
+def _check_targets_in_range(t: np.ndarray, c: int, ignore_index: int) -> None:
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
     if bad.any():
-        raise IndexError(f"{op}: Target {int(t[bad].flat[0])} is out of bounds (number of classes: {c}).")
-    return t
+        raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
+
+
+def _nll_1d_2d(input: Tensor, target: Tensor, weight, reduction: str, ignore_index: int) -> Tensor:
+    if target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+    c = input.shape[-1]
+    wmsg = (
+        f"weight tensor should be defined either for all {c} classes or no classes but got weight tensor of "
+        f"shape: {_size_list(weight.shape) if weight is not None else ''}"
+    )
+    _check_nll_common(input, target, weight, "nll_loss_out_frame", c, wmsg)
+    _not_differentiable(weight, "nll_loss_forward", "weight")
+    t = target._data.astype(np.int64, copy=False)
+    _check_targets_in_range(t, c, ignore_index)
+    w = weight._data if weight is not None else None
+    return NllLoss.apply(input, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
+
+
+def _nll_2d(input: Tensor, target: Tensor, weight, reduction: str, ignore_index: int) -> Tensor:
+    if target.ndim != 3:
+        raise RuntimeError(
+            f"only batches of spatial targets supported (3D tensors) but got targets of dimension: {target.ndim}"
+        )
+    if target.shape != (input.shape[0],) + tuple(input.shape[2:]):
+        raise RuntimeError(f"size mismatch (got input: {_size_list(input.shape)} , target: {_size_list(target.shape)}")
+    c = input.shape[1]
+    _check_nll_common(
+        input,
+        target,
+        weight,
+        "nll_loss2d_forward_out_frame",
+        c,
+        "weight tensor should be defined either for all or no classes",
+    )
+    _not_differentiable(weight, "nll_loss2d_forward", "weight")
+    t = target._data.astype(np.int64, copy=False)
+    _check_targets_in_range(t, c, ignore_index)
+    w = weight._data if weight is not None else None
+    return NllLoss2d.apply(input, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
+
+
+def _nll_nd(input: Tensor, target: Tensor, weight, reduction: str, ignore_index: int) -> Tensor:
+    """3-D or >4-D input: viewed as (N, C, 1, -1) for the 2-D kernel, as torch's ``nll_loss_nd``."""
+    n, c = input.shape[0], input.shape[1]
+    out_size = (n,) + tuple(input.shape[2:])
+    if tuple(target.shape[1:]) != out_size[1:]:
+        raise RuntimeError(f"Expected target size {_size_list(out_size)}, got {_size_list(target.shape)}")
+    if not input._data.flags.c_contiguous:
+        input = clone(input)
+    x = reshape(input, (n, c, 1, -1) if input.numel() else (n, c, 0, 0))
+    t = Tensor._make(target._data.reshape((n, 1, -1) if target.numel() else (n, 0, 0)))
+    out = _nll_2d(x, t, weight, reduction, ignore_index)
+    return Reshape.apply(out, shape=out_size) if reduction == "none" else out
 
 
 def nll_loss(
@@ -170,27 +408,87 @@ def nll_loss(
     """Negative log-likelihood of class indices given log-probabilities (PyTorch's weighted mean)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
-    t = _check_class_targets(input, target, ignore_index, "nll_loss")
-    cdim = _class_dim(input)
-    c = input.shape[cdim]
-    if weight is not None and weight.shape != (c,):
+    if input.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    if input.ndim != 1 and (target.shape[0] if target.ndim else 0) != input.shape[0]:
+        n = target.shape[0] if target.ndim else 0
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({n}).")
+    if input.ndim <= 2:
+        return _nll_1d_2d(input, target, weight, reduction, ignore_index)
+    if input.ndim == 4:
+        return _nll_2d(input, target, weight, reduction, ignore_index)
+    return _nll_nd(input, target, weight, reduction, ignore_index)
+
+
+# --- cross-entropy --------------------------------------------------------------------
+class _MaskedFill(Op):
+    """``x.masked_fill(mask, 0)`` (label smoothing's ignored positions)."""
+
+    torch_name = "MaskedFillBackward0"
+
+    def forward(self, x, mask):
+        self.mask = mask
+        return np.where(mask, x._data.dtype.type(0), x._data)
+
+    def backward(self, g):
+        return E.where(Tensor._make(self.mask), Tensor._make(np.zeros((), g._data.dtype)), g)
+
+
+def _class_weight_view(weight: Tensor, ndim: int) -> Tensor:
+    """``weight`` shaped to broadcast along class dim 1 (as torch's composites view it)."""
+    if ndim <= 1:
+        return weight
+    shape = [1] * ndim
+    shape[1] = weight.shape[0]
+    return Reshape.apply(weight, shape=tuple(shape))
+
+
+def _ce_prob_target(logp: Tensor, target: Tensor, weight, reduction: str, ls: float) -> Tensor:
+    cdim = 0 if logp.ndim == 1 else 1
+    c = logp.shape[cdim]
+    if weight is not None and (weight.ndim != 1 or weight.numel() != c):
         raise RuntimeError(
-            f"nll_loss: weight tensor should be defined either for all {c} classes or no classes but got weight tensor of shape: {list(weight.shape)}"
+            f"cross_entropy: weight tensor should be defined either for all {c} classes or no classes but got "
+            f"weight tensor of shape: {_size_list(weight.shape)}"
         )
-    flat = reshape(movedim(input, cdim, -1), (-1, c))
-    tf = t.reshape(-1)
-    keep = tf != ignore_index
-    safe = np.where(keep, tf, 0).astype(np.int64)
-    picked = getitem(flat, (Tensor._make(np.arange(tf.size)), Tensor._make(safe)))
-    w = weight._data[safe] if weight is not None else np.ones(tf.size, dtype=input._data.dtype)
-    w = (w * keep).astype(input._data.dtype)
-    losses = E.neg(picked) * Tensor._make(w)
+    if ls > 0:
+        target = target * (1 - ls) + ls / c
+    terms = logp * target
+    if weight is not None:
+        terms = terms * _class_weight_view(weight, logp.ndim)
     if reduction == "none":
-        return reshape(losses, t.shape)
-    total = R.sum(losses)
+        return E.neg(R.sum(terms, cdim))
+    total = E.neg(R.sum(terms))
     if reduction == "sum":
         return total
-    return total / Tensor._make(np.asarray(w.sum(), dtype=input._data.dtype))
+    if logp.numel() == 0:
+        return total * float("nan")
+    return _DivBackward1.apply(total, s=logp.numel() // c)
+
+
+def _ce_label_smoothing(logp: Tensor, target: Tensor, weight, reduction: str, ignore_index: int, ls: float):
+    cdim = 0 if logp.ndim == 1 else 1
+    c = logp.shape[cdim]
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    terms = logp if weight is None else logp * _class_weight_view(weight, logp.ndim)
+    ignored = target._data == ignore_index
+    smooth = _MaskedFill.apply(E.neg(R.sum(terms, cdim)), mask=ignored)
+    if reduction == "mean":
+        if weight is not None:
+            denom = weight._data[target._data[~ignored].reshape(-1)].sum()
+        else:
+            denom = (~ignored).sum()
+        smooth = R.sum(smooth) / Tensor._make(np.asarray(denom))
+    elif reduction == "sum":
+        smooth = R.sum(smooth)
+    return _MulBackward1.apply(nll, s=1 - ls) + _MulBackward1.apply(smooth, s=ls / c)
+
+
+def _log_softmax_input(input: Tensor, cdim: int) -> Tensor:
+    if input._data.dtype.kind != "f":
+        kernel = "log_softmax_lastdim_kernel_impl" if cdim == input.ndim - 1 else "log_softmax_kernel_impl"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
+    return R.log_softmax(input, cdim)
 
 
 def cross_entropy(
@@ -206,53 +504,61 @@ def cross_entropy(
     """Cross-entropy of logits against class indices or class probabilities (stable)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"cross_entropy: expected floating-point logits, got {input.dtype}")
-    cdim = _class_dim(input)
-    c = input.shape[cdim]
-    logp = R.log_softmax(input, cdim)
-    wshape = [1] * input.ndim
-    wshape[cdim] = c
-    if target.dtype.is_floating_point:
-        if target.shape != input.shape:
-            raise RuntimeError(
-                f"cross_entropy: expected target of shape {list(input.shape)} (class probabilities), got {list(target.shape)}"
-            )
-        probs = target.to(input.dtype)
-        if label_smoothing > 0:
-            probs = probs * (1 - label_smoothing) + label_smoothing / c
-        terms = logp * probs
-        if weight is not None:
-            terms = terms * reshape(weight, tuple(wshape))
-        losses = E.neg(R.sum(terms, cdim))
-        if reduction == "mean":
-            return R.sum(losses) / (input.numel() // c if input.ndim > 1 else 1)
-        return _reduce(losses, reduction, "cross_entropy")
-    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
-    if label_smoothing == 0:
-        return nll
-    t = target._data
-    keep = Tensor._make((t != ignore_index).astype(input._data.dtype))
-    terms = logp if weight is None else logp * reshape(weight, tuple(wshape))
-    smooth = E.neg(R.sum(terms, cdim)) * keep
-    if reduction == "mean":
-        if weight is not None:
-            safe = t[t != ignore_index].reshape(-1)
-            denom = weight._data[safe].sum()
-        else:
-            denom = keep._data.sum()
-        smooth = R.sum(smooth) / Tensor._make(np.asarray(denom, dtype=input._data.dtype))
-    elif reduction == "sum":
-        smooth = R.sum(smooth)
-    return nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
+    cdim = 0 if input.ndim == 1 else 1
+    if input.shape == target.shape:
+        if not target.dtype.is_floating_point:
+            raise RuntimeError(f"Expected floating point type for target with class probabilities, got {_word(target)}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        if label_smoothing > 1.0:
+            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        return _ce_prob_target(_log_softmax_input(input, cdim), target, weight, reduction, label_smoothing)
+    if label_smoothing > 0.0:
+        if label_smoothing > 1.0:
+            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        logp = _log_softmax_input(input, cdim)
+        return _ce_label_smoothing(logp, target, weight, reduction, ignore_index, label_smoothing)
+    return nll_loss(_log_softmax_input(input, cdim), target, weight, ignore_index=ignore_index, reduction=reduction)
 
 
-def _same_shape(input: Tensor, target: Tensor, op: str) -> None:
+# --- binary cross-entropy -------------------------------------------------------------
+# torch's kernel divides by max(x (1 - x), EPSILON) with EPSILON a C++ float 1e-12, in any dtype
+_BCE_EPS = float(np.float32(1e-12))
+
+
+class BinaryCrossEntropy(Op):
+    """``-w (t log x + (1 - t) log(1 - x))`` with the logs clamped at -100, as PyTorch."""
+
+    torch_name = "BinaryCrossEntropyBackward0"
+
+    def forward(self, x, t, weight, reduction):
+        self.weight, self.reduction = weight, reduction
+        self.save_for_backward(x, t)
+        a, b = x._data, t._data
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(a), -100.0)
+            log_1mx = np.maximum(np.log1p(-a), -100.0)
+        loss = (b - 1) * log_1mx - b * log_x
+        if weight is not None:
+            loss = loss * weight
+        return _reduce_array(loss.astype(a.dtype, copy=False), reduction)
+
+    def backward(self, g):
+        x, t = self.saved_tensors
+        scale = _scaled(g, self.reduction, x.numel())
+        if self.weight is not None:
+            scale = scale * Tensor._make(self.weight)
+        nx, nt = self.needs_input_grad
+        # torch's formulas: (x - t) / max(x (1 - x), eps) and -logit(x) (unclamped)
+        gx = (x - t) / E.clamp((1 - x) * x, min=_BCE_EPS) * scale if nx else None
+        gt = E.neg(E.log(x / (1 - x))) * scale if nt else None
+        return gx, gt
+
+
+def _same_shape_bce(input: Tensor, target: Tensor) -> None:
     if input.shape != target.shape:
         raise ValueError(
-            f"{op}: Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
             "deprecated. Please ensure they have the same size."
         )
 
@@ -263,18 +569,86 @@ def binary_cross_entropy(
     """-(t log x + (1 - t) log(1 - x)) with the logs clamped at -100, as PyTorch."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy")
-    _same_shape(input, target, "binary_cross_entropy")
-    x = input._data
-    if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
-        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1")
-    target = target.to(input.dtype)
-    with np.errstate(divide="ignore"):
-        log_x = E.clamp(E.log(input), min=-100.0)
-        log_1mx = E.clamp(E.log(1 - input), min=-100.0)
-    loss = E.neg(target * log_x + (1 - target) * log_1mx)
+    _same_shape_bce(input, target)
+    if target._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Found dtype {_word(target)} but expected {_word(input)}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"binary_cross_entropy\" not implemented for '{_word(input)}'")
+    w = None
     if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy")
+        _not_differentiable(weight, "binary_cross_entropy", "weight")
+        shape = broadcast_shapes(target.shape, weight.shape)
+        if shape != input.shape:
+            raise RuntimeError(
+                f"output with shape {_size_list(input.shape)} doesn't match the broadcast shape {_size_list(shape)}"
+            )
+        w = np.broadcast_to(weight._data, shape).astype(input._data.dtype, copy=False)
+    x, t = input._data, target._data
+    if x.size and not ((x >= 0) & (x <= 1)).all():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    if t.size and not ((t >= 0) & (t <= 1)).all():
+        raise RuntimeError("all elements of target should be between 0 and 1")
+    return BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """``(1 - t) x - log_weight * log(sigmoid(x))``, stable at any logit, in one node."""
+
+    torch_name = "BinaryCrossEntropyWithLogitsBackward0"
+
+    def forward(self, x, t, weight, pos_weight, reduction, dtype):
+        self.weight, self.pos_weight, self.reduction = weight, pos_weight, reduction
+        self.save_for_backward(x, t)
+        a, b = x._data.astype(dtype, copy=False), t._data.astype(dtype, copy=False)
+        log_sig = -np.logaddexp(0, -a)
+        if pos_weight is not None:
+            log_sig = log_sig * ((pos_weight - 1) * b + 1)
+        loss = (1 - b) * a - log_sig
+        if weight is not None:
+            loss = loss * weight
+        return _reduce_array(loss.astype(dtype, copy=False), reduction)
+
+    def backward(self, g):
+        x, t = self.saved_tensors
+        scale = _scaled(g, self.reduction, x.numel())
+        if self.weight is not None:
+            scale = scale * Tensor._make(self.weight)
+        nx, nt = self.needs_input_grad
+        pw = Tensor._make(self.pos_weight) if self.pos_weight is not None else None
+        gx = gt = None
+        if nx:
+            if pw is None:
+                gx = E.sigmoid(x) - t
+            else:
+                pt = pw * t
+                gx = (pt + 1 - t) * E.sigmoid(x) - pt
+            gx = _to_input(gx * scale, x)
+        if nt:
+            if pw is None:
+                gt = E.neg(x)
+            else:
+                gt = E.logsigmoid(E.neg(x)) - E.logsigmoid(x) * pw
+            gt = _to_input(gt * scale, t)
+        return gx, gt
+
+
+def _to_input(g: Tensor, x: Tensor) -> Tensor:
+    """A gradient reduced to its input's shape and dtype."""
+    if g.shape != x.shape:
+        g = sum_to_size(g, x.shape)
+    return g if g.dtype == x.dtype else g.to(x.dtype)
+
+
+def _bcel_weight(w: Tensor | None, input: Tensor, dtype, arg: str):
+    if w is None:
+        return None
+    _not_differentiable(w, "binary_cross_entropy_with_logits", arg)
+    shape = broadcast_shapes(w.shape, input.shape)
+    if shape != input.shape:
+        raise RuntimeError(
+            f"output with shape {_size_list(input.shape)} doesn't match the broadcast shape {_size_list(shape)}"
+        )
+    return w._data.astype(dtype, copy=False)
 
 
 def binary_cross_entropy_with_logits(
@@ -286,37 +660,78 @@ def binary_cross_entropy_with_logits(
     reduction: str = "mean",
     pos_weight: Tensor | None = None,
 ) -> Tensor:
-    """Sigmoid + binary cross-entropy in one stable formula (optional ``pos_weight``)."""
+    """Sigmoid + binary cross-entropy in one stable formula (optional ``weight`` and ``pos_weight``)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    _same_shape(input, target, "binary_cross_entropy_with_logits")
-    target = target.to(input.dtype)
-    softplus_neg = E.log1p(E.exp(E.neg(E.abs(input)))) + E.relu(E.neg(input))  # log(1 + e^-x), stable
-    if pos_weight is not None:
-        log_weight = (pos_weight - 1) * target + 1
-        loss = (1 - target) * input + log_weight * softplus_neg
-    else:
-        loss = (1 - target) * input + softplus_neg
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{_word(input)}'")
+    if target._data.dtype.kind == "b":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    out = dt.result_type(input, target)
+    if target._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"result type {TYPE_WORD.get(out.name, out.name)} can't be cast to the desired output type {_word(target)}"
+        )
+    w = _bcel_weight(weight, input, out.np, "weight")
+    pw = _bcel_weight(pos_weight, input, out.np, "pos_weight")
+    return BinaryCrossEntropyWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction, dtype=out.np)
+
+
+# --- KL divergence (torch's composite) ------------------------------------------------
+class _Xlogy(Op):
+    """``x * log(y)``, 0 where ``x == 0`` (unless ``y`` is NaN), as ``torch.xlogy``."""
+
+    torch_name = "XlogyBackward0"
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        a, b = x._data, y._data
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = a * np.log(b)
+        return np.where((a == 0) & ~np.isnan(b), a.dtype.type(0), out)
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        nx, ny = self.needs_input_grad
+        gx = gy = None
+        if nx:
+            zero = Tensor._make(np.zeros((), g._data.dtype))
+            gx = E.where(Tensor._make((x._data == 0) & (y._data <= 0)), zero, g * E.log(y))
+        if ny:
+            gy = g * x / y
+        return gx, gy
 
 
 def kl_div(
     input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False
 ) -> Tensor:
     """Pointwise KL divergence ``target * (log target - input)`` (input holds log-probabilities)."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2,
+        )
     if reduction not in _REDUCTIONS + ("batchmean",):
         raise ValueError(f"kl_div: {reduction} is not a valid value for reduction")
+    if input._data.dtype.kind not in "fc" or target._data.dtype.kind not in "fc":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = E.exp(target) * (target - input)
     else:
-        safe = E.where(E.gt(target, 0), target, Tensor._make(np.ones((), dtype=target._data.dtype)))
-        loss = E.where(E.gt(target, 0), target * (E.log(safe) - input), target * 0 - input * 0)
+        t = target
+        if t._data.dtype != input._data.dtype:
+            t = t.to(dt.result_type(input, target))
+        loss = _Xlogy.apply(t, t) - target * input
     if reduction == "batchmean":
-        return R.sum(loss) / (input.shape[0] if input.ndim else 1)
-    return _reduce(loss, reduction, "kl_div")
-
-
-del dt
+        total = R.sum(loss)
+        return total / Tensor._make(np.asarray(input.shape[0], dtype=total._data.dtype)) if input.ndim else total
+    return _reduce(loss, reduction)
