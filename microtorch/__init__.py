@@ -15,6 +15,9 @@ from ._device import device
 from ._dtype import (
     bfloat16,
     bool_ as bool,  # noqa: A004
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
     double,
     dtype,
     float,  # noqa: A004
@@ -28,10 +31,14 @@ from ._dtype import (
     int16,
     int32,
     int64,
+    layout,
     long,
+    memory_format,
+    preserve_format,
     promote_types,
     set_default_dtype,
     short,
+    strided,
     uint8,
 )
 from ._tensor import Size, Tensor
@@ -42,6 +49,7 @@ from ._creation import (
     bernoulli,
     empty,
     empty_like,
+    empty_strided,
     eye,
     from_numpy,
     full,
@@ -63,6 +71,7 @@ from ._creation import (
     tensor,
     tril,
     triu,
+    zero_,
     zeros,
     zeros_like,
 )
@@ -82,8 +91,10 @@ from .ops.elementwise import (
     expm1,
     floor,
     floor_divide,
+    fmod,
     ge,
     gt,
+    isclose,
     isfinite,
     isinf,
     isnan,
@@ -121,7 +132,19 @@ from .ops.elementwise import (
     trunc,
     where,
 )
-from .ops.indexing import argwhere, diag, meshgrid, roll, scatter, scatter_add, tile, unique
+from .ops import indexing as _indexing
+from .ops.indexing import (
+    argwhere,
+    diag,
+    index_put,
+    meshgrid,
+    roll,
+    scatter,
+    scatter_add,
+    take_along_dim,
+    tile,
+    unique,
+)
 from .ops.linalg import bmm, dot, einsum, matmul, mm, mv, outer
 from .ops.reduction import (
     all,  # noqa: A004
@@ -202,31 +225,26 @@ def allclose(
     return builtins.bool(_np.allclose(input._data, other_data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def isclose(
-    input: Tensor, other, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08, equal_nan: builtins.bool = False
-) -> Tensor:
-    """Elementwise ``|input - other| <= atol + rtol * |other|`` as a bool tensor."""
-    return input.isclose(other, rtol, atol, equal_nan)
-
-
 def equal(input: Tensor, other: Tensor):
     """Whether both tensors have the same shape and elements."""
     return input.equal(other)
 
 
-def gather(input: Tensor, dim, index: Tensor) -> Tensor:
+def gather(
+    input: Tensor, dim: builtins.int, index: Tensor, *, sparse_grad: builtins.bool = False, out: Tensor | None = None
+) -> Tensor:
     """Values of ``input`` along ``dim`` at ``index``."""
-    return input.gather(dim, index)
+    return _indexing.gather(input, dim, index, sparse_grad=sparse_grad, out=out)
 
 
-def index_select(input: Tensor, dim, index: Tensor) -> Tensor:
+def index_select(input: Tensor, dim: builtins.int, index: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Entries of ``input`` along ``dim`` at the positions in ``index``."""
-    return input.index_select(dim, index)
+    return _indexing.index_select(input, dim, index, out=out)
 
 
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     """``value`` where ``mask`` is True, ``input`` elsewhere."""
-    return input.masked_fill(mask, value)
+    return _indexing.masked_fill(input, mask, value)
 
 
 def t(input: Tensor) -> Tensor:

@@ -7,6 +7,8 @@ out-of-place op and the tensor is rebased onto the new node, as PyTorch does.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from . import _dtype as dt
@@ -165,7 +167,6 @@ Tensor.expand_as = lambda self, other: S.expand(self, other.shape)
 Tensor.type_as = lambda self, other: self.to(other.dtype)
 Tensor.T = property(lambda self: S.permute(self, *reversed(range(self.ndim))), doc="Dimensions reversed.")
 Tensor.mT = property(lambda self: S.transpose(self, -2, -1), doc="Last two dimensions swapped.")
-Tensor.t = lambda self: S.transpose(self, 0, 1) if self.ndim == 2 else self
 
 
 # --- operators --------------------------------------------------------------------------
@@ -193,7 +194,66 @@ Tensor.__lt__ = lambda self, other: E.lt(self, other)
 Tensor.__le__ = lambda self, other: E.le(self, other)
 Tensor.__gt__ = lambda self, other: E.gt(self, other)
 Tensor.__ge__ = lambda self, other: E.ge(self, other)
-Tensor.__getitem__ = lambda self, key: S.getitem(self, key)
+
+
+def _sequence_as_tuple(key) -> bool:
+    """torch's ``treatSequenceAsTuple``: a short list holding a slice, None, ..., tensor or sequence is a tuple."""
+    if not isinstance(key, (list, range)) or len(key) >= 32:
+        return False
+    return any(
+        k is None or k is Ellipsis or isinstance(k, (slice, Tensor, list, tuple, range, np.ndarray)) for k in key
+    )
+
+
+def _plain_index(seq):
+    """Nested lists / tuples / ranges (and 0-d tensors inside them) as nested lists of numbers."""
+    if isinstance(seq, Tensor):
+        return seq._data
+    if isinstance(seq, (list, tuple, range)):
+        return [_plain_index(e) for e in seq]
+    return seq
+
+
+def _sequence_index(seq) -> np.ndarray:
+    """A list / tuple / range used as an index: bool stays a mask, numbers become int64 (torch's rule)."""
+    if isinstance(seq, str):
+        raise TypeError("new(): invalid data type 'str'")
+    try:
+        arr = np.asarray(_plain_index(seq))
+    except ValueError:
+        raise IndexError("too many indices: the nested index sequence is not rectangular") from None
+    if arr.dtype.kind == "b":
+        return arr
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"new(): invalid data type '{type(np.ravel(arr)[0]).__name__}'")
+    return arr.astype(np.int64)
+
+
+_SEQUENCE_KEY_WARNING = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in pytorch 2.9; use "
+    "x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor index, x[torch.tensor(seq)], "
+    "which will result either in an error or a different result"
+)
+
+
+def _torch_key(key) -> tuple:
+    """An index as torch reads it: a tuple whose sequences (lists, tuples, ranges) are index arrays."""
+    if isinstance(key, tuple):
+        items = key
+    elif _sequence_as_tuple(key):
+        warnings.warn(_SEQUENCE_KEY_WARNING, UserWarning, stacklevel=3)
+        items = tuple(key)
+    else:
+        items = (key,)
+    return tuple(_sequence_index(k) if isinstance(k, (list, tuple, range, str)) else k for k in items)
+
+
+def _getitem(self, key):
+    """``self[key]`` with torch's indexing rules (ints, slices, None, ..., masks, index sequences)."""
+    return S.getitem(self, _torch_key(key))
+
+
+Tensor.__getitem__ = _getitem
 
 
 def _bitwise(np_fn, name):
@@ -635,10 +695,27 @@ Tensor.zero_ = _zero_
 Tensor.copy_ = _copy_
 
 
+def _check_setitem_value(self, nkey: tuple, value) -> None:
+    """torch's index put takes a tensor source only of the destination dtype (a 0-d one through a mask too)."""
+    if not isinstance(value, Tensor) or not any(isinstance(k, np.ndarray) for k in nkey):
+        return
+    if value.ndim == 0 and len(nkey) == 1 and nkey[0].dtype == np.bool_:
+        return
+    _I.check_put_dtype(self, value)
+
+
+def _setitem_shape_error(self, nkey: tuple, value) -> RuntimeError:
+    return RuntimeError(
+        f"shape mismatch: value tensor of shape {list(np.shape(value))} cannot be broadcast to indexing result of "
+        f"shape {list(self._data[nkey].shape)}"
+    )
+
+
 def _setitem(self, key, value):
     """``self[key] = value`` (differentiable in ``value`` and in the rest of ``self``)."""
-    nkey, basic = S._normalize_key(self, key)
+    nkey, basic = S._normalize_key(self, _torch_key(key))
     S._check_key_bounds(self._data.shape, nkey)
+    _check_setitem_value(self, nkey, value)
     involves = _state.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
     if not involves:
         v = value._data if isinstance(value, Tensor) else value
@@ -646,12 +723,16 @@ def _setitem(self, key, value):
             v = v.astype(self._data.dtype)
         try:
             self._data[nkey] = v
-        except ValueError as err:
-            raise RuntimeError(f"setitem: {err} (tensor {list(self.shape)}, value {list(np.shape(v))})") from None
+        except ValueError:
+            raise _setitem_shape_error(self, nkey, v) from None
         self._vc.value += 1
         return
     _check_inplace(self, True, "setitem")
     value = as_tensor_arg(value, "setitem", self.dtype) if not isinstance(value, Tensor) else value.to(self.dtype)
+    try:
+        np.broadcast_shapes(value.shape, self._data[nkey].shape)
+    except ValueError:
+        raise _setitem_shape_error(self, nkey, value) from None
     if self._base is not None:
         _record_inplace(self, lambda snap: IndexPut.apply(snap, value, key=nkey, basic=basic), "setitem")
         return
@@ -695,45 +776,35 @@ class IndexPut(Op):
 Tensor.__setitem__ = _setitem
 
 
-def _index_select(self, dim, index):
-    d = dim % self.ndim if self.ndim else 0
-    return S.getitem(self, (slice(None),) * d + (index,))
-
-
-Tensor.index_select = _index_select
-
-
-def _masked_fill(self, mask, value):
-    """Replace elements where ``mask`` is True by ``value``."""
-    v = value if isinstance(value, Tensor) else Tensor._make(np.asarray(value, dtype=self._data.dtype))
-    return E.where(mask, v.to(self.dtype), self)
-
-
-Tensor.masked_fill = _masked_fill
-Tensor.masked_fill_ = _inplace("masked_fill_", _masked_fill)
-
-
-def _gather(self, dim, index):
-    """Values along ``dim`` at ``index`` (same shape as ``index``)."""
-    d = dim % self.ndim
-    return R.TakeAlong.apply(self, idx=index._data, dim=d)
-
-
-Tensor.gather = _gather
-
 from .ops import indexing as _I  # noqa: E402
 
-Tensor.scatter = lambda self, dim, index, src=None, value=None, reduce=None: _I.scatter(
+Tensor.gather = lambda self, dim, index, *, sparse_grad=False: _I.gather(self, dim, index, sparse_grad=sparse_grad)
+Tensor.index_select = lambda self, dim, index: _I.index_select(self, dim, index)
+Tensor.take_along_dim = lambda self, indices, dim=None: _I.take_along_dim(self, indices, dim)
+Tensor.masked_fill = lambda self, mask, value: _I.masked_fill(self, mask, value)
+Tensor.masked_fill_ = _inplace("masked_fill_", _I.masked_fill)
+Tensor.scatter = lambda self, dim, index, src=None, *, value=None, reduce=None: _I.scatter(
     self, dim, index, src, value=value, reduce=reduce
 )
 Tensor.scatter_add = lambda self, dim, index, src: _I.scatter_add(self, dim, index, src)
 Tensor.scatter_ = _inplace(
     "scatter_",
-    lambda self, dim, index, src=None, value=None, reduce=None: _I.scatter(
+    lambda self, dim, index, src=None, *, value=None, reduce=None: _I.scatter(
         self, dim, index, src, value=value, reduce=reduce
     ),
 )
 Tensor.scatter_add_ = _inplace("scatter_add_", lambda self, dim, index, src: _I.scatter_add(self, dim, index, src))
+Tensor.index_put = lambda self, indices, values, accumulate=False: _I.index_put(self, indices, values, accumulate)
+Tensor.index_put_ = _inplace("index_put_", _I.index_put)
+
+
+def _checked_t_(x: Tensor) -> Tensor:
+    if x.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return S.t(x)
+
+
+Tensor.t = S.t
 Tensor.unique = lambda self, sorted=True, return_inverse=False, return_counts=False, dim=None: _I.unique(
     self, sorted, return_inverse, return_counts, dim
 )
@@ -826,5 +897,6 @@ def _inplace_view(op_name: str, view):
 Tensor.squeeze_ = _inplace_view("squeeze_", S.squeeze)
 Tensor.unsqueeze_ = _inplace_view("unsqueeze_", S.unsqueeze)
 Tensor.transpose_ = _inplace_view("transpose_", S.transpose)
+Tensor.t_ = _inplace_view("t_", _checked_t_)
 Tensor.swapaxes_ = _inplace_view("swapaxes_", S.transpose)
 Tensor.cumsum_ = _inplace("cumsum_", R.cumsum)

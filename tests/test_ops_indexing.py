@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -70,3 +72,322 @@ def test_indexing_ops_match_torch():
         mt.roll(mt.tensor(x), (1, -2), (0, 1)).numpy(), torch.roll(torch.tensor(x), (1, -2), (0, 1)).numpy()
     )
     np.testing.assert_array_equal(mt.diag(mt.tensor(x), -1).numpy(), torch.diag(torch.tensor(x), -1).numpy())
+
+
+# --- gather / scatter family: regressions against torch ----------------------------------
+def _both(torch, data, dtype="float64", requires_grad=False):
+    """The same values as a microtorch and a torch tensor."""
+    a = np.asarray(data, dtype=dtype)
+    m = mt.tensor(a).requires_grad_(requires_grad)
+    t = torch.tensor(a).requires_grad_(requires_grad)
+    return m, t
+
+
+def _raises_like(torch_call, mt_call):
+    """Both calls raise; microtorch an instance of torch's class with torch's message."""
+    with pytest.raises(Exception) as t_err:
+        torch_call()
+    with pytest.raises(type(t_err.value)) as m_err:
+        mt_call()
+    assert str(m_err.value).splitlines()[0] == str(t_err.value).splitlines()[0]
+
+
+def test_gather_backward_accumulates_repeated_indices():
+    x = mt.arange(6.0).reshape(2, 3).requires_grad_()
+    x.gather(1, mt.tensor([[0, 0, 0]])).sum().backward()
+    assert x.grad.tolist() == [[3.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    xd = mt.tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
+    idx = mt.tensor([[0, 0, 2], [1, 1, 1]])
+    assert gradcheck(lambda t: t.gather(1, idx), (xd,))
+    assert gradgradcheck(lambda t: t.gather(1, idx), (xd,))
+
+
+def test_gather_grad_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    m, t = _both(torch, rng.standard_normal((4, 3)), requires_grad=True)
+    idx = rng.integers(0, 4, (6, 2))
+    w = rng.standard_normal((6, 2))
+    (mt.gather(m, 0, mt.tensor(idx)) * mt.tensor(w)).sum().backward()
+    (torch.gather(t, 0, torch.tensor(idx)) * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("op", ["scatter", "scatter_add"])
+def test_scatter_backward_with_index_smaller_than_input(op):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    mx, tx = _both(torch, rng.standard_normal((5, 4)), requires_grad=True)
+    ms, ts = _both(torch, rng.standard_normal((2, 2)), requires_grad=True)
+    idx = np.array([[0, 4], [2, 1]])  # smaller than x apart from dim 0
+    w = rng.standard_normal((5, 4))
+    (getattr(mx, op)(0, mt.tensor(idx), ms) * mt.tensor(w)).sum().backward()
+    (getattr(tx, op)(0, torch.tensor(idx), ts) * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_allclose(ms.grad.numpy(), ts.grad.numpy())
+
+
+@pytest.mark.parametrize("op", ["scatter", "scatter_add"])
+def test_scatter_gradcheck_with_index_smaller_than_src(op):
+    # torch's own backward raises here (it returns a gradient of the index's shape for src)
+    rng = np.random.default_rng(3)
+    x = mt.tensor(rng.standard_normal((5, 4)), requires_grad=True)
+    src = mt.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    idx = mt.tensor([[0, 4], [2, 1]])
+    assert gradcheck(lambda a, b: getattr(a, op)(0, idx, b), (x, src))
+    assert gradgradcheck(lambda a, b: getattr(a, op)(0, idx, b), (x, src))
+    src.sum().backward()
+    getattr(x, op)(0, idx, src).sum().backward()
+    assert src.grad[2].tolist() == [1.0] * 4 and src.grad[0, 2:].tolist() == [1.0, 1.0]  # unread: only the first sum
+
+
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+def test_scatter_reduce_combines_repeated_writes(reduce):
+    torch = pytest.importorskip("torch")
+    idx = [[0, 0, 1], [2, 2, 2]]
+    src = [[2.0, 3.0, 4.0], [5.0, 6.0, 7.0]]
+    m = mt.full((3, 3), 1.5).scatter(0, mt.tensor(idx), mt.tensor(src), reduce=reduce)
+    t = torch.full((3, 3), 1.5).scatter(0, torch.tensor(idx), torch.tensor(src), reduce=reduce)
+    np.testing.assert_allclose(m.numpy(), t.numpy())
+    m = mt.ones(3).scatter(0, mt.tensor([0, 0, 1]), 2.0, reduce=reduce)
+    t = torch.ones(3).scatter(0, torch.tensor([0, 0, 1]), 2.0, reduce=reduce)
+    np.testing.assert_allclose(m.numpy(), t.numpy())
+    if reduce == "multiply":
+        assert m.tolist() == [4.0, 2.0, 1.0]  # the product, not the last write
+    with pytest.raises(RuntimeError, match="derivative for aten::scatter is not implemented"):
+        mt.ones(3, requires_grad=True).scatter(0, mt.tensor([0, 0]), 2.0, reduce=reduce).sum().backward()
+    with pytest.raises(RuntimeError, match="reduce argument must be either add or multiply"):
+        mt.ones(3).scatter(0, mt.tensor([0]), 2.0, reduce="mean")
+
+
+def _index_error_cases(lib):
+    x = lib.arange(6.0).reshape(2, 3)
+    return [
+        lambda: x.gather(1, lib.tensor([[5]])),
+        lambda: x.gather(1, lib.tensor([[-1]])),
+        lambda: x.gather(2, lib.tensor([[0]])),
+        lambda: x.gather(1, lib.tensor([0])),
+        lambda: x.gather(0, lib.tensor([[0, 1, 1, 0]])),
+        lambda: x.gather(1, lib.tensor([[0.0]])),
+        lambda: x.index_select(0, lib.tensor([5])),
+        lambda: x.index_select(0, lib.tensor([-1])),
+        lambda: x.index_select(-3, lib.tensor([0])),
+        lambda: x.index_select(0, lib.tensor([[0]])),
+        lambda: x.index_select(0, lib.tensor([1], dtype=lib.int16)),
+        lambda: lib.zeros(3).scatter(0, lib.tensor([5]), 1.0),
+        lambda: lib.zeros(3).scatter(0, lib.tensor([-1]), 1.0),
+        lambda: lib.zeros(3).scatter(1, lib.tensor([0]), 1.0),
+        lambda: lib.zeros(3).scatter_add(0, lib.tensor([3]), lib.ones(1)),
+        lambda: lib.zeros(3).scatter(0, lib.tensor([0]), lib.ones(1, dtype=lib.float64)),
+        lambda: lib.zeros(3).scatter(0, lib.tensor([0, 1, 1, 1]), lib.ones(2)),
+        lambda: lib.zeros(3).scatter(0, lib.tensor([[0]]), 1.0),
+        lambda: lib.take_along_dim(x, lib.tensor([0, 2]), 1),
+        lambda: lib.take_along_dim(x, lib.tensor([[0]], dtype=lib.int32), 1),
+        lambda: lib.roll(x, ()),
+        lambda: lib.roll(x, (1, 2)),
+        lambda: lib.roll(x, (1,), (0, 1)),
+        lambda: lib.roll(lib.tensor(1.0), 0, 0),
+        lambda: lib.zeros(2, 3, 4).t(),
+        lambda: lib.zeros(2, 3, 4).t_(),
+        lambda: x.masked_fill(lib.tensor([1, 0, 1]), 1.0),
+        lambda: x.masked_fill(lib.tensor([True, False, True]), lib.tensor([1.0])),
+        lambda: x.masked_fill(lib.tensor([True, False, True]), 1j),
+        lambda: x.masked_fill(lib.tensor([True, False]), 1.0),
+        lambda: lib.zeros(3, dtype=lib.uint8).masked_fill(lib.tensor([True, False, True]), 300),
+    ]
+
+
+def test_bad_indices_and_dims_raise_as_torch():
+    torch = pytest.importorskip("torch")
+    for t_call, m_call in zip(_index_error_cases(torch), _index_error_cases(mt)):
+        _raises_like(t_call, m_call)
+
+
+def test_bad_index_message_without_torch():
+    with pytest.raises(RuntimeError, match="^index 5 is out of bounds for dimension 0 with size 3$"):
+        mt.zeros(3).gather(0, mt.tensor([5]))
+    with pytest.raises(IndexError, match="index out of range in self"):
+        mt.zeros(3).index_select(0, mt.tensor([-1]))
+
+
+def _put_cases(lib, x):
+    return [
+        lambda: x.__setitem__([0, 1], lib.tensor([1.0, 2.0], dtype=lib.float64)),
+        lambda: x.__setitem__(lib.tensor([True, False, True]), lib.tensor([1.0, 2.0], dtype=lib.float64)),
+        lambda: x.__setitem__([0, 1], lib.tensor(5.0, dtype=lib.float64)),
+        lambda: x.__setitem__([0, 1], lib.tensor([3, 4])),
+        lambda: x.index_put_((lib.tensor([0, 1]),), lib.tensor([1.0, 2.0], dtype=lib.float64)),
+        lambda: lib.index_put(x, (lib.tensor([1]),), lib.tensor(5)),
+    ]
+
+
+def test_index_put_source_dtype_must_match():
+    torch = pytest.importorskip("torch")
+    x = mt.zeros(3)
+    for t_call, m_call in zip(_put_cases(torch, torch.zeros(3)), _put_cases(mt, x)):
+        _raises_like(t_call, m_call)
+    assert x.tolist() == [0.0, 0.0, 0.0] and x._version == 0
+    # a 0-d source through one bool mask is a fill, cast to the destination's dtype (as torch)
+    x[mt.tensor([True, False, True])] = mt.tensor(7.0, dtype=mt.float64)
+    assert x.tolist() == [7.0, 0.0, 7.0] and x.dtype == mt.float32
+
+
+def test_index_put_accumulate_matches_torch_and_gradcheck():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x, v = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    key = ([0, 0, 2],)
+    for acc in (False, True):
+        m = mt.index_put(mt.tensor(x), tuple(mt.tensor(k) for k in key), mt.tensor(v), accumulate=acc)
+        t = torch.index_put(torch.tensor(x), tuple(torch.tensor(k) for k in key), torch.tensor(v), accumulate=acc)
+        if acc:  # duplicate positions have no defined winner without accumulate
+            np.testing.assert_allclose(m.numpy(), t.numpy())
+    mk = (mt.tensor([0, 0, 2]),)
+    args = (mt.tensor(x, requires_grad=True), mt.tensor(v, requires_grad=True))
+    assert gradcheck(lambda a, b: mt.index_put(a, mk, b, accumulate=True), args)
+    assert gradgradcheck(lambda a, b: mt.index_put(a, mk, b, accumulate=True), args)
+    m = mt.zeros(2, 2).index_put_((mt.tensor([0, 0]),), mt.tensor([[5.0, 6], [1, 1]]), accumulate=True)
+    assert m.tolist() == [[6.0, 7.0], [0.0, 0.0]]
+
+
+def test_take_along_dim_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 3))
+    for idx, dim in (([[0, 2]], None), ([[0, 2]], 1), ([[0], [2]], 1), ([[0, 2, -1, 1]], 1), ([[1, 0, 1]], 0)):
+        m = mt.take_along_dim(mt.tensor(x), mt.tensor(idx), dim)
+        t = torch.take_along_dim(torch.tensor(x), torch.tensor(idx), dim)
+        np.testing.assert_allclose(m.numpy(), t.numpy())
+    xd = mt.tensor(x, requires_grad=True)
+    assert gradcheck(lambda a: mt.take_along_dim(a, mt.tensor([[0, 0, 2]]), 1), (xd,))
+
+
+# --- out= ---------------------------------------------------------------------------------
+def test_gather_and_index_select_write_into_out():
+    x = mt.arange(6.0).reshape(2, 3)
+    out = mt.zeros(1, 3)
+    assert mt.gather(x, 1, mt.tensor([[2, 0, 2]]), out=out) is out
+    assert out.tolist() == [[2.0, 0.0, 2.0]] and out._version == 1
+    base = mt.zeros(3, 3)
+    view = base[:2]
+    assert mt.index_select(x, 0, mt.tensor([1, 1]), out=view) is view
+    assert base.tolist() == [[3.0, 4.0, 5.0], [3.0, 4.0, 5.0], [0.0, 0.0, 0.0]]
+    grow = mt.zeros(5)
+    with pytest.warns(UserWarning, match="was resized"):
+        mt.gather(x, 1, mt.tensor([[0, 1]]), out=grow)
+    assert grow.shape == (1, 2) and grow.tolist() == [[0.0, 1.0]]
+    empty = mt.empty(0)
+    mt.index_select(x, 1, mt.tensor([2]), out=empty)  # no warning for an empty out
+    assert empty.tolist() == [[2.0], [5.0]]
+
+
+@pytest.mark.filterwarnings("ignore:An output with one or more elements was resized")
+def test_out_errors_match_torch():
+    torch = pytest.importorskip("torch")
+
+    def cases(lib):
+        x = lib.arange(6.0).reshape(2, 3)
+        i = lib.tensor([[0, 0, 0]])
+        src = lib.rand(6)
+        return [
+            lambda: lib.gather(x, 1, i, out=lib.empty(1, 3, dtype=lib.float64)),
+            lambda: lib.gather(x, 1, i, out=lib.empty(1, 3, dtype=lib.long)),
+            lambda: lib.gather(x, 1, i, out=lib.empty(1, 3, requires_grad=True)),
+            lambda: lib.gather(x.clone().requires_grad_(), 1, i, out=lib.empty(1, 3)),
+            lambda: lib.gather(src, 0, lib.tensor([2, 1, 0]), out=lib.rand(1).expand(3)),
+            lambda: lib.gather(src, 0, lib.tensor([2, 1, 0]), out=src),
+            lambda: lib.index_select(x, 0, lib.tensor([1]), out=lib.empty(1, 3, dtype=lib.float64)),
+            lambda: lib.index_select(x, 0, lib.tensor([1]), out=lib.empty(1, 3, requires_grad=True)),
+            lambda: lib.index_select(x, 0, lib.tensor([1, 1]), out=x),
+            lambda: lib.index_select(x, 1, lib.tensor([0, 1]), out=lib.rand(1, 2).expand(2, 2)),
+        ]
+
+    for t_call, m_call in zip(cases(torch), cases(mt)):
+        _raises_like(t_call, m_call)
+    out = mt.full((1, 3), 9.0)
+    with pytest.raises(RuntimeError):
+        mt.gather(mt.zeros(2, 3), 1, mt.tensor([[0, 0, 0]]), out=mt.empty(1, 3, dtype=mt.float64))
+    with pytest.raises(RuntimeError):
+        mt.gather(mt.zeros(2, 3), 1, mt.tensor([[5, 0, 0]]), out=out)
+    assert out.tolist() == [[9.0, 9.0, 9.0]] and out._version == 0
+
+
+# --- __getitem__ / __setitem__ keys ---------------------------------------------------------
+_KEYS = [
+    lambda lib: ([0, 1], slice(None), (1, 2)),
+    lambda lib: range(2),
+    lambda lib: (range(2), range(2)),
+    lambda lib: (range(0, 2, 1), 0, range(3, 1, -1)),
+    lambda lib: [0, slice(None)],
+    lambda lib: [[0, 1], [1, 0]],
+    lambda lib: [[0, 1]],
+    lambda lib: [0, [1]],
+    lambda lib: [None, 0],
+    lambda lib: (range(2),),
+    lambda lib: [lib.tensor(0), 1],
+    lambda lib: [lib.tensor([0]), 1],
+    lambda lib: (0, (1, 2)),
+    lambda lib: (0, ((1, 2), (0, 1))),
+    lambda lib: (0, [(1, 2), (0, 1)]),
+    lambda lib: (0, (True, False, True)),
+    lambda lib: [(0, 1), (1, 0)],
+    lambda lib: [],
+    lambda lib: [0] * 33,
+    lambda lib: (0, [lib.tensor(1), 2]),
+]
+
+
+@pytest.mark.parametrize("key", range(len(_KEYS)))
+def test_index_with_ranges_and_mixed_sequences_as_torch(key):
+    torch = pytest.importorskip("torch")
+    data = np.arange(24).reshape(2, 3, 4)
+    m, t = mt.tensor(data), torch.tensor(data)
+    with warnings.catch_warnings(record=True) as t_warned:
+        warnings.simplefilter("always")
+        want = t[_KEYS[key](torch)]
+        t[_KEYS[key](torch)] = -1
+    with warnings.catch_warnings(record=True) as m_warned:
+        warnings.simplefilter("always")
+        got = m[_KEYS[key](mt)]
+        m[_KEYS[key](mt)] = -1
+    assert got.shape == tuple(want.shape) and got.tolist() == want.tolist()
+    assert m.tolist() == t.tolist()
+    assert [str(w.message)[:60] for w in m_warned] == [str(w.message)[:60] for w in t_warned]
+
+
+def test_index_sequences_gradient():
+    x = mt.tensor(np.random.default_rng(5).standard_normal((2, 3, 4)), requires_grad=True)
+    assert gradcheck(lambda a: a[[0, 1], :, (1, 1)], (x,))
+    assert gradcheck(lambda a: a[range(2), 0, range(3, 1, -1)], (x,))
+
+
+def test_failed_index_leaves_tensor_unchanged():
+    x = mt.tensor([1.0, 2.0, 3.0])
+    with pytest.raises(IndexError, match="index 5 is out of bounds"):
+        x[[0, 5]] = 9.0
+    with pytest.raises(RuntimeError, match="shape mismatch: value tensor of shape \\[3\\]"):
+        x[[0, 1]] = mt.tensor([7.0, 8.0, 9.0])
+    with pytest.raises(RuntimeError, match="Index put requires"):
+        x[range(2)] = mt.tensor([7.0, 8.0], dtype=mt.float64)
+    with pytest.raises(IndexError):
+        mt.index_put(x, (mt.tensor([0, 3]),), mt.tensor([1.0, 1.0]))
+    with pytest.raises(RuntimeError):
+        x.scatter_(0, mt.tensor([0, 4]), 5.0)
+    with pytest.raises(RuntimeError):
+        x.masked_fill_(mt.tensor([[True, False, True]]), 0.0)
+    assert x.tolist() == [1.0, 2.0, 3.0] and x._version == 0
+
+
+def test_masked_fill_value_tensor_gradient_and_t_():
+    torch = pytest.importorskip("torch")
+    mask = [[True, False, True], [False, False, True]]
+    m, t = _both(torch, 2.0, requires_grad=True)
+    mx, tx = _both(torch, np.ones((2, 3)), requires_grad=True)
+    (mx.masked_fill(mt.tensor(mask), m) * 3).sum().backward()
+    (tx.masked_fill(torch.tensor(mask), t) * 3).sum().backward()
+    assert m.grad.item() == t.grad.item() == 9.0
+    np.testing.assert_array_equal(mx.grad.numpy(), tx.grad.numpy())
+    a = mt.arange(6.0).reshape(2, 3)
+    assert a.t_() is a and a.shape == (3, 2) and a.tolist() == [[0, 3], [1, 4], [2, 5]] and a._version == 1
+    assert mt.t(mt.arange(3.0)).tolist() == [0.0, 1.0, 2.0]

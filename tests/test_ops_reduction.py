@@ -154,3 +154,310 @@ def test_reductions_match_torch(call):
     out.backward(mt.tensor(g))
     tout.backward(torch.tensor(g))
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# --- regressions: 0-d tensors, empty inputs, kinks, NaN, saved outputs, argument errors ---------
+
+NAN = float("nan")
+
+
+def _pair(torch, data, dtype="float64", requires_grad=False):
+    a = np.asarray(data, dtype=dtype)
+    return (
+        mt.tensor(a, requires_grad=requires_grad),
+        torch.tensor(a, requires_grad=requires_grad),
+    )
+
+
+def _assert_same(out, tout):
+    if isinstance(tout, tuple):
+        for o, t in zip(out, tout):
+            _assert_same(o, t)
+        return
+    assert tuple(out.shape) == tuple(tout.shape)
+    assert str(out.dtype).split(".")[-1] == str(tout.dtype).split(".")[-1]
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+ZERO_DIM_CALLS = [
+    lambda m, x, d: m.sum(x, d),
+    lambda m, x, d: m.sum(x, d, keepdim=True),
+    lambda m, x, d: m.mean(x, d),
+    lambda m, x, d: m.amax(x, d),
+    lambda m, x, d: m.amin(x, d, keepdim=True),
+    lambda m, x, d: m.all(x, d),
+    lambda m, x, d: m.any(x, d),
+    lambda m, x, d: m.count_nonzero(x, d),
+    lambda m, x, d: m.logsumexp(x, d),
+    lambda m, x, d: m.topk(x, 1, d),
+    lambda m, x, d: m.transpose(x, d, 0),
+    lambda m, x, d: m.cumsum(x, d),
+    lambda m, x, d: m.prod(x, d),
+    lambda m, x, d: m.softmax(x, d),
+    lambda m, x, d: m.max(x, d),
+    lambda m, x, d: m.argmax(x, d),
+]
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+@pytest.mark.parametrize("call", ZERO_DIM_CALLS)
+def test_zero_dim_tensors_accept_dim_0_and_minus_1(call, dim):
+    torch = pytest.importorskip("torch")
+    x, tx = _pair(torch, 2.5)
+    _assert_same(call(mt, x, dim), call(torch, tx, dim))
+
+
+@pytest.mark.parametrize("call", ZERO_DIM_CALLS)
+def test_dim_out_of_range_and_non_int_dims(call):
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-1, 0\], but got 1\)"):
+        call(mt, mt.tensor(2.5), 1)
+    with pytest.raises(TypeError):
+        call(mt, mt.tensor([2.5, 1.0]), 0.5)
+
+
+def test_zero_dim_cumsum_gradient():
+    x = mt.tensor(3.0, dtype=mt.float64, requires_grad=True)
+    y = x.cumsum(0)
+    assert y.shape == ()
+    y.backward()
+    assert float(x.grad) == 1.0
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, x: m.softmax(x, 1),
+        lambda m, x: m.log_softmax(x, 1),
+        lambda m, x: m.softmax(x, 0),
+        lambda m, x: m.nn.functional.softmin(x, 1),
+        lambda m, x: m.nn.functional.softmin(x, 0, dtype=m.float32),
+    ],
+)
+def test_softmax_family_over_empty_dims(call):
+    torch = pytest.importorskip("torch")
+    x, tx = _pair(torch, np.zeros((3, 0)), requires_grad=True)
+    out, tout = call(mt, x), call(torch, tx)
+    _assert_same(out, tout)
+    out.sum().backward()
+    assert x.grad.shape == (3, 0)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, x: m.var(x),
+        lambda m, x: m.std(x),
+        lambda m, x: m.var(x, 0),
+        lambda m, x: m.std(x, 1, unbiased=False),
+        lambda m, x: m.var(x, True),
+        lambda m, x: m.var_mean(x, True),
+        lambda m, x: m.std_mean(x, 0),
+    ],
+)
+def test_var_std_of_empty_is_nan(call):
+    torch = pytest.importorskip("torch")
+    x, tx = _pair(torch, np.zeros((0, 3)))
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _assert_same(call(mt, x), call(torch, tx))
+
+
+def test_var_with_correction_beyond_count():
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    for data in ([1.0, 2.0, 3.0], [2.0, 2.0, 2.0]):
+        x, tx = _pair(torch, data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _assert_same(x.var(correction=5), tx.var(correction=5))
+
+
+def test_var_mean_positional_unbiased():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).standard_normal((4, 5))
+    for unbiased in (True, False):
+        x, tx = _pair(torch, a)
+        _assert_same(mt.var_mean(x, unbiased), torch.var_mean(tx, unbiased))
+        _assert_same(mt.std_mean(x, unbiased), torch.std_mean(tx, unbiased))
+
+
+@pytest.mark.parametrize("data", [3.0, [], np.zeros((2, 0)), [2.0, 0.0, 3.0], [0.0, 0.0, 5.0], [1.5, -2.0, 0.5]])
+def test_prod_gradients_match_torch(data):
+    torch = pytest.importorskip("torch")
+    x, tx = _pair(torch, data, requires_grad=True)
+    out, tout = x.prod(), tx.prod()
+    _assert_same(out, tout)
+    out.backward()
+    tout.backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize(
+    "a",
+    [
+        np.array([[1.5, 0.0, -2.0], [0.5, 0.7, 1.2]]),
+        np.array([[0.0, 0.0, 2.0], [0.3, -1.1, 0.9]]),
+        np.array([[1.5, -0.6, 2.0], [0.5, 0.7, 1.2]]),
+    ],
+)
+def test_prod_second_order_with_zeros(a):
+    x = mt.tensor(a, requires_grad=True)
+    assert gradgradcheck(lambda t: t.prod(), (x,))
+    assert gradgradcheck(lambda t: t.prod(1), (x,))
+    assert gradgradcheck(lambda t: t.prod(0, keepdim=True), (x,))
+
+
+def test_prod_second_order_with_zeros_matches_torch():
+    torch = pytest.importorskip("torch")
+    a = np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 4.0]])
+    x, tx = _pair(torch, a, requires_grad=True)
+    (g,) = mt.autograd.grad(x.prod(1).sum(), x, create_graph=True)
+    (tg,) = torch.autograd.grad(tx.prod(1).sum(), tx, create_graph=True)
+    w = np.arange(6.0).reshape(2, 3)
+    (gg,) = mt.autograd.grad((g * mt.tensor(w)).sum(), x)
+    (tgg,) = torch.autograd.grad((tg * torch.tensor(w)).sum(), tx)
+    np.testing.assert_allclose(gg.numpy(), tgg.numpy())
+
+
+@pytest.mark.parametrize("p", [0, 1, 2, 3, 0.5, -1, -0.5, float("inf"), float("-inf"), "fro", "nuc"])
+def test_norm_orders_match_torch(p):
+    torch = pytest.importorskip("torch")
+    a = np.array([[1.5, 0.0, -2.0], [0.5, -0.7, 1.2], [2.0, 1.0, 0.3]])
+    x, tx = _pair(torch, a, requires_grad=True)
+    out, tout = x.norm(p), tx.norm(p)
+    _assert_same(out, tout)
+    out.backward()
+    tout.backward()
+    tgrad = tx.grad.numpy() if tx.grad is not None else np.zeros_like(a)
+    got = x.grad.numpy() if x.grad is not None else np.zeros_like(a)
+    np.testing.assert_allclose(got, tgrad, rtol=1e-10, atol=1e-12)
+
+
+def test_nuclear_norm_second_order():
+    a = np.random.default_rng(5).standard_normal((2, 4, 3))
+    x = mt.tensor(a, requires_grad=True)
+    assert gradcheck(lambda t: mt.norm(t, "nuc", (1, 2)), (x,))
+    assert gradgradcheck(lambda t: mt.norm(t, "nuc", (1, 2)), (x,))
+    assert gradgradcheck(lambda t: mt.norm(t.transpose(1, 2), "nuc", (1, 2)), (x,))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: (x * 0).norm(),
+        lambda x: (x * 0).norm(dim=1),
+        lambda x: (x * 0 + 2).std(),
+        lambda x: (x * 0 + 2).std(0),
+    ],
+)
+def test_zero_norm_and_constant_std_have_zero_gradient(call):
+    torch = pytest.importorskip("torch")
+    x, tx = _pair(torch, [[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    call(x).sum().backward()
+    call(tx).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    assert not np.isnan(x.grad.numpy()).any()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: x.max(),
+        lambda x: x.min(),
+        lambda x: x.amax(),
+        lambda x: x.amin(0),
+        lambda x: x.max(0)[0],
+        lambda x: x.logsumexp(0),
+    ],
+)
+def test_reductions_with_nan_match_torch_gradient(call):
+    torch = pytest.importorskip("torch")
+    x, tx = _pair(torch, [1.0, NAN, 3.0, NAN, 3.0], requires_grad=True)
+    out, tout = call(x), call(tx)
+    _assert_same(out, tout)
+    out.backward()
+    tout.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_and_sort_order_nan_as_largest(largest):
+    torch = pytest.importorskip("torch")
+    # topk's order among ties is unspecified in torch: only the NaNs tie here
+    x, tx = _pair(torch, [[1.0, NAN, 3.0, -1.0, NAN, 2.5], [0.0, 2.0, 4.0, NAN, -5.0, 1.0]])
+    v, i = x.topk(3, 1, largest=largest)
+    tv, ti = tx.topk(3, 1, largest=largest)
+    np.testing.assert_array_equal(v.numpy(), tv.numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+    x, tx = _pair(torch, [[1.0, NAN, 3.0, -1.0, NAN, 3.0], [0.0, 2.0, 2.0, NAN, -5.0, 1.0]])
+    v, i = x.sort(dim=1, descending=largest, stable=True)
+    tv, ti = tx.sort(dim=1, descending=largest, stable=True)
+    np.testing.assert_array_equal(v.numpy(), tv.numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int32"])
+def test_sort_descending_of_bool_and_unsigned(dtype):
+    torch = pytest.importorskip("torch")
+    x, tx = _pair(torch, [1, 0, 1, 1, 0], dtype=dtype)
+    v, i = x.sort(descending=True, stable=True)
+    tv, ti = tx.sort(descending=True, stable=True)
+    np.testing.assert_array_equal(v.numpy(), tv.numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: (x * 2).amax(),
+        lambda x: (x * 2).amin(0),
+        lambda x: (x * 2).max(),
+        lambda x: (x * 2).min(),
+        lambda x: (x * 2).logsumexp(0),
+        lambda x: (x * 2).prod(),
+        lambda x: (x * 2).softmax(0),
+        lambda x: (x * 2).norm(),
+        lambda x: (x * 2).norm(float("inf")),
+    ],
+)
+def test_saved_outputs_detect_inplace_changes(call):
+    x = mt.tensor([1.0, 2.0, 3.0, 3.0], requires_grad=True)
+    y = call(x)
+    y.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_whole_amax_on_empty_is_runtime_error_dim_is_index_error():
+    torch = pytest.importorskip("torch")
+    x, tx = mt.zeros(5, 0, 5), torch.zeros(5, 0, 5)
+    for call in (lambda t: t.amax(), lambda t: t.amin(()), lambda t: t.max()):
+        with pytest.raises(RuntimeError):
+            call(tx)
+        with pytest.raises(RuntimeError, match="Expected reduction dim to be specified"):
+            call(x)
+    with pytest.raises(IndexError, match="Expected reduction dim 1 to have non-zero size"):
+        x.amax(1)
+    assert x.amax(0).shape == tx.amax(0).shape
+
+
+def test_small_integer_reductions_keep_torch_dtypes():
+    torch = pytest.importorskip("torch")
+    for dtype in ("uint8", "int32", "bool"):
+        x, tx = _pair(torch, [[1, 0, 1], [1, 1, 1]], dtype=dtype)
+        if dtype == "bool":
+            with pytest.raises(NotImplementedError):
+                tx.cumsum(1, dtype=tx.dtype)
+            with pytest.raises(NotImplementedError, match="cumsum"):
+                x.cumsum(1, dtype=x.dtype)
+        else:
+            _assert_same(x.cumsum(1, dtype=x.dtype), tx.cumsum(1, dtype=tx.dtype))
+        _assert_same(x.cumsum(1), tx.cumsum(1))
+        _assert_same(x.sum(1), tx.sum(1))
+        _assert_same(x.prod(1), tx.prod(1))
+        _assert_same(x.all(1), tx.all(1))
+        _assert_same(x.any(()), tx.any(()))

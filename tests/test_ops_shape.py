@@ -209,3 +209,134 @@ def test_generated_reshape_cat_stack(data):
     np.testing.assert_array_equal(mt.stack([x, y], dim).detach().numpy(), np.stack([a, b], dim))
     np.testing.assert_array_equal(x.reshape(-1).detach().numpy(), a.reshape(-1))
     assert gradcheck(lambda p, q: mt.cat([p * q, q], dim).sum(dim) * mt.stack([p, q], 0).mean(), (x, y))
+
+
+# --- regressions: 0-d tensors, squeeze dims, argument errors, in-place view ops ---------------
+
+
+def test_squeeze_with_an_empty_dim_list_keeps_every_dim():
+    torch = pytest.importorskip("torch")
+    for shape, dims in (((1, 1, 1), ()), ((5, 1, 5, 1), (1, 3)), ((), (0,)), ((1, 2), -2)):
+        x, tx = mt.ones(shape), torch.ones(shape)
+        assert tuple(mt.squeeze(x, dims).shape) == tuple(torch.squeeze(tx, dims).shape)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, x: m.transpose(x, 0, -1),
+        lambda m, x: m.movedim(x, 0, -1),
+        lambda m, x: m.squeeze(x, -1),
+        lambda m, x: m.unsqueeze(x, -1),
+        lambda m, x: x.t(),
+    ],
+)
+def test_zero_dim_shape_ops_match_torch(call):
+    torch = pytest.importorskip("torch")
+    x, tx = mt.tensor(2.0, requires_grad=True), torch.tensor(2.0, requires_grad=True)
+    out, tout = call(mt, x), call(torch, tx)
+    assert tuple(out.shape) == tuple(tout.shape)
+    out.sum().backward()
+    tout.sum().backward()
+    assert float(x.grad) == float(tx.grad) == 1.0
+
+
+BAD_SHAPE_CALLS = [
+    lambda m: m.movedim(m.zeros(2, 3, 4, 5, 6), (3, -3), (1, 0, -1)),
+    lambda m: m.movedim(m.zeros(2, 3, 4, 5, 6), (0, 4, -5), (1, 0, 2)),
+    lambda m: m.movedim(m.zeros(2, 3, 4, 5, 6), (1, 0, 2), (0, 4, -5)),
+    lambda m: m.movedim(m.zeros(2, 3), 0.5, 1),
+    lambda m: m.narrow(m.tensor(1.0), 0, 0, 1),
+    lambda m: m.narrow(m.zeros(20, 10), 1, 11, 0),
+    lambda m: m.narrow(m.zeros(20, 10), 1, -11, 0),
+    lambda m: m.narrow(m.zeros(20, 10), 1, 0, 11),
+    lambda m: m.narrow(m.zeros(10), 0, 0, -1),
+    lambda m: m.narrow(m.zeros(20, 10), 1, m.zeros(5, dtype=m.int64), 2),
+    lambda m: m.narrow(m.zeros(20, 10), 1, m.tensor(1.0), 2),
+    lambda m: m.cat([]),
+    lambda m: m.cat(m.zeros(2, 3)),
+    lambda m: m.cat([m.tensor(1.0), m.tensor(2.0)]),
+    lambda m: m.cat([m.zeros(2), None]),
+    lambda m: m.cat([m.zeros(2), m.zeros(2)], 0.5),
+    lambda m: m.zeros(2, 3, 4).t(),
+    lambda m: m.zeros(2, 3).transpose(0, 2),
+    lambda m: m.zeros(2, 3).transpose(0, 1.0),
+    lambda m: m.zeros(2, 1).squeeze((1, 1)),
+    lambda m: m.zeros(2, 1).squeeze(1.0),
+    lambda m: m.zeros(2, 1).unsqueeze(3),
+]
+
+
+@pytest.mark.parametrize("call", BAD_SHAPE_CALLS)
+def test_bad_shape_arguments_raise_torchs_error_class(call):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as expected:
+        call(torch)
+    with pytest.raises(type(expected.value)):
+        call(mt)
+
+
+def test_narrow_accepts_a_zero_dim_integer_start():
+    torch = pytest.importorskip("torch")
+    x, tx = mt.tensor(A), torch.tensor(A)
+    out, tout = x.narrow(1, mt.tensor(1), 2), tx.narrow(1, torch.tensor(1), 2)
+    np.testing.assert_array_equal(out.numpy(), tout.numpy())
+    np.testing.assert_array_equal(x.narrow(2, -3, 2).numpy(), tx.narrow(2, -3, 2).numpy())
+
+
+INPLACE_VIEW_CALLS = [
+    ("squeeze_", (1,)),
+    ("squeeze_", ()),
+    ("squeeze_", ((0, 1),)),
+    ("unsqueeze_", (-1,)),
+    ("unsqueeze_", (0,)),
+    ("transpose_", (0, 2)),
+    ("t_", ()),
+    ("cumsum_", (1,)),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), INPLACE_VIEW_CALLS)
+def test_inplace_view_ops_match_torch(name, args):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(1).standard_normal((2, 1, 3) if name != "t_" else (2, 3))
+    x, tx = mt.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, ty = x * 2, tx * 2
+    view, tview = y[:], ty[:]  # another view of the same storage sees the version bump
+    assert getattr(y, name)(*args) is y
+    getattr(ty, name)(*args)
+    assert tuple(y.shape) == tuple(ty.shape)
+    assert y._version == ty._version and view._version == tview._version
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy())
+    w = np.arange(float(np.prod(ty.shape))).reshape(tuple(ty.shape))
+    (y * mt.tensor(w)).sum().backward()
+    (ty * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize(("name", "args"), INPLACE_VIEW_CALLS)
+def test_inplace_view_ops_on_leaves_and_saved_tensors(name, args):
+    a = np.ones((2, 1, 3) if name != "t_" else (2, 3))
+    leaf = mt.tensor(a, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        getattr(leaf, name)(*args)
+    assert leaf.shape == a.shape and leaf._version == 0
+    z = leaf.exp()  # exp saves its output, so changing it in place must be detected
+    getattr(z, name)(*args)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+    plain = mt.tensor(a)
+    base_view = plain[:]
+    getattr(plain, name)(*args)
+    assert plain._version == 1 and base_view._version == 1
+    with mt.no_grad():
+        getattr(leaf, name)(*args)
+
+
+def test_failed_inplace_view_op_leaves_tensor_unchanged():
+    x = mt.ones(2, 1, 3)
+    with pytest.raises(IndexError):
+        x.squeeze_(4)
+    with pytest.raises(IndexError):
+        x.transpose_(0, 3)
+    assert x.shape == (2, 1, 3) and x._version == 0

@@ -1,33 +1,181 @@
-"""Index-based ops: scatter / scatter_add, one_hot, unique, diag, roll, tile, meshgrid."""
+"""Index-based ops: gather / scatter family, index_select, take_along_dim, index_put,
+masked_fill, one_hot, unique, diag, roll, tile, meshgrid."""
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 
-from .._backend import xp
+from .. import _dtype as dt
 from .._tensor import Tensor
 from ..autograd.function import Op
-from ._util import wrap_dim
-from .reduction import TakeAlong
-from .shape import cat, expand, narrow, repeat, reshape
+from ..autograd.grad_mode import _state
+from ._util import broadcast_shapes, wrap_dim
+from .elementwise import where
+from .shape import GetItem, _check_key_bounds, cat, expand, index_add_into, narrow, repeat, reshape, sum_to_size
 
-__all__ = ["scatter", "scatter_add", "one_hot", "unique", "diag", "roll", "tile", "meshgrid", "argwhere"]
+__all__ = [
+    "gather",
+    "index_select",
+    "take_along_dim",
+    "scatter",
+    "scatter_add",
+    "index_put",
+    "masked_fill",
+    "one_hot",
+    "unique",
+    "diag",
+    "roll",
+    "tile",
+    "meshgrid",
+    "argwhere",
+]
+
+# torch's C++ type names, as its "Expected out tensor to have dtype ..." message prints them
+_CPP_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
+_OVERLAP_SELF = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single memory location. "
+    "Please clone() the tensor before performing the operation."
+)
+_OVERLAP_INPUT = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory "
+    "location. Please clone() the tensor before performing the operation."
+)
 
 
-def _check_index(op: str, x: Tensor, dim: int, index: Tensor, src_shape=None) -> np.ndarray:
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
-    if idx.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {idx.dtype}")
-    if idx.ndim != x.ndim:
-        raise RuntimeError(
-            f"{op}(): Index tensor must have the same number of dimensions as self tensor ({x.ndim}), got {idx.ndim}"
-        )
-    if idx.size and (idx.min() < 0 or idx.max() >= x.shape[dim]):
-        bad = int(idx.max()) if idx.max() >= x.shape[dim] else int(idx.min())
-        raise RuntimeError(f"{op}(): index {bad} is out of bounds for dimension {dim} with size {x.shape[dim]}")
+# --- argument checks --------------------------------------------------------------------
+def _index_array(op: str, index, kinds: str = "int32/int64") -> np.ndarray:
+    """The index tensor's array, with torch's dtype check."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    idx = index._data
+    if idx.dtype not in (np.int32, np.int64):
+        raise RuntimeError(f"{op}(): Expected dtype {kinds} for index")
     return idx
 
 
+def _nd(shape: tuple) -> int:
+    """torch's ``ensure_nonempty_dim``: a 0-d tensor counts as 1-d."""
+    return max(len(shape), 1)
+
+
+def _shape1(shape: tuple) -> tuple:
+    return shape if shape else (1,)
+
+
+def _check_bounds(idx: np.ndarray, size: int, dim: int) -> None:
+    """RuntimeError naming the first index outside ``[0, size)``, as torch's CPU kernels."""
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = idx.reshape(-1)[np.flatnonzero((idx.reshape(-1) < 0) | (idx.reshape(-1) >= size))[0]]
+        raise RuntimeError(f"index {int(bad)} is out of bounds for dimension {dim} with size {size}")
+
+
+def _check_gather_shape(x_shape: tuple, idx_shape: tuple, dim: int) -> None:
+    if _nd(idx_shape) != _nd(x_shape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    xs, js = _shape1(x_shape), _shape1(idx_shape)
+    for d in range(len(xs)):
+        if d != dim and js[d] > xs[d]:
+            raise RuntimeError(
+                f"Size does not match at dimension {d} expected index {list(idx_shape)} to be no larger than "
+                f"self {list(x_shape)} apart from dimension {dim}"
+            )
+
+
+def _check_scatter_shape(x_shape: tuple, idx_shape: tuple, dim: int, src_shape) -> None:
+    if _nd(idx_shape) != _nd(x_shape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if src_shape is not None and _nd(idx_shape) != _nd(src_shape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    xs, js = _shape1(x_shape), _shape1(idx_shape)
+    too_big = any(d != dim and js[d] > xs[d] for d in range(len(xs)))
+    if src_shape is not None:
+        too_big = too_big or any(j > s for j, s in zip(js, _shape1(src_shape)))
+        if too_big:
+            raise RuntimeError(
+                f"Expected index {list(idx_shape)} to be no larger than self {list(x_shape)} apart from dimension "
+                f"{dim} and to be no larger size than src {list(src_shape)}"
+            )
+    elif too_big:
+        raise RuntimeError(
+            f"Expected index {list(idx_shape)} to be no larger than self {list(x_shape)} apart from dimension {dim}"
+        )
+
+
+# --- out= --------------------------------------------------------------------------------
+def _check_out_grad(op: str, out: Tensor, inputs) -> None:
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if _state.enabled and (out._requires_grad or any(isinstance(t, Tensor) and t._requires_grad for t in inputs)):
+        raise RuntimeError(
+            f"{op}(): functions with out=... arguments don't support automatic differentiation, but one of the "
+            "arguments requires grad."
+        )
+
+
+def _resized_storage(out: Tensor, shape: tuple) -> np.ndarray:
+    """The array ``out`` becomes when torch resizes it to ``shape`` (same storage when it fits)."""
+    n = math.prod(shape)
+    root = out._base._data if out._base is not None else out._data
+    if root.flags.c_contiguous and np.shares_memory(root, out._data) and root.size:
+        offset = (out._data.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // root.itemsize
+        if 0 <= offset and offset + n <= root.size:
+            return root.reshape(-1)[offset : offset + n].reshape(shape)
+    return np.empty(shape, dtype=out._data.dtype)
+
+
+def _write_out(out: Tensor, result: np.ndarray, inputs, dtype_error: str | None = None) -> Tensor:
+    """Write ``result`` into ``out`` with torch's rules: same dtype, no overlap, resize when the shape differs."""
+    if out._data.dtype != result.dtype:
+        raise RuntimeError(
+            dtype_error
+            or f"Expected out tensor to have dtype {_CPP_NAMES.get(result.dtype.name, result.dtype.name)}, but got "
+            f"{_CPP_NAMES.get(out._data.dtype.name, out._data.dtype.name)} instead"
+        )
+    a = out._data
+    if not a.flags.writeable or any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape)):
+        raise RuntimeError(_OVERLAP_SELF)
+    target = a if a.shape == result.shape else _resized_storage(out, result.shape)
+    if any(isinstance(t, Tensor) and np.shares_memory(target, t._data) for t in inputs):
+        raise RuntimeError(_OVERLAP_INPUT)
+    if target is not a:
+        if a.size:
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape {list(a.shape)}, which does "
+                f"not match the required output shape {list(result.shape)}. This behavior is deprecated, and in a "
+                "future PyTorch release outputs will not be resized unless they have zero elements. You can "
+                "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
+                UserWarning,
+                stacklevel=3,
+            )
+        out._data = target
+    np.copyto(target, result)
+    out._vc.value += 1
+    return out
+
+
+def _with_out(op: str, out, inputs, compute, dtype_error: str | None = None) -> Tensor:
+    """``compute()``, or its result written into ``out`` (checked before anything is computed)."""
+    if out is None:
+        return compute()
+    _check_out_grad(op, out, inputs)
+    return _write_out(out, compute()._data, inputs, dtype_error)
+
+
+# --- gather ------------------------------------------------------------------------------
 def _full_index(idx: np.ndarray, dim: int) -> tuple:
     """Advanced-index tuple addressing ``out[..., idx, ...]`` along ``dim`` for every position of idx."""
     grids = list(np.indices(idx.shape, sparse=True))
@@ -35,63 +183,412 @@ def _full_index(idx: np.ndarray, dim: int) -> tuple:
     return tuple(grids)
 
 
+def _accumulate(out: np.ndarray, key: tuple, values: np.ndarray) -> None:
+    """``out[key] += values`` where repeated positions add up (``np.add.at``, via bincount for floats)."""
+    full = len(key) == out.ndim and all(isinstance(k, np.ndarray) and k.dtype.kind in "iu" for k in key)
+    if out.dtype.kind == "f" and values.size and full:
+        flat = np.ravel_multi_index(key, out.shape)
+        vals = np.broadcast_to(values, flat.shape).reshape(-1)
+        out += np.bincount(flat.reshape(-1), weights=vals, minlength=out.size).reshape(out.shape).astype(out.dtype)
+    else:
+        np.add.at(out, key, values)
+
+
+class Gather(Op):
+    """``out[i][j] = x[idx[i][j]][j]`` (along ``dim``); x at least 1-d."""
+
+    torch_name = "GatherBackward0"
+
+    def forward(self, x, idx, dim):
+        self.idx, self.dim, self.shape = idx, dim, x._data.shape
+        return x._data[_full_index(idx, dim)]
+
+    def backward(self, g):
+        return GatherAdjoint.apply(g, idx=self.idx, dim=self.dim, shape=self.shape)
+
+
+class GatherAdjoint(Op):
+    """Zeros of ``shape`` with ``g`` added at ``idx`` along ``dim``: repeated indices accumulate."""
+
+    torch_name = "ScatterAddBackward0"
+
+    def forward(self, g, idx, dim, shape):
+        self.idx, self.dim = idx, dim
+        out = np.zeros(shape, dtype=g._data.dtype)
+        _accumulate(out, _full_index(idx, dim), g._data)
+        return out
+
+    def backward(self, gg):
+        return Gather.apply(gg, idx=self.idx, dim=self.dim)
+
+
+def _gather(x: Tensor, d: int, idx: np.ndarray) -> Tensor:
+    """Gather of checked arguments, 0-d tensors read as 1-d."""
+    if x.ndim and idx.ndim:
+        return Gather.apply(x, idx=idx, dim=d)
+    flat = Gather.apply(reshape(x, _shape1(x.shape)), idx=idx.reshape(_shape1(idx.shape)), dim=d)
+    return reshape(flat, idx.shape)
+
+
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Values of ``input`` along ``dim`` at ``index`` (the result has index's shape)."""
+    if sparse_grad:
+        raise NotImplementedError("gather(): sparse_grad=True is not supported (microtorch has no sparse tensors)")
+    d = wrap_dim(dim, input.ndim)
+    if isinstance(index, Tensor) and not index._data.size:
+        none = np.zeros(0, dtype=np.int64)
+        return _with_out(
+            "gather",
+            out,
+            (input, index),
+            lambda: reshape(Gather.apply(reshape(input, (-1,)), idx=none, dim=0), index.shape),
+        )
+    idx = _index_array("gather", index)
+    _check_gather_shape(input.shape, idx.shape, d)
+    _check_bounds(idx, _shape1(input.shape)[d], d)
+    return _with_out("gather", out, (input, index), lambda: _gather(input, d, idx))
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Values of ``input`` at ``indices`` along ``dim`` (both broadcast apart from ``dim``; flat when None)."""
+    idx = indices._data if isinstance(indices, Tensor) else None
+    if idx is None or idx.dtype != np.int64:
+        got = dt.from_numpy_dtype(idx.dtype).name if idx is not None else type(indices).__name__
+        raise RuntimeError(
+            f"torch.take_along_dim(): dtype of indices should be Long but got {_TORCH_WORD.get(got, got)}"
+        )
+    if dim is None:
+        flat_x, flat_i = reshape(input, (-1,)), idx.reshape(-1)
+        _check_bounds(flat_i, flat_x.shape[0], 0)
+        return _with_out("take_along_dim", out, (input, indices), lambda: Gather.apply(flat_x, idx=flat_i, dim=0))
+    if input.ndim != idx.ndim:
+        raise RuntimeError(
+            f"torch.take_along_dim(): input and indices should have the same number of dimensions, but got "
+            f"{input.ndim} dimensions for input, and {idx.ndim} dimensions for indices"
+        )
+    if input.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    d = wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    shape = list(
+        broadcast_shapes(input.shape[:d] + (1,) + input.shape[d + 1 :], idx.shape[:d] + (1,) + idx.shape[d + 1 :])
+    )
+    shape[d] = n
+    x = expand(input, tuple(shape))
+    shape[d] = idx.shape[d]
+    wrapped = np.where(idx < 0, idx + n, idx)
+    if wrapped.size and (wrapped.min() < 0 or wrapped.max() >= n):
+        _check_bounds(np.where((wrapped < 0) | (wrapped >= n), idx, 0), n, d)
+    full = np.broadcast_to(wrapped, tuple(shape))
+    return _with_out("take_along_dim", out, (input, indices), lambda: Gather.apply(x, idx=full, dim=d))
+
+
+_TORCH_WORD = {
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "bfloat16": "BFloat16",
+}
+
+
+# --- index_select ------------------------------------------------------------------------
+def _index_select(x: Tensor, d: int, idx: np.ndarray) -> Tensor:
+    if x.ndim == 0:
+        return reshape(x, ()) * 1 if x._requires_grad else Tensor._make(x._data.copy())
+    return GetItem.apply(x, key=(slice(None),) * d + (idx.reshape(-1),), basic=False)
+
+
+def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Entries of ``input`` along ``dim`` at the positions listed in the vector ``index``."""
+    d = wrap_dim(dim, input.ndim)
+    idx = _index_array("index_select", index, "int32 or int64")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if input.ndim == 0 and idx.size != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
+    if idx.size and (idx.min() < 0 or idx.max() >= _shape1(input.shape)[d]):
+        raise IndexError("index out of range in self")
+    return _with_out(
+        "index_select",
+        out,
+        (input, index),
+        lambda: _index_select(input, d, idx),
+        "index_select(): self and result must have the same scalar type",
+    )
+
+
+# --- scatter -----------------------------------------------------------------------------
+def _src_grad(g: Tensor, idx: np.ndarray, dim: int, src_shape: tuple) -> Tensor:
+    """Gradient of the source: ``g`` gathered at ``idx``, zero where the source was not read."""
+    taken = Gather.apply(g, idx=idx, dim=dim)
+    if idx.shape == src_shape:
+        return taken
+    return index_add_into(taken, tuple(slice(0, n) for n in idx.shape), src_shape)
+
+
+def _read_src(src: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The part of ``src`` that scatter reads: its leading ``idx.shape`` block."""
+    return src if src.shape == idx.shape else src[tuple(slice(0, n) for n in idx.shape)]
+
+
 class Scatter(Op):
-    """``out = x; out[idx along dim] = src`` (or ``+=`` with ``accumulate``)."""
+    """``out = x`` with ``src`` written at ``idx`` along ``dim``."""
 
     torch_name = "ScatterBackward0"
 
-    def forward(self, x, src, idx, dim, accumulate):
-        self.idx, self.dim, self.accumulate = idx, dim, accumulate
-        self.src_shape = src._data.shape
+    def forward(self, x, src, idx, dim):
+        self.idx, self.dim, self.src_shape = idx, dim, src._data.shape
         out = x._data.copy()
-        key = _full_index(idx, dim)
-        s = src._data[tuple(slice(0, n) for n in idx.shape)]
-        if accumulate:
-            xp.add.at(out, key, s)
-        else:
-            out[key] = s
+        out[_full_index(idx, dim)] = _read_src(src._data, idx)
         return out
 
     def backward(self, g):
         nx, ns = self.needs_input_grad
         gx = gs = None
         if nx:
-            if self.accumulate:
-                gx = g
-            else:
-                mask = np.ones(g.shape, dtype=bool)
-                mask[_full_index(self.idx, self.dim)] = False
-                gx = g * Tensor._make(mask)
+            mask = np.ones(g.shape, dtype=g._data.dtype)
+            mask[_full_index(self.idx, self.dim)] = 0
+            gx = g * Tensor._make(mask)
         if ns:
-            taken = TakeAlong.apply(g, idx=self.idx, dim=self.dim)
-            if taken.shape != self.src_shape:
-                pad = [(0, s - t) for s, t in zip(self.src_shape, taken.shape)]
-                taken = Tensor._make(np.pad(taken._data, pad)) if not taken.requires_grad else taken
-            gs = taken
+            gs = _src_grad(g, self.idx, self.dim, self.src_shape)
         return gx, gs
 
 
-def _as_src(x: Tensor, src) -> Tensor:
+class ScatterAdd(Op):
+    """``out = x`` with ``src`` added at ``idx`` along ``dim`` (repeated positions accumulate)."""
+
+    torch_name = "ScatterAddBackward0"
+
+    def forward(self, x, src, idx, dim):
+        self.idx, self.dim, self.src_shape = idx, dim, src._data.shape
+        out = x._data.copy()
+        _accumulate(out, _full_index(idx, dim), _read_src(src._data, idx))
+        return out
+
+    def backward(self, g):
+        nx, ns = self.needs_input_grad
+        return (g if nx else None), (_src_grad(g, self.idx, self.dim, self.src_shape) if ns else None)
+
+
+class ScatterReduce(Op):
+    """``scatter(..., reduce='add' | 'multiply')``: torch defines no derivative for it."""
+
+    torch_name = "NotImplemented"
+
+    def forward(self, x, src, idx, dim, reduce):
+        out = x._data.copy()
+        key, vals = _full_index(idx, dim), _read_src(src._data, idx)
+        if reduce == "add":
+            _accumulate(out, key, vals)
+        elif out.dtype == np.bool_:
+            np.logical_and.at(out, key, vals)
+        else:
+            np.multiply.at(out, key, vals)
+        return out
+
+    def backward(self, g):
+        raise RuntimeError("derivative for aten::scatter is not implemented")
+
+
+def _scatter_src(x: Tensor, src, value, idx: np.ndarray) -> Tensor:
+    """The source as a tensor of x's dtype (a number or 0-d ``value`` broadcast to the index)."""
+    if src is not None and value is not None:
+        raise TypeError("scatter() received an invalid combination of arguments: both src and value given")
+    if src is None and value is None:
+        raise TypeError("scatter() missing 1 required positional argument: 'src' or 'value'")
     if isinstance(src, Tensor):
-        return src.to(x.dtype)
-    return Tensor._make(np.full((1,) * x.ndim, src, dtype=x._data.dtype))
+        if src.dtype != x.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        return src
+    v = value if src is None else src
+    if isinstance(v, Tensor):
+        if v.ndim:
+            raise RuntimeError(f"scatter(): Expected 0-dimensional value tensor, got {v.ndim} dimension(s)")
+        v = v.item()
+    return Tensor._make(np.broadcast_to(np.asarray(v).astype(x._data.dtype), idx.shape))
 
 
-def scatter(x: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
-    """Copy of ``x`` with ``src`` (tensor or number) written at ``index`` along ``dim``."""
-    d = wrap_dim(dim, x.ndim, "scatter")
-    idx = _check_index("scatter", x, d, index)
-    source = _as_src(x, value if src is None else src)
-    if source._data.size == 1 and idx.size:
-        source = expand(reshape(source, (1,) * x.ndim), idx.shape)
-    return Scatter.apply(x, source, idx=idx, dim=d, accumulate=reduce == "add")
+def _scatter(op: str, x: Tensor, dim: int, index: Tensor, source, value, reduce) -> Tensor:
+    d = wrap_dim(dim, x.ndim)
+    if isinstance(index, Tensor) and not index._data.size:
+        _scatter_src(x, source, value, index._data)
+        return x.clone()
+    idx = _index_array("scatter", index)
+    src = _scatter_src(x, source, value, idx)
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    _check_scatter_shape(x.shape, idx.shape, d, src.shape if isinstance(source, Tensor) else None)
+    _check_bounds(idx, _shape1(x.shape)[d], d)
+    if x.ndim == 0 or idx.ndim == 0:
+        flat = _scatter(
+            op, reshape(x, _shape1(x.shape)), d, Tensor._make(idx.reshape(1)), reshape(src, (1,)), None, reduce
+        )
+        return reshape(flat, x.shape)
+    if reduce is not None:
+        if isinstance(source, Tensor):
+            warnings.warn(
+                "The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a future "
+                "PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return ScatterReduce.apply(x, src, idx=idx, dim=d, reduce=reduce)
+    return (ScatterAdd if op == "scatter_add" else Scatter).apply(x, src, idx=idx, dim=d)
 
 
-def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    """Copy of ``x`` with ``src`` added at ``index`` along ``dim`` (duplicates accumulate)."""
-    d = wrap_dim(dim, x.ndim, "scatter_add")
-    idx = _check_index("scatter_add", x, d, index)
-    return Scatter.apply(x, _as_src(x, src), idx=idx, dim=d, accumulate=True)
+def scatter(
+    input: Tensor,  # noqa: A002
+    dim: int,
+    index: Tensor,
+    src=None,
+    *,
+    value=None,
+    reduce: str | None = None,
+    out: Tensor | None = None,
+) -> Tensor:
+    """Copy of ``input`` with ``src`` (a tensor or number) written, added or multiplied at ``index``."""
+    inputs = (input, index, src)
+    return _with_out("scatter", out, inputs, lambda: _scatter("scatter", input, dim, index, src, value, reduce))
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Copy of ``input`` with ``src`` added at ``index`` along ``dim`` (repeated indices accumulate)."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add(): argument 'src' must be Tensor, not {type(src).__name__}")
+    inputs = (input, index, src)
+    return _with_out("scatter_add", out, inputs, lambda: _scatter("scatter_add", input, dim, index, src, None, None))
+
+
+# --- index_put ---------------------------------------------------------------------------
+class IndexPut(Op):
+    """``out = x`` with ``values`` written (or added) at the advanced index ``key``."""
+
+    torch_name = "IndexPutBackward0"
+
+    def forward(self, x, values, key, accumulate):
+        self.key, self.accumulate, self.v_shape = key, accumulate, values._data.shape
+        out = x._data.copy()
+        vals = np.broadcast_to(values._data, out[key].shape)
+        if accumulate:
+            _accumulate(out, key, vals)
+        else:
+            out[key] = vals
+        return out
+
+    def backward(self, g):
+        nx, nv = self.needs_input_grad
+        gx = gv = None
+        if nx:
+            if self.accumulate:
+                gx = g
+            else:
+                mask = np.ones(g.shape, dtype=g._data.dtype)
+                mask[self.key] = 0
+                gx = g * Tensor._make(mask)
+        if nv:
+            gv = sum_to_size(GetItem.apply(g, key=self.key, basic=False), self.v_shape)
+        return gx, gv
+
+
+def _put_key(op: str, x: Tensor, indices) -> tuple:
+    """The numpy key of index_put's tuple of index tensors, checked as torch."""
+    if isinstance(indices, Tensor) or not isinstance(indices, (tuple, list)):
+        raise TypeError(
+            f"{op}(): argument 'indices' (position 1) must be tuple of Tensors, not {type(indices).__name__}"
+        )
+    key = []
+    for i, t in enumerate(indices):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+        if t._data.dtype.kind not in "iub":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        key.append(t._data.astype(bool) if t._data.dtype == np.uint8 else t._data)
+    consumed = sum(k.ndim if k.dtype == np.bool_ else 1 for k in key)
+    if consumed > x.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x.ndim} (got {consumed})")
+    _check_key_bounds(x.shape, tuple(key))
+    return tuple(a for k in key for a in (np.nonzero(k) if k.dtype == np.bool_ else (k,)))
+
+
+def check_put_dtype(x: Tensor, values: Tensor) -> None:
+    """Index put writes only a source of the destination's dtype (torch's rule)."""
+    if values.dtype != x.dtype:
+        raise RuntimeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{_TORCH_WORD.get(x.dtype.name, x.dtype.name)} for the destination and "
+            f"{_TORCH_WORD.get(values.dtype.name, values.dtype.name)} for the source."
+        )
+
+
+def _is_mask_fill(indices, values: Tensor) -> bool:
+    """One bool mask and a 0-d value: torch fills (casting the value) instead of index-putting."""
+    return len(indices) == 1 and indices[0]._data.dtype == np.bool_ and values.ndim == 0
+
+
+def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:  # noqa: A002
+    """Copy of ``input`` with ``values`` written (or, with ``accumulate``, added) at the index tensors."""
+    key = _put_key("index_put", input, indices)
+    if not isinstance(values, Tensor):
+        raise TypeError(f"index_put(): argument 'values' (position 2) must be Tensor, not {type(values).__name__}")
+    if _is_mask_fill(indices, values):
+        values = values.to(input.dtype)
+    check_put_dtype(input, values)
+    try:
+        np.broadcast_shapes(values.shape, input._data[key].shape)
+    except ValueError:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to indexing result of "
+            f"shape {list(input._data[key].shape)}"
+        ) from None
+    return IndexPut.apply(input, values, key=key, accumulate=bool(accumulate))
+
+
+# --- masked_fill -------------------------------------------------------------------------
+def _fill_value(x: Tensor, value) -> Tensor:
+    """``value`` as a 0-d tensor of x's dtype, with torch's overflow check for numbers."""
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(
+                f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} dimension(s)."
+            )
+        return value.to(x.dtype)
+    npdt = x._data.dtype
+    if _overflows(value, npdt):
+        name = {"float32": "float", "float64": "double"}.get(
+            npdt.name, f"{npdt.name}_t" if npdt.kind in "iu" else npdt.name
+        )
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    return Tensor._make(np.asarray(value).astype(npdt))
+
+
+def _overflows(value, npdt: np.dtype) -> bool:
+    """torch's ``overflows<T>(value)`` for a Python number written into dtype ``npdt``."""
+    if isinstance(value, complex):
+        return value.imag != 0 or _overflows(value.real, npdt)
+    if npdt.kind == "b" or isinstance(value, bool):
+        return False
+    if npdt.kind == "f":
+        return math.isfinite(value) and abs(value) > np.finfo(npdt).max
+    if isinstance(value, float) and not math.isfinite(value):
+        return True
+    info = np.iinfo(npdt)
+    low = -int(info.max) if npdt.kind == "u" else int(info.min)
+    return not low <= int(value) <= int(info.max)
+
+
+def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:  # noqa: A002
+    """``value`` where the bool ``mask`` (broadcast) is True, ``input`` elsewhere."""
+    if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
+        got = _CPP_NAMES.get(mask._data.dtype.name, mask._data.dtype.name) if isinstance(mask, Tensor) else "none"
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
+    broadcast_shapes(mask.shape, input.shape)
+    return where(mask, _fill_value(input, value), input)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -143,20 +640,24 @@ def diag(x: Tensor, diagonal: int = 0) -> Tensor:
 
 def roll(x: Tensor, shifts, dims=None) -> Tensor:
     """Rotate elements along ``dims`` by ``shifts`` (flattened when dims is None)."""
-    if dims is None:
+    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+    dims = () if dims is None else (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    if not shifts:
+        raise RuntimeError("`shifts` required")
+    if (dims or len(shifts) != 1) and len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    if not dims:
         return reshape(roll(reshape(x, (-1,)), shifts, 0), x.shape)
-    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if x.ndim == 0:
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     out = x
     for s, d in zip(shifts, dims):
-        d = wrap_dim(d, x.ndim, "roll")
+        d = wrap_dim(d, x.ndim)
         n = x.shape[d]
-        if n == 0:
-            continue
-        s %= n
-        if s:
+        if n and s % n:
+            s %= n
             out = cat([narrow(out, d, n - s, s), narrow(out, d, 0, n - s)], d)
-    return out
+    return out if out is not x else x.clone()
 
 
 def tile(x: Tensor, dims) -> Tensor:

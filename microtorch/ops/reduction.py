@@ -204,11 +204,10 @@ def _var_args(dim, unbiased):
     return dim, unbiased
 
 
-def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    """Variance over ``dim`` with Bessel's ``correction`` (1 by default)."""
+def _variance(x: Tensor, dim, unbiased, keepdim: bool, correction, op: str) -> Tensor:
     dim, unbiased = _var_args(dim, unbiased)
     c = _correction(unbiased, correction)
-    dims = _axes(dim, x.ndim, "var")
+    dims = _axes(dim, x.ndim, op)
     n = _count(x.shape, dims)
     centered = x - mean(x, dims, keepdim=True)
     total = sum(centered * centered, dims, keepdim=keepdim)
@@ -218,6 +217,11 @@ def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
     # torch divides by max(0, n - correction): 0/0 is NaN, a positive sum over 0 is inf
     with np.errstate(divide="ignore", invalid="ignore"):
         return total / 0.0
+
+
+def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (1 by default)."""
+    return _variance(x, dim, unbiased, keepdim, correction, "var")
 
 
 class SafeSqrt(Op):
@@ -237,19 +241,22 @@ class SafeSqrt(Op):
 
 def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation over ``dim`` with Bessel's ``correction`` (1 by default)."""
-    return SafeSqrt.apply(var(x, dim, unbiased, keepdim, correction=correction))
+    return SafeSqrt.apply(_variance(x, dim, unbiased, keepdim, correction, "std"))
 
 
 def var_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """``(var, mean)`` over ``dim``."""
     dim, unbiased = _var_args(dim, unbiased)
-    return var(x, dim, unbiased, keepdim, correction=correction), mean(x, _axes(dim, x.ndim, "var_mean"), keepdim)
+    return _variance(x, dim, unbiased, keepdim, correction, "var_mean"), mean(
+        x, _axes(dim, x.ndim, "var_mean"), keepdim
+    )
 
 
 def std_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """``(std, mean)`` over ``dim``."""
     dim, unbiased = _var_args(dim, unbiased)
-    return std(x, dim, unbiased, keepdim, correction=correction), mean(x, _axes(dim, x.ndim, "std_mean"), keepdim)
+    sd = SafeSqrt.apply(_variance(x, dim, unbiased, keepdim, correction, "std_mean"))
+    return sd, mean(x, _axes(dim, x.ndim, "std_mean"), keepdim)
 
 
 class Amax(Op):
@@ -586,7 +593,11 @@ def _prod_of_others(x: Tensor, dims) -> Tensor:
 
 def prod(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over all elements or along ``dim``; integers and bools multiply to int64."""
-    dims = tuple(range(x.ndim)) if dim is None else (() if x.ndim == 0 else (_one_dim(dim, x.ndim, "prod"),))
+    if dim is None:
+        dims = tuple(range(x.ndim))
+    else:
+        d = _one_dim(dim, x.ndim, "prod")
+        dims = (d,) if x.ndim else ()
     if dim is None:
         keepdim = False
     npdt = _accumulate_dtype(x, dtype)
@@ -781,6 +792,8 @@ def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Cumulative sum along ``dim``; integers and bools accumulate in int64."""
     d = _one_dim(dim, x.ndim, "cumsum")
     npdt = _accumulate_dtype(x, dtype)
+    if npdt == np.bool_:
+        raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
     if npdt is not None and npdt != x._data.dtype:
         x = x.to(npdt)
     if x.ndim == 0:
@@ -813,6 +826,7 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
 
 def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """Indices that sort ``x`` along ``dim``."""
+    _one_dim(dim, x.ndim, "argsort")
     return sort(x, dim, descending)[1]
 
 
