@@ -248,7 +248,10 @@ class _Archive:
         if len(head) != 30 or head[:4] != b"PK\x03\x04":
             raise self.fail(f"bad local header of {info.filename}")
         name_len, extra_len = struct.unpack("<HH", head[26:30])
-        self.fh.seek(info.header_offset + 30 + name_len + extra_len)
+        local_name = self.fh.read(name_len).decode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace")
+        if local_name != info.orig_filename:
+            raise self.fail(f"the entry for {info.filename} points at the data of {local_name!r}")
+        self.fh.seek(extra_len, io.SEEK_CUR)
         inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
         left = info.compress_size
         while left > 0:

@@ -445,3 +445,397 @@ def test_deeply_nested_index_is_a_clear_error():
         nested = [nested]
     with pytest.raises(ValueError, match="too deep"):
         mt.save(nested, io.BytesIO())
+
+
+# --- hostile torch files, built by hand (no torch needed) ------------------------------------
+class _Global:
+    """A pickle GLOBAL reference, written as opcodes without importing the module."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+
+class _Reduce:
+    """A pickle REDUCE: ``fn(*args)``."""
+
+    def __init__(self, fn, *args) -> None:
+        self.fn, self.args = fn, args
+
+
+class _Persist:
+    """A pickle BINPERSID: ``persistent_load(value)``."""
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+
+def _ops(obj) -> bytes:
+    """Protocol-2 pickle opcodes for plain values plus the three markers above."""
+    if isinstance(obj, _Global):
+        return b"c%s\n%s\n" % (obj.module.encode(), obj.name.encode())
+    if isinstance(obj, _Reduce):
+        return _ops(obj.fn) + _ops(tuple(obj.args)) + b"R"
+    if isinstance(obj, _Persist):
+        return _ops(obj.value) + b"Q"
+    if obj is None:
+        return b"N"
+    if isinstance(obj, bool):
+        return b"\x88" if obj else b"\x89"
+    if isinstance(obj, int):
+        return b"L%dL\n" % obj
+    if isinstance(obj, str):
+        raw = obj.encode()
+        return b"X" + len(raw).to_bytes(4, "little") + raw
+    if isinstance(obj, tuple):
+        return b"(" + b"".join(_ops(v) for v in obj) + b"t"
+    if isinstance(obj, list):
+        return b"(" + b"".join(_ops(v) for v in obj) + b"l"
+    if isinstance(obj, dict):
+        return b"}(" + b"".join(_ops(k) + _ops(v) for k, v in obj.items()) + b"u"
+    raise TypeError(type(obj))
+
+
+def _tensor(key, size, stride, offset=0, numel=None, storage="FloatStorage", location="cpu"):
+    """The pickle of ``torch._utils._rebuild_tensor_v2`` over storage ``key``."""
+    numel = max(1, offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1) if numel is None else numel
+    pid = _Persist(("storage", _Global("torch", storage), key, location, numel))
+    hooks = _Reduce(_Global("collections", "OrderedDict"))
+    return _Reduce(_Global("torch._utils", "_rebuild_tensor_v2"), pid, offset, tuple(size), tuple(stride), False, hooks)
+
+
+def _torch_zip(obj, storages: dict, compression=zipfile.ZIP_STORED) -> io.BytesIO:
+    """A zip laid out as torch.save writes it: archive/data.pkl, archive/byteorder, archive/data/<key>."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=compression) as z:
+        z.writestr("archive/data.pkl", b"\x80\x02" + _ops(obj) + b".")
+        z.writestr("archive/byteorder", "little")
+        for key, raw in storages.items():
+            z.writestr(f"archive/data/{key}", raw)
+        z.writestr("archive/version", "3\n")
+    buf.seek(0)
+    return buf
+
+
+def _f32(*values) -> bytes:
+    return np.array(values, dtype=np.float32).tobytes()
+
+
+def test_hand_built_torch_file_loads():
+    out = mt.load(_torch_zip({"w": _tensor("0", (2, 3), (3, 1))}, {"0": _f32(*range(6))}))
+    assert out["w"].dtype == mt.float32 and out["w"].tolist() == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_expanded_tensor_loads_as_a_view_of_its_one_element_storage():
+    import tracemalloc
+
+    obj = {"e": _tensor("0", (65536, 65536), (0, 0), numel=1)}  # torch.zeros(1).expand(65536, 65536)
+    raw = _torch_zip(obj, {"0": _f32(2.5)}).getvalue()
+    assert len(raw) < 2000
+    tracemalloc.start()
+    try:
+        e = mt.load(io.BytesIO(raw))["e"]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20  # the 16 GiB tensor was never materialised
+    assert e.shape == (65536, 65536) and e.stride() == (0, 0) and e.dtype == mt.float32
+    assert e[65535, 123].item() == 2.5 and e[:2, :3].tolist() == [[2.5] * 3] * 2
+    small = mt.load(_torch_zip({"e": _tensor("0", (3, 4), (0, 1), numel=4)}, {"0": _f32(1, 2, 3, 4)}))["e"]
+    assert (small + 1).tolist() == [[2, 3, 4, 5]] * 3
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        small.add_(1)  # as torch: an expanded tensor is not writable in place
+    assert small.tolist() == [[1, 2, 3, 4]] * 3
+    c = small.clone()
+    c.add_(1)
+    assert c.tolist() == [[2, 3, 4, 5]] * 3
+
+
+def test_tensors_sharing_a_storage_load_as_views_of_one_array():
+    obj = {
+        "base": _tensor("0", (10,), (1,)),
+        "every_other": _tensor("0", (3,), (2,), offset=2, numel=10),
+        "matrix_t": _tensor("0", (5, 2), (1, 5), numel=10),
+    }
+    out = mt.load(_torch_zip(obj, {"0": _f32(*range(10))}))
+    base, view, mat = out["base"], out["every_other"], out["matrix_t"]
+    assert view.tolist() == [2, 4, 6] and mat.tolist() == np.arange(10.0).reshape(2, 5).T.tolist()
+    assert np.shares_memory(base.numpy(), view.numpy()) and np.shares_memory(base.numpy(), mat.numpy())
+    assert mat.stride() == (1, 5)
+    base.add_(1)  # writable, and (as in torch) the other tensors see the change
+    view.mul_(10)
+    assert base.tolist() == [1, 2, 30, 4, 50, 6, 70, 8, 9, 10]
+    assert mat[0].tolist() == [1, 6]
+
+
+def test_tensor_outside_its_storage_is_a_clear_error_naming_the_key():
+    cases = [
+        ({"w": _tensor("0", (3,), (1,), offset=2, numel=4)}, "reaches element 4"),
+        ({"w": _tensor("0", (2, 2), (1 << 40, 1), numel=4)}, "reaches element"),
+        ({"w": _tensor("0", (1 << 40, 1 << 40), (0, 0), numel=4)}, "too large"),
+        ({"w": _tensor("0", (0,), (1,), offset=9, numel=4)}, "past the end"),
+    ]
+    for obj, why in cases:
+        with pytest.raises(RuntimeError, match=rf"\['w'\]: tensor of size .* {why}.* storage '0'"):
+            mt.load(_torch_zip({"model": {"ok": _tensor("0", (4,), (1,))}, **obj}, {"0": _f32(1, 2, 3, 4)}))
+    nested = {"model": {"layer.weight": _tensor("0", (5,), (1,), numel=4)}}
+    with pytest.raises(RuntimeError, match=r"\['model'\]\['layer.weight'\]"):
+        mt.load(_torch_zip(nested, {"0": _f32(1, 2, 3, 4)}))
+    for size, stride, offset in (((2,), (-1,), 1), ((-2,), (1,), 0), ((2,), (1,), -1), ((2, 2), (1,), 0)):
+        with pytest.raises(pickle.UnpicklingError, match="_rebuild_tensor"):
+            mt.load(_torch_zip({"w": _tensor("0", size, stride, offset, numel=4)}, {"0": _f32(1, 2, 3, 4)}))
+
+
+def test_storage_bytes_must_match_dtype_and_numel():
+    for raw in (_f32(1, 2, 3), _f32(1, 2, 3, 4, 5), b""):
+        with pytest.raises(
+            RuntimeError, match=r"archive/data/0 holds \d+ bytes, but its 4 elements of float32 need 16"
+        ):
+            mt.load(_torch_zip({"w": _tensor("0", (4,), (1,))}, {"0": raw}))
+    # a declared element count far beyond the data is refused before anything is allocated
+    with pytest.raises(RuntimeError, match="need 4398046511104"):
+        mt.load(_torch_zip({"w": _tensor("0", (4,), (1,), numel=1 << 40)}, {"0": _f32(1, 2, 3, 4)}))
+
+
+def _headers(raw: bytes, member: str) -> tuple[int, int]:
+    """Offsets of ``member``'s local header and central-directory entry."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        local = z.getinfo(member).header_offset
+    at = raw.index(b"PK\x01\x02")
+    while raw[at + 46 : at + 46 + int.from_bytes(raw[at + 28 : at + 30], "little")] != member.encode():
+        at = raw.index(b"PK\x01\x02", at + 4)
+    return local, at
+
+
+def _patch_sizes(raw: bytes, member: str, file_size: int, crc: int | None = None) -> bytes:
+    """Rewrite a member's uncompressed size (and CRC) in both its local and central headers."""
+    out = bytearray(raw)
+    local, central = _headers(raw, member)
+    for at, size_at, crc_at in ((local, 22, 14), (central, 24, 16)):
+        out[at + size_at : at + size_at + 4] = file_size.to_bytes(4, "little")
+        if crc is not None:
+            out[at + crc_at : at + crc_at + 4] = crc.to_bytes(4, "little")
+    return bytes(out)
+
+
+def test_zip_bombs_are_refused_before_inflating():
+    import zlib
+
+    zeros = bytes(16 << 20)
+    obj = {"w": _tensor("0", (4,), (1,))}
+    bomb = _torch_zip(obj, {"0": zeros}, compression=zipfile.ZIP_DEFLATED).getvalue()
+    assert len(bomb) < 64 << 10
+    # the member declares 16 MiB for a storage of 4 floats: refused from the headers alone
+    with pytest.raises(RuntimeError, match="holds 16777216 bytes, but its 4 elements of float32 need 16"):
+        mt.load(io.BytesIO(bomb))
+    # declared 16 bytes (with a matching CRC), but the data inflates to 16 MiB
+    lying = _patch_sizes(bomb, "archive/data/0", 16, zlib.crc32(zeros[:16]))
+    with pytest.raises(RuntimeError, match="inflates beyond its declared size of 16 bytes"):
+        mt.load(io.BytesIO(lying))
+    # an absurd declared size: more than deflate can produce from the compressed bytes
+    absurd = _patch_sizes(bomb, "archive/data/0", (1 << 32) - 1)
+    with pytest.raises(RuntimeError, match="more than its compression can produce"):
+        mt.load(io.BytesIO(absurd))
+    # a stored member cannot be larger than its compressed bytes
+    stored = _torch_zip(obj, {"0": _f32(1, 2, 3, 4)}).getvalue()
+    with pytest.raises(RuntimeError, match="more than its compression can produce"):
+        mt.load(io.BytesIO(_patch_sizes(stored, "archive/data/0", 1 << 30)))
+    # a deflated, honest checkpoint still loads
+    honest = _torch_zip(obj, {"0": _f32(1, 2, 3, 4)}, compression=zipfile.ZIP_DEFLATED)
+    assert mt.load(honest)["w"].tolist() == [1, 2, 3, 4]
+
+
+def test_own_format_members_are_bounded_too():
+    raw = _saved_bytes()
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        size = z.getinfo("data/0.npy").file_size
+    with pytest.raises(RuntimeError, match="more than its compression can produce"):
+        mt.load(io.BytesIO(_patch_sizes(raw, "data/0.npy", size * 5000)))
+    # an .npy header that declares far more data than the member holds
+    npy = io.BytesIO()
+    np.lib.format.write_array_header_1_0(npy, {"descr": "<f8", "fortran_order": False, "shape": (1 << 40,)})
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(
+            "microtorch.json", '{"format": "microtorch-checkpoint", "version": 1, "arrays": 1, "root": {"ndarray": 0}}'
+        )
+        z.writestr("data/0.npy", npy.getvalue() + np.ones(4).tobytes())
+    buf.seek(0)
+    with pytest.raises(RuntimeError, match="corrupt: data/0.npy holds 32 data bytes"):
+        mt.load(buf)
+
+
+def test_overlapping_or_other_compressed_members_are_refused():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_BZIP2) as z:
+        z.writestr("archive/data.pkl", b"\x80\x02N.")
+    buf.seek(0)
+    with pytest.raises(RuntimeError, match="compression method 12"):
+        mt.load(buf)
+    # a second storage whose directory entry points at the first one's bytes
+    obj = {"a": _tensor("0", (4,), (1,)), "b": _tensor("1", (4,), (1,))}
+    raw = _torch_zip(obj, {"0": _f32(1, 2, 3, 4), "1": _f32(5, 6, 7, 8)}).getvalue()
+    first, _ = _headers(raw, "archive/data/0")
+    _, central = _headers(raw, "archive/data/1")
+    out = bytearray(raw)
+    out[central + 42 : central + 46] = first.to_bytes(4, "little")
+    with pytest.raises(RuntimeError, match="corrupt: the entry for archive/data/1 points at the data of"):
+        mt.load(io.BytesIO(bytes(out)))
+    # a member that claims more compressed bytes than the whole file (overlapping members add up to that)
+    out = bytearray(raw)
+    out[central + 20 : central + 24] = (len(raw) + 1).to_bytes(4, "little")
+    with pytest.raises(RuntimeError, match="more compressed bytes than the file holds"):
+        mt.load(io.BytesIO(bytes(out)))
+
+
+def test_dtypes_numpy_lacks_are_a_clear_error_naming_dtype_and_key():
+    for storage, dtype in (
+        ("BFloat16Storage", "bfloat16"),
+        ("ComplexFloatStorage", "complex64"),
+        ("ComplexDoubleStorage", "complex128"),
+        ("QInt8Storage", "qint8"),
+    ):
+        obj = {"model": {"emb.weight": _tensor("0", (2,), (1,), storage=storage)}}
+        with pytest.raises(RuntimeError, match=rf"\['model'\]\['emb.weight'\]: tensor of dtype torch.{dtype}"):
+            mt.load(_torch_zip(obj, {"0": bytes(64)}))
+    # _rebuild_tensor_v3 (uint16, float8 and other newer dtypes) over an untyped storage
+    v3 = _Reduce(
+        _Global("torch._utils", "_rebuild_tensor_v3"),
+        _Persist(("storage", _Global("torch.storage", "UntypedStorage"), "0", "cpu", 4)),
+        0,
+        (2,),
+        (1,),
+        False,
+        _Reduce(_Global("collections", "OrderedDict")),
+        _Global("torch", "uint16"),
+    )
+    with pytest.raises(RuntimeError, match=r"\['u'\]: tensor of dtype torch.uint16"):
+        mt.load(_torch_zip({"u": v3}, {"0": bytes(4)}))
+    v3.args = (*v3.args[:-1], _Global("torch", "int16"))  # a dtype microtorch has: reinterprets the bytes
+    assert mt.load(_torch_zip({"u": v3}, {"0": np.array([7, -3], np.int16).tobytes()}))["u"].tolist() == [7, -3]
+    with pytest.raises(RuntimeError, match=r"\['d'\]: dtype torch.complex64"):
+        mt.load(_torch_zip({"d": _Global("torch", "complex64")}, {}))
+
+
+def test_legacy_and_other_files_get_a_clear_message(tmp_path):
+    # the first pickle of a pre-1.6 torch.save file is this magic number
+    legacy = b"\x80\x02\x8a\nl\xfc\x9cF\xf9 j\xa8P\x19.\x80\x02M\xe9\x03." + pickle.dumps({"protocol_version": 1001})
+    with pytest.raises(
+        RuntimeError, match=r"legacy PyTorch checkpoint.*_use_new_zipfile_serialization=False.*torch\.save"
+    ):
+        mt.load(io.BytesIO(legacy))
+    for data in (pickle.dumps({"a": 1}), b"PK\x03\x04" + bytes(100), bytes(range(256)) * 4):
+        with pytest.raises(RuntimeError, match="not a microtorch checkpoint"):
+            mt.load(io.BytesIO(data))
+    script = io.BytesIO()
+    with zipfile.ZipFile(script, "w") as z:
+        for n in ("m/data.pkl", "m/constants.pkl", "m/code/__torch__.py"):
+            z.writestr(n, b"")
+    script.seek(0)
+    with pytest.raises(RuntimeError, match="TorchScript archive"):
+        mt.load(script)
+    garbage = _torch_zip({"w": 1}, {})
+    raw = garbage.getvalue().replace(b"\x80\x02}(X", b"\x80\x02}(\xff")
+    with pytest.raises(RuntimeError, match="corrupt"):
+        mt.load(io.BytesIO(raw))
+
+
+def test_os_system_pickle_is_refused_with_weights_only_either_way(tmp_path):
+    marker = tmp_path / "pwned"
+    call = _Reduce(_Global("os", "system"), f"touch {marker}")
+    for weights_only, message in ((True, "Weights only load failed"), (False, "not even with weights_only=False")):
+        with pytest.raises(pickle.UnpicklingError, match=message):
+            mt.load(_torch_zip({"w": call}, {}), weights_only=weights_only)
+    posix = _Reduce(_Global("posix", "system"), f"touch {marker}")
+    with pytest.raises(pickle.UnpicklingError, match="never runs code"):
+        mt.load(_torch_zip([posix], {}), weights_only=False)
+    assert not marker.exists()
+
+
+def test_map_location_like_torch_but_cpu_only():
+    def fresh():
+        return _torch_zip({"w": _tensor("0", (2,), (1,))}, {"0": _f32(1, 2)})
+
+    seen = []
+    for ml in ("cpu", "cpu:0", mt.device("cpu"), {"cpu": "cpu"}, {"cuda:0": "cuda:1"}, lambda s, loc: s.cpu()):
+        assert mt.load(fresh(), map_location=ml)["w"].tolist() == [1, 2]
+    assert mt.load(fresh(), map_location=lambda s, loc: seen.append((s.nbytes(), loc)))["w"].tolist() == [1, 2]
+    assert seen == [(8, "cpu")]
+    for ml in ("cuda", "cuda:1", "mps", mt.device("cuda", 0), {"cpu": "cuda:0"}, lambda s, loc: s.cuda()):
+        with pytest.raises(RuntimeError, match="microtorch runs on the CPU only"):
+            mt.load(fresh(), map_location=ml)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        mt.load(fresh(), map_location=lambda s, loc: s.to("cuda:0"))
+    with pytest.raises(TypeError, match="map_location"):
+        mt.load(fresh(), map_location=5)
+    with pytest.raises(TypeError, match="must return the storage"):
+        mt.load(fresh(), map_location=lambda s, loc: 5)
+    # a storage saved on a GPU: mapped to the CPU on request, a clear error otherwise (as torch without CUDA)
+    gpu = {"w": _tensor("0", (2,), (1,), location="cuda:0")}
+    with pytest.raises(RuntimeError, match="storage '0' on 'cuda:0'.*map_location='cpu'"):
+        mt.load(_torch_zip(gpu, {"0": _f32(1, 2)}))
+    for ml in ("cpu", {"cuda:0": "cpu"}, lambda s, loc: s):
+        assert mt.load(_torch_zip(gpu, {"0": _f32(1, 2)}), map_location=ml)["w"].tolist() == [1, 2]
+    with pytest.raises(TypeError, match="pickle_module"):
+        mt.load(fresh(), pickle_module=object())
+    assert mt.load(fresh(), None, pickle, weights_only=False)["w"].tolist() == [1, 2]
+
+
+# --- the same against torch itself ---------------------------------------------------------------
+def _torch_saved(torch, obj, **kwargs) -> io.BytesIO:
+    buf = io.BytesIO()
+    torch.save(obj, buf, **kwargs)
+    buf.seek(0)
+    return buf
+
+
+def test_torch_expanded_and_shared_tensors_stay_views():
+    torch = pytest.importorskip("torch")
+    base = torch.arange(12.0)
+    obj = {
+        "big": torch.zeros(1).expand(65536, 65536),
+        "base": base,
+        "t": base.view(3, 4).t(),
+        "slice": base[1:9:3],
+        "bcast": torch.tensor([1.0, 2.0]).expand(3, 2),
+    }
+    buf = _torch_saved(torch, obj)
+    assert len(buf.getvalue()) < 4000
+    out = mt.load(buf)
+    theirs = torch.load(_torch_saved(torch, obj))
+    for key in obj:
+        assert tuple(out[key].shape) == tuple(theirs[key].shape) and out[key].stride() == theirs[key].stride(), key
+    assert out["big"][7, 9].item() == 0.0 and out["big"].stride() == (0, 0)
+    for key in ("t", "slice", "bcast"):
+        np.testing.assert_array_equal(out[key].numpy(), theirs[key].numpy())
+    for lib, d in ((mt, out), (torch, theirs)):
+        d["base"].add_(1)
+        assert d["t"][0].tolist() == [1.0, 5.0, 9.0] and d["slice"].tolist() == [2.0, 5.0, 8.0], lib
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+            d["bcast"].add_(1)
+
+
+def test_torch_bfloat16_and_complex_are_a_clear_error():
+    torch = pytest.importorskip("torch")
+    for dtype, name in ((torch.bfloat16, "bfloat16"), (torch.complex64, "complex64"), (torch.uint16, "uint16")):
+        buf = _torch_saved(torch, {"ok": torch.ones(2), "layer": {"w": torch.ones(2, dtype=dtype)}})
+        with pytest.raises(RuntimeError, match=rf"\['layer'\]\['w'\]: tensor of dtype torch.{name}"):
+            mt.load(buf)
+
+
+def test_torch_legacy_format_gets_a_message_saying_so():
+    torch = pytest.importorskip("torch")
+    buf = _torch_saved(torch, {"w": torch.ones(2)}, _use_new_zipfile_serialization=False)
+    with pytest.raises(RuntimeError, match="legacy PyTorch checkpoint"):
+        mt.load(buf)
+
+
+def test_torch_map_location_and_weights_only_false():
+    torch = pytest.importorskip("torch")
+    sd = {"w": torch.arange(3.0)}
+    for ml in ("cpu", torch.device("cpu"), {"cpu": "cpu"}, lambda s, loc: s):
+        assert mt.load(_torch_saved(torch, sd), map_location=ml)["w"].tolist() == [0.0, 1.0, 2.0]
+        assert torch.load(_torch_saved(torch, sd), map_location=ml)["w"].tolist() == [0.0, 1.0, 2.0]
+    with pytest.raises(RuntimeError, match="CPU only"):
+        mt.load(_torch_saved(torch, sd), map_location=torch.device("cuda:0"))
+    with pytest.raises(pickle.UnpicklingError, match="not even with weights_only=False"):
+        mt.load(_torch_saved(torch, {"w": torch.ones(1), "f": _Evil("/nonexistent/x")}), weights_only=False)
