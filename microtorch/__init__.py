@@ -15,9 +15,6 @@ from ._device import device
 from ._dtype import (
     bfloat16,
     bool_ as bool,  # noqa: A004
-    channels_last,
-    channels_last_3d,
-    contiguous_format,
     double,
     dtype,
     float,  # noqa: A004
@@ -31,14 +28,10 @@ from ._dtype import (
     int16,
     int32,
     int64,
-    layout,
     long,
-    memory_format,
-    preserve_format,
     promote_types,
     set_default_dtype,
     short,
-    strided,
     uint8,
 )
 from ._tensor import Size, Tensor
@@ -49,7 +42,6 @@ from ._creation import (
     bernoulli,
     empty,
     empty_like,
-    empty_strided,
     eye,
     from_numpy,
     full,
@@ -71,7 +63,6 @@ from ._creation import (
     tensor,
     tril,
     triu,
-    zero_,
     zeros,
     zeros_like,
 )
@@ -91,10 +82,8 @@ from .ops.elementwise import (
     expm1,
     floor,
     floor_divide,
-    fmod,
     ge,
     gt,
-    isclose,
     isfinite,
     isinf,
     isnan,
@@ -223,6 +212,13 @@ def allclose(
 
     other_data = other._data if isinstance(other, Tensor) else other
     return builtins.bool(_np.allclose(input._data, other_data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(
+    input: Tensor, other, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08, equal_nan: builtins.bool = False
+) -> Tensor:
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` as a bool tensor."""
+    return input.isclose(other, rtol, atol, equal_nan)
 
 
 def equal(input: Tensor, other: Tensor):
