@@ -101,11 +101,13 @@ def grad(
         t._sync_view()
         if not t._requires_grad:
             raise RuntimeError(f"One of the differentiated Tensors does not require grad (input {i})")
-    grads = _root_grads(outs, _as_tuple(grad_outputs), "grad")
     if retain_graph is None:
         retain_graph = create_graph
     if allow_unused is None:
         allow_unused = materialize_grads
+    if is_grads_batched:
+        return _batched_grad(outs, ins, _as_tuple(grad_outputs), bool(retain_graph), create_graph, allow_unused)
+    grads = _root_grads(outs, _as_tuple(grad_outputs), "grad")
     result = run_backward(
         outs,
         grads,
@@ -120,6 +122,43 @@ def grad(
 
         result = tuple(g if g is not None else zeros_like(t) for g, t in zip(result, ins))
     return result
+
+
+def _batched_grad(outs, ins, grad_outputs, retain_graph: bool, create_graph: bool, allow_unused) -> tuple:
+    """``grad`` with ``is_grads_batched=True``: the first dimension of every output gradient
+    indexes a batch; one backward per entry (microtorch has no vmap), results stacked."""
+    from ..ops.shape import stack
+
+    if grad_outputs is None or any(g is None for g in grad_outputs):
+        raise RuntimeError("grad can be implicitly created only for scalar outputs")
+    for i, (o, g) in enumerate(zip(outs, grad_outputs)):
+        if g.ndim == 0 or g.shape[1:] != o.shape:
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each grad_output as the batch "
+                "dimension. The sizes of the remaining dimensions are expected to match the shape of corresponding "
+                f"output, but a mismatch was detected: grad_output[{i}] has a shape of {g.shape[1:]} and "
+                f"output[{i}] has a shape of {o.shape}. If you only want some tensors in `grad_output` to be "
+                "considered batched, consider using vmap."
+            )
+    n = grad_outputs[0].shape[0] if grad_outputs else 0
+    if any(g.shape[0] != n for g in grad_outputs):
+        raise RuntimeError("grad: with is_grads_batched=True every grad_output needs the same batch size")
+    rows = [
+        grad(
+            outs,
+            ins,
+            [g[b] for g in grad_outputs],
+            retain_graph=retain_graph or b < n - 1,
+            create_graph=create_graph,
+            allow_unused=allow_unused,
+        )
+        for b in range(n)
+    ]
+    result = []
+    for k in range(len(ins)):
+        shards = [r[k] for r in rows]
+        result.append(None if any(s is None for s in shards) else stack(shards))
+    return tuple(result)
 
 
 from . import functional  # noqa: E402

@@ -9,6 +9,7 @@ an error part-way through leaves every ``.grad`` as it was.
 
 from __future__ import annotations
 
+from .function import _FunctionNode
 from .grad_mode import _state
 
 __all__ = ["run_backward"]
@@ -124,8 +125,17 @@ def run_backward(
                         if (node, nr) in captures:
                             captures[(node, nr)] = g
             outs = None
-            if run and grads_in is not None and any(g is not None for g in grads_in):
-                if node._out_meta is not None and any(g is None for g in grads_in):
+            if run and (
+                (grads_in is not None and any(g is not None for g in grads_in))
+                or isinstance(node, _FunctionNode)  # user Functions run on undefined gradients too, as in PyTorch
+            ):
+                if grads_in is None:
+                    grads_in = [None] * len(node._out_meta)
+                if (
+                    node._out_meta is not None
+                    and any(g is None for g in grads_in)
+                    and getattr(node, "_materialize", True)  # ctx.set_materialize_grads(False) passes None
+                ):
                     grads_in = [
                         g if g is not None else Tensor._make(_zeros(shape, dt))
                         for g, (shape, dt) in zip(grads_in, node._out_meta)
