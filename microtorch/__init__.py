@@ -82,8 +82,10 @@ from .ops.elementwise import (
     expm1,
     floor,
     floor_divide,
+    fmod,
     ge,
     gt,
+    isclose,
     isfinite,
     isinf,
     isnan,
@@ -212,13 +214,6 @@ def allclose(
 
     other_data = other._data if isinstance(other, Tensor) else other
     return builtins.bool(_np.allclose(input._data, other_data, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def isclose(
-    input: Tensor, other, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08, equal_nan: builtins.bool = False
-) -> Tensor:
-    """Elementwise ``|input - other| <= atol + rtol * |other|`` as a bool tensor."""
-    return input.isclose(other, rtol, atol, equal_nan)
 
 
 def equal(input: Tensor, other: Tensor):

@@ -28,6 +28,11 @@ __all__: list[str] = []
 
 def _method(fn, name: str | None = None):
     def method(self, *args, **kwargs):
+        if not isinstance(self, Tensor):  # e.g. Tensor.add(2, t), as PyTorch's descriptors refuse it
+            raise TypeError(
+                f"descriptor '{method.__name__}' for 'torch._C.TensorBase' objects doesn't apply to a "
+                f"'{type(self).__name__}' object"
+            )
         return fn(self, *args, **kwargs)
 
     method.__name__ = name or fn.__name__
@@ -44,7 +49,7 @@ _SIMPLE = {
     "multiply": E.mul,
     "div": E.div,
     "divide": E.div,
-    "true_divide": E.div,
+    "true_divide": E.true_divide,
     "pow": E.pow,
     "neg": E.neg,
     "negative": E.neg,
@@ -83,6 +88,10 @@ _SIMPLE = {
     "ge": E.ge,
     "greater": E.gt,
     "less": E.lt,
+    "greater_equal": E.ge,
+    "less_equal": E.le,
+    "not_equal": E.ne,
+    "isclose": E.isclose,
     "logical_and": E.logical_and,
     "logical_or": E.logical_or,
     "logical_not": E.logical_not,
@@ -92,6 +101,7 @@ _SIMPLE = {
     "isfinite": E.isfinite,
     "floor_divide": E.floor_divide,
     "remainder": E.remainder,
+    "fmod": E.fmod,
     "erf": E.erf,
     "lerp": E.lerp,
     "where": lambda self, cond, other: E.where(cond, self, other),
@@ -170,6 +180,7 @@ Tensor.mT = property(lambda self: S.transpose(self, -2, -1), doc="Last two dimen
 
 
 # --- operators --------------------------------------------------------------------------
+_OPERAND = (Tensor, np.ndarray, int, float, bool, np.number, np.bool_)
 Tensor.__add__ = E.add
 Tensor.__radd__ = E.add
 Tensor.__sub__ = E.sub
@@ -181,6 +192,7 @@ Tensor.__rtruediv__ = lambda self, other: E.div(other, self)
 Tensor.__floordiv__ = lambda self, other: E.floor_divide(self, other)
 Tensor.__rfloordiv__ = lambda self, other: E.floor_divide(other, self)
 Tensor.__mod__ = lambda self, other: E.remainder(self, other)
+Tensor.__rmod__ = lambda self, other: E.remainder(other, self)
 Tensor.__pow__ = lambda self, other: E.pow(self, other)
 Tensor.__rpow__ = lambda self, other: E.pow(other, self)
 Tensor.__matmul__ = lambda self, other: L.matmul(self, as_tensor_arg(other, "matmul"))
@@ -188,8 +200,9 @@ Tensor.__rmatmul__ = lambda self, other: L.matmul(as_tensor_arg(other, "matmul")
 Tensor.__neg__ = lambda self: E.neg(self)
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = lambda self: E.abs(self)
-Tensor.__eq__ = lambda self, other: E.eq(self, other)
-Tensor.__ne__ = lambda self, other: E.ne(self, other)
+# == and != with a non-number (None, a string, a list) fall back to Python's identity test, as in PyTorch
+Tensor.__eq__ = lambda self, other: E.eq(self, other) if isinstance(other, _OPERAND) else NotImplemented
+Tensor.__ne__ = lambda self, other: E.ne(self, other) if isinstance(other, _OPERAND) else NotImplemented
 Tensor.__lt__ = lambda self, other: E.lt(self, other)
 Tensor.__le__ = lambda self, other: E.le(self, other)
 Tensor.__gt__ = lambda self, other: E.gt(self, other)
@@ -639,15 +652,61 @@ _INPLACE = {
     "addcdiv_": lambda self, t1, t2, value=1: E.add(self, E.mul(E.div(t1, t2), value)),
     "maximum_": E.maximum,
     "minimum_": E.minimum,
+    "true_divide_": E.true_divide,
+    "floor_divide_": E.floor_divide,
+    "remainder_": E.remainder,
+    "fmod_": E.fmod,
+    "negative_": E.neg,
+    "absolute_": E.abs,
+    "tan_": E.tan,
+    "log2_": E.log2,
+    "log10_": E.log10,
+    "log1p_": E.log1p,
+    "expm1_": E.expm1,
+    "erf_": E.erf,
+    # comparisons write 0 / 1 in self's dtype, as PyTorch
+    "eq_": E.eq,
+    "ne_": E.ne,
+    "not_equal_": E.ne,
+    "lt_": E.lt,
+    "less_": E.lt,
+    "le_": E.le,
+    "less_equal_": E.le,
+    "gt_": E.gt,
+    "greater_": E.gt,
+    "ge_": E.ge,
+    "greater_equal_": E.ge,
+    "logical_and_": E.logical_and,
+    "logical_or_": E.logical_or,
+    "logical_xor_": E.logical_xor,
+    "logical_not_": E.logical_not,
 }
+
+
+def _no_bool_promotion(name: str, fn):
+    """``fn``, refusing (as PyTorch) an integer result that an in-place op would write into a bool tensor."""
+
+    def compute(self, *args, **kwargs):
+        out = fn(self, *args, **kwargs)
+        if self._data.dtype.kind == "b" and out._data.dtype.kind in "iu":
+            raise RuntimeError(
+                f"{name}: result type {_TYPE_WORD[out._data.dtype.name]} can't be cast to the desired output type Bool"
+            )
+        return out
+
+    return compute
+
+
 for _name, _fn in _INPLACE.items():
-    setattr(Tensor, _name, _inplace(_name, _fn))
+    setattr(Tensor, _name, _inplace(_name, _no_bool_promotion(_name, _fn)))
 
 Tensor.__iadd__ = lambda self, other: Tensor.add_(self, other)
 Tensor.__isub__ = lambda self, other: Tensor.sub_(self, other)
 Tensor.__imul__ = lambda self, other: Tensor.mul_(self, other)
 Tensor.__itruediv__ = lambda self, other: Tensor.div_(self, other)
 Tensor.__ipow__ = lambda self, other: Tensor.pow_(self, other)
+Tensor.__ifloordiv__ = lambda self, other: Tensor.floor_divide_(self, other)
+Tensor.__imod__ = lambda self, other: Tensor.remainder_(self, other)
 
 Tensor.addcmul = lambda self, t1, t2, value=1: E.add(self, E.mul(E.mul(t1, t2), value))
 Tensor.addcdiv = lambda self, t1, t2, value=1: E.add(self, E.mul(E.div(t1, t2), value))
@@ -859,11 +918,6 @@ Tensor.is_set_to = lambda self, other: self._data is other._data
 Tensor.equal = lambda self, other: bool(self.shape == other.shape and np.array_equal(self._data, other._data))
 Tensor.allclose = lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: bool(
     np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
-)
-Tensor.isclose = lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: Tensor._make(
-    np.isclose(
-        self._data, other._data if isinstance(other, Tensor) else other, rtol=rtol, atol=atol, equal_nan=equal_nan
-    )
 )
 
 

@@ -85,3 +85,102 @@ def test_bad_input(args, error, message):
     with pytest.raises(error, match=message):
         F.pad(x, **args)
     assert x.grad is None
+
+
+@st.composite
+def replicate_signed_cases(draw):
+    """Replicate pads of either sign that leave every padded dim non-empty."""
+    k = draw(st.integers(1, 3))
+    spatial = tuple(draw(st.integers(1, 4)) for _ in range(k))
+    pad = []
+    for n in reversed(spatial):
+        before = draw(st.integers(-5, 5))
+        pad += [before, draw(st.integers(max(-5, 1 - n - before), 5))]
+    return (2, 1) + spatial, tuple(pad)
+
+
+def _naive_replicate(a, pad):
+    """Output position j of each padded dim reads clip(j - before, 0, n - 1)."""
+    k = len(pad) // 2
+    for i in range(k):
+        d = a.ndim - 1 - i
+        n, before, after = a.shape[d], pad[2 * i], pad[2 * i + 1]
+        a = np.take(a, np.clip(np.arange(n + before + after) - before, 0, n - 1), axis=d)
+    return a
+
+
+@given(replicate_signed_cases())
+def test_replicate_with_negative_padding_keeps_edge_copies(case):
+    """A negative amount on one side can leave only copies of the other edge (PyTorch's rule)."""
+    shape, pad = case
+    a = np.random.default_rng(0).standard_normal(shape)
+    x = mt.tensor(a, requires_grad=True)
+    out = F.pad(x, pad, mode="replicate")
+    np.testing.assert_array_equal(out.detach().numpy(), _naive_replicate(a, pad))
+    assert gradcheck(lambda t: F.pad(t, pad, mode="replicate"), (x,))
+    assert gradgradcheck(lambda t: F.pad(t, pad, mode="replicate"), (x,))
+
+
+@pytest.mark.parametrize(
+    "pad", [(-4, 5, 0, 0), (5, -4, -4, 3), (-2, -1, 4, 6), (8, -1, -1, -3), (-2, -2, 0, 0), (1, 1, -5, 1)]
+)  # the last three leave an empty dim: PyTorch returns an empty result there
+def test_replicate_negative_matches_torch(pad):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(1).standard_normal((2, 3, 4, 4))
+    theirs = torch.nn.functional.pad(torch.tensor(a, requires_grad=True), pad, mode="replicate")
+    x = mt.tensor(a, requires_grad=True)
+    ours = F.pad(x, pad, mode="replicate")
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    go = np.random.default_rng(2).standard_normal(theirs.shape)
+    ours.backward(mt.tensor(go))
+    theirs.backward(torch.tensor(go))
+    tx = theirs.grad_fn.next_functions[0][0].variable
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "mode, shape, pad",
+    [
+        ("replicate", (2, 3, 4), (-2, -2)),
+        ("reflect", (2, 3, 4), (-2, -2)),
+        ("replicate", (2, 3, 4, 4), (0, 0, -3, -2)),
+        ("circular", (2, 3, 4, 4), (0, 0, -3, -2)),
+    ],
+)
+def test_padding_to_an_invalid_size_raises_as_torch(mode, shape, pad):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.pad(torch.ones(shape), pad, mode=mode)
+    with pytest.raises(RuntimeError):
+        F.pad(mt.ones(shape), pad, mode=mode)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.nn.functional.pad(lib.ones(2, 4), (1.0, 1)),
+        lambda lib: lib.nn.functional.pad(lib.ones(2, 4), (True, 1)),
+        lambda lib: lib.nn.functional.pad(lib.ones(2, 4), (1, 1), mode=3),
+        lambda lib: lib.nn.functional.pad(lib.ones(2, 4, dtype=lib.bool), (1, 1), mode="reflect"),
+        lambda lib: lib.nn.functional.pad(lib.ones(1, 2, 4, 4, dtype=lib.bool), (1,) * 4, mode="replicate"),
+        lambda lib: lib.nn.functional.pad(lib.ones(0, 4), (1, 1), mode="replicate"),
+        lambda lib: lib.nn.functional.pad(lib.ones(2, 0, 4, 4), (1,) * 4, mode="reflect"),
+    ],
+)
+def test_bad_pad_arguments_raise_as_torch(call):
+    """Float / bool amounts and a non-str mode are TypeErrors; reflect and replicate have no bool
+    kernel and only an empty batch dim is allowed."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)) as ours:
+        call(mt)
+    assert str(theirs.value).split(":")[-1].strip() in str(ours.value)
+
+
+def test_empty_batch_and_bool_circular_pad_as_torch():
+    torch = pytest.importorskip("torch")
+    assert F.pad(mt.ones(0, 2, 4), (1, 1), mode="replicate").shape == (0, 2, 6)
+    x = np.random.default_rng(0).random((2, 3, 4)) > 0.5
+    ours = F.pad(mt.tensor(x), (1, 2), mode="circular")
+    np.testing.assert_array_equal(ours.numpy(), torch.nn.functional.pad(torch.tensor(x), (1, 2), mode="circular"))

@@ -32,15 +32,15 @@ def _align(a, b, op: str):
     if not isinstance(b, Tensor):
         b = as_tensor_arg(b, op)
     if a._data.dtype != b._data.dtype:
-        target = dt.result_type(a, b).np
-        if a._data.dtype != target:
+        target = dt.result_type(a, b)
+        if a._data.dtype != target.np:
             a = a.to(target)
-        if b._data.dtype != target:
+        if b._data.dtype != target.np:
             b = b.to(target)
     return a, b
 
 
-def _scalar_target(x: Tensor, s) -> np.dtype | None:
+def _scalar_target(x: Tensor, s) -> dt.dtype | None:
     """The dtype of ``x (op) s`` for a Python scalar, or None when it is ``x``'s dtype."""
     kind = x._data.dtype.kind
     if kind == "f":
@@ -48,8 +48,8 @@ def _scalar_target(x: Tensor, s) -> np.dtype | None:
     if isinstance(s, (bool, np.bool_)):
         return None
     if isinstance(s, (int, np.integer)):
-        return None if kind in "iu" else np.dtype(np.int64)
-    return dt.get_default_dtype().np
+        return None if kind in "iu" else dt.int64
+    return dt.get_default_dtype()
 
 
 def _binary(cls, scalar_cls, a, b, op: str):
@@ -59,9 +59,64 @@ def _binary(cls, scalar_cls, a, b, op: str):
         target = _scalar_target(a, b)
         if target is not None:
             a = a.to(target)
-        return scalar_cls.apply(a, s=b)
+        return scalar_cls.apply(a, s=fit_int(a, b))
     a, b = _align(a, b, op)
     try:
         return cls.apply(a, b)
     except ValueError:
         raise broadcast_error(op, a.shape, b.shape) from None
+
+
+# PyTorch's scalar type names (as its dtype-mismatch messages spell them)
+TYPE_WORD = {
+    "float16": "Half",
+    "float32": "Float",
+    "float64": "Double",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
+
+
+def type_name(x) -> str:
+    """How PyTorch's argument parser names the type of ``x`` in its TypeErrors."""
+    return "Tensor" if isinstance(x, Tensor) else type(x).__name__
+
+
+def invalid_arguments(op: str, *args) -> TypeError:
+    """PyTorch's TypeError for an argument combination none of an op's signatures accepts."""
+    got = ", ".join(type_name(a) for a in args)
+    return TypeError(
+        f"{op}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+        " * (Tensor input, Tensor other)\n * (Tensor input, Number other)"
+    )
+
+
+def not_a_tensor(op: str, x, name: str, position: int) -> TypeError:
+    """PyTorch's TypeError for a non-Tensor where an op accepts only a Tensor."""
+    return TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type_name(x)}")
+
+
+def fit_int(x: Tensor, s):
+    """A Python int combined with an integer tensor wraps to the tensor's dtype, as in PyTorch."""
+    a = x._data
+    if a.dtype.kind in "iu" and type(s) is int:
+        info = np.iinfo(a.dtype)
+        if not info.min <= s <= info.max:
+            return np.asarray(s).astype(a.dtype)[()]
+    return s
+
+
+def check_tensor(op: str, x, name: str = "input", position: int = 1) -> None:
+    """PyTorch's TypeError unless ``x`` is a Tensor."""
+    if not isinstance(x, Tensor):
+        raise not_a_tensor(op, x, name, position)
+
+
+def check_number(op: str, x, name: str, position: int) -> None:
+    """PyTorch's TypeError unless ``x`` is a number (an int, float or bool)."""
+    if not isinstance(x, _pyscalar):
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Number, not {type_name(x)}")

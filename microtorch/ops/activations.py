@@ -7,7 +7,7 @@ import numpy as np
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
-from ._promote import _float_array
+from ._promote import TYPE_WORD, _float_array, check_number, check_tensor
 from .comparison import ge, gt, le, logical_and, lt, where
 from .unary import abs, clamp, erf, expm1, sigmoid, tanh
 
@@ -85,7 +85,12 @@ class Softplus(Op):
         (x,) = self.saved_tensors
         beta, threshold = self.opts
         bx = x * beta
-        return g * where(gt(bx, threshold), bx * 0.0 + 1.0, sigmoid(bx))
+        # the linear region's slope is the constant 1 (bx * 0 + 1 would be nan at inf)
+        return g * where(gt(bx, threshold), _const(1, g), sigmoid(bx))
+
+
+def _const(value, like: Tensor) -> Tensor:
+    return Tensor._make(np.asarray(value, like._data.dtype))
 
 
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -105,19 +110,61 @@ def silu(x: Tensor) -> Tensor:
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit (exact, or the tanh approximation)."""
+    check_tensor("gelu", x)
+    if not isinstance(approximate, str):
+        raise TypeError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("gelu: approximate argument must be either none or tanh.")
+    if x._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"GeluKernelImpl\" not implemented for '{TYPE_WORD[x._data.dtype.name]}'")
     if approximate == "tanh":
         return x * 0.5 * (1 + tanh((x + x * x * x * 0.044715) * float(np.sqrt(2 / np.pi))))
     return x * 0.5 * (1 + erf(x * float(1 / np.sqrt(2))))
 
 
+class Hardtanh(Op):
+    """Clamp to ``[lo, hi]`` keeping the dtype; PyTorch's gradient is 0 at and beyond the limits."""
+
+    torch_name = "HardtanhBackward0"
+
+    def forward(self, x, lo, hi):
+        self.lo, self.hi = lo, hi
+        self.save_for_backward(x)
+        a = x._data
+        cast = a.dtype.type
+        return xp.minimum(xp.maximum(a, cast(lo)), cast(hi))
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        a = x._data
+        # written as "not outside" so that NaN passes the gradient, as in PyTorch
+        return _masked(~((a <= self.lo) | (a >= self.hi)), g)
+
+
+def _masked(mask: np.ndarray, g: Tensor) -> Tensor:
+    """``g`` where ``mask`` holds, else exactly 0."""
+    return where(Tensor._make(mask), g, _const(0, g))
+
+
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    """Clamp to ``[min_val, max_val]``."""
-    return clamp(x, min_val, max_val)
+    """Clamp to ``[min_val, max_val]``; integer inputs stay integer."""
+    check_tensor("hardtanh", x)
+    check_number("hardtanh", min_val, "min_val", 2)
+    check_number("hardtanh", max_val, "max_val", 3)
+    if min_val > max_val:
+        raise ValueError("hardtanh: min_val cannot be greater than max_val")
+    kind = x._data.dtype.kind
+    if kind == "b":
+        raise NotImplementedError("\"hardtanh_cpu\" not implemented for 'Bool'")
+    if kind == "u" and min_val < 0:
+        raise RuntimeError("hardtanh: cannot do hardtanh on an unsigned type with negative limits")
+    return Hardtanh.apply(x, lo=min_val, hi=max_val)
 
 
 def relu6(x: Tensor) -> Tensor:
-    """Clamp to ``[0, 6]``."""
-    return clamp(x, 0.0, 6.0)
+    """Clamp to ``[0, 6]``; the gradient is 0 at 0 and 6."""
+    check_tensor("relu6", x)
+    return hardtanh(x, 0.0, 6.0)
 
 
 def hardswish(x: Tensor) -> Tensor:
@@ -136,9 +183,24 @@ def mish(x: Tensor) -> Tensor:
     return x * tanh(softplus(x))
 
 
+class LogSigmoid(Op):
+    """``min(x, 0) - log1p(exp(-|x|))``: finite for every finite ``x``, -inf at -inf; gradient ``sigmoid(-x)``."""
+
+    torch_name = "LogSigmoidBackward0"
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        a = _float_array(x)
+        return xp.minimum(a, a.dtype.type(0)) - xp.log1p(xp.exp(-xp.abs(a)))
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return g * sigmoid(-x)
+
+
 def logsigmoid(x: Tensor) -> Tensor:
-    """``log(sigmoid(x))`` without overflow: ``-softplus(-x)``."""
-    return -softplus(-x)
+    """``log(sigmoid(x))`` without overflow."""
+    return LogSigmoid.apply(x)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -165,9 +227,44 @@ def tanhshrink(x: Tensor) -> Tensor:
     return x - tanh(x)
 
 
+class Softshrink(Op):
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between; NaN stays NaN."""
+
+    torch_name = "SoftshrinkBackward0"
+
+    def forward(self, x, lambd):
+        self.lambd = lambd
+        self.save_for_backward(x)
+        a = x._data
+        lam = a.dtype.type(lambd)
+        return xp.where(a > lam, a - lam, xp.where(a < -lam, a + lam, a * a.dtype.type(0)))
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        a = x._data
+        return _masked(~((a >= -self.lambd) & (a <= self.lambd)), g)
+
+
+_FLOAT_LIMIT = {
+    "float16": ("Half", "65504"),
+    "float32": ("Float", "3.40282e+38"),
+    "float64": ("Double", "1.79769e+308"),
+}
+
+
 def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     """Shrink towards zero by ``lambd``; exactly 0 within ``[-lambd, lambd]``."""
-    return where(gt(x, lambd), x - lambd, where(lt(x, -lambd), x + lambd, x * 0.0))
+    check_tensor("softshrink", x)
+    check_number("softshrink", lambd, "lambd", 2)
+    name = x._data.dtype.name
+    if name not in _FLOAT_LIMIT:
+        raise NotImplementedError(f"\"softshrink_check\" not implemented for '{TYPE_WORD[name]}'")
+    if not 0 <= lambd <= np.finfo(x._data.dtype).max:
+        word, limit = _FLOAT_LIMIT[name]
+        raise RuntimeError(
+            f"softshrink: lambda must be in range [0, {limit}] for input dtype {word}, but found {lambd}"
+        )
+    return Softshrink.apply(x, lambd=lambd)
 
 
 def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
@@ -175,9 +272,30 @@ def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     return where(gt(abs(x), lambd), x, x * 0.0)
 
 
+class Threshold(Op):
+    """``value`` where ``x <= threshold``, ``x`` elsewhere (NaN stays NaN); the dtype is kept."""
+
+    torch_name = "ThresholdBackward0"
+
+    def forward(self, x, threshold, value):
+        self.threshold = threshold
+        self.save_for_backward(x)
+        a = x._data
+        return xp.where(a <= threshold, a.dtype.type(value), a)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return _masked(~(x._data <= self.threshold), g)
+
+
 def threshold(x: Tensor, threshold: float, value: float) -> Tensor:
     """``x`` where ``x > threshold``, ``value`` elsewhere."""
-    return where(gt(x, threshold), x, x * 0.0 + value)
+    check_tensor("threshold", x)
+    check_number("threshold", threshold, "threshold", 2)
+    check_number("threshold", value, "value", 3)
+    if x._data.dtype.kind == "b":
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    return Threshold.apply(x, threshold=threshold, value=value)
 
 
 def glu(x: Tensor, dim: int = -1) -> Tensor:
@@ -193,6 +311,15 @@ def glu(x: Tensor, dim: int = -1) -> Tensor:
 
 def prelu(x: Tensor, weight: Tensor) -> Tensor:
     """``x`` where positive, ``weight * x`` elsewhere; ``weight`` has 1 element or one per channel (dim 1)."""
+    check_tensor("prelu", x)
+    check_tensor("prelu", weight, "weight", 2)
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
+    xt, wt = x._data.dtype.name, weight._data.dtype.name
+    if x._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"prelu_cpu\" not implemented for '{TYPE_WORD[xt]}'")
+    if xt != wt:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {TYPE_WORD[xt]} and {TYPE_WORD[wt]}")
     n = weight.numel()
     channels = x.shape[1] if x.ndim >= 2 else 1
     if n != 1 and n != channels:

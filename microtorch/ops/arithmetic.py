@@ -2,7 +2,8 @@
 
 Binary ops reduce each gradient back to its input's shape (``sum_to_size``). Python
 scalars take separate ``*Scalar`` ops: no tensor is made for them and, as in PyTorch, a
-float32 tensor combined with a Python float stays float32.
+float32 tensor combined with a Python float stays float32. Integer division by zero
+raises PyTorch's ``RuntimeError: ZeroDivisionError``.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
-from ._promote import _align, _binary, _py, _pyscalar, _scalar_target
+from ._promote import _align, _binary, _py, _pyscalar, _scalar_target, fit_int, invalid_arguments
 from ._util import as_tensor_arg, broadcast_error
 from .comparison import eq, ge, where
 from .shape import sum_to_size
-from .unary import log, neg, trunc
+from .unary import floor, log, neg, trunc
 
 __all__ = [
     "add",
@@ -30,8 +31,23 @@ __all__ = [
     "reciprocal",
     "floor_divide",
     "remainder",
+    "fmod",
     "lerp",
 ]
+
+
+def _operands(op: str, a, b, number_first: bool = True, numbers_only: bool = True):
+    """Check PyTorch's accepted argument types; of two numbers the first becomes a 0-dim tensor."""
+    a, b = _py(a), _py(b)
+    a_ok = isinstance(a, (Tensor, np.ndarray)) or (number_first and isinstance(a, _pyscalar))
+    b_ok = isinstance(b, (Tensor, np.ndarray, *_pyscalar))
+    if not (a_ok and b_ok):
+        raise invalid_arguments(op, a, b)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        if not numbers_only:
+            raise invalid_arguments(op, a, b)
+        a = as_tensor_arg(a, op)
+    return a, b
 
 
 # --- add / sub ---------------------------------------------------------------------
@@ -91,6 +107,7 @@ def add(a, b, alpha=1) -> Tensor:
                 return Add.apply(a, b) if alpha == 1 else Add.apply(a, mul(b, alpha))
             except ValueError:
                 raise broadcast_error("add", a.shape, b.shape) from None
+    a, b = _operands("add", a, b)
     if alpha != 1:
         b = mul(b, alpha)
     if not isinstance(a, Tensor):
@@ -115,6 +132,7 @@ def sub(a, b, alpha=1) -> Tensor:
                 return Sub.apply(a, b) if alpha == 1 else Sub.apply(a, mul(b, alpha))
             except ValueError:
                 raise broadcast_error("sub", a.shape, b.shape) from None
+    a, b = _operands("sub", a, b)
     if alpha != 1:
         b = mul(b, alpha)
     for x in (a, b):
@@ -127,12 +145,12 @@ def sub(a, b, alpha=1) -> Tensor:
         target = _scalar_target(b, a)
         if target is not None:
             b = b.to(target)
-        return RSubScalar.apply(b, s=a)
+        return RSubScalar.apply(b, s=fit_int(b, a))
     if isinstance(b, _pyscalar) and isinstance(a, Tensor):
         target = _scalar_target(a, b)
         if target is not None:
             a = a.to(target)
-        return AddScalar.apply(a, s=-b)
+        return AddScalar.apply(a, s=fit_int(a, -b))
     return _binary(Sub, None, a, b, "sub")
 
 
@@ -172,6 +190,7 @@ def mul(a, b) -> Tensor:
                 return Mul.apply(a, b)
             except ValueError:
                 raise broadcast_error("mul", a.shape, b.shape) from None
+    a, b = _operands("mul", a, b)
     if not isinstance(a, Tensor):
         a, b = b, a
     if a._data.dtype.kind == "b" and isinstance(b, Tensor) and b._data.dtype.kind == "b":
@@ -220,22 +239,20 @@ class RDivScalar(Op):
 
 
 def div(a, b, rounding_mode: str | None = None) -> Tensor:
-    """True division ``a / b`` (integers give the default float dtype)."""
-    a, b = _py(a), _py(b)
+    """True division ``a / b`` (integers give the default float dtype), or rounded ``'trunc'`` / ``'floor'``."""
     if rounding_mode is not None:
-        if rounding_mode == "floor":
-            return floor_divide(a, b)
-        if rounding_mode == "trunc":
-            return trunc(div(a, b)).to(dt.result_type(a, b))
+        if not isinstance(rounding_mode, str):
+            raise TypeError(f"div(): argument 'rounding_mode' must be str or None, not {type(rounding_mode).__name__}")
+        if rounding_mode == "floor" or rounding_mode == "trunc":
+            return _rounded_div(a, b, rounding_mode)
         raise RuntimeError(
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
         )
+    a, b = _operands("div", a, b)
     if not isinstance(a, Tensor):
-        if isinstance(a, _pyscalar):
-            if b._data.dtype.kind != "f":
-                b = b.to(dt.get_default_dtype())
-            return RDivScalar.apply(b, s=a)
-        a = as_tensor_arg(a, "div")
+        if b._data.dtype.kind != "f":
+            b = b.to(dt.get_default_dtype())
+        return RDivScalar.apply(b, s=a)
     if isinstance(b, _pyscalar):
         if a._data.dtype.kind != "f":
             a = a.to(dt.get_default_dtype())
@@ -249,24 +266,146 @@ def div(a, b, rounding_mode: str | None = None) -> Tensor:
         raise broadcast_error("div", a.shape, b.shape) from None
 
 
-true_divide = div
+def true_divide(a, b) -> Tensor:
+    """True division ``a / b``, as ``div`` without a rounding mode."""
+    return div(a, b)
+
+
+# --- rounded division and remainders -----------------------------------------------
+_KERNEL_NAME = {"floor": "div_floor", "trunc": "div_trunc", "remainder": "remainder", "fmod": "fmod"}
+
+
+def _tensor_pair(op: str, kernel: str, a, b, number_first: bool, numbers_only: bool = False):
+    """Both operands as tensors of the promoted dtype, checked as PyTorch's integer kernels do."""
+    a, b = _operands(op, a, b, number_first, numbers_only)
+    if not isinstance(a, Tensor):
+        a = Tensor._make(np.asarray(a).astype(dt.result_type(a, b).np))
+    elif not isinstance(b, Tensor):
+        b = Tensor._make(np.asarray(b).astype(dt.result_type(a, b).np))
+    a, b = _align(a, b, op)
+    kind = a._data.dtype.kind
+    if kind == "b":
+        raise NotImplementedError(f"\"{_KERNEL_NAME[kernel]}_cpu\" not implemented for 'Bool'")
+    if kind in "iu" and not b._data.all():
+        raise RuntimeError("ZeroDivisionError")
+    return a, b
+
+
+def _trunc_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.dtype.kind == "f":
+        return xp.trunc(a / b)
+    q = xp.floor_divide(a, b)
+    # floor and trunc differ by one where the exact quotient is negative and not whole
+    return q + ((q < 0) & (q * b != a)).astype(q.dtype)
+
+
+class RoundedDiv(Op):
+    """``floor(a / b)`` or ``trunc(a / b)``: piecewise constant, so PyTorch's gradient is zero."""
+
+    torch_name = "DivBackward2"
+
+    def forward(self, a, b, mode):
+        self.shapes = (a._data.shape, b._data.shape)
+        self.dtype = a._data.dtype
+        return xp.floor_divide(a._data, b._data) if mode == "floor" else _trunc_div(a._data, b._data)
+
+    def backward(self, g):
+        na, nb = self.needs_input_grad
+        zeros = [
+            Tensor._make(np.zeros(shape, self.dtype)) if need else None for shape, need in zip(self.shapes, (na, nb))
+        ]
+        return tuple(zeros)
+
+
+def _rounded_div(a, b, mode: str) -> Tensor:
+    a, b = _tensor_pair("div", mode, a, b, number_first=True, numbers_only=True)
+    try:
+        return RoundedDiv.apply(a, b, mode=mode)
+    except ValueError:
+        raise broadcast_error("div", a.shape, b.shape) from None
+
+
+def floor_divide(a, b) -> Tensor:
+    """``floor(a / b)``, integer-valued when both are integers (not differentiable, as PyTorch)."""
+    a, b = _tensor_pair("floor_divide", "floor", a, b, number_first=True, numbers_only=True)
+    try:
+        return Tensor._make(xp.floor_divide(a._data, b._data))
+    except ValueError:
+        raise broadcast_error("floor_divide", a.shape, b.shape) from None
+
+
+class Remainder(Op):
+    """``a - b * round(a / b)`` with floor rounding (``remainder``) or trunc rounding (``fmod``)."""
+
+    torch_name = "RemainderBackward1"
+
+    def forward(self, a, b, mode):
+        self.shapes = (a._data.shape, b._data.shape)
+        self.mode = mode
+        self.save_for_backward(a, b)
+        return xp.mod(a._data, b._data) if mode == "remainder" else xp.fmod(a._data, b._data)
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        na, nb = self.needs_input_grad
+        ga = sum_to_size(g, self.shapes[0]) if na else None
+        gb = None
+        if nb:
+            q = floor(a / b) if self.mode == "remainder" else trunc(a / b)
+            gb = sum_to_size(neg(g) * q, self.shapes[1])
+        return ga, gb
+
+
+def _remainder(op: str, a, b, number_first: bool) -> Tensor:
+    a, b = _tensor_pair(op, op, a, b, number_first)
+    try:
+        return Remainder.apply(a, b, mode=op)
+    except ValueError:
+        raise broadcast_error(op, a.shape, b.shape) from None
+
+
+def remainder(a, b) -> Tensor:
+    """Python-style modulus: the result has the sign of the divisor."""
+    return _remainder("remainder", a, b, number_first=True)
+
+
+def fmod(a, b) -> Tensor:
+    """C-style modulus: the result has the sign of the dividend."""
+    return _remainder("fmod", a, b, number_first=False)
 
 
 # --- pow ----------------------------------------------------------------------------
+def _int_pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Integer powers, negative exponents included (PyTorch: 1 for base 1, +-1 for base -1, else 0)."""
+    negative = b < 0
+    if not negative.any():
+        return a**b
+    out = a ** xp.where(negative, 0, b)
+    odd = (b % 2).astype(bool)
+    special = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0)).astype(out.dtype)
+    return xp.where(negative, special, out)
+
+
+def _power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _int_pow(a, b) if a.dtype.kind in "iu" and np.asarray(b).dtype.kind in "iu" else a**b
+
+
 class Pow(Op):
     torch_name = "PowBackward1"
 
     def forward(self, a, b):
         self.shapes = (a._data.shape, b._data.shape)
         self.save_for_backward(a, b, OUTPUT)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return a._data**b._data
+        return _power(a._data, b._data)
 
     def backward(self, g):
         a, b, out = self.saved_tensors
         na, nb = self.needs_input_grad
-        ga = sum_to_size(g * b * a ** (b - 1), self.shapes[0]) if na else None
-        gb = None
+        zero = Tensor._make(np.zeros((), g._data.dtype))
+        ga = gb = None
+        if na:
+            # PyTorch: exactly 0 where the exponent is 0 (so x**x has gradient 0 at x == 0, not nan)
+            ga = sum_to_size(where(eq(b, 0), zero, g * b * a ** (b - 1)), self.shapes[0])
         if nb:
             # d/db a**b = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0
             safe = where(eq(a, 0) & ge(b, 0), Tensor._make(np.ones((), a._data.dtype)), a)
@@ -282,8 +421,7 @@ class PowScalar(Op):
     def forward(self, x, s):
         self.s = s
         self.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return x._data**s
+        return x._data**s
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -304,24 +442,29 @@ class RPowScalar(Op):
 
     def forward(self, x, s):
         self.s = s
-        self.save_for_backward(OUTPUT)
-        return np.asarray(s, dtype=x._data.dtype) ** x._data
+        self.save_for_backward(x, OUTPUT)
+        return _power(np.asarray(s, dtype=x._data.dtype), x._data)
 
     def backward(self, g):
-        (out,) = self.saved_tensors
-        return g * out * float(np.log(self.s)) if self.s > 0 else g * out * float("nan") if self.s < 0 else g * 0
+        x, out = self.saved_tensors
+        if self.s > 0:
+            return g * out * float(np.log(self.s))
+        if self.s < 0:
+            return g * out * float("nan")
+        # 0 ** x: PyTorch's gradient is 0 where x >= 0 and out * log(0) = -inf * g elsewhere
+        return where(ge(x, 0), Tensor._make(np.zeros((), g._data.dtype)), g * out * float("-inf"))
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
     """``a ** b`` elementwise."""
-    a, b = _py(a), _py(b)
+    a, b = _operands("pow", a, b, numbers_only=False)
     if not isinstance(a, Tensor):
-        if isinstance(a, _pyscalar):
-            target = _scalar_target(b, a)
-            if target is not None:
-                b = b.to(target)
-            return RPowScalar.apply(b, s=a)
-        a = as_tensor_arg(a, "pow")
+        if not isinstance(b, Tensor):
+            b = as_tensor_arg(b, "pow")
+        target = _scalar_target(b, a)
+        if target is not None:
+            b = b.to(target)
+        return RPowScalar.apply(b, s=a)
     if isinstance(b, _pyscalar):
         target = _scalar_target(a, b)
         if target is not None:
@@ -345,17 +488,3 @@ def reciprocal(x: Tensor) -> Tensor:
 def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
     """``start + weight * (end - start)``."""
     return start + (end - start) * weight
-
-
-def floor_divide(a, b) -> Tensor:
-    """``floor(a / b)``, integer-valued when both are integers."""
-    a, b = _align(as_tensor_arg(a, "floor_divide"), as_tensor_arg(b, "floor_divide"), "floor_divide")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return Tensor._make(xp.floor_divide(a._data, b._data))
-
-
-def remainder(a, b) -> Tensor:
-    """Python-style modulus (the sign of the divisor)."""
-    a, b = _align(as_tensor_arg(a, "remainder"), as_tensor_arg(b, "remainder"), "remainder")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return Tensor._make(xp.mod(a._data, b._data))

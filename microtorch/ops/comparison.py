@@ -8,7 +8,7 @@ from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import Op
-from ._promote import _align
+from ._promote import TYPE_WORD, _align, _py, _pyscalar, invalid_arguments, not_a_tensor
 from ._util import broadcast_error
 from .shape import sum_to_size
 
@@ -27,23 +27,37 @@ __all__ = [
     "isinf",
     "isfinite",
     "where",
+    "isclose",
 ]
 
 
-def _compare(ufunc, name):
-    def fn(a, b) -> Tensor:
-        ad = a._data if isinstance(a, Tensor) else a
-        bd = b._data if isinstance(b, Tensor) else b
-        if isinstance(ad, np.ndarray) and isinstance(bd, np.ndarray) and ad.dtype != bd.dtype:
+def _operands(a, b, name: str, logical: bool):
+    """The arrays a comparison runs on: ``a`` a Tensor, ``b`` a Tensor (or a number, unless logical)."""
+    if not isinstance(a, Tensor):
+        raise not_a_tensor(name, a, "input", 1) if logical else invalid_arguments(name, a, b)
+    if isinstance(b, Tensor):
+        ad, bd = a._data, b._data
+        if ad.dtype != bd.dtype:
             target = dt.result_type(a, b).np
             ad, bd = ad.astype(target, copy=False), bd.astype(target, copy=False)
+        return ad, bd
+    if isinstance(b, np.ndarray):  # internal callers compare with constant arrays
+        return a._data, b
+    if logical or not isinstance(b, _pyscalar):
+        raise not_a_tensor(name, b, "other", 2) if logical else invalid_arguments(name, a, b)
+    return a._data, _py(b)
+
+
+def _compare(ufunc, name: str, logical: bool = False):
+    def fn(a, b) -> Tensor:
+        ad, bd = _operands(a, b, name, logical)
         try:
             return Tensor._make(np.asarray(ufunc(ad, bd)))
         except ValueError:
             raise broadcast_error(name, np.shape(ad), np.shape(bd)) from None
 
     fn.__name__ = name
-    fn.__doc__ = f"Elementwise ``{name}`` comparison, as a bool tensor."
+    fn.__doc__ = f"Elementwise ``{name}``, as a bool tensor."
     return fn
 
 
@@ -53,13 +67,15 @@ lt = _compare(np.less, "lt")
 le = _compare(np.less_equal, "le")
 gt = _compare(np.greater, "gt")
 ge = _compare(np.greater_equal, "ge")
-logical_and = _compare(np.logical_and, "logical_and")
-logical_or = _compare(np.logical_or, "logical_or")
-logical_xor = _compare(np.logical_xor, "logical_xor")
+logical_and = _compare(np.logical_and, "logical_and", logical=True)
+logical_or = _compare(np.logical_or, "logical_or", logical=True)
+logical_xor = _compare(np.logical_xor, "logical_xor", logical=True)
 
 
 def logical_not(x: Tensor) -> Tensor:
     """Elementwise logical negation, as a bool tensor."""
+    if not isinstance(x, Tensor):
+        raise not_a_tensor("logical_not", x, "input", 1)
     return Tensor._make(np.logical_not(x._data))
 
 
@@ -110,3 +126,24 @@ def where(condition, input=None, other=None) -> Tensor:  # noqa: A002
         return Where.apply(a, b, cond=cond)
     except ValueError:
         raise broadcast_error("where", a.shape, cond.shape if a.ndim <= b.ndim else b.shape) from None
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:  # noqa: A002
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` (equal values, infinities included, are close)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("isclose", input, "input", 1)
+    if not isinstance(other, Tensor):
+        raise not_a_tensor("isclose", other, "other", 2)
+    a, b = input._data, other._data
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"isclose: {TYPE_WORD[a.dtype.name]} did not match {TYPE_WORD[b.dtype.name]}")
+    if rtol < 0:
+        raise RuntimeError(f"isclose: rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"isclose: atol must be greater than or equal to zero, but got {atol}")
+    if a.dtype.kind == "b":
+        a, b = a.astype(np.int64), b.astype(np.int64)
+    try:
+        return Tensor._make(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    except ValueError:
+        raise broadcast_error("isclose", a.shape, b.shape) from None

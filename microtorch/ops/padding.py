@@ -88,11 +88,43 @@ def _index(mode: str, n: int, b: int, e: int) -> np.ndarray:
     return idx
 
 
+def _int_tuple(pad) -> tuple:
+    """The pad amounts as ints; like PyTorch, floats and bools are refused, not truncated."""
+    try:
+        items = tuple(pad)
+    except TypeError:
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not {type(pad).__name__}") from None
+    out = []
+    for i, p in enumerate(items):
+        if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, np.integer, Tensor)):
+            raise TypeError(
+                f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
+                f"{type(p).__name__} at pos {i}"
+            )
+        out.append(int(p))
+    return tuple(out)
+
+
+def _check_edge_mode_input(input: Tensor, k: int, mode: str) -> None:
+    """Reflect / replicate: no bool kernel, and only the batch dim may be empty (PyTorch's rules)."""
+    kernel = f"{'reflection' if mode == 'reflect' else 'replication'}_pad{k}d"
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError(f"pad: \"{kernel}\" not implemented for 'Bool'")
+    shape = list(input.shape)
+    if 0 in shape[input.ndim - k - 1 :]:
+        raise RuntimeError(
+            f"pad: Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch size and other "
+            f"non-zero dimensions for input, but got: {shape}"
+        )
+
+
 def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad the trailing dims of ``input`` by ``pad`` (PyTorch's order: last dim first)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"pad(): argument 'input' must be Tensor, not {type(input).__name__}")
-    pad = tuple(int(p) for p in pad)
+    pad = _int_tuple(pad)
+    if not isinstance(mode, str):
+        raise TypeError(f"pad(): argument 'mode' (position 3) must be str, not {type(mode).__name__}")
     if len(pad) % 2:
         raise RuntimeError(f"pad: Padding length must be divisible by 2, got pad={pad}")
     k = len(pad) // 2
@@ -121,6 +153,8 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None =
         raise NotImplementedError(
             f"pad: {mode} padding of the last {k} dims needs a {k + 1}D or {k + 2}D input, got shape {list(shape)}"
         )
+    if mode != "circular":
+        _check_edge_mode_input(input, k, mode)
     for i, (b, e) in enumerate(pairs):
         d = input.ndim - k + i
         n = shape[d]
@@ -134,12 +168,18 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None =
                 f"pad: Padding value causes wrapping around more than once, got padding ({b}, {e}) "
                 f"at dimension {d} of input {list(shape)}"
             )
-        if mode == "replicate" and n == 0:
-            raise RuntimeError(f"pad: replicate padding needs a non-empty dimension {d}, input {list(shape)}")
-        if n + b + e <= 0:
-            raise RuntimeError(f"pad: padding ({b}, {e}) gives an empty dimension {d} for input {list(shape)}")
+        # an empty result is PyTorch's answer except for 1-D reflect / replicate
+        if n + b + e < 0 or (n + b + e == 0 and k == 1 and mode != "circular"):
+            name = "DHW"[3 - k + i]
+            raise RuntimeError(
+                f"pad: input ({name}: {n}) is too small. Calculated output {name}: {n + b + e} "
+                f"(padding ({b}, {e}) at dimension {d} of input {list(shape)})"
+            )
     out = input
-    if any(b < 0 or e < 0 for b, e in pairs):
+    # replicate maps output position j to clip(j - before, 0, n - 1) whatever the signs
+    # (PyTorch's rule: a negative amount can leave only copies of an edge); the other
+    # modes crop first and wrap or reflect the cropped size
+    if mode != "replicate" and any(b < 0 or e < 0 for b, e in pairs):
         # negative amounts crop first; the wrap / reflection then uses the cropped size
         out = ConstantPad.apply(input, pads=[(min(b, 0), min(e, 0)) for b, e in pairs], value=0.0)
         shape = tuple(out.shape)

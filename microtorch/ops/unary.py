@@ -8,9 +8,9 @@ from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
-from ._promote import _align, _float_array
+from ._promote import _align, _float_array, _pyscalar, not_a_tensor, type_name
 from ._util import broadcast_error
-from .comparison import gt, lt, where
+from .comparison import where
 from .shape import sum_to_size
 
 __all__ = [
@@ -49,8 +49,14 @@ class Neg(Op):
         return neg(g)
 
 
+def _check_tensor(op: str, x) -> None:
+    if not isinstance(x, Tensor):
+        raise not_a_tensor(op, x, "input", 1)
+
+
 def neg(x: Tensor) -> Tensor:
     """``-x``."""
+    _check_tensor("neg", x)
     if x._data.dtype.kind == "b":
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
@@ -72,8 +78,7 @@ class Exp(Op):
 class Log(Op):
     def forward(self, x):
         self.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return xp.log(_float_array(x))
+        return xp.log(_float_array(x))
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -83,8 +88,7 @@ class Log(Op):
 class Log1p(Op):
     def forward(self, x):
         self.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return xp.log1p(_float_array(x))
+        return xp.log1p(_float_array(x))
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -104,8 +108,7 @@ class Expm1(Op):
 class Sqrt(Op):
     def forward(self, x):
         self.save_for_backward(OUTPUT)
-        with np.errstate(invalid="ignore"):
-            return xp.sqrt(_float_array(x))
+        return xp.sqrt(_float_array(x))
 
     def backward(self, g):
         (y,) = self.saved_tensors
@@ -115,8 +118,7 @@ class Sqrt(Op):
 class Rsqrt(Op):
     def forward(self, x):
         self.save_for_backward(OUTPUT)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return 1 / xp.sqrt(_float_array(x))
+        return 1 / xp.sqrt(_float_array(x))
 
     def backward(self, g):
         (y,) = self.saved_tensors
@@ -211,27 +213,80 @@ class Clamp(Op):
             mask &= a >= self.lo
         if self.hi is not None:
             mask &= a <= self.hi
-        return g * Tensor._make(mask)
+        return _masked(mask, g)
+
+
+def _masked(mask: np.ndarray, g: Tensor) -> Tensor:
+    """``g`` where ``mask`` holds, else exactly 0 (also where ``g`` is inf or nan)."""
+    return where(Tensor._make(mask), g, Tensor._make(np.zeros((), g._data.dtype)))
+
+
+class ClampTensor(Op):
+    """``clamp`` with tensor bounds (``kinds`` says which of min / max were given), PyTorch's gradients."""
+
+    torch_name = "ClampBackward0"
+
+    def forward(self, x, *bounds, kinds):
+        self.kinds = kinds
+        self.shapes = (x._data.shape, *(b._data.shape for b in bounds))
+        self.save_for_backward(x, *bounds)
+        out = x._data
+        for kind, b in zip(kinds, bounds):
+            out = xp.maximum(out, b._data) if kind == "min" else xp.minimum(out, b._data)
+        return out
+
+    def backward(self, g):
+        x, *bounds = (t._data for t in self.saved_tensors)
+        given = dict(zip(self.kinds, bounds))
+        lo, hi = given.get("min"), given.get("max")
+        inside = np.ones((), bool)
+        if lo is not None:
+            inside = inside & (x >= lo)
+        if hi is not None:
+            inside = inside & (x <= hi)
+        masks = [inside]
+        for kind in self.kinds:
+            if kind == "min":
+                masks.append((x < lo) & (lo < hi) if hi is not None else x < lo)
+            else:
+                masks.append((x > hi) | (hi < lo) if lo is not None else x > hi)
+        return tuple(
+            sum_to_size(_masked(m, g), shape) if need else None
+            for m, shape, need in zip(masks, self.shapes, self.needs_input_grad)
+        )
+
+
+def _clamp_tensors(x: Tensor, lo, hi) -> Tensor:
+    given = [(k, b) for k, b in (("min", lo), ("max", hi)) if b is not None]
+    target = dt.result_type(x, *(b for _, b in given))
+    bounds = [b.to(target) if isinstance(b, Tensor) else Tensor._make(np.asarray(b, target.np)) for _, b in given]
+    x = x.to(target)
+    try:
+        return ClampTensor.apply(x, *bounds, kinds=tuple(k for k, _ in given))
+    except ValueError:
+        raise broadcast_error("clamp", x.shape, bounds[0].shape) from None
 
 
 def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
     """Limit values to ``[min, max]``; the gradient passes where ``min <= x <= max``."""
+    for bound in (min, max):
+        if not (bound is None or isinstance(bound, (Tensor, *_pyscalar))) or not isinstance(x, Tensor):
+            got = ", ".join(type_name(v) for v in (x, min, max))
+            raise TypeError(
+                f"clamp() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                " * (Tensor input, Tensor min = None, Tensor max = None)\n * (Tensor input, Number min = None, Number max = None)"
+            )
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x
-        if min is not None:
-            out = where(lt(out, min), min, out)
-        if max is not None:
-            out = where(gt(out, max), max, out)
-        return out
+        return _clamp_tensors(x, min, max)
     if x._data.dtype.kind in "iu" and (isinstance(min, float) or isinstance(max, float)):
         x = x.to(dt.get_default_dtype())
     return Clamp.apply(x, lo=min, hi=max)
 
 
 class Maximum(Op):
-    """Elementwise max; at ties each input gets half the gradient (as PyTorch)."""
+    """Elementwise max / min; at ties each input gets half the gradient, at NaN both get all of it (as PyTorch)."""
 
     def forward(self, a, b, take_max=True):
         self.shapes = (a._data.shape, b._data.shape)
@@ -242,91 +297,204 @@ class Maximum(Op):
     def backward(self, g):
         a, b = self.saved_tensors
         ad, bd = a._data, b._data
-        wins = ad > bd if self.take_max else ad < bd
-        wa = (wins + 0.5 * (ad == bd)).astype(g._data.dtype)
-        wb = (1 - wa).astype(g._data.dtype)
+        a_loses, b_loses = (ad < bd, ad > bd) if self.take_max else (ad > bd, ad < bd)
+        tie = 0.5 * (ad == bd)
         na, nb = self.needs_input_grad
+        dtype = g._data.dtype
         return (
-            sum_to_size(g * Tensor._make(wa), self.shapes[0]) if na else None,
-            sum_to_size(g * Tensor._make(wb), self.shapes[1]) if nb else None,
+            sum_to_size(g * Tensor._make((1 - tie - a_loses).astype(dtype)), self.shapes[0]) if na else None,
+            sum_to_size(g * Tensor._make((1 - tie - b_loses).astype(dtype)), self.shapes[1]) if nb else None,
         )
 
 
-def maximum(a: Tensor, b: Tensor) -> Tensor:
-    """Elementwise maximum of two tensors."""
-    a, b = _align(a, b, "maximum")
+def _max_min(a, b, take_max: bool) -> Tensor:
+    op = "maximum" if take_max else "minimum"
+    if not isinstance(a, Tensor):
+        raise not_a_tensor(op, a, "input", 1)
+    if not isinstance(b, Tensor):
+        raise not_a_tensor(op, b, "other", 2)
+    a, b = _align(a, b, op)
     try:
-        return Maximum.apply(a, b, take_max=True)
+        return Maximum.apply(a, b, take_max=take_max)
     except ValueError:
-        raise broadcast_error("maximum", a.shape, b.shape) from None
+        raise broadcast_error(op, a.shape, b.shape) from None
+
+
+def maximum(a: Tensor, b: Tensor) -> Tensor:
+    """Elementwise maximum of two tensors (NaN propagates)."""
+    return _max_min(a, b, True)
 
 
 def minimum(a: Tensor, b: Tensor) -> Tensor:
-    """Elementwise minimum of two tensors."""
-    a, b = _align(a, b, "minimum")
-    try:
-        return Maximum.apply(a, b, take_max=False)
-    except ValueError:
-        raise broadcast_error("minimum", a.shape, b.shape) from None
+    """Elementwise minimum of two tensors (NaN propagates)."""
+    return _max_min(a, b, False)
 
 
-def _simple(cls):
+def _simple(cls, name: str):
     def fn(x: Tensor) -> Tensor:
-        return cls.apply(x)
+        try:
+            return cls.apply(x)
+        except AttributeError:  # free on the normal path: no isinstance check per call
+            if not isinstance(x, Tensor):
+                raise not_a_tensor(name, x, "input", 1) from None
+            raise
 
+    fn.__name__ = name
     return fn
 
 
-exp = _simple(Exp)
+exp = _simple(Exp, "exp")
 exp.__doc__ = "Elementwise e**x."
-log = _simple(Log)
+log = _simple(Log, "log")
 log.__doc__ = "Elementwise natural logarithm."
-log1p = _simple(Log1p)
+log1p = _simple(Log1p, "log1p")
 log1p.__doc__ = "Elementwise log(1 + x), accurate for small x."
-expm1 = _simple(Expm1)
+expm1 = _simple(Expm1, "expm1")
 expm1.__doc__ = "Elementwise exp(x) - 1, accurate for small x."
-sqrt = _simple(Sqrt)
+sqrt = _simple(Sqrt, "sqrt")
 sqrt.__doc__ = "Elementwise square root."
-rsqrt = _simple(Rsqrt)
+rsqrt = _simple(Rsqrt, "rsqrt")
 rsqrt.__doc__ = "Elementwise 1 / sqrt(x)."
-abs = _simple(Abs)  # noqa: A001
+abs = _simple(Abs, "abs")  # noqa: A001
 abs.__doc__ = "Elementwise absolute value (gradient sign(x), 0 at 0)."
-sin = _simple(Sin)
+sin = _simple(Sin, "sin")
 sin.__doc__ = "Elementwise sine."
-cos = _simple(Cos)
+cos = _simple(Cos, "cos")
 cos.__doc__ = "Elementwise cosine."
-tan = _simple(Tan)
+tan = _simple(Tan, "tan")
 tan.__doc__ = "Elementwise tangent."
-tanh = _simple(Tanh)
+tanh = _simple(Tanh, "tanh")
 tanh.__doc__ = "Elementwise hyperbolic tangent."
-sigmoid = _simple(Sigmoid)
+sigmoid = _simple(Sigmoid, "sigmoid")
 sigmoid.__doc__ = "Elementwise logistic function 1 / (1 + e**-x), computed without overflow."
 
 
 def log2(x: Tensor) -> Tensor:
     """Elementwise base-2 logarithm."""
+    _check_tensor("log2", x)
     return log(x) / float(np.log(2.0))
 
 
 def log10(x: Tensor) -> Tensor:
     """Elementwise base-10 logarithm."""
+    _check_tensor("log10", x)
     return log(x) / float(np.log(10.0))
+
+
+# erf as fdlibm's s_erf.c computes it (the rational approximations of libm's erf, within
+# 1 ulp in float64), vectorised: every branch is evaluated and the right one selected
+_PP = (
+    1.28379167095512558561e-01,
+    -3.25042107247001499370e-01,
+    -2.84817495755985104766e-02,
+    -5.77027029648944159157e-03,
+    -2.37630166566501626084e-05,
+)
+_QQ = (
+    1.0,
+    3.97917223959155352819e-01,
+    6.50222499887672944485e-02,
+    5.08130628187576562776e-03,
+    1.32494738004321644526e-04,
+    -3.96022827877536812320e-06,
+)
+_PA = (
+    -2.36211856075265944077e-03,
+    4.14856118683748331666e-01,
+    -3.72207876035701323847e-01,
+    3.18346619901161753674e-01,
+    -1.10894694282396677476e-01,
+    3.54783043256182359371e-02,
+    -2.16637559486879084300e-03,
+)
+_QA = (
+    1.0,
+    1.06420880400844228286e-01,
+    5.40397917702171048937e-01,
+    7.18286544141962662868e-02,
+    1.26171219808761642112e-01,
+    1.36370839120290507362e-02,
+    1.19844998467991074170e-02,
+)
+_RA = (
+    -9.86494403484714822705e-03,
+    -6.93858572707181764372e-01,
+    -1.05586262253232909814e01,
+    -6.23753324503260060396e01,
+    -1.62396669462573470355e02,
+    -1.84605092906711035994e02,
+    -8.12874355063065934246e01,
+    -9.81432934416914548592e00,
+)
+_SA = (
+    1.0,
+    1.96512716674392571292e01,
+    1.37657754143519042600e02,
+    4.34565877475229228821e02,
+    6.45387271733267880336e02,
+    4.29008140027567833386e02,
+    1.08635005541779435134e02,
+    6.57024977031928170135e00,
+    -6.04244152148580987438e-02,
+)
+_RB = (
+    -9.86494292470009928597e-03,
+    -7.99283237680523006574e-01,
+    -1.77579549177547519889e01,
+    -1.60636384855821916062e02,
+    -6.37566443368389627722e02,
+    -1.02509513161107724954e03,
+    -4.83519191608651397019e02,
+)
+_SB = (
+    1.0,
+    3.03380607434824582924e01,
+    3.25792512996573918826e02,
+    1.53672958608443695994e03,
+    3.19985821950859553908e03,
+    2.55305040643316442583e03,
+    4.74528541206955367215e02,
+    -2.24409524465858183362e01,
+)
+_ERX = 8.45062911510467529297e-01
+
+
+def _poly(c: tuple, z: np.ndarray) -> np.ndarray:
+    out = np.full_like(z, c[-1])
+    for k in c[-2::-1]:
+        out = out * z + k
+    return out
+
+
+def _erf(a: np.ndarray) -> np.ndarray:
+    x = a.astype(np.float64, copy=False)
+    ax = xp.abs(x)
+    z = x * x
+    small = x + x * (_poly(_PP, z) / _poly(_QQ, z))
+    s = ax - 1.0
+    mid = _ERX + _poly(_PA, s) / _poly(_QA, s)
+    t = 1.0 / z
+    near = ax < 1 / 0.35
+    r_s = xp.where(near, _poly(_RA, t) / _poly(_SA, t), _poly(_RB, t) / _poly(_SB, t))
+    # exp(-x*x) split as exp(-zt*zt) * exp((zt - x)(zt + x)), zt = x with its low 32 bits cleared
+    zt = (ax.view(np.uint64) & np.uint64(0xFFFFFFFF00000000)).view(np.float64)
+    big = 1.0 - xp.exp(-zt * zt - 0.5625) * xp.exp((zt - ax) * (zt + ax) + r_s) / ax
+    out = xp.where(ax < 1.25, xp.copysign(mid, x), xp.where(ax < 6, xp.copysign(big, x), xp.copysign(1.0, x)))
+    out = xp.where(ax < 0.84375, small, out)
+    return xp.where(ax == ax, out, x).astype(a.dtype, copy=False)
 
 
 class Erf(Op):
     def forward(self, x):
-        from math import erf as _erf
-
         self.save_for_backward(x)
-        a = _float_array(x)
-        return np.vectorize(_erf, otypes=[a.dtype])(a) if a.size else a.copy()
+        return _erf(_float_array(x))
 
     def backward(self, g):
         (x,) = self.saved_tensors
         return g * exp(neg(x * x)) * float(2 / np.sqrt(np.pi))
 
 
-erf = _simple(Erf)
+erf = _simple(Erf, "erf")
 erf.__doc__ = "Elementwise error function."
 
 
@@ -337,32 +505,49 @@ class _ZeroGrad(Op):
     torch_name = "SignBackward0"
 
     def forward(self, x, fn):
+        self.shape = x._data.shape
         return fn(x._data)
 
     def backward(self, g):
-        return g * 0
+        return Tensor._make(np.zeros(self.shape, g._data.dtype))
+
+
+def _sign(a: np.ndarray) -> np.ndarray:
+    if a.dtype.kind == "b":
+        return a.copy()
+    if a.dtype.kind != "f":
+        return xp.sign(a)
+    out = (a > 0).astype(a.dtype)
+    out -= a < 0  # NaN compares false both ways: its sign is 0, as in PyTorch
+    return out
+
+
+def _rounding(fn):
+    """``fn`` for floats; integers and bools are already whole (PyTorch returns a copy)."""
+    return lambda a: fn(a) if a.dtype.kind == "f" else a.copy()
 
 
 def sign(x: Tensor) -> Tensor:
-    """Elementwise sign (-1, 0 or 1)."""
-    return _ZeroGrad.apply(x, fn=xp.sign)
+    """Elementwise sign (-1, 0 or 1; 0 for NaN, as PyTorch)."""
+    _check_tensor("sign", x)
+    return _ZeroGrad.apply(x, fn=_sign)
 
 
 def floor(x: Tensor) -> Tensor:
     """Round down elementwise."""
-    return _ZeroGrad.apply(x, fn=xp.floor)
+    return _ZeroGrad.apply(x, fn=_rounding(xp.floor))
 
 
 def ceil(x: Tensor) -> Tensor:
     """Round up elementwise."""
-    return _ZeroGrad.apply(x, fn=xp.ceil)
+    return _ZeroGrad.apply(x, fn=_rounding(xp.ceil))
 
 
 def trunc(x: Tensor) -> Tensor:
     """Round toward zero elementwise."""
-    return _ZeroGrad.apply(x, fn=xp.trunc)
+    return _ZeroGrad.apply(x, fn=_rounding(xp.trunc))
 
 
 def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001
     """Round half to even, as PyTorch."""
-    return _ZeroGrad.apply(x, fn=lambda a: xp.round(a, decimals))
+    return _ZeroGrad.apply(x, fn=_rounding(lambda a: xp.round(a, decimals)))
