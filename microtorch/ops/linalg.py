@@ -15,6 +15,12 @@ from .shape import Permute, Reshape, clone, reshape, sum_to_size, transpose
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "linear", "einsum"]
 
 
+def _tensor_arg(value, fn: str, name: str, pos: int) -> None:
+    """torch's argument-parser TypeError for a non-Tensor where a Tensor is expected."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {type(value).__name__}")
+
+
 def _mT(x: Tensor) -> Tensor:
     return transpose(x, -1, -2)
 
@@ -44,7 +50,7 @@ class Squeeze(Reshape):
 
 
 def _t(x: Tensor) -> Tensor:
-    return T.apply(x, dims=(1, 0))
+    return T.apply(x, dims=(1, 0) if x.ndim == 2 else (0,))
 
 
 def _fold(x: Tensor, shape: tuple) -> Tensor:
@@ -148,10 +154,8 @@ def _shape_error(a: Tensor, b: Tensor) -> RuntimeError:
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands."""
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
-        raise TypeError(
-            f"matmul(): argument 'other' must be Tensor, not {type(b if isinstance(a, Tensor) else a).__name__}"
-        )
+    _tensor_arg(a, "matmul", "input", 1)
+    _tensor_arg(b, "matmul", "other", 2)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
     if a._data.dtype != b._data.dtype:
@@ -213,6 +217,8 @@ def _tname(x: Tensor) -> str:
 
 def mm(a: Tensor, b: Tensor) -> Tensor:
     """Product of two matrices."""
+    _tensor_arg(a, "mm", "input", 1)
+    _tensor_arg(b, "mm", "mat2", 2)
     if a.ndim != 2:
         raise RuntimeError(f"mm: self must be a matrix, got a {a.ndim}-D tensor of shape {list(a.shape)}")
     if b.ndim != 2:
@@ -222,6 +228,8 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
 
 def bmm(a: Tensor, b: Tensor) -> Tensor:
     """Batched product of (b, n, m) and (b, m, p) tensors."""
+    _tensor_arg(a, "bmm", "input", 1)
+    _tensor_arg(b, "bmm", "mat2", 2)
     if a.ndim != 3:
         raise RuntimeError(f"bmm: batch1 must be a 3D tensor, got shape {list(a.shape)}")
     if b.ndim != 3:
@@ -238,6 +246,8 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
 
 def mv(a: Tensor, v: Tensor) -> Tensor:
     """Matrix-vector product."""
+    _tensor_arg(a, "mv", "input", 1)
+    _tensor_arg(v, "mv", "vec", 2)
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"mv: expected a matrix and a vector, got shapes {list(a.shape)} and {list(v.shape)}")
     return matmul(a, v)
@@ -245,63 +255,124 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
 
 def dot(a: Tensor, b: Tensor) -> Tensor:
     """Inner product of two 1-D tensors."""
+    _tensor_arg(a, "dot", "input", 1)
+    _tensor_arg(b, "dot", "tensor", 2)
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     if a.shape != b.shape:
         raise RuntimeError(
             f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have the same number "
-            "of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively"
+            f"of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively"
         )
     return matmul(a, b)
 
 
 def outer(a: Tensor, b: Tensor) -> Tensor:
     """Outer product of two 1-D tensors."""
+    _tensor_arg(a, "outer", "input", 1)
+    _tensor_arg(b, "outer", "vec2", 2)
+    for x, name in ((a, "self"), (b, "vec2")):
+        if x.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {x.ndim}-D")
     return reshape(a, (-1, 1)) * b
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
-    """``input @ weight.T + bias`` (nn.Linear's computation)."""
-    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+    """``input @ weight.T + bias`` (nn.Linear's computation), recording torch's nodes."""
+    _tensor_arg(input, "linear", "input", 1)
+    _tensor_arg(weight, "linear", "weight", 2)
+    if bias is not None:
+        _tensor_arg(bias, "linear", "bias", 3)
+    if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(
-            f"linear: mat1 and mat2 shapes cannot be multiplied "
-            f"({'x'.join(map(str, (int(np.prod(input.shape[:-1])) if input.ndim > 1 else 1, input.shape[-1] if input.ndim else 1)))} and "
-            f"{'x'.join(map(str, weight.shape[::-1]))}); input {list(input.shape)}, weight {list(weight.shape)}"
+            f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and {weight.ndim}D"
+        )
+    if weight.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.ndim}D")
+    if input.shape[-1] != weight.shape[-1]:
+        rows = int(np.prod(input.shape[:-1]))
+        cols = "x".join(map(str, weight.shape[::-1])) if weight.ndim == 2 else str(weight.shape[0])
+        raise RuntimeError(
+            f"linear: mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and {cols}); "
+            f"input {list(input.shape)}, weight {list(weight.shape)}"
         )
     if input._data.dtype != weight._data.dtype:
         raise RuntimeError(
-            f"linear: expected input and weight to have the same dtype, but got {input.dtype} and {weight.dtype}"
+            f"linear: expected m1 and m2 to have the same dtype, but got: {_dname(input)} != {_dname(weight)}"
         )
-    if bias is not None:
-        if bias.shape not in ((weight.shape[0],), (), (1,)) and broadcast_shapes(bias.shape, (weight.shape[0],)) != (
-            weight.shape[0],
-        ):
-            raise RuntimeError(
-                f"linear: bias of shape {list(bias.shape)} does not match out_features {weight.shape[0]}"
-            )
+    if bias is not None and bias._data.dtype != weight._data.dtype:
+        raise RuntimeError(
+            f"linear: self and mat2 must have the same dtype, but got {_tname(bias)} and {_tname(weight)}"
+        )
     return _linear_nodes(input, weight, bias)
 
 
+def _check_addmm_bias(bias: Tensor, rows: int, cols: int) -> None:
+    """addmm expands ``bias`` to (rows, cols); torch's message when it cannot."""
+    shape = tuple(bias.shape)
+    if len(shape) > 2:
+        raise RuntimeError(
+            f"expand(torch.{_tname(bias)}Tensor{{{list(shape)}}}, size=[{rows}, {cols}]): the number of sizes "
+            f"provided (2) must be greater or equal to the number of dimensions in the tensor ({len(shape)})"
+        )
+    padded = (1,) * (2 - len(shape)) + shape
+    for dim, (have, want) in enumerate(zip(padded, (rows, cols))):
+        if have not in (1, want):
+            raise RuntimeError(
+                f"The expanded size of the tensor ({want}) must match the existing size ({have}) at non-singleton "
+                f"dimension {dim}.  Target sizes: [{rows}, {cols}].  Tensor sizes: {list(shape)}"
+            )
+
+
 def _linear_nodes(x: Tensor, w: Tensor, bias: Tensor | None) -> Tensor:
-    """torch's dispatch of ``linear``: addmm for 2-D (or flattened contiguous) input, else matmul (+ add)."""
+    """torch's dispatch: addmm for 2-D (or flattened contiguous N-D with 1-D bias) input, else matmul (+ add)."""
     wt = _t(w)
     if bias is None:
         return matmul(x, wt)
-    if x.ndim == 2:
-        return Addmm.apply(bias, x, wt)
-    if x._data.flags.c_contiguous and (x.ndim == 3 or bias.ndim == 1):
+    if w.ndim == 2 and (x.ndim == 2 or (bias.ndim == 1 and x._data.flags.c_contiguous)):
         lead = tuple(x.shape[:-1])
-        flat = Reshape.apply(x, shape=(int(np.prod(lead)), x.shape[-1]))
+        rows = int(np.prod(lead))
+        _check_addmm_bias(bias, rows, w.shape[0])
+        if x.ndim == 2:
+            return Addmm.apply(bias, x, wt)
+        flat = Reshape.apply(x, shape=(rows, x.shape[-1]))
         return Reshape.apply(Addmm.apply(bias, flat, wt), shape=lead + (w.shape[0],))
-    return matmul(x, wt) + bias
+    if w.ndim == 1 and x.ndim == 2:
+        raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
+    out = matmul(x, wt)
+    shape = broadcast_shapes(out.shape, bias.shape)
+    if shape != tuple(out.shape):
+        raise RuntimeError(f"output with shape {list(out.shape)} doesn't match the broadcast shape {list(shape)}")
+    return out + bias
 
 
 def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation (differentiable through a small op written with numpy.einsum)."""
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum(): argument 'equation' (position 1) must be str, not {type(equation).__name__}")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    for i, t in enumerate(operands):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(t).__name__}")
+    equation = equation.replace(" ", "")
+    _check_subscripts(equation, operands)
     ops = _align(operands[0], operands[1], "einsum") if len(operands) == 2 else operands
-    return Einsum.apply(*ops, equation=equation.replace(" ", ""))
+    return Einsum.apply(*ops, equation=equation)
+
+
+def _check_subscripts(equation: str, operands: tuple) -> None:
+    """torch's RuntimeErrors for an equation that does not fit the operands."""
+    ins = equation.split("->")[0].split(",")
+    if len(ins) != len(operands):
+        which = "more" if len(operands) > len(ins) else "fewer"
+        raise RuntimeError(f"einsum(): {which} operands were provided than specified in the equation")
+    for i, (sub, t) in enumerate(zip(ins, operands)):
+        if "..." not in sub and len(sub) != t.ndim:
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({len(sub)}) does not match the number of "
+                f"dimensions ({t.ndim}) for operand {i} and no ellipsis was given"
+            )
 
 
 class Einsum(Op):

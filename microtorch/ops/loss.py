@@ -21,6 +21,7 @@ from . import reduction as R
 from ._promote import TYPE_WORD
 from ._util import broadcast_shapes
 from .arithmetic import DivScalar, MulScalar
+from .linalg import _tensor_arg
 from .shape import Reshape, clone, expand, reshape, sum_to_size
 
 __all__ = [
@@ -90,10 +91,23 @@ def _not_differentiable(t: Tensor | None, fn: str, arg: str) -> None:
         )
 
 
-def _pointwise_pair(input: Tensor, target: Tensor, op: str):
-    """Validate a pointwise loss's operands and broadcast them (warning as PyTorch does)."""
+def _typed_arg(value, fn: str, name: str, pos: int, kind: str) -> None:
+    """torch's argument-parser TypeError for an ``int`` / ``float`` / ``bool`` option of another type."""
+    accepted = {"int": (int,), "float": (int, float), "bool": (bool,)}[kind]
+    if not isinstance(value, accepted) or (kind == "int" and isinstance(value, bool)):
+        where = f" (position {pos})" if pos else ""
+        raise TypeError(f"{fn}(): argument '{name}'{where} must be {kind}, not {type(value).__name__}")
+
+
+def _pointwise_pair_types(input, target, op: str) -> None:
+    # torch's Python wrappers fail on ``.size()`` (AttributeError); a TypeError says what is wrong
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
         raise TypeError(f"{op}(): expected input and target to be Tensors")
+
+
+def _pointwise_pair(input: Tensor, target: Tensor, op: str):
+    """Validate a pointwise loss's operands and broadcast them (warning as PyTorch does)."""
+    _pointwise_pair_types(input, target, op)
     if input.shape == target.shape:
         return input, target
     warnings.warn(
@@ -248,6 +262,7 @@ def smooth_l1_loss(
     """0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "smooth_l1_loss")
+    _typed_arg(beta, "smooth_l1_loss", "beta", 4, "float")
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     x, t = _pointwise_pair(input, target, "smooth_l1_loss")
@@ -262,6 +277,7 @@ def huber_loss(
 ) -> Tensor:
     """0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta)."""
     _check_reduction(reduction, "huber_loss")
+    _typed_arg(delta, "huber_loss", "delta", 4, "float")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     x, t = _pointwise_pair(input, target, "huber_loss")
@@ -407,6 +423,11 @@ def nll_loss(
 ) -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities (PyTorch's weighted mean)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _tensor_arg(input, "nll_loss_nd", "input", 1)
+    _tensor_arg(target, "nll_loss_nd", "target", 2)
+    if weight is not None:
+        _tensor_arg(weight, "nll_loss_nd", "weight", 3)
+    _typed_arg(ignore_index, "nll_loss_nd", "ignore_index", 5, "int")
     _check_reduction(reduction, "nll_loss")
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
@@ -503,6 +524,12 @@ def cross_entropy(
 ) -> Tensor:
     """Cross-entropy of logits against class indices or class probabilities (stable)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _tensor_arg(input, "cross_entropy_loss", "input", 1)
+    _tensor_arg(target, "cross_entropy_loss", "target", 2)
+    if weight is not None:
+        _tensor_arg(weight, "cross_entropy_loss", "weight", 3)
+    _typed_arg(ignore_index, "cross_entropy_loss", "ignore_index", 5, "int")
+    _typed_arg(label_smoothing, "cross_entropy_loss", "label_smoothing", 6, "float")
     _check_reduction(reduction, "cross_entropy")
     cdim = 0 if input.ndim == 1 else 1
     if input.shape == target.shape:
@@ -569,6 +596,9 @@ def binary_cross_entropy(
     """-(t log x + (1 - t) log(1 - x)) with the logs clamped at -100, as PyTorch."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy")
+    _pointwise_pair_types(input, target, "binary_cross_entropy")
+    if weight is not None:
+        _tensor_arg(weight, "binary_cross_entropy", "weight", 3)
     _same_shape_bce(input, target)
     if target._data.dtype != input._data.dtype:
         raise RuntimeError(f"Found dtype {_word(target)} but expected {_word(input)}")
@@ -663,6 +693,10 @@ def binary_cross_entropy_with_logits(
     """Sigmoid + binary cross-entropy in one stable formula (optional ``weight`` and ``pos_weight``)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    _pointwise_pair_types(input, target, "binary_cross_entropy_with_logits")
+    for value, name, pos in ((weight, "weight", 3), (pos_weight, "pos_weight", 4)):
+        if value is not None:
+            _tensor_arg(value, "binary_cross_entropy_with_logits", name, pos)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     if input._data.dtype.kind != "f":
@@ -720,6 +754,8 @@ def kl_div(
             "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
             stacklevel=2,
         )
+    _pointwise_pair_types(input, target, "kl_div")
+    _typed_arg(log_target, "kl_div", "log_target", 0, "bool")
     if reduction not in _REDUCTIONS + ("batchmean",):
         raise ValueError(f"kl_div: {reduction} is not a valid value for reduction")
     if input._data.dtype.kind not in "fc" or target._data.dtype.kind not in "fc":
