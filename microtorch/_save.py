@@ -818,11 +818,13 @@ def _resolve(obj: Any, memo: dict[int, Any], name: str, path: tuple = (), depth:
         return memo[key]
     if isinstance(obj, dict):
         memo[key] = obj
-        items = list(obj.items())
-        obj.clear()
+        items = list(dict.items(obj))  # not obj.items: BUILD may have set instance attributes
+        dict.clear(obj)
         for k, v in items:
             k = _resolve(k, memo, name, path, depth + 1)
-            obj[k] = _resolve(v, memo, name, (*path, k), depth + 1)
+            dict.__setitem__(obj, k, _resolve(v, memo, name, (*path, k), depth + 1))
+        if isinstance(obj, OrderedDict) and vars(obj):
+            _keep_metadata(obj, memo, name, path, depth)
         return obj
     if isinstance(obj, list):
         memo[key] = obj
@@ -832,6 +834,14 @@ def _resolve(obj: Any, memo: dict[int, Any], name: str, path: tuple = (), depth:
     out = Size(items) if isinstance(obj, Size) else items
     memo[key] = out
     return out
+
+
+def _keep_metadata(obj: OrderedDict, memo: dict[int, Any], name: str, path: tuple, depth: int) -> None:
+    """Of the attributes a file set on an OrderedDict, keep only a state dict's ``_metadata``."""
+    meta = vars(obj).pop("_metadata", None)
+    vars(obj).clear()
+    if isinstance(meta, dict):
+        obj._metadata = _resolve(meta, memo, name, path, depth + 1)
 
 
 def _unloadable(name: str, path: tuple, why: str) -> RuntimeError:

@@ -393,6 +393,20 @@ def test_build_opcode_cannot_modify_dtypes_or_functions():
     assert mt.zeros(2).dtype == mt.float32
 
 
+def test_build_cannot_shadow_ordered_dict_methods():
+    # OrderedDict() then BUILD with state {"items": OrderedDict, "_metadata": {"": {"version": 1}}, "x": tensor}
+    od = b"ccollections\nOrderedDict\n)R"
+    state = (
+        b"}(X\x05\x00\x00\x00items"
+        + b"ccollections\nOrderedDict\n"
+        + b"X\t\x00\x00\x00_metadata}(X\x00\x00\x00\x00}(X\x07\x00\x00\x00versionK\x01uu"
+    )
+    state += b"X\x01\x00\x00\x00xctorch\nfloat64\nu"
+    out = mt.load(_torch_zip_with_pickle(b"\x80\x02" + od + b"(X\x01\x00\x00\x00aK\x01u" + state + b"b."))
+    assert isinstance(out, OrderedDict) and list(out.items()) == [("a", 1)]
+    assert out._metadata == {"": {"version": 1}} and not hasattr(out, "x")
+
+
 def test_bare_stand_ins_are_refused():
     with pytest.raises(pickle.UnpicklingError):
         mt.load(_torch_zip_with_pickle(b"\x80\x02ctorch\nFloatStorage\n."))
@@ -503,12 +517,12 @@ def _tensor(key, size, stride, offset=0, numel=None, storage="FloatStorage", loc
     return _Reduce(_Global("torch._utils", "_rebuild_tensor_v2"), pid, offset, tuple(size), tuple(stride), False, hooks)
 
 
-def _torch_zip(obj, storages: dict, compression=zipfile.ZIP_STORED) -> io.BytesIO:
+def _torch_zip(obj, storages: dict, compression=zipfile.ZIP_STORED, byteorder="little") -> io.BytesIO:
     """A zip laid out as torch.save writes it: archive/data.pkl, archive/byteorder, archive/data/<key>."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=compression) as z:
         z.writestr("archive/data.pkl", b"\x80\x02" + _ops(obj) + b".")
-        z.writestr("archive/byteorder", "little")
+        z.writestr("archive/byteorder", byteorder)
         for key, raw in storages.items():
             z.writestr(f"archive/data/{key}", raw)
         z.writestr("archive/version", "3\n")
@@ -523,6 +537,18 @@ def _f32(*values) -> bytes:
 def test_hand_built_torch_file_loads():
     out = mt.load(_torch_zip({"w": _tensor("0", (2, 3), (3, 1))}, {"0": _f32(*range(6))}))
     assert out["w"].dtype == mt.float32 and out["w"].tolist() == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_big_endian_and_bool_storages():
+    big = np.array([1.5, -2.0, 3.0], dtype=">f8").tobytes()
+    out = mt.load(_torch_zip({"w": _tensor("0", (3,), (1,), storage="DoubleStorage")}, {"0": big}, byteorder="big"))
+    assert out["w"].dtype == mt.float64 and out["w"].tolist() == [1.5, -2.0, 3.0]
+    out["w"].add_(1)
+    assert out["w"].tolist() == [2.5, -1.0, 4.0]
+    mask = mt.load(_torch_zip({"m": _tensor("0", (3,), (1,), storage="BoolStorage")}, {"0": bytes([0, 1, 7])}))["m"]
+    assert mask.dtype == mt.bool and mask.tolist() == [False, True, True] and mask.numpy().view(np.uint8).max() == 1
+    with pytest.raises(RuntimeError, match="unknown byteorder"):
+        mt.load(_torch_zip({}, {}, byteorder="middle"))
 
 
 def test_expanded_tensor_loads_as_a_view_of_its_one_element_storage():
