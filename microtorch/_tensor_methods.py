@@ -387,8 +387,12 @@ Tensor.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=Fa
 
 # --- in-place ops -------------------------------------------------------------------------
 def _check_inplace(self: Tensor, involves_grad: bool, op: str) -> None:
+    """PyTorch's checks before an in-place op: not on a leaf (or a view of one) that requires
+    grad, nor with grad on a view made under no_grad."""
     if not involves_grad:
         return
+    if self._base is not None and "_nograd_view" in self.__dict__:
+        raise RuntimeError(_NOGRAD_VIEW_INPLACE_MESSAGE)
     if self._grad_fn is None and self._requires_grad:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
     base = self._base
@@ -396,6 +400,26 @@ def _check_inplace(self: Tensor, involves_grad: bool, op: str) -> None:
         raise RuntimeError(
             f"{op}: a view of a leaf Variable that requires grad is being used in an in-place operation."
         )
+
+
+def _needs_grad(t: Tensor) -> bool:
+    """``t.requires_grad``, up to date for a view whose base was modified in place."""
+    if t._requires_grad:
+        return True
+    base = t._base
+    if base is None:
+        return False
+    if "_nograd_view" in t.__dict__:
+        return base._requires_grad
+    return t._view_ver != t._vc.value and _refresh_view(t, strict=False)
+
+
+_NOGRAD_VIEW_INPLACE_MESSAGE = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use "
+    "case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the "
+    "inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if "
+    "you want the inplace to be tracked)."
+)
 
 
 def _view_geometry(view: np.ndarray, base: np.ndarray, op: str = "view") -> np.ndarray:
@@ -567,7 +591,7 @@ def _inplace(op_name: str, compute):
 
     def method(self, *args, **kwargs):
         involves = _state.enabled and (
-            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+            _needs_grad(self) or any(isinstance(a, Tensor) and a._requires_grad for a in args)
         )
         _check_inplace(self, involves, op_name)
         if not involves:
@@ -715,8 +739,9 @@ Tensor.addcdiv = lambda self, t1, t2, value=1: E.add(self, E.mul(E.div(t1, t2), 
 def _fill_(self, value):
     """Fill with ``value`` in place."""
     v = value.item() if isinstance(value, Tensor) else value
-    _check_inplace(self, _state.enabled and self._requires_grad, "fill_")
-    if _state.enabled and self._requires_grad:
+    involves = _state.enabled and _needs_grad(self)
+    _check_inplace(self, involves, "fill_")
+    if involves:
         return _inplace("fill_", lambda s, val: s * 0 + val)(self, v)
     self._data.fill(v)
     self._vc.value += 1
@@ -740,7 +765,7 @@ def _copy_(self, src, non_blocking=False):
         ) from None
     if np.broadcast_shapes(src.shape, self.shape) != self.shape:
         raise RuntimeError(f"copy_: source of shape {list(src.shape)} cannot be broadcast to {list(self.shape)}")
-    involves = _state.enabled and (self._requires_grad or src._requires_grad)
+    involves = _state.enabled and (_needs_grad(self) or src._requires_grad)
     if not involves:
         np.copyto(self._data, src._data, casting="unsafe")
         self._vc.value += 1
@@ -775,7 +800,7 @@ def _setitem(self, key, value):
     nkey, basic = S._normalize_key(self, _torch_key(key))
     S._check_key_bounds(self._data.shape, nkey)
     _check_setitem_value(self, nkey, value)
-    involves = _state.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
+    involves = _state.enabled and (_needs_grad(self) or (isinstance(value, Tensor) and value._requires_grad))
     if not involves:
         v = value._data if isinstance(value, Tensor) else value
         if isinstance(v, np.ndarray) and v.dtype.kind == "f" and self._data.dtype.kind in "iub":

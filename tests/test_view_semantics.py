@@ -272,3 +272,51 @@ def test_double_backward_through_view_matches_torch():
         return np.concatenate([x.grad.detach().numpy(), y.grad.detach().numpy()])
 
     np.testing.assert_allclose(run(mt), run(torch), rtol=1e-12)
+
+
+def _no_grad_view_inplace_errors(T):
+    """The error (or 'ok') of in-place ops on views made under no_grad, then run with grad on."""
+    x = T.ones(4, requires_grad=True)
+    a = x * 2
+    b = T.zeros(4)
+    with T.no_grad():
+        of_nonleaf, of_leaf, of_plain = a[:2], x[:2], b[:2]
+    cases = {
+        "mul_of_nonleaf": lambda: of_nonleaf.mul_(2),
+        "zero_of_nonleaf": lambda: of_nonleaf.zero_(),
+        "copy_grad_src": lambda: of_nonleaf.copy_(x[:2]),
+        "mul_of_leaf": lambda: of_leaf.mul_(2),
+        "plain_mul": lambda: of_plain.mul_(2),
+        "plain_add_grad": lambda: of_plain.add_(x[:2]),
+    }
+    out = {}
+    for name, fn in cases.items():
+        try:
+            fn()
+            out[name] = "ok"
+        except RuntimeError as err:
+            out[name] = str(err)[:60]
+    return out
+
+
+def test_inplace_on_no_grad_view_with_grad_raises():
+    got = _no_grad_view_inplace_errors(mt)
+    assert got["plain_mul"] == "ok"
+    assert all(v.startswith("A view was created in no_grad mode") for k, v in got.items() if k != "plain_mul")
+
+
+def test_inplace_on_no_grad_view_with_grad_raises_vs_torch():
+    torch = pytest.importorskip("torch")
+    assert _no_grad_view_inplace_errors(mt) == _no_grad_view_inplace_errors(torch)
+
+
+def test_inplace_on_stale_view_of_base_that_now_requires_grad():
+    # torch raises here ("a leaf Variable ...": its view has no grad_fn yet when checked);
+    # microtorch records the op, giving the gradient the out-of-place program has
+    w = mt.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    a = mt.zeros(4)
+    v = a[:2]
+    a.add_(w * 1)
+    v.mul_(2)
+    (a * mt.arange(4.0)).sum().backward()
+    assert w.grad.tolist() == [0.0, 2.0, 2.0, 3.0]
