@@ -15,6 +15,9 @@ from ._device import device
 from ._dtype import (
     bfloat16,
     bool_ as bool,  # noqa: A004
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
     double,
     dtype,
     float,  # noqa: A004
@@ -28,10 +31,14 @@ from ._dtype import (
     int16,
     int32,
     int64,
+    layout,
     long,
+    memory_format,
+    preserve_format,
     promote_types,
     set_default_dtype,
     short,
+    strided,
     uint8,
 )
 from ._tensor import Size, Tensor
@@ -42,6 +49,7 @@ from ._creation import (
     bernoulli,
     empty,
     empty_like,
+    empty_strided,
     eye,
     from_numpy,
     full,
@@ -63,6 +71,7 @@ from ._creation import (
     tensor,
     tril,
     triu,
+    zero_,
     zeros,
     zeros_like,
 )

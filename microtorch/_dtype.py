@@ -28,6 +28,13 @@ __all__ = [
     "from_numpy_dtype",
     "result_type",
     "promote_types",
+    "memory_format",
+    "preserve_format",
+    "contiguous_format",
+    "channels_last",
+    "channels_last_3d",
+    "layout",
+    "strided",
 ]
 
 
@@ -36,12 +43,12 @@ class dtype:  # noqa: N801 - PyTorch's name
 
     __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_category")
 
-    def __init__(self, name: str, np_dtype: type, category: int) -> None:
+    def __init__(self, name: str, np_dtype: type | None, category: int, itemsize: int = 0) -> None:
         self.name = name
-        self.np = np.dtype(np_dtype)
+        self.np = np.dtype(np_dtype) if np_dtype is not None else None
         self.is_floating_point = category == 2
-        self.is_signed = self.np.kind in "if"
-        self.itemsize = self.np.itemsize
+        self.is_signed = category == 2 or (self.np is not None and self.np.kind == "i")
+        self.itemsize = self.np.itemsize if self.np is not None else itemsize
         self._category = category
 
     @property
@@ -65,15 +72,72 @@ int16 = dtype("int16", np.int16, 1)
 int32 = dtype("int32", np.int32, 1)
 int64 = dtype("int64", np.int64, 1)
 bool_ = dtype("bool", np.bool_, 0)
-# numpy has no bfloat16; it is an alias of float32 storage-wise, kept only so code that
-# names it imports. It is not a separate type.
-bfloat16 = float32
+# numpy has no bfloat16 element type, so tensors of it cannot exist here: the dtype object
+# exists (it compares, prints and promotes as torch's), but asking for storage raises.
+bfloat16 = dtype("bfloat16", None, 2, itemsize=2)
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
 
 _ALL = (float16, float32, float64, int8, uint8, int16, int32, int64, bool_)
 _FROM_NP = {d.np: d for d in _ALL}
-_NAMES = {d.name: d for d in _ALL}
+_NAMES = {d.name: d for d in (*_ALL, bfloat16)}
+
+
+class memory_format:  # noqa: N801 - PyTorch's name
+    """How a tensor's elements are laid out in memory (``torch.channels_last``, ...)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def __reduce__(self) -> str:
+        return self.name  # pickled as the module-level singleton of that name
+
+
+preserve_format = memory_format("preserve_format")
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+
+
+class layout:  # noqa: N801 - PyTorch's name
+    """A tensor storage layout; microtorch has only ``torch.strided`` (dense arrays)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def __reduce__(self) -> str:
+        return self.name  # pickled as the module-level singleton of that name
+
+
+strided = layout("strided")
+
+
+def check_layout(value, op: str) -> None:
+    """Accept ``layout=None`` / ``torch.strided``; raise for anything else (no sparse tensors here)."""
+    if value is None or value is strided:
+        return
+    if isinstance(value, layout):
+        raise NotImplementedError(f"{op}: layout {value} is not supported by microtorch (only torch.strided)")
+    raise TypeError(f"{op}(): argument 'layout' must be torch.layout, not {type(value).__name__}")
+
+
+def check_memory_format(value, op: str) -> memory_format:
+    """``value`` as a memory format (None meaning ``preserve_format``); TypeError for anything else."""
+    if value is None:
+        return preserve_format
+    if not isinstance(value, memory_format):
+        raise TypeError(f"{op}(): argument 'memory_format' must be torch.memory_format, not {type(value).__name__}")
+    return value
 
 
 def _by_name(name: str) -> dtype:
@@ -111,11 +175,13 @@ def from_numpy_dtype(np_dtype) -> dtype:
 
 
 def to_dtype(d) -> dtype:
-    """Accept a microtorch dtype, a numpy dtype, or a Python type and return a microtorch dtype."""
+    """Accept a microtorch dtype, a numpy dtype, or a Python type and return a microtorch dtype.
+
+    As in PyTorch, ``float`` names float64 (not the default dtype) and ``int`` int64."""
     if isinstance(d, dtype):
         return d
     if d is _pyfloat:
-        return get_default_dtype()
+        return float64
     if d is _pyint:
         return int64
     if d is _pybool:
@@ -130,13 +196,23 @@ _pybool = True.__class__
 
 def to_numpy_dtype(d) -> np.dtype:
     """Return the numpy dtype behind a microtorch dtype (or dtype-like)."""
-    return to_dtype(d).np
+    found = to_dtype(d).np
+    if found is None:
+        raise NotImplementedError(
+            "torch.bfloat16 is not supported by microtorch: numpy has no bfloat16 dtype to store it "
+            "(use torch.float16 or torch.float32)"
+        )
+    return found
 
 
 def promote_types(a: dtype, b: dtype) -> dtype:
     """PyTorch's promote_types: the higher category wins, then numpy's size rule within it."""
+    a, b = to_dtype(a), to_dtype(b)
     if a._category != b._category:
         return a if a._category > b._category else b
+    if a is bfloat16 or b is bfloat16:
+        other = b if a is bfloat16 else a
+        return bfloat16 if other is bfloat16 else (float32 if other is float16 else other)
     return _FROM_NP[np.promote_types(a.np, b.np)]
 
 

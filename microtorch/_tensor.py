@@ -60,9 +60,9 @@ def _data_of(x: Any, dtype=None) -> np.ndarray:
     elif isinstance(x, (list, tuple)) and any(isinstance(e, Tensor) for e in _flatten_items(x)):
         arr = np.array([_data_of(e) for e in x])
     else:
-        arr = np.asarray(x)
+        arr = _python_numbers(np.asarray(x), dtype)
     if dtype is not None:
-        return arr.astype(dt.to_numpy_dtype(dtype), copy=False)
+        return cast(arr, dt.to_numpy_dtype(dtype), copy=False)
     kind = arr.dtype.kind
     if kind == "f" and not isinstance(x, (np.ndarray, Tensor)):
         return arr.astype(dt.get_default_dtype().np, copy=False)
@@ -78,6 +78,43 @@ def _data_of(x: Any, dtype=None) -> np.ndarray:
         raise TypeError("tensor: complex tensors are not supported by microtorch")
     if arr.dtype not in dt._FROM_NP:
         return arr.astype(dt.from_numpy_dtype(arr.dtype).np)
+    return arr
+
+
+def cast(arr: np.ndarray, npdt: np.dtype, copy: bool = True) -> np.ndarray:
+    """``arr.astype(npdt)`` rounding float64 to float16 through float32, as PyTorch's conversion does."""
+    if npdt == np.float16 and arr.dtype == np.float64:
+        return arr.astype(np.float32).astype(npdt)
+    return arr.astype(npdt, copy=copy)
+
+
+def _python_numbers(arr: np.ndarray, dtype) -> np.ndarray:
+    """Python numbers (as numpy read them) checked as PyTorch converts them to ``dtype``.
+
+    Integers beyond int64 raise ValueError unless the target is floating; values out of an
+    integer target's range raise RuntimeError (PyTorch lets negative integers wrap into an
+    unsigned type down to -max, and truncates in-range floats)."""
+    target = dt.to_numpy_dtype(dtype) if dtype is not None else None
+    if arr.dtype == np.uint64 or (
+        arr.dtype.kind == "O" and arr.size and all(type(v) is builtins.int for v in arr.flat)
+    ):
+        if target is None or target.kind not in "fb":
+            raise ValueError("Overflow when unpacking long long")
+        return arr.astype(np.float64)
+    if target is None or target.kind not in "iu" or arr.dtype.kind not in "iuf" or arr.size == 0:
+        return arr
+    info = np.iinfo(target)
+    if arr.dtype.kind == "f":
+        low = info.min
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(arr).all() and arr.min() >= low and arr.max() <= info.max
+    else:
+        low = -builtins.int(info.max) if target.kind == "u" else builtins.int(info.min)
+        ok = arr.min() >= low and arr.max() <= info.max
+    if not ok:
+        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+    if target.kind == "u" and arr.dtype.kind == "i":
+        return arr.astype(target)  # wraps the negative values, as PyTorch does
     return arr
 
 
@@ -650,9 +687,9 @@ def alloc_like(arr: np.ndarray, npdt: np.dtype, fmt: dt.memory_format) -> np.nda
 def copy_as(arr: np.ndarray, npdt: np.dtype, fmt: dt.memory_format) -> np.ndarray:
     """A copy of ``arr`` cast to ``npdt`` and laid out in memory format ``fmt``."""
     if arr.flags.c_contiguous and fmt is not dt.channels_last and fmt is not dt.channels_last_3d:
-        return arr.astype(npdt)
+        return cast(arr, npdt)
     out = alloc_like(arr, npdt, fmt)
-    np.copyto(out, arr, casting="unsafe")
+    np.copyto(out, arr.astype(np.float32) if npdt == np.float16 and arr.dtype == np.float64 else arr, casting="unsafe")
     return out
 
 

@@ -11,10 +11,11 @@ import warnings
 
 import numpy as np
 
+from . import _creation as _C
 from . import _dtype as dt
 from . import _tensor as _tensor_module
 from ._device import check_device, device
-from ._tensor import Tensor, _check_shape_args
+from ._tensor import Tensor, _check_shape_args, check_format_rank, copy_as, is_contiguous_as, suggest_memory_format
 from .autograd import function as _function
 from .autograd.grad_mode import _state
 from .ops import elementwise as E
@@ -22,6 +23,7 @@ from .ops import linalg as L
 from .ops import reduction as R
 from .ops import shape as S
 from .ops._util import as_tensor_arg
+from .random import rng
 
 __all__: list[str] = []
 
@@ -140,7 +142,6 @@ _SIMPLE = {
     "unsqueeze": S.unsqueeze,
     "flatten": S.flatten,
     "unflatten": S.unflatten,
-    "contiguous": S.contiguous,
     "clone": S.clone,
     "split": S.split,
     "chunk": S.chunk,
@@ -151,7 +152,6 @@ _SIMPLE = {
     "movedim": S.movedim,
     "flip": S.flip,
     "repeat": S.repeat,
-    "sum_to_size": lambda self, *size: S.sum_to_size(self, _check_shape_args("sum_to_size", size)),
     "broadcast_to": S.broadcast_to,
     # linalg
     "matmul": L.matmul,
@@ -300,60 +300,141 @@ from .autograd.function import Op  # noqa: E402
 
 
 class ToDtype(Op):
-    """Cast to another dtype; the gradient is cast back."""
+    """Copy into another dtype and/or memory format; the gradient is cast back."""
 
     torch_name = "ToCopyBackward0"
 
-    def forward(self, x, npdt):
+    def forward(self, x, npdt, fmt=dt.preserve_format):
         self.in_dtype = x._data.dtype
-        return x._data.astype(npdt)
+        return copy_as(x._data, npdt, fmt)
 
     def backward(self, g):
         return ToDtype.apply(g, npdt=self.in_dtype)
 
 
+_TO_SIGNATURES = (
+    "to(dtype, non_blocking=False, copy=False, *, memory_format=torch.preserve_format), "
+    "to(device=None, dtype=None, non_blocking=False, copy=False, *, memory_format=torch.preserve_format), "
+    "to(other, non_blocking=False, copy=False, *, memory_format=torch.preserve_format)"
+)
+
+
+def _is_dtype_like(a) -> bool:
+    return isinstance(a, dt.dtype) or a in (float, int, bool)
+
+
+def _bad_to(args, kwargs) -> TypeError:
+    def name(v):
+        return "torch.dtype" if isinstance(v, dt.dtype) else type(v).__name__
+
+    got = ", ".join([name(a) for a in args] + [f"{k}={name(v)}" for k, v in kwargs.items()])
+    return TypeError(
+        f"to() received an invalid combination of arguments - got ({got}), but expected one of: {_TO_SIGNATURES}"
+    )
+
+
+def _parse_to(args: tuple, kwargs: dict) -> tuple:
+    """PyTorch's three ``Tensor.to`` overloads -> (device, dtype, non_blocking, copy, memory_format)."""
+    allowed = {"non_blocking", "copy", "memory_format"}
+    if args and isinstance(args[0], Tensor):
+        names, fixed = ("non_blocking", "copy"), {"dtype": args[0].dtype}
+    elif args and _is_dtype_like(args[0]):
+        names, fixed = ("non_blocking", "copy"), {"dtype": args[0]}
+    else:
+        names, fixed = ("device", "dtype", "non_blocking", "copy"), {}
+        allowed |= {"device", "dtype"}
+        args = (None, *args)
+    if len(args) - 1 > len(names) or not set(kwargs) <= allowed:
+        raise _bad_to(args[1:] if not fixed else args, kwargs)
+    given = dict(zip(names, args[1:]))
+    if set(given) & set(kwargs):
+        raise _bad_to(args, kwargs)
+    opts = {"device": None, "dtype": None, "non_blocking": False, "copy": False, "memory_format": None}
+    opts.update(fixed, **given, **kwargs)
+    dev, dtype = opts["device"], opts["dtype"]
+    if not (
+        (dev is None or isinstance(dev, (str, device, int)))
+        and (dtype is None or _is_dtype_like(dtype))
+        and isinstance(opts["non_blocking"], bool)
+        and isinstance(opts["copy"], bool)
+        and (opts["memory_format"] is None or isinstance(opts["memory_format"], dt.memory_format))
+    ):
+        raise _bad_to(args if fixed else args[1:], kwargs)
+    return dev, dtype, opts["copy"], dt.check_memory_format(opts["memory_format"], "to")
+
+
 def _to(self, *args, **kwargs):
-    """Convert dtype (and accept ``device='cpu'``): ``to(dtype)``, ``to(device)``, ``to(other)``."""
-    target = kwargs.pop("dtype", None)
-    dev = kwargs.pop("device", None)
-    copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    for a in args:
-        if isinstance(a, Tensor):
-            target = a.dtype
-        elif isinstance(a, (dt.dtype, type, np.dtype)) and not isinstance(a, (str, device)):
-            target = a
-        elif isinstance(a, (str, device)):
-            dev = a
-        elif a is None:
-            continue
-        else:
-            raise TypeError(f"to() received an invalid combination of arguments: {type(a).__name__}")
+    """``to(dtype)``, ``to(device, dtype)``, ``to(other)``, each with ``non_blocking``, ``copy``, ``memory_format``."""
+    dev, dtype, copy, fmt = _parse_to(args, kwargs)
     check_device(dev, "to")
-    if target is None:
-        return self.clone() if copy else self
-    npdt = dt.to_numpy_dtype(target)
-    if npdt == self._data.dtype:
-        return self.clone() if copy else self
-    if self._requires_grad and npdt.kind == "f":
-        return ToDtype.apply(self, npdt=npdt)
-    return Tensor._make(self._data.astype(npdt))
+    return _convert(self, dtype, copy, fmt)
+
+
+def _convert(self: Tensor, dtype, copy: bool, fmt) -> Tensor:
+    """``self`` in ``dtype`` and memory format ``fmt``: ``self`` itself when nothing changes and no copy is asked."""
+    npdt = self._data.dtype if dtype is None else dt.to_numpy_dtype(dtype)
+    check_format_rank(fmt, self._data.ndim)
+    same_layout = fmt is dt.preserve_format or suggest_memory_format(self._data) is fmt
+    if npdt == self._data.dtype and same_layout and not copy:
+        return self
+    if self._requires_grad and npdt.kind == "f" and _state.enabled:
+        return ToDtype.apply(self, npdt=npdt, fmt=fmt)
+    return Tensor._make(copy_as(self._data, npdt, fmt))
+
+
+def _contiguous(self, memory_format=dt.contiguous_format):
+    """``self`` if already contiguous in ``memory_format``, else a (differentiable) copy laid out so."""
+    fmt = dt.check_memory_format(memory_format, "contiguous")
+    if fmt is dt.preserve_format:
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+    check_format_rank(fmt, self._data.ndim)
+    if is_contiguous_as(self._data, fmt):
+        return self
+    if fmt is dt.contiguous_format:
+        return S.contiguous(self)
+    if self._requires_grad and _state.enabled:
+        return ToDtype.apply(self, npdt=self._data.dtype, fmt=fmt)
+    return Tensor._make(copy_as(self._data, self._data.dtype, fmt))
+
+
+def _converter(target: dt.dtype, name: str):
+    def convert(self, *, memory_format=dt.preserve_format):
+        return _convert(self, target, False, dt.check_memory_format(memory_format, name))
+
+    convert.__name__ = name
+    convert.__doc__ = f"``self.to({target})``, laid out in ``memory_format``."
+    return convert
+
+
+def _type(self, dtype=None, non_blocking: bool = False):
+    """The type name (``'torch.FloatTensor'``) without arguments, else ``self.to(dtype)``."""
+    if dtype is None:
+        return f"torch.{_TYPE_NAMES.get(self.dtype.name, 'Tensor')}"
+    return self.to(dtype)
+
+
+def _cpu(self, memory_format=dt.preserve_format):
+    """``self`` (microtorch tensors live on the CPU), laid out in ``memory_format``."""
+    return _convert(self, None, False, dt.check_memory_format(memory_format, "cpu"))
 
 
 Tensor.to = _to
-Tensor.type = lambda self, dtype=None: (
-    f"torch.{_TYPE_NAMES.get(self.dtype.name, 'Tensor')}" if dtype is None else self.to(dtype)
-)
-Tensor.float = lambda self, memory_format=None: self.to(dt.float32)
-Tensor.double = lambda self, memory_format=None: self.to(dt.float64)
-Tensor.half = lambda self, memory_format=None: self.to(dt.float16)
-Tensor.long = lambda self, memory_format=None: self.to(dt.int64)
-Tensor.int = lambda self, memory_format=None: self.to(dt.int32)
-Tensor.short = lambda self, memory_format=None: self.to(dt.int16)
-Tensor.bool = lambda self, memory_format=None: self.to(dt.bool_)
-Tensor.byte = lambda self, memory_format=None: self.to(dt.uint8)
-Tensor.cpu = lambda self, memory_format=None: self
+Tensor.contiguous = _contiguous
+Tensor.type = _type
+for _conv_name, _conv_dtype in (
+    ("float", dt.float32),
+    ("double", dt.float64),
+    ("half", dt.float16),
+    ("bfloat16", dt.bfloat16),
+    ("long", dt.int64),
+    ("int", dt.int32),
+    ("short", dt.int16),
+    ("char", dt.int8),
+    ("byte", dt.uint8),
+    ("bool", dt.bool_),
+):
+    setattr(Tensor, _conv_name, _converter(_conv_dtype, _conv_name))
+Tensor.cpu = _cpu
 Tensor.cuda = lambda self, *a, **k: check_device("cuda", "cuda")
 Tensor.pin_memory = lambda self: self
 Tensor.share_memory_ = lambda self: self
@@ -361,28 +442,22 @@ Tensor.share_memory_ = lambda self: self
 from .autograd.function import _TYPE_NAMES  # noqa: E402
 
 
-def _new_factory(fill):
-    def factory(self, *size, dtype=None, device=None, requires_grad=False):
-        shape = _check_shape_args("new", size)
-        npdt = dt.to_numpy_dtype(dtype) if dtype is not None else self._data.dtype
-        t = Tensor._make(fill(shape, npdt))
-        return t.requires_grad_(requires_grad) if requires_grad else t
+def _sum_to_size(self, *size):
+    """Sum to ``size`` (which must expand to this shape); integers and bools are summed as int64."""
+    shape = _check_shape_args("sum_to_size", size)
+    reduces = tuple(shape) != self.shape or not shape  # PyTorch sums whenever the target is 0-d
+    if reduces and self._data.dtype.kind in "biu" and self._data.dtype != np.int64:
+        return S.sum_to_size(self.to(dt.int64), shape)
+    return S.sum_to_size(self, shape)
 
-    return factory
 
-
-Tensor.new_zeros = _new_factory(np.zeros)
-Tensor.new_ones = _new_factory(np.ones)
-Tensor.new_empty = _new_factory(np.zeros)
-Tensor.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: Tensor._make(
-    np.full(tuple(size), fill_value, dt.to_numpy_dtype(dtype) if dtype is not None else self._data.dtype)
-)
-Tensor.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: Tensor._make(
-    np.array(
-        data._data if isinstance(data, Tensor) else data,
-        dtype=dt.to_numpy_dtype(dtype) if dtype is not None else self._data.dtype,
-    )
-).requires_grad_(requires_grad)
+Tensor.sum_to_size = _sum_to_size
+Tensor.new_zeros = _C.new_factory("new_zeros", 0)
+Tensor.new_ones = _C.new_factory("new_ones", 1)
+Tensor.new_empty = _C.new_factory("new_empty", 0)
+Tensor.new_full = _C.new_full
+Tensor.new_tensor = _C.new_tensor
+Tensor.new_empty_strided = _C.new_empty_strided
 
 
 # --- in-place ops -------------------------------------------------------------------------
@@ -899,37 +974,63 @@ Tensor.tile = lambda self, *dims: _I.tile(
 )
 
 
-def _uniform_(self, a=0.0, b=1.0, generator=None):
-    """Fill with uniform samples on [a, b) in place."""
-    from .random import rng
+def _random_fill(name: str, check, draw):
+    """An in-place random fill: ``check(self, *args)`` raises as PyTorch, ``draw(rng, shape, *args)`` samples.
 
-    with _NoGrad():
-        self._data[...] = rng(generator).uniform(a, b, self.shape)
-    self._vc.value += 1
-    return self
+    The new values take part in autograd with a zero gradient, as PyTorch's."""
 
+    def compute(self, *args, generator=None):
+        check(self, *args)
+        values = draw(rng(generator), self.shape, *args)
+        return _C._sampled(np.asarray(values).astype(self._data.dtype), [self])
 
-def _normal_(self, mean=0.0, std=1.0, generator=None):
-    """Fill with normal samples in place."""
-    from .random import rng
-
-    self._data[...] = rng(generator).normal(mean, std, self.shape)
-    self._vc.value += 1
-    return self
+    method = _inplace(name, compute)
+    return method
 
 
-def _bernoulli_(self, p=0.5, generator=None):
-    """Fill with 1 (probability p) or 0 in place."""
-    from .random import rng
+def _check_uniform(self, low=0.0, high=1.0):
+    _C._require_float(self._data.dtype, "check_uniform_bounds")
+    if low > high:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low} > to={high}")
+    info = np.finfo(self._data.dtype)
+    for bound, label in ((low, "from"), (high, "to")):
+        if not info.min <= bound <= info.max:
+            raise RuntimeError(f"uniform_: {label} is out of bounds for {self.dtype.name}")
 
-    self._data[...] = rng(generator).random(self.shape) < p
-    self._vc.value += 1
-    return self
+
+def _check_normal(self, mean=0.0, std=1.0):
+    _C._require_float(self._data.dtype, "normal_kernel_cpu")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
 
 
-Tensor.uniform_ = _uniform_
-Tensor.normal_ = _normal_
-Tensor.bernoulli_ = _bernoulli_
+def _check_bernoulli(self, p=0.5):
+    if isinstance(p, Tensor):
+        if not np.all((p._data >= 0) & (p._data <= 1)):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    elif not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+
+
+def _bernoulli_draw(gen, shape, p=0.5):
+    return gen.random(shape) < (p._data if isinstance(p, Tensor) else p)
+
+
+Tensor.uniform_ = _random_fill(
+    "uniform_", _check_uniform, lambda g, shape, low=0.0, high=1.0: g.uniform(low, high, shape)
+)
+Tensor.normal_ = _random_fill(
+    "normal_", _check_normal, lambda g, shape, mean=0.0, std=1.0: g.standard_normal(shape) * std + mean
+)
+Tensor.bernoulli_ = _random_fill("bernoulli_", _check_bernoulli, _bernoulli_draw)
+Tensor.bernoulli = lambda self, p=None, *, generator=None: _C.bernoulli(self, p, generator=generator)
+Tensor.multinomial = lambda self, num_samples, replacement=False, *, generator=None: _C.multinomial(
+    self, num_samples, replacement, generator=generator
+)
+Tensor.tril = lambda self, diagonal=0: _C.tril(self, diagonal)
+Tensor.triu = lambda self, diagonal=0: _C.triu(self, diagonal)
+Tensor.tril_ = _inplace("tril_", _C.tril)
+Tensor.triu_ = _inplace("triu_", _C.triu)
 
 
 def _apply_(self, fn):
