@@ -97,3 +97,44 @@ def test_batchnorm1d_matches_torch_over_steps(shape, momentum):
     np.testing.assert_allclose(
         ours(mt.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-9, atol=1e-12
     )
+
+
+def test_batch_norm_of_empty_batch_as_torch():
+    """An empty batch normalises to an empty result, leaves the running statistics alone, and
+    gives zero affine gradients (PyTorch's behaviour)."""
+    import microtorch.nn.functional as F
+
+    rm, rv = mt.ones(3), mt.full((3,), 2.0)
+    x = mt.zeros(0, 3, 4, requires_grad=True)
+    w, b = mt.ones(3, requires_grad=True), mt.ones(3, requires_grad=True)
+    out = F.batch_norm(x, rm, rv, w, b, training=True)
+    assert out.shape == (0, 3, 4)
+    np.testing.assert_array_equal(rm.numpy(), np.ones(3))
+    np.testing.assert_array_equal(rv.numpy(), np.full(3, 2.0))
+    out.sum().backward()
+    assert x.grad.shape == (0, 3, 4)
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros(3))
+    np.testing.assert_array_equal(b.grad.numpy(), np.zeros(3))
+    assert F.batch_norm(mt.zeros(2, 0), mt.ones(0), mt.ones(0), training=True).shape == (2, 0)
+
+
+@pytest.mark.parametrize(
+    "shape, stats, training",
+    [((0,), 0, True), ((0,), 0, False), ((3,), 3, False), ((3,), 0, True), ((1, 3), 3, True), ((), 1, False)],
+)
+def test_batch_norm_below_two_dims_as_torch(shape, stats, training):
+    """Below 2 dims PyTorch counts no channels: empty inputs pass through, others raise."""
+    torch = pytest.importorskip("torch")
+    import microtorch.nn.functional as F
+
+    def call(lib, fn):
+        return fn(lib.ones(shape), lib.ones(stats), lib.ones(stats), training=training)
+
+    try:
+        theirs = call(torch, torch.nn.functional.batch_norm)
+    except Exception as exc:  # noqa: BLE001 - the class is compared
+        with pytest.raises(type(exc)):
+            call(mt, F.batch_norm)
+        return
+    ours = call(mt, F.batch_norm)
+    assert ours.shape == tuple(theirs.shape)

@@ -105,3 +105,41 @@ def test_errors():
         nn.InstanceNorm2d(3)(mt.zeros(2, 3, 1, 1))
     with pytest.raises(ValueError, match="expected 3D or 4D input"):
         nn.InstanceNorm2d(3)(mt.zeros(2, 3))
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_instance_norm_without_bias_as_torch(dims):
+    """``bias=False`` (keyword-only, as PyTorch): a weight but no bias parameter."""
+    torch = pytest.importorskip("torch")
+    ours = getattr(nn, f"InstanceNorm{dims}d")(3, affine=True, bias=False)
+    theirs = getattr(torch.nn, f"InstanceNorm{dims}d")(3, affine=True, bias=False)
+    assert ours.bias is None and ours.weight is not None
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
+    assert repr(ours) == repr(theirs)
+    a = np.random.default_rng(dims).standard_normal((2, 3) + (4,) * dims)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor([0.5, -2.0, 3.0]))
+    ours.weight.data = mt.tensor(np.array([0.5, -2.0, 3.0], dtype=np.float32))
+    x, tx = mt.tensor(a, dtype=mt.float32, requires_grad=True), torch.tensor(a, dtype=torch.float32, requires_grad=True)
+    y, ty = ours(x), theirs(tx)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-5)
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-4, atol=1e-4)
+    with pytest.raises(TypeError):
+        nn.InstanceNorm1d(3, 1e-5, 0.1, True, False, None, None, False)  # bias is keyword-only
+
+
+@pytest.mark.parametrize("shape, groups", [((0, 2), 1), ((0, 4, 3), 2), ((2, 0), 1)])
+def test_group_norm_of_empty_input_as_torch(shape, groups):
+    """An empty batch (or no channels) gives an empty result and zero affine gradients."""
+    c = shape[1]
+    x = mt.zeros(*shape, dtype=mt.float64, requires_grad=True)
+    w = mt.ones(c, dtype=mt.float64, requires_grad=True)
+    b = mt.ones(c, dtype=mt.float64, requires_grad=True)
+    out = F.group_norm(x, groups, w, b)
+    assert out.shape == shape
+    out.sum().backward()
+    assert x.grad.shape == shape
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros(c))
+    np.testing.assert_array_equal(b.grad.numpy(), np.zeros(c))

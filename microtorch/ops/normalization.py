@@ -43,18 +43,29 @@ def batch_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """Normalise over every dim but the channel dim 1 (batch statistics when training)."""
-    if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected at least 2D input (got {input.ndim}D input)")
-    c = input.shape[1]
-    dims = (0,) + tuple(range(2, input.ndim))
-    shape = (1, c) + (1,) * (input.ndim - 2)
+    # PyTorch counts no channels below 2 dims: only empty inputs (and statistics) pass there
+    c = input.shape[1] if input.ndim >= 2 else 0
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         if t is not None and t.numel() != c:
             raise RuntimeError(f"batch_norm: {name} should contain {c} elements not {t.numel()}")
+    if input.ndim == 0:
+        raise RuntimeError("batch_norm: expected an input of at least 1 dim (an empty one below 2 dims), got 0 dims")
+    if input.ndim < 2 and (input.numel() or weight is not None or bias is not None):
+        raise IndexError(
+            f"batch_norm: Dimension out of range (expected to be in range of [-1, 0], but got 1) "
+            f"for input of {input.ndim} dims"
+        )
+    per_channel = input.shape[0] * math.prod(input.shape[2:]) if input.ndim >= 2 else 0
+    if training and per_channel == 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size torch.Size({list(input.shape)})"
+        )
+    if input.numel() == 0:  # nothing to normalise, no statistics to update
+        return input * 0 if input.ndim < 2 else _channel_affine(input * 0, weight, bias)
+    dims = (0,) + tuple(range(2, input.ndim))
+    shape = (1, c) + (1,) * (input.ndim - 2)
     if training:
-        n = input.numel() // c
-        if n <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        n = per_channel
         mean, centered, var = _moments(input, dims)
         if running_mean is not None and running_var is not None:
             with no_grad():
@@ -111,6 +122,8 @@ def group_norm(
             "Expected number of channels in input to be divisible by num_groups, but got input of shape "
             f"{list(input.shape)} and num_groups={num_groups}"
         )
+    if input.numel() == 0:  # an empty batch (or no channels): nothing to normalise
+        return _channel_affine(input * 0, weight, bias)
     grouped = reshape(input, (n, num_groups, -1))
     _, centered, var = _moments(grouped, (2,))
     return _channel_affine(reshape(centered / E.sqrt(var + eps), tuple(input.shape)), weight, bias)
