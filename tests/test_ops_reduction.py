@@ -461,3 +461,37 @@ def test_small_integer_reductions_keep_torch_dtypes():
         _assert_same(x.prod(1), tx.prod(1))
         _assert_same(x.all(1), tx.all(1))
         _assert_same(x.any(()), tx.any(()))
+
+
+BAD_ARGUMENT_CALLS = [
+    lambda m: m.sum("x"),
+    lambda m: m.mean([1.0, 2.0]),
+    lambda m: m.amax(m.ones(2, 3), 1, "no"),
+    lambda m: m.argmax(m.ones(2, 3), 1, "no"),
+    lambda m: m.logsumexp(m.ones(2, 3), 1, "no"),
+    lambda m: m.max(m.ones(2, 3), 1, "no"),
+    lambda m: m.min(2, m.ones(3)),
+    lambda m: m.max(2, 3),
+    lambda m: m.var(m.ones(2, 3), dim=1, unbiased="yes", keepdim=True),
+    lambda m: m.std_mean(m.ones(2, 3), dim=1, unbiased="yes", keepdim=True),
+    lambda m: m.sort(m.ones(3), 0, "down"),
+    lambda m: m.topk(m.ones(3), 1.5),
+    lambda m: m.cumsum([1.0], 0),
+    lambda m: m.softmax("x", 0),
+    lambda m: m.softmax(m.ones(3, dtype=m.int64), 0),
+    lambda m: m.log_softmax(m.ones(3, dtype=m.bool), 0),
+    lambda m: m.argmax(m.ones(3, dtype=m.bool)),
+    lambda m: m.topk(m.ones(3, dtype=m.bool), 1),
+    lambda m: m.norm(m.ones(3, 4, 5), "nuc"),
+    lambda m: m.norm(m.ones(3), "nuc"),
+    lambda m: m.norm(m.zeros(0, 3), float("inf"), 0),
+]
+
+
+@pytest.mark.parametrize("call", BAD_ARGUMENT_CALLS)
+def test_bad_reduction_arguments_raise_torchs_error_class(call):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as expected:
+        call(torch)
+    with pytest.raises(type(expected.value)):
+        call(mt)

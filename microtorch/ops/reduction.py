@@ -86,6 +86,22 @@ def _axes(dim, ndim: int, op: str, empty_is_all: bool = True) -> tuple:
     return tuple(sorted(seen)) if ndim else ()
 
 
+def _check_args(op: str, x, **flags) -> None:
+    """TypeError, as torch's argument parser gives, for a non-Tensor input or a non-bool flag."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    for name, value in flags.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__}")
+
+
+def _check_correction(op: str, unbiased, correction) -> None:
+    if unbiased is not None and not isinstance(unbiased, (bool, np.bool_)):
+        raise TypeError(f"{op}(): argument 'unbiased' must be bool, not {type(unbiased).__name__}")
+    if correction is not None and (isinstance(correction, bool) or not isinstance(correction, (_INTS, float))):
+        raise TypeError(f"{op}(): argument 'correction' must be Number, not {type(correction).__name__}")
+
+
 def builtins_all(items) -> bool:
     """Python's ``all`` (shadowed in this module by the tensor reduction)."""
     for item in items:
@@ -148,6 +164,7 @@ def _accumulate_dtype(x: Tensor, dtype):
 
 def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dims when None); integers and bools sum to int64."""
+    _check_args("sum", x, keepdim=keepdim)
     dims = _axes(dim, x.ndim, "sum")
     npdt = _accumulate_dtype(x, dtype)
     if npdt is not None and npdt != x._data.dtype and x._requires_grad:
@@ -173,6 +190,7 @@ class Mean(Op):
 
 def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Arithmetic mean over ``dim`` (floating-point tensors only, as PyTorch)."""
+    _check_args("mean", x, keepdim=keepdim)
     if dtype is not None:
         x = x.to(dtype)
     if x._data.dtype.kind != "f":
@@ -205,7 +223,9 @@ def _var_args(dim, unbiased):
 
 
 def _variance(x: Tensor, dim, unbiased, keepdim: bool, correction, op: str) -> Tensor:
+    _check_args(op, x, keepdim=keepdim)
     dim, unbiased = _var_args(dim, unbiased)
+    _check_correction(op, unbiased, correction)
     c = _correction(unbiased, correction)
     dims = _axes(dim, x.ndim, op)
     n = _count(x.shape, dims)
@@ -318,11 +338,13 @@ def _amax_amin(x: Tensor, dim, keepdim: bool, take_max: bool, op: str) -> Tensor
 
 def amax(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Maximum over ``dim`` (all dims when empty); ties share the gradient evenly."""
+    _check_args("amax", x, keepdim=keepdim)
     return _amax_amin(x, dim, keepdim, True, "amax")
 
 
 def amin(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Minimum over ``dim`` (all dims when empty); ties share the gradient evenly."""
+    _check_args("amin", x, keepdim=keepdim)
     return _amax_amin(x, dim, keepdim, False, "amin")
 
 
@@ -393,8 +415,7 @@ def _scatter_along(g, idx, dim, shape):
 
 
 def _max_min(x: Tensor, dim, keepdim: bool, other, take_max: bool, name: str):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    _check_args(name, x, keepdim=keepdim)
     if isinstance(dim, Tensor) and other is None:
         other, dim = dim, None
     if other is not None:
@@ -430,6 +451,8 @@ def min(x: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa: A00
 
 def _arg(x: Tensor, dim, keepdim: bool, take_max: bool, name: str) -> Tensor:
     a = x._data
+    if a.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
         if a.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -444,11 +467,13 @@ def _arg(x: Tensor, dim, keepdim: bool, take_max: bool, name: str) -> Tensor:
 
 def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the (first) maximum, over all elements or along ``dim``."""
+    _check_args("argmax", x, keepdim=keepdim)
     return _arg(x, dim, keepdim, True, "argmax")
 
 
 def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the (first) minimum, over all elements or along ``dim``."""
+    _check_args("argmin", x, keepdim=keepdim)
     return _arg(x, dim, keepdim, False, "argmin")
 
 
@@ -475,6 +500,7 @@ class LogSumExp(Op):
 
 def logsumexp(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` over ``dim``, computed stably."""
+    _check_args("logsumexp", x, keepdim=keepdim)
     if x._data.dtype.kind != "f":
         x = x.to(dt.get_default_dtype())
     return LogSumExp.apply(x, dims=_axes(dim, x.ndim, "logsumexp"), keepdim=keepdim)
@@ -530,7 +556,7 @@ def _softmax_family(x: Tensor, dim, dtype, node, name: str) -> Tensor:
     if dtype is not None:
         x = x.to(dtype)
     elif x._data.dtype.kind != "f":
-        raise RuntimeError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{_type_word(x)}'")
+        raise NotImplementedError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{_type_word(x)}'")
     if x.ndim == 0:
         return reshape(node.apply(reshape(x, (1,)), dim=0), ())
     return node.apply(x, dim=d)
@@ -538,11 +564,13 @@ def _softmax_family(x: Tensor, dim, dtype, node, name: str) -> Tensor:
 
 def softmax(x: Tensor, dim=None, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``, computed stably."""
+    _check_args("softmax", x)
     return _softmax_family(x, dim, dtype, Softmax, "softmax")
 
 
 def log_softmax(x: Tensor, dim=None, dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``, stable at large logits."""
+    _check_args("log_softmax", x)
     return _softmax_family(x, dim, dtype, LogSoftmax, "log_softmax")
 
 
@@ -593,6 +621,7 @@ def _prod_of_others(x: Tensor, dims) -> Tensor:
 
 def prod(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over all elements or along ``dim``; integers and bools multiply to int64."""
+    _check_args("prod", x, keepdim=keepdim)
     if dim is None:
         dims = tuple(range(x.ndim))
     else:
@@ -617,22 +646,26 @@ def _logical_reduce(x: Tensor, dim, keepdim: bool, name: str) -> Tensor:
 
 def all(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether all elements are true (along ``dim``)."""
+    _check_args("all", x, keepdim=keepdim)
     return _logical_reduce(x, dim, keepdim, "all")
 
 
 def any(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether any element is true (along ``dim``)."""
+    _check_args("any", x, keepdim=keepdim)
     return _logical_reduce(x, dim, keepdim, "any")
 
 
 def count_nonzero(x: Tensor, dim=None) -> Tensor:
     """Number of non-zero elements (along ``dim``)."""
+    _check_args("count_nonzero", x)
     axes = _axes(dim, x.ndim, "count_nonzero")
     return Tensor._make(np.asarray((x._data != 0).sum(axis=axes), dtype=np.int64))
 
 
 def nonzero(x: Tensor, as_tuple: bool = False):
     """Indices of non-zero elements: an (n, ndim) int64 tensor, or one tensor per dim."""
+    _check_args("nonzero", x, as_tuple=as_tuple)
     idx = np.nonzero(x._data) if x.ndim else np.nonzero(x._data.reshape(1))
     if as_tuple:
         return tuple(Tensor._make(i.astype(np.int64)) for i in idx)
@@ -737,11 +770,11 @@ class PolarFactor(Op):
 
 
 def _nuclear_norm(x: Tensor, dim, keepdim: bool) -> Tensor:
-    dims = (-2, -1) if dim is None else tuple(dim)
-    if len(dims) != 2:
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dims)}")
+    dims = tuple(range(x.ndim)) if dim is None else tuple(dim)
     if x.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if len(dims) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dims)}")
     d0, d1 = (_one_dim(d, x.ndim, "norm") for d in dims)
     rest = [i for i in range(x.ndim) if i not in (d0, d1)]
     out = NuclearNorm.apply(permute(x, *rest, d0, d1))
@@ -752,6 +785,7 @@ def _nuclear_norm(x: Tensor, dim, keepdim: bool) -> Tensor:
 
 def norm(x: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector p-norm (2 by default, 'fro', 0, +-inf) over all elements or ``dim``; 'nuc' for matrices."""
+    _check_args("norm", x, keepdim=keepdim)
     if dtype is not None:
         x = x.to(dtype)
     if x._data.dtype.kind != "f":
@@ -790,6 +824,7 @@ class Cumsum(Op):
 
 def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Cumulative sum along ``dim``; integers and bools accumulate in int64."""
+    _check_args("cumsum", x)
     d = _one_dim(dim, x.ndim, "cumsum")
     npdt = _accumulate_dtype(x, dtype)
     if npdt == np.bool_:
@@ -817,6 +852,7 @@ def _sort_indices(a: np.ndarray, axis: int, descending: bool) -> np.ndarray:
 
 def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """Sorted values and their indices along ``dim`` (differentiable in the values)."""
+    _check_args("sort", x, descending=descending, stable=stable)
     d = _one_dim(dim, x.ndim, "sort")
     if x.ndim == 0:
         return SortResult(x.clone(), Tensor._make(np.zeros((), np.int64)))
@@ -826,16 +862,20 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
 
 def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """Indices that sort ``x`` along ``dim``."""
+    _check_args("argsort", x, descending=descending, stable=stable)
     _one_dim(dim, x.ndim, "argsort")
     return sort(x, dim, descending)[1]
 
 
 def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The ``k`` largest (or smallest) values along ``dim`` and their indices (NaN counts as largest)."""
+    _check_args("topk", x, largest=largest, sorted=sorted)
     d = _one_dim(dim, x.ndim, "topk")
     size = x.shape[d] if x.ndim else 1
     if not _is_int(k):
         raise TypeError(f"topk(): argument 'k' must be int, not {type(k).__name__}")
+    if x._data.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
     if x.ndim == 0:

@@ -42,6 +42,12 @@ __all__ = [
 ]
 
 
+def _check_tensor(op: str, x) -> None:
+    """TypeError, as torch's argument parser gives, for an input that is not a Tensor."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+
+
 def _int_dim(dim, ndim: int, op: str, arg: str = "dim") -> int:
     """One dimension index wrapped into range; TypeError unless an int, as PyTorch."""
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
@@ -238,6 +244,7 @@ def permute(x: Tensor, *dims) -> Tensor:
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Return a view with ``dim0`` and ``dim1`` swapped."""
+    _check_tensor("transpose", x)
     n = x.ndim
     d0, d1 = _int_dim(dim0, n, "transpose", "dim0"), _int_dim(dim1, n, "transpose", "dim1")
     dims = list(range(n))
@@ -248,6 +255,7 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
 
 def t(x: Tensor) -> Tensor:
     """Transpose a matrix; 0-d and 1-d tensors are returned as views of themselves."""
+    _check_tensor("t", x)
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
     return transpose(x, 0, -1) if x.ndim == 2 else Permute.apply(x, dims=tuple(range(x.ndim)))
@@ -264,6 +272,7 @@ def _dim_list(dims, ndim: int, op: str, what: str) -> list:
 
 def movedim(x: Tensor, source, destination) -> Tensor:
     """Move dimensions ``source`` to positions ``destination``."""
+    _check_tensor("movedim", x)
     src = _dim_list(source, x.ndim, "movedim", "source")
     dst = _dim_list(destination, x.ndim, "movedim", "destination")
     if len(src) != len(dst):
@@ -303,6 +312,7 @@ def _squeezed_shape(x: Tensor, dim) -> tuple:
 
 def squeeze(x: Tensor, dim=None) -> Tensor:
     """Remove dimensions of size 1 (all of them, or those in ``dim``)."""
+    _check_tensor("squeeze", x)
     return Reshape.apply(x, shape=_squeezed_shape(x, dim))
 
 
@@ -313,6 +323,7 @@ def _unsqueezed_shape(x: Tensor, dim) -> tuple:
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a dimension of size 1 at ``dim``."""
+    _check_tensor("unsqueeze", x)
     return Reshape.apply(x, shape=_unsqueezed_shape(x, dim))
 
 
@@ -460,6 +471,7 @@ def _narrow_start(start) -> int:
 
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The slice ``start:start+length`` along ``dim`` (a view)."""
+    _check_tensor("narrow", x)
     if x.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _int_dim(dim, x.ndim, "narrow")
