@@ -550,3 +550,50 @@ def test_adam_rejects_tensor_hyperparameters_as_torch(kwargs, message):
     for cls in (mt.optim.Adam, mt.optim.AdamW):
         with pytest.raises(ValueError, match=message):
             cls([mt.nn.Parameter(mt.zeros(2))], **kwargs)
+
+
+_DIFFERENTIABLE = [
+    (optim.SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.1}),
+    (optim.Adam, {"lr": 0.1, "amsgrad": True, "weight_decay": 0.1}),
+    (optim.AdamW, {"lr": 0.1}),
+    (optim.Adagrad, {"lr": 0.1, "lr_decay": 0.01}),
+    (optim.Adadelta, {"lr": 0.5, "weight_decay": 0.1}),
+    (optim.RMSprop, {"lr": 0.01, "momentum": 0.5, "centered": True}),
+]
+
+
+def _differentiable_run(lib, cls, kwargs, differentiable):
+    """Three steps on a non-leaf copy of a leaf; returns final values and d(sum(p))/d(leaf)."""
+    leaf = lib.tensor([1.0, -2.0, 0.5], dtype=lib.float64, requires_grad=True)
+    p = leaf.clone() if differentiable else lib.nn.Parameter(leaf.detach().clone())
+    opt = cls([p], differentiable=differentiable, **kwargs)
+    for _ in range(3):
+        g = lib.autograd.grad((p * 3.0).sum() + (p * p.detach()).sum(), p, create_graph=differentiable)[0]
+        p.grad = g
+        opt.step()
+    grad = lib.autograd.grad((p * lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)).sum(), leaf)[0] if differentiable else None
+    return p.detach().numpy().copy(), grad
+
+
+@pytest.mark.parametrize("cls, kwargs", _DIFFERENTIABLE)
+def test_differentiable_step_equals_the_plain_step(cls, kwargs):
+    values, grad = _differentiable_run(mt, cls, kwargs, True)
+    plain, _ = _differentiable_run(mt, cls, kwargs, False)
+    np.testing.assert_allclose(values, plain, rtol=1e-12)
+    assert grad is not None and grad.shape == (3,)
+
+
+@pytest.mark.parametrize("cls, kwargs", _DIFFERENTIABLE)
+def test_differentiable_step_gradient_against_torch(cls, kwargs):
+    torch = pytest.importorskip("torch")
+    values, grad = _differentiable_run(mt, cls, kwargs, True)
+    t_values, t_grad = _differentiable_run(torch, getattr(torch.optim, cls.__name__), kwargs, True)
+    np.testing.assert_allclose(values, t_values, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grad.numpy(), t_grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_differentiable_step_on_a_leaf_raises_as_torch():
+    p = mt.nn.Parameter(mt.ones(2, dtype=mt.float64))
+    p.grad = mt.ones(2, dtype=mt.float64)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        optim.SGD([p], lr=0.1, differentiable=True).step()

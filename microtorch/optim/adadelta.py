@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .._backend import xp
-from .optimizer import Optimizer, _bump_step, _check_nonneg, _scalar, _state_tensor, _step_tensor
+from .optimizer import Optimizer, _bump_step, _check_nonneg, _scalar, _step_tensor, _zeros_state
 
 __all__ = ["Adadelta"]
 
@@ -47,29 +46,26 @@ class Adadelta(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = _scalar(group["lr"])
         rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
+        kind = self._update_kind(group)
         for p in group["params"]:
-            g = self._grad_array(p, group["maximize"])
+            g = kind.grad(p, group["maximize"])
             if g is None:
                 continue
-            x = p._data
+            x = kind.param(p)
             state = self.state[p]
             if not state:
                 state["step"] = _step_tensor()
-                state["square_avg"] = _state_tensor(xp.zeros_like(x))
-                state["acc_delta"] = _state_tensor(xp.zeros_like(x))
+                state["square_avg"] = _zeros_state(p)
+                state["acc_delta"] = _zeros_state(p)
             _bump_step(state["step"])
             if wd != 0:
                 g = g + wd * x
-            sq, acc = state["square_avg"], state["acc_delta"]
-            sq._data *= rho
-            sq._data += (1 - rho) * (g * g)
-            std = xp.sqrt(sq._data + eps)
-            delta = xp.sqrt(acc._data + eps)
-            delta /= std
-            delta *= g
-            acc._data *= rho
-            acc._data += (1 - rho) * (delta * delta)
-            sq._vc.value += 1
-            acc._vc.value += 1
+            sq, acc = kind.state(state["square_avg"]), kind.state(state["acc_delta"])
+            sq *= rho
+            sq += (1 - rho) * (g * g)
+            delta = kind.sqrt(acc + eps) / kind.sqrt(sq + eps) * g
+            acc *= rho
+            acc += (1 - rho) * (delta * delta)
+            kind.touched(state["square_avg"], state["acc_delta"])
             x += -lr * delta
-            self._written(p)
+            kind.touched(p)

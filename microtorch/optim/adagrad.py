@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .._backend import xp
-from .optimizer import Optimizer, _bump_step, _check_nonneg, _scalar, _state_tensor, _step_tensor
+from .optimizer import Optimizer, _bump_step, _check_nonneg, _scalar, _step_tensor, _zeros_state
 
 __all__ = ["Adagrad"]
 
@@ -49,28 +48,27 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 state = self.state[p]
                 state["step"] = _step_tensor()
-                state["sum"] = _state_tensor(xp.full_like(p._data, group["initial_accumulator_value"]))
+                state["sum"] = _zeros_state(p, group["initial_accumulator_value"])
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = _scalar(group["lr"])
         lr_decay, eps, wd = group["lr_decay"], group["eps"], group["weight_decay"]
+        kind = self._update_kind(group)
         for p in group["params"]:
-            g = self._grad_array(p, group["maximize"])
+            g = kind.grad(p, group["maximize"])
             if g is None:
                 continue
-            x = p._data
+            x = kind.param(p)
             state = self.state[p]
             if not state:
                 state["step"] = _step_tensor()
-                state["sum"] = _state_tensor(xp.full_like(x, group["initial_accumulator_value"]))
+                state["sum"] = _zeros_state(p, group["initial_accumulator_value"])
             step = _bump_step(state["step"])
             if wd != 0:
                 g = g + wd * x
             clr = lr / (1 + (step - 1) * lr_decay)
-            s = state["sum"]
-            s._data += g * g
-            s._vc.value += 1
-            std = xp.sqrt(s._data)
-            std += eps
-            x += -clr * (g / std)
-            self._written(p)
+            total = kind.state(state["sum"])
+            total += g * g
+            kind.touched(state["sum"])
+            x += -clr * (g / (kind.sqrt(total) + eps))
+            kind.touched(p)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .._backend import xp
 from .._tensor import Tensor
-from .optimizer import Optimizer, _bump_step, _check_nonneg, _scalar, _state_tensor, _step_tensor
+from .optimizer import Optimizer, _bump_step, _check_nonneg, _scalar, _step_tensor, _TensorUpdate, _zeros_state
 
 __all__ = ["Adam", "AdamW"]
 
@@ -79,43 +78,48 @@ class Adam(Optimizer):
         wd = _scalar(group["weight_decay"])
         amsgrad = group["amsgrad"]
         decoupled = group.get("decoupled_weight_decay", False)
+        kind = self._update_kind(group)
         for p in group["params"]:
-            g = self._grad_array(p, group["maximize"])
+            g = kind.grad(p, group["maximize"])
             if g is None:
                 continue
-            x = p._data
+            x = kind.param(p)
             state = self.state[p]
             if not state:
                 state["step"] = _step_tensor()
-                state["exp_avg"] = _state_tensor(xp.zeros_like(x))
-                state["exp_avg_sq"] = _state_tensor(xp.zeros_like(x))
+                state["exp_avg"] = _zeros_state(p)
+                state["exp_avg_sq"] = _zeros_state(p)
                 if amsgrad:
-                    state["max_exp_avg_sq"] = _state_tensor(xp.zeros_like(x))
+                    state["max_exp_avg_sq"] = _zeros_state(p)
             step = _bump_step(state["step"])
+            if kind is _TensorUpdate:
+                step = state["step"]  # PyTorch's differentiable path computes the corrections in float32
             if wd != 0:
                 if decoupled:
                     x *= 1 - lr * wd
                 else:
                     g = g + wd * x
-            m = state["exp_avg"]._data
-            v = state["exp_avg_sq"]._data
+            m = kind.state(state["exp_avg"])
+            v = kind.state(state["exp_avg_sq"])
             m += (1 - beta1) * (g - m)  # lerp toward g
             v *= beta2
             v += (1 - beta2) * (g * g)
+            kind.touched(state["exp_avg"], state["exp_avg_sq"])
             bias_correction1 = 1 - beta1**step
-            bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+            bias_correction2 = 1 - beta2**step
+            bias_correction2_sqrt = bias_correction2.sqrt() if kind is _TensorUpdate else bias_correction2**0.5
             step_size = lr / bias_correction1
             if amsgrad:
                 vmax = state["max_exp_avg_sq"]
-                xp.maximum(vmax._data, v, out=vmax._data)
-                vmax._vc.value += 1
-                v = vmax._data
-            denom = xp.sqrt(v) / bias_correction2_sqrt
-            denom += eps
-            x += -step_size * (m / denom)
-            state["exp_avg"]._vc.value += 1
-            state["exp_avg_sq"]._vc.value += 1
-            self._written(p)
+                kind.maximum_(kind.state(vmax), v)
+                kind.touched(vmax)
+                v = kind.state(vmax)
+            if kind is _TensorUpdate:
+                step_size_neg = -step_size
+                x += m / (kind.sqrt(v) / (bias_correction2_sqrt * step_size_neg) + eps / step_size_neg)
+            else:
+                x += -step_size * (m / (kind.sqrt(v) / bias_correction2_sqrt + eps))
+            kind.touched(p)
 
 
 class AdamW(Adam):

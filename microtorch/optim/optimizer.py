@@ -41,9 +41,17 @@ def _check_nonneg(name: str, value: float, label: str | None = None) -> None:
         raise ValueError(f"Invalid {label or name + ' value'}: {value}")
 
 
-def _state_tensor(array: xp.ndarray) -> Tensor:
-    """Wrap an array as an optimizer state tensor (a plain leaf)."""
-    return Tensor._make(array)
+def _clone_state(value: Any, like: Any) -> Tensor:
+    """A new state tensor holding a copy of ``value`` (detached, as PyTorch starts its buffers)."""
+    if isinstance(value, Tensor):
+        return value.detach().clone()
+    return Tensor._make(xp.array(value, dtype=like.dtype, copy=True))
+
+
+def _zeros_state(like: Any, fill: float = 0.0) -> Tensor:
+    """A new state tensor of ``like``'s shape and dtype filled with ``fill``."""
+    array = like._data if isinstance(like, Tensor) else like
+    return Tensor._make(xp.full_like(array, fill))
 
 
 def _step_tensor() -> Tensor:
@@ -75,6 +83,70 @@ def _copy_value(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(_copy_value(v) for v in value)
     return value
+
+
+class _ArrayUpdate:
+    """Update arithmetic on the raw arrays: the default step, nothing recorded.
+
+    Update rules are written once against this interface and ``_TensorUpdate``: values
+    are numpy arrays here and Tensors there, and both support the same operators."""
+
+    sqrt = staticmethod(xp.sqrt)
+
+    @staticmethod
+    def param(p: Tensor) -> Any:
+        return p._data
+
+    @staticmethod
+    def grad(p: Tensor, maximize: bool) -> Any:
+        g = p._grad
+        if g is None:
+            return None
+        return -g._data if maximize else g._data
+
+    @staticmethod
+    def state(t: Tensor) -> Any:
+        return t._data
+
+    @staticmethod
+    def maximum_(dst: Any, src: Any) -> None:
+        xp.maximum(dst, src, out=dst)
+
+    @staticmethod
+    def touched(*tensors: Tensor) -> None:
+        for t in tensors:
+            t._vc.value += 1
+
+
+class _TensorUpdate:
+    """The same arithmetic in Tensor ops, recorded in the graph (``differentiable=True``)."""
+
+    @staticmethod
+    def sqrt(t: Tensor) -> Tensor:
+        return t.sqrt()
+
+    @staticmethod
+    def param(p: Tensor) -> Tensor:
+        return p
+
+    @staticmethod
+    def grad(p: Tensor, maximize: bool) -> Tensor | None:
+        g = p._grad
+        if g is None:
+            return None
+        return -g if maximize else g
+
+    @staticmethod
+    def state(t: Tensor) -> Tensor:
+        return t
+
+    @staticmethod
+    def maximum_(dst: Tensor, src: Tensor) -> None:
+        dst.copy_(dst.maximum(src))
+
+    @staticmethod
+    def touched(*tensors: Tensor) -> None:
+        """In-place Tensor ops count their own versions."""
 
 
 class Optimizer:
@@ -142,7 +214,9 @@ class Optimizer:
         for p in tensors:
             if not isinstance(p, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _typename(p))
-            if not (p.is_leaf or p.retains_grad):
+            if not (
+                p.is_leaf or p.retains_grad or param_group.get("differentiable", self.defaults.get("differentiable"))
+            ):
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
@@ -197,8 +271,17 @@ class Optimizer:
                 loss = closure()
         self._check_grads()
         for group in self.param_groups:
-            self._update_group(group)
+            if group.get("differentiable"):
+                with enable_grad():
+                    self._update_group(group)
+            else:
+                self._update_group(group)
         return loss
+
+    @staticmethod
+    def _update_kind(group: dict[str, Any]) -> type:
+        """How a group's update computes: on arrays, or in recorded Tensor ops when differentiable."""
+        return _TensorUpdate if group.get("differentiable") else _ArrayUpdate
 
     def _check_grads(self) -> None:
         """Refuse to start a step that would fail part-way (so no parameter is half-updated)."""
@@ -219,19 +302,6 @@ class Optimizer:
 
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
-
-    @staticmethod
-    def _grad_array(p: Tensor, maximize: bool) -> xp.ndarray | None:
-        """The gradient of ``p`` as an array (negated for ``maximize``), or None when it has none."""
-        g = p._grad
-        if g is None:
-            return None
-        return -g._data if maximize else g._data
-
-    @staticmethod
-    def _written(p: Tensor) -> None:
-        """Record one in-place update of ``p`` on its version counter."""
-        p._vc.value += 1
 
     # --- state dicts --------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

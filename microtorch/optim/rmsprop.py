@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .._backend import xp
-from .optimizer import Optimizer, _bump_step, _check_nonneg, _scalar, _state_tensor, _step_tensor
+from .optimizer import Optimizer, _bump_step, _check_nonneg, _scalar, _step_tensor, _zeros_state
 
 __all__ = ["RMSprop"]
 
@@ -52,40 +51,40 @@ class RMSprop(Optimizer):
         alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
         wd = group["weight_decay"]
         centered = group["centered"]
+        kind = self._update_kind(group)
         for p in group["params"]:
-            g = self._grad_array(p, group["maximize"])
+            g = kind.grad(p, group["maximize"])
             if g is None:
                 continue
-            x = p._data
+            x = kind.param(p)
             state = self.state[p]
             if not state:
                 state["step"] = _step_tensor()
-                state["square_avg"] = _state_tensor(xp.zeros_like(x))
+                state["square_avg"] = _zeros_state(p)
                 if momentum > 0:
-                    state["momentum_buffer"] = _state_tensor(xp.zeros_like(x))
+                    state["momentum_buffer"] = _zeros_state(p)
                 if centered:
-                    state["grad_avg"] = _state_tensor(xp.zeros_like(x))
+                    state["grad_avg"] = _zeros_state(p)
             _bump_step(state["step"])
             if wd != 0:
                 g = g + wd * x
-            sq = state["square_avg"]
-            sq._data *= alpha
-            sq._data += (1 - alpha) * (g * g)
-            sq._vc.value += 1
+            sq = kind.state(state["square_avg"])
+            sq *= alpha
+            sq += (1 - alpha) * (g * g)
+            kind.touched(state["square_avg"])
             if centered:
-                ga = state["grad_avg"]
-                ga._data += (1 - alpha) * (g - ga._data)
-                ga._vc.value += 1
-                avg = xp.sqrt(sq._data - ga._data * ga._data)
+                ga = kind.state(state["grad_avg"])
+                ga += (1 - alpha) * (g - ga)
+                kind.touched(state["grad_avg"])
+                avg = kind.sqrt(sq - ga * ga) + eps
             else:
-                avg = xp.sqrt(sq._data)
-            avg += eps
+                avg = kind.sqrt(sq) + eps
             if momentum > 0:
-                buf = state["momentum_buffer"]
-                buf._data *= momentum
-                buf._data += g / avg
-                buf._vc.value += 1
-                x -= lr * buf._data
+                buf = kind.state(state["momentum_buffer"])
+                buf *= momentum
+                buf += g / avg
+                kind.touched(state["momentum_buffer"])
+                x -= lr * buf
             else:
                 x += -lr * (g / avg)
-            self._written(p)
+            kind.touched(p)

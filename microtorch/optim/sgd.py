@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .._backend import xp
-from .optimizer import Optimizer, _check_nonneg, _scalar, _state_tensor
+from .optimizer import Optimizer, _check_nonneg, _clone_state, _scalar
 
 __all__ = ["SGD"]
 
@@ -52,23 +51,24 @@ class SGD(Optimizer):
         dampening = group["dampening"]
         wd = _scalar(group["weight_decay"])
         nesterov = group["nesterov"]
+        kind = self._update_kind(group)
         for p in group["params"]:
-            g = self._grad_array(p, group["maximize"])
+            g = kind.grad(p, group["maximize"])
             if g is None:
                 continue
-            x = p._data
+            x = kind.param(p)
             if wd != 0:
                 g = g + wd * x
             if momentum != 0:
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
                 if buf is None:
-                    state["momentum_buffer"] = buf = _state_tensor(xp.array(g, dtype=x.dtype, copy=True))
+                    state["momentum_buffer"] = buf = _clone_state(g, x)
                 else:
-                    b = buf._data
+                    b = kind.state(buf)
                     b *= momentum
                     b += (1 - dampening) * g
-                    buf._vc.value += 1
-                g = g + momentum * buf._data if nesterov else buf._data
+                    kind.touched(buf)
+                g = g + momentum * kind.state(buf) if nesterov else kind.state(buf)
             x -= lr * g
-            self._written(p)
+            kind.touched(p)
