@@ -73,3 +73,89 @@ def test_matmul_matches_torch(sa, sb):
     tout.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(y.grad.numpy(), ty.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+LINEAR_CASES = [
+    ((5, 3), (4, 3), (4,)),
+    ((2, 5, 3), (4, 3), (4,)),
+    ((2, 2, 5, 3), (4, 3), (4,)),
+    ((3,), (4, 3), (4,)),
+    ((3,), (4, 3), None),
+    ((2, 5, 3), (4, 3), None),
+    ((2, 5, 3), (4, 3), ()),
+    ((5, 3), (4, 3), (5, 4)),
+    ((5, 3), (4, 3), (1, 4)),
+    ((2, 5, 3), (4, 3), (2, 1, 4)),
+    ((5, 3), (3,), None),
+    ((2, 0, 3), (4, 3), (4,)),
+]
+
+
+@pytest.mark.parametrize(("xs", "ws", "bs"), LINEAR_CASES)
+@pytest.mark.parametrize("transposed", [False, True])
+def test_linear_all_paths_match_torch(xs, ws, bs, transposed):
+    torch = pytest.importorskip("torch")
+    if transposed and (len(xs) < 3 or (bs is not None and len(bs) > 1)):
+        pytest.skip("a transposed batch only applies to N-D input with a bias that broadcasts")
+    rng = np.random.default_rng(2)
+    arrays = [rng.standard_normal(xs), rng.standard_normal(ws)] + ([rng.standard_normal(bs)] if bs is not None else [])
+    results = []
+    for lib in (mt, torch):
+        ts = [lib.tensor(a, requires_grad=True) for a in arrays]
+        x = ts[0].transpose(0, -2) if transposed else ts[0]
+        out = lib.nn.functional.linear(x, *ts[1:])
+        out.backward(lib.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape))))
+        results.append((out.detach().numpy(), [t.grad.numpy() for t in ts]))
+    (ov, og), (tv, tg) = results
+    assert ov.shape == tv.shape
+    np.testing.assert_allclose(ov, tv, rtol=1e-12, atol=1e-14)
+    for a, b in zip(og, tg):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(("xs", "ws", "bs"), LINEAR_CASES[:7])
+def test_linear_second_order_on_every_path(xs, ws, bs):
+    rng = np.random.default_rng(3)
+    ts = [mt.tensor(rng.standard_normal(s), requires_grad=True) for s in (xs, ws, bs) if s is not None]
+    assert gradgradcheck(mt.nn.functional.linear, tuple(ts))
+
+
+BAD_LINALG = {
+    "linear_0d_input": lambda lib: lib.nn.functional.linear(lib.tensor(1.0), lib.ones(3, 3)),
+    "linear_0d_weight": lambda lib: lib.nn.functional.linear(lib.ones(3), lib.tensor(2.0)),
+    "linear_3d_weight": lambda lib: lib.nn.functional.linear(lib.ones(2, 3), lib.ones(3, 3, 3)),
+    "linear_shapes": lambda lib: lib.nn.functional.linear(lib.ones(2, 3), lib.ones(4, 4)),
+    "linear_bias_shape": lambda lib: lib.nn.functional.linear(lib.ones(2, 3), lib.ones(4, 3), lib.ones(3)),
+    "linear_bias_shape_3d": lambda lib: lib.nn.functional.linear(lib.ones(2, 5, 3), lib.ones(4, 3), lib.ones(3)),
+    "linear_bias_rank": lambda lib: lib.nn.functional.linear(lib.ones(5, 3), lib.ones(4, 3), lib.ones(1, 1, 4)),
+    "linear_vector_weight_bias": lambda lib: lib.nn.functional.linear(lib.ones(5, 3), lib.ones(3), lib.ones(5)),
+    "linear_weight_dtype": lambda lib: lib.nn.functional.linear(lib.ones(2, 3), lib.ones(4, 3).double()),
+    "linear_bias_dtype": lambda lib: lib.nn.functional.linear(lib.ones(2, 3), lib.ones(4, 3), lib.ones(4).double()),
+    "linear_str_weight": lambda lib: lib.nn.functional.linear(lib.ones(2, 3), "w"),
+    "linear_list_bias": lambda lib: lib.nn.functional.linear(lib.ones(2, 3), lib.ones(4, 3), [1.0] * 4),
+    "mm_str": lambda lib: lib.mm(lib.ones(2, 2), "m"),
+    "bmm_list": lambda lib: lib.bmm([[[1.0]]], lib.ones(1, 1, 1)),
+    "mv_str": lambda lib: lib.mv(lib.ones(2, 2), "v"),
+    "dot_list": lambda lib: lib.dot(lib.ones(2), [1.0, 2.0]),
+    "dot_sizes": lambda lib: lib.dot(lib.ones(3), lib.ones(2)),
+    "matmul_str": lambda lib: lib.matmul(lib.ones(2), "x"),
+    "outer_2d": lambda lib: lib.outer(lib.ones(2, 2), lib.ones(2)),
+    "outer_0d": lambda lib: lib.outer(lib.ones(2), lib.tensor(1.0)),
+    "outer_list": lambda lib: lib.outer([1.0], lib.ones(2)),
+    "einsum_equation_type": lambda lib: lib.einsum(3, lib.ones(2)),
+    "einsum_operand_type": lambda lib: lib.einsum("i,i", lib.ones(2), "x"),
+    "einsum_subscripts": lambda lib: lib.einsum("ij", lib.ones(2)),
+    "einsum_too_few": lambda lib: lib.einsum("i,i", lib.ones(2)),
+    "einsum_too_many": lambda lib: lib.einsum("i", lib.ones(2), lib.ones(2)),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_LINALG))
+def test_bad_linalg_inputs_raise_as_torch(name):
+    torch = pytest.importorskip("torch")
+    import re
+
+    with pytest.raises(Exception) as theirs:  # noqa: PT011 - whatever torch raises
+        BAD_LINALG[name](torch)
+    with pytest.raises(type(theirs.value), match=re.escape(str(theirs.value))):
+        BAD_LINALG[name](mt)
