@@ -249,6 +249,8 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
 
 def t(input: Tensor) -> Tensor:
     """Transpose of a matrix (vectors unchanged)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"t(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     return input.t()
 
 

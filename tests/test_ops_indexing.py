@@ -391,3 +391,59 @@ def test_masked_fill_value_tensor_gradient_and_t_():
     a = mt.arange(6.0).reshape(2, 3)
     assert a.t_() is a and a.shape == (3, 2) and a.tolist() == [[0, 3], [1, 4], [2, 5]] and a._version == 1
     assert mt.t(mt.arange(3.0)).tolist() == [0.0, 1.0, 2.0]
+
+
+def _bad_argument_cases(lib):
+    x = lib.zeros(2, 3)
+    i = lib.tensor([[0, 1]])
+    return [
+        lambda: lib.gather("a", 0, i),
+        lambda: lib.gather(x, 0.5, i),
+        lambda: lib.gather(x, None, i),
+        lambda: lib.gather(x, 0, [[0]]),
+        lambda: lib.index_select(x, 1.5, lib.tensor([0])),
+        lambda: lib.index_select(x, 0, 1.5),
+        lambda: lib.index_select(lib.zeros(3, 0), 1, lib.tensor([0])),
+        lambda: lib.index_select(lib.zeros(0), 0, lib.tensor([0])),
+        lambda: lib.scatter(x, 0, [[0]], 1.0),
+        lambda: lib.scatter(x, 0, i, "tensor"),
+        lambda: lib.scatter(x, 0, i, 1.0, reduce=3),
+        lambda: lib.scatter(x, 0, lib.zeros(2, 2, dtype=lib.long), lib.ones(2)),
+        lambda: lib.scatter(x, 0, lib.zeros(2, 2, dtype=lib.long), lib.tensor(1.0)),
+        lambda: lib.scatter_add(x, 0, i, 1.0),
+        lambda: lib.take_along_dim(x, [0]),
+        lambda: lib.take_along_dim(x, i, "1"),
+        lambda: lib.index_put(x, (lib.tensor([0]),), lib.ones(3), accumulate="a"),
+        lambda: lib.index_put(x, (lib.tensor([0]),), [1.0]),
+        lambda: lib.index_put(x, (lib.tensor([0, 4]),), lib.ones(2, 2, 3)),
+        lambda: lib.index_put(x, (lib.tensor([0, 4]),), lib.ones(2, 3)),
+        lambda: lib.masked_fill(x, [True], 1.0),
+        lambda: lib.masked_fill(x, lib.tensor([True]), None),
+        lambda: lib.roll(x, "a"),
+        lambda: lib.roll(x, (1, 1.5), (0, 0)),
+        lambda: lib.roll([1], 1),
+        lambda: lib.roll(x, 1, 99),
+        lambda: lib.t([1]),
+        lambda: lib.tile(x, 1.5),
+        lambda: lib.tile("a", (1,)),
+        lambda: lib.nn.functional.one_hot("a"),
+        lambda: lib.nn.functional.one_hot(lib.tensor([1]), 1.5),
+        lambda: lib.nn.functional.one_hot(lib.tensor([1]), 2**40),
+        lambda: lib.unique(x, sorted="a"),
+        lambda: lib.unique("a"),
+    ]
+
+
+def test_bad_argument_types_raise_as_torch():
+    torch = pytest.importorskip("torch")
+    for k, (t_call, m_call) in enumerate(zip(_bad_argument_cases(torch), _bad_argument_cases(mt))):
+        with pytest.raises(Exception) as t_err:
+            t_call()
+        try:
+            m_call()
+        except type(t_err.value):
+            continue
+        except Exception as exc:  # noqa: BLE001 - reported with the case number
+            pytest.fail(f"case {k}: torch raises {type(t_err.value).__name__}, microtorch {exc!r}")
+        pytest.fail(f"case {k}: torch raises {t_err.value!r}, microtorch returned a result")
+    assert mt.roll(mt.zeros(0, 3), 1, 99).shape == (0, 3)  # torch skips the dim check on empty tensors

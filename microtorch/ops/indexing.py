@@ -57,10 +57,55 @@ _OVERLAP_INPUT = (
 
 
 # --- argument checks --------------------------------------------------------------------
-def _index_array(op: str, index, kinds: str = "int32/int64") -> np.ndarray:
-    """The index tensor's array, with torch's dtype check."""
-    if not isinstance(index, Tensor):
-        raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
+def _type_name(v) -> str:
+    return "Tensor" if isinstance(v, Tensor) else type(v).__name__
+
+
+def _tensor_arg(op: str, v, name: str, pos: int) -> None:
+    """torch's TypeError for a non-Tensor where its signature takes a Tensor."""
+    if not isinstance(v, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not {_type_name(v)}")
+
+
+def _int_arg(op: str, v, name: str, pos: int) -> int:
+    """``v`` as an int (a 0-d integer tensor too), else torch's TypeError; bool is not an int."""
+    if isinstance(v, Tensor) and v.ndim == 0 and v._data.dtype.kind in "iu":
+        return int(v._data)
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be int, not {_type_name(v)}")
+    return int(v)
+
+
+def _bool_arg(op: str, v, name: str, pos: int | None = None) -> bool:
+    if not isinstance(v, (bool, np.bool_)):
+        where_ = f" (position {pos})" if pos is not None else ""
+        raise TypeError(f"{op}(): argument '{name}'{where_} must be bool, not {_type_name(v)}")
+    return bool(v)
+
+
+def _ints_arg(op: str, v, name: str, pos: int) -> tuple:
+    """An int or a sequence of ints as a tuple, else torch's TypeError."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return (int(v),)
+    if not isinstance(v, (tuple, list)):
+        raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be tuple of ints, not {_type_name(v)}")
+    for i, e in enumerate(v):
+        if isinstance(e, (bool, np.bool_)) or not isinstance(e, (int, np.integer)):
+            raise TypeError(
+                f"{op}(): argument '{name}' failed to unpack the object at pos {i + 1} with error \"type must be "
+                f'tuple of ints,but got {_type_name(e)}"'
+            )
+    return tuple(int(e) for e in v)
+
+
+def _bad_combination(op: str, *args, **kwargs) -> TypeError:
+    got = ", ".join([_type_name(a) for a in args] + [f"{k}={_type_name(v)}" for k, v in kwargs.items()])
+    return TypeError(f"{op}() received an invalid combination of arguments - got ({got}), but expected one of: ...")
+
+
+def _index_array(op: str, index, kinds: str = "int32/int64", pos: int = 3) -> np.ndarray:
+    """The index tensor's array, with torch's type and dtype checks."""
+    _tensor_arg(op, index, "index", pos)
     idx = index._data
     if idx.dtype not in (np.int32, np.int64):
         raise RuntimeError(f"{op}(): Expected dtype {kinds} for index")
@@ -98,6 +143,9 @@ def _check_gather_shape(x_shape: tuple, idx_shape: tuple, dim: int) -> None:
 def _check_scatter_shape(x_shape: tuple, idx_shape: tuple, dim: int, src_shape) -> None:
     if _nd(idx_shape) != _nd(x_shape):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if src_shape is not None and 0 < len(src_shape) < _nd(idx_shape):  # torch reads src.size(d) past its last dim
+        n = _nd(src_shape)
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {n})")
     if src_shape is not None and _nd(idx_shape) != _nd(src_shape):
         raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     xs, js = _shape1(x_shape), _shape1(idx_shape)
@@ -232,7 +280,10 @@ def _gather(x: Tensor, d: int, idx: np.ndarray) -> Tensor:
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Values of ``input`` along ``dim`` at ``index`` (the result has index's shape)."""
-    if sparse_grad:
+    _tensor_arg("gather", input, "input", 1)
+    dim = _int_arg("gather", dim, "dim", 2)
+    _tensor_arg("gather", index, "index", 3)
+    if _bool_arg("gather", sparse_grad, "sparse_grad"):
         raise NotImplementedError("gather(): sparse_grad=True is not supported (microtorch has no sparse tensors)")
     d = wrap_dim(dim, input.ndim)
     if isinstance(index, Tensor) and not index._data.size:
@@ -251,9 +302,12 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Values of ``input`` at ``indices`` along ``dim`` (both broadcast apart from ``dim``; flat when None)."""
-    idx = indices._data if isinstance(indices, Tensor) else None
-    if idx is None or idx.dtype != np.int64:
-        got = dt.from_numpy_dtype(idx.dtype).name if idx is not None else type(indices).__name__
+    _tensor_arg("take_along_dim", input, "input", 1)
+    _tensor_arg("take_along_dim", indices, "indices", 2)
+    dim = None if dim is None else _int_arg("take_along_dim", dim, "dim", 3)
+    idx = indices._data
+    if idx.dtype != np.int64:
+        got = dt.from_numpy_dtype(idx.dtype).name
         raise RuntimeError(
             f"torch.take_along_dim(): dtype of indices should be Long but got {_TORCH_WORD.get(got, got)}"
         )
@@ -306,12 +360,15 @@ def _index_select(x: Tensor, d: int, idx: np.ndarray) -> Tensor:
 
 def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Entries of ``input`` along ``dim`` at the positions listed in the vector ``index``."""
-    d = wrap_dim(dim, input.ndim)
+    _tensor_arg("index_select", input, "input", 1)
+    d = wrap_dim(_int_arg("index_select", dim, "dim", 2), input.ndim)
     idx = _index_array("index_select", index, "int32 or int64")
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     if input.ndim == 0 and idx.size != 1:
         raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
+    if idx.size and input.ndim > 1 and not input.shape[d]:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if idx.size and (idx.min() < 0 or idx.max() >= _shape1(input.shape)[d]):
         raise IndexError("index out of range in self")
     return _with_out(
@@ -453,14 +510,27 @@ def scatter(
     out: Tensor | None = None,
 ) -> Tensor:
     """Copy of ``input`` with ``src`` (a tensor or number) written, added or multiplied at ``index``."""
+    number = (int, float, np.number)
+    if (
+        not isinstance(input, Tensor)
+        or not isinstance(index, Tensor)
+        or not (src is None or isinstance(src, (Tensor, *number)))
+        or not (value is None or isinstance(value, (Tensor, *number)))
+        or not (reduce is None or isinstance(reduce, str))
+    ):
+        extra = {k: v for k, v in (("value", value), ("reduce", reduce)) if v is not None}
+        raise _bad_combination("scatter", input, dim, index, *([] if src is None else [src]), **extra)
+    dim = _int_arg("scatter", dim, "dim", 2)
     inputs = (input, index, src)
     return _with_out("scatter", out, inputs, lambda: _scatter("scatter", input, dim, index, src, value, reduce))
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Copy of ``input`` with ``src`` added at ``index`` along ``dim`` (repeated indices accumulate)."""
-    if not isinstance(src, Tensor):
-        raise TypeError(f"scatter_add(): argument 'src' must be Tensor, not {type(src).__name__}")
+    _tensor_arg("scatter_add", input, "input", 1)
+    dim = _int_arg("scatter_add", dim, "dim", 2)
+    _tensor_arg("scatter_add", index, "index", 3)
+    _tensor_arg("scatter_add", src, "src", 4)
     inputs = (input, index, src)
     return _with_out("scatter_add", out, inputs, lambda: _scatter("scatter_add", input, dim, index, src, None, None))
 
@@ -505,15 +575,28 @@ def _put_key(op: str, x: Tensor, indices) -> tuple:
     key = []
     for i, t in enumerate(indices):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {_type_name(t)}")
         if t._data.dtype.kind not in "iub":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         key.append(t._data.astype(bool) if t._data.dtype == np.uint8 else t._data)
     consumed = sum(k.ndim if k.dtype == np.bool_ else 1 for k in key)
     if consumed > x.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.ndim} (got {consumed})")
-    _check_key_bounds(x.shape, tuple(key))
-    return tuple(a for k in key for a in (np.nonzero(k) if k.dtype == np.bool_ else (k,)))
+    return tuple(key)
+
+
+def _put_shape(x: Tensor, key: tuple) -> tuple:
+    """Shape of ``x[key]`` for index_put's leading index tensors, computed before any bounds check."""
+    shapes = [(int(k.sum()),) if k.dtype == np.bool_ else k.shape for k in key]
+    try:
+        lead = np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = ", ".join(str(list(sh)) for sh in shapes)
+        raise IndexError(
+            f"shape mismatch: indexing tensors could not be broadcast together with shapes {listed}"
+        ) from None
+    consumed = sum(k.ndim if k.dtype == np.bool_ else 1 for k in key)
+    return tuple(lead) + tuple(x.shape[consumed:])
 
 
 def check_put_dtype(x: Tensor, values: Tensor) -> None:
@@ -533,20 +616,29 @@ def _is_mask_fill(indices, values: Tensor) -> bool:
 
 def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:  # noqa: A002
     """Copy of ``input`` with ``values`` written (or, with ``accumulate``, added) at the index tensors."""
+    _tensor_arg("index_put", input, "input", 1)
     key = _put_key("index_put", input, indices)
-    if not isinstance(values, Tensor):
-        raise TypeError(f"index_put(): argument 'values' (position 2) must be Tensor, not {type(values).__name__}")
+    _tensor_arg("index_put", values, "values", 3)
+    accumulate = _bool_arg("index_put", accumulate, "accumulate", 4)
     if _is_mask_fill(indices, values):
         values = values.to(input.dtype)
     check_put_dtype(input, values)
-    try:
-        np.broadcast_shapes(values.shape, input._data[key].shape)
-    except ValueError:
+    target = _put_shape(input, key)
+    if not _broadcasts_to(values.shape, target):
         raise RuntimeError(
             f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to indexing result of "
-            f"shape {list(input._data[key].shape)}"
-        ) from None
-    return IndexPut.apply(input, values, key=key, accumulate=bool(accumulate))
+            f"shape {list(target)}"
+        )
+    _check_key_bounds(input.shape, key)
+    key = tuple(a for k in key for a in (np.nonzero(k) if k.dtype == np.bool_ else (k,)))
+    return IndexPut.apply(input, values, key=key, accumulate=accumulate)
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Whether ``shape`` expands to ``target`` (never to more dimensions)."""
+    if len(shape) > len(target):
+        return False
+    return all(s in (1, t) for s, t in zip(reversed(shape), reversed(target)))
 
 
 # --- masked_fill -------------------------------------------------------------------------
@@ -584,6 +676,12 @@ def _overflows(value, npdt: np.dtype) -> bool:
 
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:  # noqa: A002
     """``value`` where the bool ``mask`` (broadcast) is True, ``input`` elsewhere."""
+    if (
+        not isinstance(input, Tensor)
+        or not isinstance(mask, Tensor)
+        or not isinstance(value, (Tensor, int, float, complex, np.number))
+    ):
+        raise _bad_combination("masked_fill", input, mask, value)
     if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
         got = _CPP_NAMES.get(mask._data.dtype.name, mask._data.dtype.name) if isinstance(mask, Tensor) else "none"
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
@@ -593,6 +691,8 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:  # noqa: A002
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding of class indices (a new last dimension of ``num_classes``)."""
+    _tensor_arg("one_hot", tensor, "input", 1)
+    num_classes = _int_arg("one_hot", num_classes, "num_classes", 2)
     a = tensor._data
     if a.dtype.kind not in "iu":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
@@ -603,11 +703,26 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise RuntimeError("one_hot: Can not infer total number of classes from empty tensor.")
     if a.size and a.max() >= n:
         raise RuntimeError("one_hot: Class values must be smaller than num_classes.")
-    return Tensor._make((a[..., None] == np.arange(n)).astype(np.int64))
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {[*a.shape, n]}")
+    nbytes = a.size * n * 8
+    if nbytes > _MAX_ALLOC:
+        raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to allocate {nbytes} bytes.")
+    out = np.zeros(a.shape + (n,), dtype=np.int64)
+    np.put_along_axis(out, a[..., None].astype(np.intp), 1, axis=-1)
+    return Tensor._make(out)
+
+
+_MAX_ALLOC = 1 << 40  # beyond this, torch's allocator fails (and numpy's would raise MemoryError)
 
 
 def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):  # noqa: A002
     """Sorted unique values (optionally with inverse indices and counts)."""
+    _tensor_arg("_unique2", x, "input", 1)
+    for name, flag in (("sorted", sorted), ("return_inverse", return_inverse), ("return_counts", return_counts)):
+        _bool_arg("_unique2", flag, name)
+    if dim is not None:
+        dim = wrap_dim(_int_arg("unique_dim", dim, "dim", 2), x.ndim)
     if dim is not None:
         vals, inv, counts = np.unique(x._data, return_inverse=True, return_counts=True, axis=dim)
     else:
@@ -640,12 +755,15 @@ def diag(x: Tensor, diagonal: int = 0) -> Tensor:
 
 def roll(x: Tensor, shifts, dims=None) -> Tensor:
     """Rotate elements along ``dims`` by ``shifts`` (flattened when dims is None)."""
-    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
-    dims = () if dims is None else (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    _tensor_arg("roll", x, "input", 1)
+    shifts = _ints_arg("roll", shifts, "shifts", 2)
+    dims = () if dims is None else _ints_arg("roll", dims, "dims", 3)
     if not shifts:
         raise RuntimeError("`shifts` required")
     if (dims or len(shifts) != 1) and len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    if not x.numel():
+        return x.clone()
     if not dims:
         return reshape(roll(reshape(x, (-1,)), shifts, 0), x.shape)
     if x.ndim == 0:
@@ -662,7 +780,10 @@ def roll(x: Tensor, shifts, dims=None) -> Tensor:
 
 def tile(x: Tensor, dims) -> Tensor:
     """Repeat ``x`` along each dimension (``dims`` padded with ones on the left)."""
-    dims = tuple(dims)
+    _tensor_arg("tile", x, "input", 1)
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"tile(): argument 'dims' (position 2) must be tuple of ints, not {_type_name(dims)}")
+    dims = _ints_arg("tile", dims, "dims", 2)
     if len(dims) < x.ndim:
         dims = (1,) * (x.ndim - len(dims)) + dims
     return repeat(x, *dims)
