@@ -495,3 +495,34 @@ def test_bad_reduction_arguments_raise_torchs_error_class(call):
         call(torch)
     with pytest.raises(type(expected.value)):
         call(mt)
+
+
+def test_amax_amin_out_follow_torch():
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    a = np.random.default_rng(2).standard_normal((4, 3))
+    for name in ("amax", "amin"):
+        x, tx = _pair(torch, a)
+        out, tout = mt.zeros(1, dtype=mt.float64), torch.zeros(1, dtype=torch.float64)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert getattr(mt, name)(x, 0, out=out) is out
+            getattr(torch, name)(tx, 0, out=tout)
+        _assert_same(out, tout)
+        assert out._version == 1
+        with pytest.raises(RuntimeError, match="Expected the dtype for input and out to match"):
+            getattr(mt, name)(x, 0, out=mt.zeros(3, dtype=mt.float32))
+        with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+            getattr(mt, name)(mt.tensor(a, requires_grad=True), 0, out=mt.zeros(3, dtype=mt.float64))
+
+
+def test_logsumexp_empty_dim_list_as_torch():
+    torch = pytest.importorskip("torch")
+    x, tx = _pair(torch, np.ones((2, 3)))
+    with pytest.raises(RuntimeError):
+        torch.logsumexp(tx, ())
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        mt.logsumexp(x, ())
+    _assert_same(mt.logsumexp(x, (), keepdim=True), torch.logsumexp(tx, (), keepdim=True))
+    _assert_same(mt.logsumexp(mt.tensor(2.0), ()), torch.logsumexp(torch.tensor(2.0), ()))

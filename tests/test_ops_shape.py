@@ -340,3 +340,23 @@ def test_failed_inplace_view_op_leaves_tensor_unchanged():
     with pytest.raises(IndexError):
         x.transpose_(0, 3)
     assert x.shape == (2, 1, 3) and x._version == 0
+
+
+def test_cat_out_follows_torch():
+    torch = pytest.importorskip("torch")
+    a = np.arange(6.0).reshape(2, 3)
+    x, tx = mt.tensor(a, dtype=mt.float32), torch.tensor(a, dtype=torch.float32)
+    out, tout = mt.zeros(4, 3, dtype=mt.float64), torch.zeros(4, 3, dtype=torch.float64)
+    assert mt.cat([x, x], out=out) is out
+    torch.cat([tx, tx], out=tout)
+    np.testing.assert_array_equal(out.numpy(), tout.numpy())
+    assert out.dtype == mt.float64 and out._version == 1
+    with pytest.raises(TypeError, match="can't be cast"):
+        mt.cat([x, x], out=mt.zeros(4, 3, dtype=mt.int64))
+    z = mt.zeros(4, 6)
+    with pytest.raises(RuntimeError, match="single memory location"):
+        mt.cat([mt.ones(4, 6), z], out=z[:2])
+    e = mt.zeros(0)
+    with pytest.raises(RuntimeError, match="single memory location"):
+        mt.cat([e, mt.ones(4, 6)], dim=0, out=e)
+    assert e.shape == (0,) and z.abs().sum().item() == 0.0

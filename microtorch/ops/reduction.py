@@ -201,10 +201,22 @@ def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     return Mean.apply(x, dims=_axes(dim, x.ndim, "mean"), keepdim=keepdim)
 
 
+_TYPE_WORDS = {
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "bfloat16": "BFloat16",
+}
+
+
 def _type_word(x: Tensor) -> str:
-    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(
-        x.dtype.name, x.dtype.name
-    )
+    return _TYPE_WORDS.get(x.dtype.name, x.dtype.name)
 
 
 def _correction(unbiased, correction) -> float:
@@ -329,23 +341,37 @@ def _check_nonempty(x: Tensor, dims, whole: bool, op: str) -> None:
             raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
 
 
-def _amax_amin(x: Tensor, dim, keepdim: bool, take_max: bool, op: str) -> Tensor:
+def _amax_amin(x: Tensor, dim, keepdim: bool, take_max: bool, op: str, out) -> Tensor:
+    _check_args(op, x, keepdim=keepdim)
     whole = dim is None or (isinstance(dim, (tuple, list)) and not dim)
     dims = _axes(None if whole else dim, x.ndim, op)
     _check_nonempty(x, dims, whole, op)
+    if out is not None:
+        return _reduce_into(out, x, lambda t: _amax_amin(t, dim, keepdim, take_max, op, None), op)
     return (Amax if take_max else Amin).apply(x, dims=dims, keepdim=keepdim, take_max=take_max)
 
 
-def amax(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def _reduce_into(out: Tensor, x: Tensor, compute, op: str) -> Tensor:
+    """``out=`` of a dtype-preserving reduction: torch's dtype, overlap and resize rules."""
+    from .indexing import _check_out_grad, _write_out
+
+    _check_out_grad(op, out, (x,))
+    if out._data.dtype != x._data.dtype:
+        raise RuntimeError(
+            f"Expected the dtype for input and out to match, but got {_type_word(x)} for input's dtype and "
+            f"{_type_word(out)} for out's dtype."
+        )
+    return _write_out(out, compute(x)._data, (x,))
+
+
+def amax(x: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     """Maximum over ``dim`` (all dims when empty); ties share the gradient evenly."""
-    _check_args("amax", x, keepdim=keepdim)
-    return _amax_amin(x, dim, keepdim, True, "amax")
+    return _amax_amin(x, dim, keepdim, True, "amax", out)
 
 
-def amin(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amin(x: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     """Minimum over ``dim`` (all dims when empty); ties share the gradient evenly."""
-    _check_args("amin", x, keepdim=keepdim)
-    return _amax_amin(x, dim, keepdim, False, "amin")
+    return _amax_amin(x, dim, keepdim, False, "amin", out)
 
 
 def _arg_index(a: np.ndarray, axis, keepdims: bool, take_max: bool) -> np.ndarray:
@@ -503,6 +529,9 @@ def logsumexp(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     _check_args("logsumexp", x, keepdim=keepdim)
     if x._data.dtype.kind != "f":
         x = x.to(dt.get_default_dtype())
+    if isinstance(dim, (tuple, list)) and not dim and x.ndim and not keepdim:
+        # torch reduces every dim for an empty list but then fails writing the result
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {[1] * x.ndim}")
     return LogSumExp.apply(x, dims=_axes(dim, x.ndim, "logsumexp"), keepdim=keepdim)
 
 

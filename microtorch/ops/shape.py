@@ -421,8 +421,31 @@ def _cat_inputs(tensors) -> list:
     return tensors
 
 
-def cat(tensors, dim: int = 0) -> Tensor:
-    """Concatenate tensors of equal shape (except in ``dim``) along ``dim``."""
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_CAT_TYPE_WORDS = {"b": "Bool", "u": "Byte", "i": "Long", "f": "Float"}
+
+
+def _cat_into(out: Tensor, result: Tensor, tensors) -> Tensor:
+    """``cat(..., out=out)``: cast to ``out``'s dtype where torch allows it, then write."""
+    from .indexing import _check_out_grad, _write_out
+
+    _check_out_grad("cat", out, tensors)
+    target = out._data.dtype
+    if _KIND_RANK[target.kind] < _KIND_RANK[result._data.dtype.kind]:
+        raise TypeError(
+            f"torch.cat(): input types can't be cast to the desired output type {_CAT_TYPE_WORDS[target.kind]}"
+        )
+    # checked before any resize: torch cannot grow ``out`` in place when an input lives in it
+    if any(t is out or np.shares_memory(out._data, t._data) for t in tensors):
+        raise RuntimeError(
+            "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+            "memory location. Please clone() the tensor before performing the operation."
+        )
+    return _write_out(out, result._data.astype(target, copy=False), tensors)
+
+
+def cat(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
+    """Concatenate tensors of equal shape (except in ``dim``) along ``dim`` (into ``out`` when given)."""
     tensors = _cat_inputs(tensors)
     # PyTorch skips 1-D empty tensors of shape (0,) (legacy behaviour)
     nonempty = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
@@ -439,6 +462,8 @@ def cat(tensors, dim: int = 0) -> Tensor:
                 )
     dtype = _common_dtype(nonempty)
     nonempty = [t if t._data.dtype == dtype else t.to(dtype) for t in nonempty]
+    if out is not None:
+        return _cat_into(out, Cat.apply(*[t.detach() for t in nonempty], dim=d), tensors)
     return Cat.apply(*nonempty, dim=d)
 
 
