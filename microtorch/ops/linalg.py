@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._backend import xp
@@ -191,7 +193,7 @@ def _matmul_nodes(a: Tensor, b: Tensor) -> Tensor:
         return Squeeze.apply(out, shape=(b.shape[1],))
     if b.ndim <= 2 and _should_fold(a, b):
         lead = tuple(a.shape[:-1])
-        rows = int(np.prod(lead))
+        rows = math.prod(lead)
         folded = _fold(a, (rows, a.shape[-1]))
         if b.ndim == 2:
             return UnsafeView.apply(Mm.apply(folded, b), shape=lead + (b.shape[1],))
@@ -283,14 +285,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     _tensor_arg(weight, "linear", "weight", 2)
     if bias is not None:
         _tensor_arg(bias, "linear", "bias", 3)
-    if input.ndim == 0 or weight.ndim == 0:
+    xs, ws = input._data.shape, weight._data.shape
+    if not xs or not ws:
         raise RuntimeError(
             f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and {weight.ndim}D"
         )
-    if weight.ndim > 2:
+    if len(ws) > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.ndim}D")
-    if input.shape[-1] != weight.shape[-1]:
-        rows = int(np.prod(input.shape[:-1]))
+    if xs[-1] != ws[-1]:
+        rows = math.prod(input.shape[:-1])
         cols = "x".join(map(str, weight.shape[::-1])) if weight.ndim == 2 else str(weight.shape[0])
         raise RuntimeError(
             f"linear: mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and {cols}); "
@@ -309,7 +312,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def _check_addmm_bias(bias: Tensor, rows: int, cols: int) -> None:
     """addmm expands ``bias`` to (rows, cols); torch's message when it cannot."""
-    shape = tuple(bias.shape)
+    shape = bias._data.shape
+    if shape == (cols,):
+        return
     if len(shape) > 2:
         raise RuntimeError(
             f"expand(torch.{_tname(bias)}Tensor{{{list(shape)}}}, size=[{rows}, {cols}]): the number of sizes "
@@ -329,14 +334,15 @@ def _linear_nodes(x: Tensor, w: Tensor, bias: Tensor | None) -> Tensor:
     wt = _t(w)
     if bias is None:
         return matmul(x, wt)
-    if w.ndim == 2 and (x.ndim == 2 or (bias.ndim == 1 and x._data.flags.c_contiguous)):
-        lead = tuple(x.shape[:-1])
-        rows = int(np.prod(lead))
-        _check_addmm_bias(bias, rows, w.shape[0])
-        if x.ndim == 2:
+    xs, ws = x._data.shape, w._data.shape
+    if len(ws) == 2 and (len(xs) == 2 or (bias._data.ndim == 1 and x._data.flags.c_contiguous)):
+        lead = xs[:-1]
+        rows = math.prod(lead)
+        _check_addmm_bias(bias, rows, ws[0])
+        if len(xs) == 2:
             return Addmm.apply(bias, x, wt)
-        flat = Reshape.apply(x, shape=(rows, x.shape[-1]))
-        return Reshape.apply(Addmm.apply(bias, flat, wt), shape=lead + (w.shape[0],))
+        flat = Reshape.apply(x, shape=(rows, xs[-1]))
+        return Reshape.apply(Addmm.apply(bias, flat, wt), shape=lead + (ws[0],))
     if w.ndim == 1 and x.ndim == 2:
         raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
     out = matmul(x, wt)
