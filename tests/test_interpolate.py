@@ -120,3 +120,90 @@ def test_matches_torch(k, dims, mode, align, scale, seed):
     y.backward(mt.tensor(go))
     ty.backward(torch.tensor(go))
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def _keys(x, a=-0.75):
+    """The Keys cubic convolution kernel PyTorch uses (A = -0.75)."""
+    x = abs(x)
+    if x <= 1:
+        return (a + 2) * x**3 - (a + 3) * x**2 + 1
+    if x < 2:
+        return a * x**3 - 5 * a * x**2 + 8 * a * x - 4 * a
+    return 0.0
+
+
+def naive_bicubic(a, out, align_corners, scales=(None, None)):
+    """Per output pixel: 4x4 taps around the source point, edge-clamped, Keys-weighted."""
+    n, c, h, w = a.shape
+    res = np.zeros((n, c) + tuple(out))
+
+    def src(i, n_in, n_out, scale):
+        if align_corners:
+            return i * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+        ratio = 1 / scale if scale else n_in / n_out
+        return (i + 0.5) * ratio - 0.5  # not clamped at 0, unlike linear
+
+    for i in range(out[0]):
+        for j in range(out[1]):
+            y, x = src(i, h, out[0], scales[0]), src(j, w, out[1], scales[1])
+            y0, x0 = math.floor(y), math.floor(x)
+            for dy in range(-1, 3):
+                for dx in range(-1, 3):
+                    wgt = _keys(y - (y0 + dy)) * _keys(x - (x0 + dx))
+                    yy, xx = min(max(y0 + dy, 0), h - 1), min(max(x0 + dx, 0), w - 1)
+                    res[:, :, i, j] += wgt * a[:, :, yy, xx]
+    return res
+
+
+@given(sizes, sizes, st.booleans(), st.integers(0, 2**16))
+def test_bicubic_matches_naive(insize, outsize, align, seed):
+    a = np.random.default_rng(seed).standard_normal((2, 2) + insize)
+    y = F.interpolate(mt.tensor(a), size=outsize, mode="bicubic", align_corners=align)
+    np.testing.assert_allclose(y.numpy(), naive_bicubic(a, outsize, align), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("align", [False, True])
+def test_bicubic_gradients(align):
+    x = mt.tensor(np.random.default_rng(2).standard_normal((1, 2, 3, 4)), requires_grad=True)
+    fn = lambda t: F.interpolate(t, size=(5, 2), mode="bicubic", align_corners=align)  # noqa: E731
+    assert gradcheck(fn, (x,))
+    assert gradgradcheck(fn, (x,))
+
+
+@settings(max_examples=20)
+@given(
+    st.tuples(st.integers(1, 7), st.integers(1, 7)),
+    st.one_of(st.tuples(st.integers(1, 9), st.integers(1, 9)), st.sampled_from([0.6, 1.7, 2.0, 3.5])),
+    st.sampled_from([None, False, True]),
+    st.sampled_from([None, False, True]),
+    st.sampled_from(["float32", "float64"]),
+    st.integers(0, 2**16),
+)
+def test_bicubic_matches_torch(insize, target, align, recompute, dtype, seed):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(seed).standard_normal((2, 3) + insize).astype(dtype)
+    kw = {"mode": "bicubic", "align_corners": align}
+    if isinstance(target, tuple):
+        kw["size"] = target
+    else:
+        kw.update(scale_factor=target, recompute_scale_factor=recompute)
+    x, tx = mt.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, ty = F.interpolate(x, **kw), torch.nn.functional.interpolate(tx, **kw)
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    assert y.dtype == x.dtype
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=tol, atol=tol)
+    go = np.random.default_rng(seed + 1).standard_normal(ty.shape).astype(dtype)
+    y.backward(mt.tensor(go))
+    ty.backward(torch.tensor(go))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=tol * 10, atol=tol * 10)
+
+
+def test_linear_source_coordinates_round_as_torch_in_float32():
+    """345 -> 270 rows: float32 coordinates computed as one rounded multiply-add, as PyTorch's
+    kernels do (rounding the product first moves row 200's weights by 2e-5)."""
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).standard_normal((1, 2, 345, 7)).astype(np.float32)
+    for mode in ("bilinear", "bicubic"):
+        ours = F.interpolate(mt.tensor(a), size=(270, 7), mode=mode).numpy()
+        theirs = torch.nn.functional.interpolate(torch.tensor(a), size=(270, 7), mode=mode).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=2e-6)

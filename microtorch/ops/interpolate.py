@@ -12,15 +12,16 @@ from .._tensor import Tensor
 
 __all__ = ["interpolate"]
 
-_LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
+_LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}  # interpolating modes: spatial dims
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area", "bicubic")
 
 
-def _src_scale(n_in: int, n_out: int, scale, align_corners: bool) -> float:
-    """PyTorch's ``area_pixel_compute_scale``."""
+def _src_scale(n_in: int, n_out: int, scale, align_corners: bool, dtype) -> np.floating:
+    """PyTorch's ``area_pixel_compute_scale``, in the input's float type as PyTorch computes it."""
+    f = dtype.type
     if align_corners:
-        return (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
-    return 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
+        return f(n_in - 1) / f(n_out - 1) if n_out > 1 else f(0)
+    return f(1.0 / scale) if scale is not None and scale > 0 else f(n_in) / f(n_out)
 
 
 def _nearest_index(n_in: int, n_out: int, scale, exact: bool) -> np.ndarray:
@@ -31,24 +32,65 @@ def _nearest_index(n_in: int, n_out: int, scale, exact: bool) -> np.ndarray:
     return np.minimum(src, n_in - 1).astype(np.int64)
 
 
-def _linear_weights(n_in: int, n_out: int, scale, align_corners: bool):
-    s = _src_scale(n_in, n_out, scale, align_corners)
+def _source(n_in: int, n_out: int, scale, align_corners: bool, cubic: bool, dtype):
+    """(index, fraction) of each output's source coordinate (PyTorch's ``guard_index_and_lambda``).
+
+    Linear clamps coordinates left of the first input to it; cubic keeps them (its taps do the clamping).
+    """
+    s = np.float64(_src_scale(n_in, n_out, scale, align_corners, dtype))
     dst = np.arange(n_out, dtype=np.float64)
-    src = dst * s if align_corners else np.maximum((dst + 0.5) * s - 0.5, 0.0)
-    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
-    i1 = np.minimum(i0 + 1, n_in - 1)
-    lam = src - i0
-    return i0, i1, lam
+    # PyTorch's kernels compute s * (dst + 0.5) - 0.5 as one fused multiply-add in the
+    # input's type; in float64 and rounded once it is the same number for float32
+    src = (dst * s if align_corners else s * (dst + 0.5) - 0.5).astype(dtype)
+    if not cubic:
+        src = np.maximum(src, 0)
+    index = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    return index, np.clip(src - index, 0, 1).astype(dtype)
+
+
+def _linear_taps(n_in: int, n_out: int, scale, align_corners: bool, dtype) -> list:
+    """[(source index, weight)] of the two taps of linear interpolation along one dim."""
+    i0, lam = _source(n_in, n_out, scale, align_corners, False, dtype)
+    return [(i0, 1 - lam), (np.minimum(i0 + 1, n_in - 1), lam)]
+
+
+_CUBIC_A = -0.75  # PyTorch's (and OpenCV's) bicubic kernel parameter
+
+
+def _cubic_taps(n_in: int, n_out: int, scale, align_corners: bool, dtype) -> list:
+    """[(source index, weight)] of the four taps of bicubic interpolation (Keys kernel, A = -0.75)
+    along one dim; taps outside the input repeat its edge."""
+    i0, t = _source(n_in, n_out, scale, align_corners, True, dtype)
+    a = _CUBIC_A
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    weights = [far(t + 1), near(t), near(1 - t), far(2 - t)]
+    return [(np.clip(i0 + j - 1, 0, n_in - 1), w.astype(dtype)) for j, w in enumerate(weights)]
 
 
 def _select(x: Tensor, dim: int, index: np.ndarray) -> Tensor:
     return x[(slice(None),) * dim + (Tensor._make(index),)]
 
 
-def _shape_of(lam: np.ndarray, dim: int, ndim: int, dtype) -> Tensor:
+def _along(weight: np.ndarray, dim: int, ndim: int) -> Tensor:
+    """Per-position weights along ``dim``, broadcastable against an ``ndim``-dim tensor."""
     shape = [1] * ndim
-    shape[dim] = lam.shape[0]
-    return Tensor._make(lam.reshape(shape).astype(dtype))
+    shape[dim] = weight.shape[0]
+    return Tensor._make(weight.reshape(shape))
+
+
+def _resample(x: Tensor, dim: int, taps: list) -> Tensor:
+    """``sum_j x[..., index_j, ...] * weight_j`` along ``dim``, summed in tap order (as PyTorch)."""
+    out = None
+    for index, weight in taps:
+        term = _select(x, dim, index) * _along(weight, dim, x.ndim)
+        out = term if out is None else out + term
+    return out
 
 
 def interpolate(
@@ -65,8 +107,6 @@ def interpolate(
         raise TypeError(f"interpolate(): argument 'input' must be Tensor, not {type(input).__name__}")
     if mode not in _MODES:
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported; expected one of {_MODES}")
-    if mode == "bicubic":
-        raise NotImplementedError("interpolate: mode 'bicubic' is not implemented in microtorch")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not implemented in microtorch")
     k = input.ndim - 2
@@ -112,17 +152,14 @@ def interpolate(
         from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[k - 1](input, out)
+    if mode in ("nearest", "nearest-exact"):
+        x = input
+        for i in range(k):
+            x = _select(x, 2 + i, _nearest_index(spatial[i], out[i], scales[i], mode == "nearest-exact"))
+        return x
+    taps = _cubic_taps if mode == "bicubic" else _linear_taps
     x = input
-    dtype = input._data.dtype
-    for i in range(k):
-        dim = 2 + i
-        n_in, n_out = spatial[i], out[i]
-        if mode in ("nearest", "nearest-exact"):
-            x = _select(x, dim, _nearest_index(n_in, n_out, scales[i], mode == "nearest-exact"))
-        else:
-            i0, i1, lam = _linear_weights(n_in, n_out, scales[i], bool(align_corners))
-            lo, hi = _select(x, dim, i0), _select(x, dim, i1)
-            w1 = _shape_of(lam, dim, x.ndim, dtype)
-            w0 = _shape_of(1.0 - lam, dim, x.ndim, dtype)
-            x = lo * w0 + hi * w1
+    # the last dim first: PyTorch interpolates along it innermost, then combines the results
+    for i in reversed(range(k)):
+        x = _resample(x, 2 + i, taps(spatial[i], out[i], scales[i], bool(align_corners), input._data.dtype))
     return x
