@@ -286,7 +286,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     if _bool_arg("gather", sparse_grad, "sparse_grad"):
         raise NotImplementedError("gather(): sparse_grad=True is not supported (microtorch has no sparse tensors)")
     d = wrap_dim(dim, input.ndim)
-    if isinstance(index, Tensor) and not index._data.size:
+    if not index._data.size:  # torch checks neither dtype nor shapes of an empty index
         none = np.zeros(0, dtype=np.int64)
         return _with_out(
             "gather",
@@ -354,7 +354,7 @@ _TORCH_WORD = {
 # --- index_select ------------------------------------------------------------------------
 def _index_select(x: Tensor, d: int, idx: np.ndarray) -> Tensor:
     if x.ndim == 0:
-        return reshape(x, ()) * 1 if x._requires_grad else Tensor._make(x._data.copy())
+        return x.clone()
     return GetItem.apply(x, key=(slice(None),) * d + (idx.reshape(-1),), basic=False)
 
 
@@ -473,7 +473,7 @@ def _scatter_src(x: Tensor, src, value, idx: np.ndarray) -> Tensor:
 
 def _scatter(op: str, x: Tensor, dim: int, index: Tensor, source, value, reduce) -> Tensor:
     d = wrap_dim(dim, x.ndim)
-    if isinstance(index, Tensor) and not index._data.size:
+    if not index._data.size:
         _scatter_src(x, source, value, index._data)
         return x.clone()
     idx = _index_array("scatter", index)
