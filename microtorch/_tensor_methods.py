@@ -296,7 +296,7 @@ Tensor.__invert__ = _invert
 
 
 # --- dtype / device conversion -----------------------------------------------------------
-from .autograd.function import Op  # noqa: E402
+from .autograd.function import Op, _SavedOutput  # noqa: E402
 
 
 class ToDtype(Op):
@@ -653,12 +653,25 @@ def _record_inplace(self: Tensor, compute, op_name: str) -> Tensor:
     if result._data.dtype != self._data.dtype and result._requires_grad:
         result = result.to(self.dtype)  # the gradient reaching ``result`` then has its dtype
     _write(self, result._data, op_name)
+    _move_saved_output(result, self)
     if self._base is not None:
         _rebase_view(self, result, op_name)
     else:
         _set_grad_fn(self, result._grad_fn, result._output_nr)
         self._requires_grad = result._requires_grad
     return self
+
+
+def _move_saved_output(result: Tensor, target: Tensor) -> None:
+    """An op that saved its own output (``exp_``, ``tanh_``...) now has it in ``target``'s
+    storage: a later in-place change to ``target`` must fail its backward, as in PyTorch."""
+    node = result._grad_fn
+    saved = node._saved if node is not None else None
+    if not saved:
+        return
+    for item in saved:
+        if type(item) is _SavedOutput and item.array is result._data:
+            item.array, item.counter, item.version = target._data, target._vc, target._vc.value
 
 
 def _inplace(op_name: str, compute):
@@ -690,14 +703,18 @@ class _NoGrad:
         _state.enabled = self.prev
 
 
-def _write(self: Tensor, values: np.ndarray, op: str) -> None:
-    """Write ``values`` into ``self``'s storage (keeping its dtype) and bump the version."""
-    a = self._data
+def _check_writeable(a: np.ndarray, op: str) -> None:
     if not a.flags.writeable:
         raise RuntimeError(
             f"{op}: unsupported operation: more than one element of the written-to tensor refers to a single memory "
             "location. Please clone() the tensor before performing the operation."
         )
+
+
+def _write(self: Tensor, values: np.ndarray, op: str) -> None:
+    """Write ``values`` into ``self``'s storage (keeping its dtype) and bump the version."""
+    a = self._data
+    _check_writeable(a, op)
     if values.shape != a.shape:
         try:
             values = np.broadcast_to(values, a.shape)
@@ -811,21 +828,80 @@ Tensor.addcmul = lambda self, t1, t2, value=1: E.add(self, E.mul(E.mul(t1, t2), 
 Tensor.addcdiv = lambda self, t1, t2, value=1: E.add(self, E.mul(E.div(t1, t2), value))
 
 
+class _FillScalar(Op):
+    """``fill_(number)`` as a graph node: the overwritten values get a zero gradient."""
+
+    torch_name = "FillBackward2"
+
+    def forward(self, x, value):
+        self.shape, self.dtype = x._data.shape, x._data.dtype
+        return np.full(self.shape, value, dtype=self.dtype)
+
+    def backward(self, g):
+        return Tensor._make(np.zeros(self.shape, dtype=self.dtype))
+
+
+class _FillTensor(_FillScalar):
+    """``fill_(0-d tensor)``: the value's gradient is the sum of the output gradient."""
+
+    torch_name = "FillBackward3"
+
+    def forward(self, x, value):
+        return super().forward(x, value._data)
+
+    def backward(self, g):
+        nx, nv = self.needs_input_grad
+        return (super().backward(g) if nx else None), (g.sum() if nv else None)
+
+
+class _Zero(_FillScalar):
+    """``zero_`` as a graph node."""
+
+    torch_name = "ZeroBackward0"
+
+    def forward(self, x):
+        return super().forward(x, 0)
+
+
+def _fill_node(s: Tensor, v) -> Tensor:
+    if isinstance(v, Tensor):
+        return _FillTensor.apply(s, v.to(s.dtype))
+    return _FillScalar.apply(s, value=v)
+
+
+_FILL = _inplace("fill_", _fill_node)
+_ZERO = _inplace("zero_", lambda s: _Zero.apply(s))
+
+
 def _fill_(self, value):
-    """Fill with ``value`` in place."""
-    v = value.item() if isinstance(value, Tensor) else value
-    involves = _state.enabled and _needs_grad(self)
-    _check_inplace(self, involves, "fill_")
-    if involves:
-        return _inplace("fill_", lambda s, val: s * 0 + val)(self, v)
-    self._data.fill(v)
-    self._vc.value += 1
-    return self
+    """Fill with ``value`` (a number or a 0-d tensor) in place."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+            )
+        if _state.enabled and value._requires_grad:
+            return _FILL(self, value)
+        value = value.item()
+    if _state.enabled and _needs_grad(self):
+        return _FILL(self, value)
+    return _fill_array(self, value, "fill_")
 
 
 def _zero_(self):
     """Fill with zeros in place."""
-    return _fill_(self, 0)
+    if _state.enabled and _needs_grad(self):
+        return _ZERO(self)
+    return _fill_array(self, 0, "zero_")
+
+
+def _fill_array(self, value, op: str):
+    """The no-autograd path of ``fill_`` / ``zero_``."""
+    _check_inplace(self, False, op)
+    _check_writeable(self._data, op)
+    self._data.fill(value)
+    self._vc.value += 1
+    return self
 
 
 def _copy_(self, src, non_blocking=False):

@@ -320,3 +320,157 @@ def test_inplace_on_stale_view_of_base_that_now_requires_grad():
     v.mul_(2)
     (a * mt.arange(4.0)).sum().backward()
     assert w.grad.tolist() == [0.0, 2.0, 2.0, 3.0]
+
+
+# --- differential fuzz: random programs of views and in-place ops ------------------------
+_VIEW_OPS = ("slice0", "slice1", "step", "t", "flat", "select", "narrow", "unsqueeze", "transpose")
+_INPLACE_OPS = ("mul_", "add_y", "zero_", "setitem", "exp_", "copy_y", "div_", "mul_y", "fill_")
+
+
+def _random_program(rng, n_steps: int = 6) -> list:
+    prog, n_tensors = [], 1
+    for _ in range(n_steps):
+        kind = "view" if rng.random() < 0.55 else "inplace"
+        ops = _VIEW_OPS if kind == "view" else _INPLACE_OPS
+        prog.append((kind, int(rng.integers(n_tensors)), ops[int(rng.integers(len(ops)))], int(rng.integers(1 << 30))))
+        n_tensors += kind == "view"
+    return prog
+
+
+def _apply_view(t, op: str, seed: int):
+    r = np.random.default_rng(seed)
+    if op == "slice0":
+        a = int(r.integers(t.shape[0]))
+        return t[a : int(r.integers(a + 1, t.shape[0] + 1))]
+    if op == "slice1" and t.ndim >= 2:
+        a = int(r.integers(t.shape[1]))
+        return t[:, a : int(r.integers(a + 1, t.shape[1] + 1))]
+    if op == "t" and t.ndim == 2:
+        return t.t()
+    if op == "flat" and t.is_contiguous():
+        return t.view(-1)
+    if op == "select" and t.ndim >= 2:  # a 0-d select is not a view in microtorch yet (ops.shape.GetItem)
+        return t.select(0, int(r.integers(t.shape[0])))
+    if op == "narrow":
+        d = int(r.integers(t.ndim))
+        s = int(r.integers(t.shape[d]))
+        return t.narrow(d, s, int(r.integers(1, t.shape[d] - s + 1)))
+    if op == "unsqueeze":
+        return t.unsqueeze(int(r.integers(t.ndim + 1)))
+    if op == "transpose":
+        return t.transpose(0, -1)
+    return t[::2]
+
+
+def _apply_inplace(T, t, op: str, seed: int, y) -> None:
+    k = float(np.random.default_rng(seed).uniform(0.5, 1.5))
+    yv = y.reshape(-1)[: t.numel()].reshape(t.shape) if t.numel() <= y.numel() else None
+    if op == "add_y" and yv is not None:
+        t.add_(yv * yv)
+    elif op == "copy_y" and yv is not None:
+        t.copy_(yv.sin())
+    elif op == "mul_y" and yv is not None:
+        t.mul_(yv)
+    elif op == "zero_":
+        t.zero_()
+    elif op == "fill_":
+        t.fill_(k)
+    elif op == "setitem":
+        t[0] = k
+    elif op == "exp_":
+        t.mul_(0.1).exp_()
+    elif op == "div_":
+        t.div_(k + 1)
+    else:
+        t.mul_(k)
+
+
+def _run_program(T, prog: list, seed: int, order: int):
+    """Leaf gradients (first or second order) and final values, or the error's first words."""
+    r = np.random.default_rng(seed)
+    x = T.tensor(r.standard_normal((4, 6)), dtype=T.float64, requires_grad=True)
+    y = T.tensor(r.standard_normal(24), dtype=T.float64, requires_grad=True)
+    try:
+        ts = [x * 1]
+        for kind, i, op, s in prog:
+            if kind == "view":
+                ts.append(_apply_view(ts[i], op, s))
+            else:
+                _apply_inplace(T, ts[i], op, s, y)
+        loss = sum((t * T.tensor(r.standard_normal(tuple(t.shape)), dtype=T.float64)).sum() for t in ts)
+        if order == 2:
+            grads = T.autograd.grad(loss, (x, y), create_graph=True, allow_unused=True)
+            loss = sum((g * g).sum() for g in grads if g is not None and g.requires_grad)
+        if isinstance(loss, T.Tensor):
+            loss.backward()
+    except RuntimeError as err:
+        return str(err)[:40]
+    grads = [np.zeros(v.shape) if v.grad is None else v.grad.detach().numpy() for v in (x, y)]
+    return np.concatenate([g.ravel() for g in grads] + [t.detach().numpy().ravel() for t in ts])
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_random_view_programs_match_torch(order):
+    torch = pytest.importorskip("torch")
+    for seed in range(150):
+        prog = _random_program(np.random.default_rng(seed))
+        ours, theirs = _run_program(mt, prog, seed, order), _run_program(torch, prog, seed, order)
+        if isinstance(theirs, str) or isinstance(ours, str):
+            assert ours == theirs, (seed, prog)
+        else:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12, err_msg=str((seed, prog)))
+
+
+def test_inplace_after_output_saving_inplace_op_raises():
+    x = mt.ones(3, dtype=mt.float64, requires_grad=True)
+    a = (x * 1).exp_()
+    a.mul_(2)
+    with pytest.raises(RuntimeError, match=r"output 0 of Exp, is at version 2; expected version 1 instead"):
+        a.sum().backward()
+    b = (x * 1).sin_()  # sin_ keeps its input, not its output: nothing to invalidate
+    b.mul_(2)
+    b.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.cos(1.0) * np.ones(3))
+
+
+def test_saved_input_error_names_its_current_node():
+    x = mt.ones(3, dtype=mt.float64, requires_grad=True)
+    a = x * 1
+    v = a[1:]
+    c = v.sin()
+    a.mul_(2)
+    with pytest.raises(RuntimeError, match=r"^one of .*\[torch.DoubleTensor \[2\]\], which is output 0 of AsStrided,"):
+        c.sum().backward()
+
+
+def test_fill_and_zero_nodes():
+    x = mt.ones(3, requires_grad=True)
+    v = mt.tensor(3.0, requires_grad=True)
+    a = x * 1
+    assert a.fill_(2.0).grad_fn.name() == "FillBackward2"
+    assert a.zero_().grad_fn.name() == "ZeroBackward0"
+    a.fill_(v)
+    assert a.grad_fn.name() == "FillBackward3"
+    (a * mt.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert v.grad.item() == 6.0 and x.grad.tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(RuntimeError, match="fill_ only supports 0-dimension value tensor"):
+        a.fill_(mt.ones(2))
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        mt.zeros(1).expand(3).fill_(1.0)
+    assert mt.zeros(3, dtype=mt.int64).fill_(2.5).tolist() == [2, 2, 2]
+
+
+def test_zero_cuts_second_order_graph_as_torch():
+    torch = pytest.importorskip("torch")
+
+    def run(T):
+        x = T.tensor([0.5, 1.5], dtype=T.float64, requires_grad=True)
+        a = x * x
+        b = a * 1
+        b.zero_()
+        (g,) = T.autograd.grad((a * b).sum() + (a * 3).sum(), x, create_graph=True)
+        return g.requires_grad, g.detach().numpy()
+
+    (ours_rg, ours), (theirs_rg, theirs) = run(mt), run(torch)
+    assert ours_rg == theirs_rg
+    np.testing.assert_allclose(ours, theirs)

@@ -9,6 +9,7 @@ backward pass (``create_graph=True``) or run it with grad mode off (a thin fast 
 
 from __future__ import annotations
 
+import re as _re
 from typing import Any
 
 from numpy import may_share_memory as _may_share
@@ -115,7 +116,7 @@ class Node:
                     _raise_modified(self, item.array, item.counter.value, item.version, item.nr)
                 item = Tensor._from_saved_output(item, self)
             elif version is not None and item._vc.value != version:
-                _raise_modified(self, item._data, item._vc.value, version, None)
+                _raise_modified(item.grad_fn, item._data, item._vc.value, version, item._output_nr)
             result.append(item)
         return tuple(result)
 
@@ -166,11 +167,12 @@ class Node:
         raise NotImplementedError(f"{self.name()}: backward is not implemented")
 
 
-def _raise_modified(node, array, now: int, expected: int, nr) -> None:
+def _raise_modified(node, array, now: int, expected: int, nr: int) -> None:
+    """PyTorch's error for a saved tensor changed in place; ``node`` produced it (None: a leaf)."""
     from .._dtype import from_numpy_dtype
 
     kind = f"torch.{_TYPE_NAMES.get(from_numpy_dtype(array.dtype).name, 'Tensor')}"
-    where = f", which is output {nr} of {node.name()}," if nr is not None else ""
+    where = f", which is output {nr} of {_re.sub(r'Backward[0-9]*$', '', node.name())}," if node is not None else ""
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an "
         f"inplace operation: [{kind} {list(array.shape)}]{where} is at version {now}; "
