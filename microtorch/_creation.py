@@ -223,7 +223,8 @@ def _constant(name, value, args, size, out, dtype, layout, device, pin_memory, r
     _check_options(name, layout, device, pin_memory)
     shape = _size_arg(name, args, size)
     npdt = _float_np(_out_dtype(out, dtype, name))
-    return _finish(np.full(shape, value, dtype=npdt), requires_grad, name, out)
+    data = np.zeros(shape, dtype=npdt) if value == 0 else np.ones(shape, dtype=npdt)
+    return _finish(data, requires_grad, name, out)
 
 
 @_allocates
@@ -605,7 +606,7 @@ def _int_arg(value, op: str, name: str, pos: int) -> int:
 def _randint_args(args: tuple, low, high, size) -> tuple:
     """``randint(high, size)``, ``randint(low, high, size)`` or keywords -> (low, high, size)."""
     given = {"low": low, "high": high, "size": size}
-    names = {1: ("high",), 2: ("high", "size"), 3: ("low", "high", "size")}.get(len(args))
+    names = {0: (), 1: ("high",), 2: ("high", "size"), 3: ("low", "high", "size")}.get(len(args))
     if names is None or (len(args) == 1 and size is None):
         raise TypeError(
             "randint() received an invalid combination of arguments - expected one of: "

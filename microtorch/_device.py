@@ -43,6 +43,10 @@ def check_device(d, op: str = "to") -> None:
     """Raise for any device but the CPU (microtorch has no CUDA)."""
     if d is None:
         return
-    kind = d.type if isinstance(d, device) else str(d).split(":")[0]
+    if isinstance(d, int) and not isinstance(d, bool):
+        raise RuntimeError(f"{op}: Cannot access accelerator device {d} when none is available.")
+    kind = d.type if isinstance(d, device) else device(d).type if isinstance(d, str) else None
+    if kind is None:
+        raise TypeError(f"{op}(): argument 'device' must be torch.device, not {type(d).__name__}")
     if kind != "cpu":
         raise RuntimeError(f"{op}: microtorch runs on the CPU only; device '{d}' is not available")

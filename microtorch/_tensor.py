@@ -268,7 +268,10 @@ class Tensor:
 
     def stride(self, dim: int | None = None):
         """Strides in elements, as PyTorch reports them."""
-        s = tuple(st // self._data.itemsize for st in self._data.strides)
+        if self._data.size:
+            s = tuple(st // self._data.itemsize for st in self._data.strides)
+        else:  # numpy gives empty arrays zero strides; PyTorch reports contiguous ones
+            s = _contiguous_strides(self._data.shape)
         return s if dim is None else s[_wrap_dim(dim, self.ndim, "stride")]
 
     def is_contiguous(self, memory_format=None) -> bool:
@@ -677,16 +680,23 @@ def empty_strided_array(shape: tuple, strides: tuple, npdt: np.dtype) -> np.ndar
     return np.ndarray(shape, npdt, buffer=buffer, strides=tuple(st * buffer.itemsize for st in strides))
 
 
+def _plain_c_order(arr: np.ndarray, fmt: dt.memory_format) -> bool:
+    """Whether a copy of ``arr`` in ``fmt`` is plain numpy C order (numpy's own strides are PyTorch's)."""
+    if fmt is dt.channels_last or fmt is dt.channels_last_3d or not arr.flags.c_contiguous:
+        return False
+    return fmt is dt.contiguous_format or (arr.size > 1 and 1 not in arr.shape)
+
+
 def alloc_like(arr: np.ndarray, npdt: np.dtype, fmt: dt.memory_format) -> np.ndarray:
     """Zeros shaped like ``arr`` in memory format ``fmt`` (``preserve_format`` keeps ``arr``'s layout)."""
-    if arr.flags.c_contiguous and fmt is not dt.channels_last and fmt is not dt.channels_last_3d:
+    if _plain_c_order(arr, fmt):
         return np.zeros(arr.shape, dtype=npdt)
     return empty_strided_array(arr.shape, format_strides(arr, fmt), npdt)
 
 
 def copy_as(arr: np.ndarray, npdt: np.dtype, fmt: dt.memory_format) -> np.ndarray:
     """A copy of ``arr`` cast to ``npdt`` and laid out in memory format ``fmt``."""
-    if arr.flags.c_contiguous and fmt is not dt.channels_last and fmt is not dt.channels_last_3d:
+    if _plain_c_order(arr, fmt):
         return cast(arr, npdt)
     out = alloc_like(arr, npdt, fmt)
     np.copyto(out, arr.astype(np.float32) if npdt == np.float16 and arr.dtype == np.float64 else arr, casting="unsafe")

@@ -365,6 +365,8 @@ def _parse_to(args: tuple, kwargs: dict) -> tuple:
 
 def _to(self, *args, **kwargs):
     """``to(dtype)``, ``to(device, dtype)``, ``to(other)``, each with ``non_blocking``, ``copy``, ``memory_format``."""
+    if not kwargs and len(args) == 1 and isinstance(args[0], dt.dtype):  # the common to(dtype)
+        return _convert(self, args[0], False, dt.preserve_format)
     dev, dtype, copy, fmt = _parse_to(args, kwargs)
     check_device(dev, "to")
     return _convert(self, dtype, copy, fmt)
@@ -373,10 +375,13 @@ def _to(self, *args, **kwargs):
 def _convert(self: Tensor, dtype, copy: bool, fmt) -> Tensor:
     """``self`` in ``dtype`` and memory format ``fmt``: ``self`` itself when nothing changes and no copy is asked."""
     npdt = self._data.dtype if dtype is None else dt.to_numpy_dtype(dtype)
-    check_format_rank(fmt, self._data.ndim)
-    same_layout = fmt is dt.preserve_format or suggest_memory_format(self._data) is fmt
-    if npdt == self._data.dtype and same_layout and not copy:
-        return self
+    if fmt is dt.preserve_format:
+        if npdt == self._data.dtype and not copy:
+            return self
+    else:
+        check_format_rank(fmt, self._data.ndim)
+        if npdt == self._data.dtype and not copy and suggest_memory_format(self._data) is fmt:
+            return self
     if self._requires_grad and npdt.kind == "f" and _state.enabled:
         return ToDtype.apply(self, npdt=npdt, fmt=fmt)
     return Tensor._make(copy_as(self._data, npdt, fmt))
@@ -385,11 +390,12 @@ def _convert(self: Tensor, dtype, copy: bool, fmt) -> Tensor:
 def _contiguous(self, memory_format=dt.contiguous_format):
     """``self`` if already contiguous in ``memory_format``, else a (differentiable) copy laid out so."""
     fmt = dt.check_memory_format(memory_format, "contiguous")
-    if fmt is dt.preserve_format:
-        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
-    check_format_rank(fmt, self._data.ndim)
+    if fmt is not dt.preserve_format:
+        check_format_rank(fmt, self._data.ndim)
     if is_contiguous_as(self._data, fmt):
         return self
+    if fmt is dt.preserve_format:
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
     if fmt is dt.contiguous_format:
         return S.contiguous(self)
     if self._requires_grad and _state.enabled:
