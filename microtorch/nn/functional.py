@@ -64,7 +64,7 @@ from ..ops.pool import (  # noqa: F401
     max_unpool2d,
     max_unpool3d,
 )
-from ..ops.reduction import log_softmax, softmax
+from ..ops.reduction import _softmax_dim, log_softmax, softmax
 from ..ops.shape import pixel_shuffle, pixel_unshuffle
 from ..ops.unfold import fold, unfold
 
@@ -191,5 +191,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """``softmax(-input, dim)``."""
+    """``softmax(-input, dim)``; without ``dim``, warns and picks torch's legacy dim, as torch."""
+    if dim is None:
+        dim = _softmax_dim(input, None, "softmin")
     return softmax(-input, dim, dtype=dtype)

@@ -568,20 +568,21 @@ class LogSoftmax(Op):
         return g - exp(y) * sum(g, self.dim, keepdim=True)
 
 
-def _softmax_dim(x: Tensor, dim, name: str) -> int:
+def _softmax_dim(x: Tensor, dim, name: str, stacklevel: int = 2) -> int:
+    """The softmax dim; None warns (at the user's call) and picks torch's legacy choice."""
     if dim is None:
         import warnings
 
         warnings.warn(
             f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
-            stacklevel=3,
+            stacklevel=stacklevel + 1,
         )
         dim = 0 if x.ndim in (0, 1, 3) else 1
     return _one_dim(dim, x.ndim, name)
 
 
 def _softmax_family(x: Tensor, dim, dtype, node, name: str) -> Tensor:
-    d = _softmax_dim(x, dim, name)
+    d = _softmax_dim(x, dim, name, stacklevel=3)
     if dtype is not None:
         x = x.to(dtype)
     elif x._data.dtype.kind != "f":
