@@ -151,3 +151,29 @@ def test_adaptive_matches_torch(cfg, seed):
     y.backward(mt.tensor(go))
     ty.backward(torch.tensor(go))
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "name", ["adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool2d", "adaptive_max_pool3d"]
+)
+@pytest.mark.parametrize("shape", [(2,), (2, 2), (2, 2, 2), (2, 3, 2, 2, 2, 2)])
+@pytest.mark.parametrize("kind", ["one", "ones", "nones", "two"])
+def test_output_size_and_rank_rules_as_torch(name, shape, kind):
+    """PyTorch's rules: a sequence output_size needs more input dims (ValueError); average
+    pooling to all ones is a mean over the last dims at any rank; otherwise 3D-5D only."""
+    torch = pytest.importorskip("torch")
+    k = int(name[-2])
+    output_size = {"one": 1, "ones": (1,) * k, "nones": (None,) * k, "two": 2}[kind]
+    a = np.random.default_rng(0).standard_normal(shape)
+
+    def call(lib, fn):
+        return fn(lib.tensor(a, requires_grad=True), output_size)
+
+    try:
+        theirs = call(torch, getattr(torch.nn.functional, name))
+    except Exception as exc:  # noqa: BLE001 - the class is compared
+        with pytest.raises(type(exc)):
+            call(mt, getattr(F, name))
+        return
+    ours = call(mt, getattr(F, name))
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-12)

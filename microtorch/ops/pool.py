@@ -429,6 +429,14 @@ def lp_pool3d(
 # --- adaptive pooling ----------------------------------------------------------------
 
 
+def _check_output_rank(input, k, output_size) -> None:
+    """PyTorch's Python-level check: a sequence output_size needs more input dims than entries."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"adaptive pooling: argument 'input' must be Tensor, not {type(input).__name__}")
+    if k > 1 and not isinstance(output_size, (int, np.integer)) and input.ndim <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+
+
 def _adaptive_out(input, k, output_size, op) -> tuple:
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
@@ -454,7 +462,18 @@ def _adaptive_out(input, k, output_size, op) -> tuple:
     return out
 
 
+def _all_ones(output_size) -> bool:
+    sizes = (output_size,) if isinstance(output_size, (int, np.integer)) else tuple(output_size)
+    return all(isinstance(o, (int, np.integer)) and o == 1 for o in sizes)
+
+
 def _adaptive_avg(input, k, output_size, op):
+    if k > 1:
+        _check_output_rank(input, k, output_size)
+        if _all_ones(output_size):  # PyTorch's shortcut: a mean over the last k dims, any rank
+            if input.ndim < k:
+                raise IndexError(f"{op}(): Dimension out of range: a {input.ndim}D input has no last {k} dims")
+            return input.mean(dim=tuple(range(-k, 0)), keepdim=True)
     out = _adaptive_out(input, k, output_size, op)
     if not input.dtype.is_floating_point:
         raise RuntimeError(f'{op}(): "{op}" not implemented for {input.dtype}')
@@ -492,6 +511,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size: _Size) -> Tensor:
 
 
 def _adaptive_max(input, k, output_size, return_indices, op):
+    _check_output_rank(input, k, output_size)
     out = _adaptive_out(input, k, output_size, op)
     idx = K.adaptive_max_indices(input._data, out)
     y = FlatGather.apply(input, idx=idx, k_in=k, k_idx=k)
