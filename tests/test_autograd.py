@@ -629,3 +629,73 @@ def test_grad_is_grads_batched_matches_torch():
         return g.detach().numpy()
 
     np.testing.assert_allclose(run(mt), run(torch), rtol=1e-12)
+
+
+def _mark_dirty_results(T):
+    class Double(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    class Forgets(Double):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x * 1
+
+    out = {}
+    leaf = T.ones(3, requires_grad=True)
+    a = leaf * 1
+    b = Double.apply(a)
+    out["same_object"] = b is a
+    out["version"] = a._version
+    (a * T.tensor([1.0, 2.0, 3.0])).sum().backward()
+    out["grad"] = leaf.grad.tolist()
+    leaf = T.ones(4, requires_grad=True)
+    a = leaf * 1
+    Double.apply(a[:2])
+    (a * T.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    out["view_grad"] = leaf.grad.tolist()
+    for name, fn, arg in (
+        ("leaf", Double.apply, T.ones(3, requires_grad=True)),
+        ("not_returned", Forgets.apply, T.ones(3, requires_grad=True) * 1),
+    ):
+        with pytest.raises(RuntimeError) as info:
+            fn(arg)
+        out[name] = str(info.value)
+    return out
+
+
+def test_function_mark_dirty_rebases_the_input():
+    got = _mark_dirty_results(mt)
+    assert got["same_object"] and got["version"] == 2
+    assert got["grad"] == [2.0, 4.0, 6.0] and got["view_grad"] == [2.0, 4.0, 3.0, 4.0]
+    assert got["leaf"] == "a leaf Variable that requires grad has been used in an in-place operation."
+
+
+def test_function_mark_dirty_matches_torch():
+    torch = pytest.importorskip("torch")
+    assert _mark_dirty_results(mt) == _mark_dirty_results(torch)
+
+
+def test_function_returning_non_differentiable_input():
+    class Passthrough(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_non_differentiable(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    x = mt.ones(2, requires_grad=True)
+    y = Passthrough.apply(x * 1)
+    assert not y.requires_grad and y._base is not None

@@ -307,7 +307,7 @@ class FunctionCtx:
         self._non_diff = {id(t) for t in tensors}
 
     def mark_dirty(self, *tensors) -> None:
-        """Declare inputs modified in place by forward (accepted for compatibility)."""
+        """Declare inputs modified in place by forward; they are returned rebased onto this node."""
         self._dirty = {id(t) for t in tensors}
 
     def set_materialize_grads(self, value: bool) -> None:
@@ -417,6 +417,7 @@ class Function(metaclass=_FunctionMeta):
         node._retained = None
         node._materialize = True
         node._non_diff = ()
+        node._dirty = ()
         node.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         prev = _state.enabled
         _state.enabled = False
@@ -426,6 +427,8 @@ class Function(metaclass=_FunctionMeta):
             _state.enabled = prev
         is_tuple = isinstance(out, tuple)
         outs = out if is_tuple else (out,)
+        if node._dirty:
+            _check_dirty(node, args, outs, prev)
         if not (prev and any(node.needs_input_grad)):
             node._saved = None
             return out
@@ -435,9 +438,13 @@ class Function(metaclass=_FunctionMeta):
         nr = 0
         for o in outs:
             if isinstance(o, Tensor):
-                if any(o is a for a in args):
+                differentiable = id(o) not in node._non_diff and o.dtype.is_floating_point
+                if id(o) in node._dirty:
+                    if differentiable:
+                        _rebase_dirty(o, node, nr)
+                elif any(o is a for a in args):
                     o = o._alias()
-                if id(o) not in node._non_diff and o.dtype.is_floating_point:
+                if differentiable and id(o) not in node._dirty:
                     o._grad_fn = node
                     o._output_nr = nr
                     o._requires_grad = True
@@ -449,6 +456,34 @@ class Function(metaclass=_FunctionMeta):
         else:
             node._saved_versions = None
         return tuple(wrapped) if is_tuple else wrapped[0]
+
+
+def _check_dirty(node, args, outs, grad_enabled: bool) -> None:
+    """``ctx.mark_dirty``: PyTorch's checks on the inputs a Function modified in place, whose
+    version it then bumps."""
+    dirty = [a for a in args if isinstance(a, Tensor) and id(a) in node._dirty]
+    if not all(any(o is a for o in outs) for a in dirty):
+        raise RuntimeError(
+            "Some elements marked as dirty during the forward method were not returned as output. The inputs that "
+            "are modified inplace must all be outputs of the Function."
+        )
+    for a in dirty:
+        if grad_enabled and a._requires_grad and a._grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+        base = a._base
+        if grad_enabled and base is not None and base._requires_grad and base._grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad has been used in an in-place operation.")
+        a._vc.value += 1
+
+
+def _rebase_dirty(t, node, nr: int) -> None:
+    """An input the Function modified in place becomes its output ``nr`` (through CopySlices for a view)."""
+    if t._base is None:
+        t._grad_fn, t._output_nr, t._requires_grad = node, nr, True
+        return
+    from .._tensor_methods import _rebase_view
+
+    _rebase_view(t, Tensor._make(t._data, node, nr), "mark_dirty")
 
 
 def _input_meta(arg, requires_grad: bool):
