@@ -157,3 +157,80 @@ def test_prelu_layer_learns_its_slopes():
 def test_bad_input_raises_torchs_errors(call, message):
     with pytest.raises(RuntimeError, match=message):
         call()
+
+
+# --- regressions: PyTorch's values and gradients at kinks, NaN and inf -----------------------
+def _vs_torch(name, x, *args, **kwargs):
+    """Values and float64 gradients of ``F.<name>`` against torch on the same input."""
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    m_x, t_x = mt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    m_y, t_y = getattr(F, name)(m_x, *args, **kwargs), getattr(tf, name)(t_x, *args, **kwargs)
+    np.testing.assert_allclose(m_y.detach().numpy(), t_y.detach().numpy(), rtol=1e-12, atol=0)
+    (m_g,) = mt.autograd.grad(m_y.sum(), m_x)
+    (t_g,) = torch.autograd.grad(t_y.sum(), t_x)
+    np.testing.assert_allclose(m_g.numpy(), t_g.numpy(), rtol=1e-12, atol=0)
+    return m_g.numpy()
+
+
+# tiled well past a SIMD width: torch's vectorised kernels and its scalar tail loop disagree at NaN
+# for hardtanh / softshrink (0 and 1); microtorch follows the vectorised body, where NaN is here
+_EDGES = np.tile([np.nan, -np.inf, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 6.0, 7.0, np.inf, 0.25, -0.75, 3.0, 5.9, -1.1], 4)
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [("relu6", ()), ("hardtanh", ()), ("hardtanh", (-0.5, 2.0)), ("threshold", (0.5, -9.0)), ("softshrink", (0.5,))],
+)
+def test_kinks_nan_and_inf_as_torch(name, args):
+    grad = _vs_torch(name, _EDGES, *args)
+    assert grad[0] == (1.0 if name == "threshold" else 0.0)  # at NaN
+
+
+def test_relu6_and_hardtanh_gradient_is_zero_at_the_kinks():
+    assert _vs_torch("relu6", np.array([0.0, 6.0, 3.0])).tolist() == [0.0, 0.0, 1.0]
+    assert _vs_torch("hardtanh", np.array([-1.0, 1.0, 0.0])).tolist() == [0.0, 0.0, 1.0]
+
+
+def test_softplus_at_inf_and_logsigmoid_at_minus_inf_as_torch():
+    x = np.array([np.inf, -np.inf, 30.0, -30.0, 0.0, 800.0, -800.0])
+    assert _vs_torch("softplus", x)[0] == 1.0
+    assert _vs_torch("logsigmoid", x)[1] == 1.0
+
+
+@pytest.mark.parametrize("name, args", [("relu6", ()), ("hardtanh", ()), ("threshold", (2.5, -1.5))])
+def test_integer_inputs_keep_their_dtype(name, args):
+    torch = pytest.importorskip("torch")
+    x = [1, 7, -3, 0]
+    m, t = getattr(F, name)(mt.tensor(x), *args), getattr(torch.nn.functional, name)(torch.tensor(x), *args)
+    assert m.dtype == mt.int64 and m.tolist() == t.tolist()
+
+
+def test_inplace_functional_forms():
+    x = mt.tensor([-3.0, 0.5, 7.0])
+    assert F.relu6(x, inplace=True) is x and x.tolist() == [0.0, 0.5, 6.0]
+    y = mt.tensor([-3.0, 0.5])
+    assert F.threshold(y, 0.0, 2.0, inplace=True) is y and y.tolist() == [2.0, 0.5]
+    assert F.hardtanh_(mt.tensor([3.0])).tolist() == [1.0]
+
+
+@pytest.mark.parametrize(
+    "call, exc",
+    [
+        (lambda: F.hardtanh(mt.tensor([1.0]), 2.0, 1.0), ValueError),
+        (lambda: F.hardtanh(mt.tensor([1], dtype=mt.uint8)), RuntimeError),
+        (lambda: F.softshrink(mt.tensor([1.0]), -0.5), RuntimeError),
+        (lambda: F.softshrink(mt.tensor([1.0]), float("inf")), RuntimeError),
+        (lambda: F.softshrink(mt.tensor([1])), NotImplementedError),
+        (lambda: F.gelu(mt.tensor([1.0]), approximate="x"), RuntimeError),
+        (lambda: F.gelu(mt.tensor([True])), NotImplementedError),
+        (lambda: F.prelu(mt.tensor([1.0]), mt.tensor([[1.0]])), RuntimeError),
+        (lambda: F.prelu(mt.tensor([1.0], dtype=mt.float64), mt.tensor([True])), RuntimeError),
+        (lambda: F.prelu(mt.tensor([1.0]), 0.25), TypeError),
+        (lambda: F.threshold(mt.tensor([1.0]), 0.5, "a"), TypeError),
+        (lambda: F.relu6("a"), TypeError),
+    ],
+)
+def test_bad_arguments_raise_torchs_errors(call, exc):
+    with pytest.raises(exc):
+        call()

@@ -188,3 +188,194 @@ def test_binary_matches_torch(op):
     tout.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(y.grad.numpy(), ty.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# --- regressions: PyTorch's behaviour at the edges ------------------------------------------
+def _grads_vs_torch(fn_mt, fn_t, *arrays):
+    """Values and float64 gradients of ``sum(fn(*inputs) * w)`` in microtorch and torch."""
+    torch = pytest.importorskip("torch")
+    w = np.random.RandomState(0).standard_normal(np.broadcast_shapes(*(a.shape for a in arrays)))
+    m_in = [mt.tensor(a, requires_grad=True) for a in arrays]
+    t_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+    m_out, t_out = fn_mt(*m_in), fn_t(*t_in)
+    np.testing.assert_array_equal(m_out.detach().numpy(), t_out.detach().numpy())
+    assert m_out.requires_grad and t_out.requires_grad
+    m_g = mt.autograd.grad((m_out * mt.tensor(w)).sum(), m_in)
+    t_g = torch.autograd.grad((t_out * torch.tensor(w)).sum(), t_in)
+    for m, t in zip(m_g, t_g):
+        np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-12, atol=1e-12)
+
+
+_DIVIDEND = np.array([5.0, -3.0, 7.5, -0.5, 4.0])
+_DIVISOR = np.array([2.0, 2.0, -3.0, 0.75, -2.5])
+
+
+@pytest.mark.parametrize(
+    "name, call",
+    [
+        ("remainder", lambda lib, a, b: lib.remainder(a, b)),
+        ("fmod", lambda lib, a, b: lib.fmod(a, b)),
+        ("div floor", lambda lib, a, b: lib.div(a, b, rounding_mode="floor")),
+        ("div trunc", lambda lib, a, b: lib.div(a, b, rounding_mode="trunc")),
+    ],
+)
+def test_rounded_division_requires_grad_with_torch_gradients(name, call):
+    torch = pytest.importorskip("torch")
+    _grads_vs_torch(lambda a, b: call(mt, a, b), lambda a, b: call(torch, a, b), _DIVIDEND, _DIVISOR)
+
+
+def test_remainder_gradients_vs_finite_differences():
+    a = mt.tensor(_DIVIDEND, requires_grad=True)
+    b = mt.tensor(_DIVISOR, requires_grad=True)
+    assert gradcheck(mt.remainder, (a, b))
+    assert gradcheck(mt.fmod, (a, b))
+
+
+@pytest.mark.parametrize(
+    "expr",
+    ["a // b", "a % b", "mt.remainder(a, b)", "mt.fmod(a, b)", "mt.div(a, b, rounding_mode='trunc')", "a // 0"],
+)
+def test_integer_division_by_zero_raises_runtime_error(expr):
+    names = {"mt": mt, "a": mt.tensor([7, -7]), "b": mt.tensor([2, 0])}
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        eval(expr, names)
+
+
+def test_float_division_by_zero_is_silent_inf_and_nan():
+    import warnings
+
+    x = mt.tensor([1.0, -1.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal((x / 0).numpy(), [np.inf, -np.inf, np.nan])
+        assert mt.exp(mt.tensor([1000.0])).item() == np.inf
+        assert mt.log(mt.tensor([0.0])).item() == -np.inf
+        assert np.isnan((x % 0).numpy()).all()
+
+
+def test_pow_x_to_the_x_gradient_at_zero_as_torch():
+    _grads_vs_torch(lambda x: x**x, lambda x: x**x, np.array([0.0, 0.5, 2.0]))
+    _grads_vs_torch(lambda a, b: a**b, lambda a, b: a**b, np.array([0.0, 0.0, 3.0]), np.array([0.0, -1.0, 0.0]))
+
+
+def test_integer_pow_with_negative_exponents_as_torch():
+    torch = pytest.importorskip("torch")
+    base, exp = [0, 1, -1, 2, -2, -1], [-1, -2, -3, -2, -1, -2]
+    got = mt.tensor(base) ** mt.tensor(exp)
+    assert got.tolist() == (torch.tensor(base) ** torch.tensor(exp)).tolist()
+    assert (2 ** mt.tensor([-1, 3])).tolist() == [0, 8]
+
+
+@pytest.mark.parametrize("bad", ["2", None, [1, 2]])
+def test_pow_with_a_wrong_type_raises_type_error(bad):
+    x = mt.tensor([1.0, 2.0])
+    with pytest.raises(TypeError):
+        mt.pow(x, bad)
+    with pytest.raises(TypeError):
+        mt.pow(bad, x)
+    with pytest.raises(TypeError):
+        x**bad
+
+
+@pytest.mark.parametrize("fn", [mt.maximum, mt.minimum, mt.logical_and, mt.isclose])
+def test_tensor_only_binary_ops_refuse_python_numbers(fn):
+    x = mt.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="must be Tensor, not int"):
+        fn(x, 1)
+    with pytest.raises(TypeError, match="must be Tensor, not int"):
+        fn(1, x)
+
+
+def test_sign_of_nan_is_zero_and_sign_of_bool_is_bool():
+    torch = pytest.importorskip("torch")
+    x = [float("nan"), -2.0, 0.0, 3.0]
+    assert mt.sign(mt.tensor(x)).tolist() == torch.sign(torch.tensor(x)).tolist()
+    b = mt.sign(mt.tensor([True, False]))
+    assert b.dtype == mt.bool and b.tolist() == [True, False]
+
+
+def test_abs_and_clamp_gradients_at_nan_are_zero():
+    torch = pytest.importorskip("torch")
+    x = np.array([np.nan, -1.0, 0.0, 0.5, 2.0])
+    _grads_vs_torch(mt.abs, torch.abs, x)
+    _grads_vs_torch(lambda t: mt.clamp(t, 0.0, 1.0), lambda t: torch.clamp(t, 0.0, 1.0), x)
+    lo, hi = np.array([0.0, 0.0, 0.0, 1.0, np.nan]), np.array([1.0, 1.0, -1.0, 0.0, 3.0])
+    _grads_vs_torch(mt.clamp, torch.clamp, x, lo, hi)
+
+
+def test_maximum_gradient_at_nan_goes_to_both_inputs():
+    torch = pytest.importorskip("torch")
+    a, b = np.array([np.nan, 1.0, 2.0, 3.0]), np.array([1.0, np.nan, 2.0, 0.0])
+    _grads_vs_torch(mt.maximum, torch.maximum, a, b)
+    _grads_vs_torch(mt.minimum, torch.minimum, a, b)
+
+
+def test_uint8_arithmetic_with_out_of_range_python_ints_wraps():
+    torch = pytest.importorskip("torch")
+    for expr in ["x - 5", "x + (-3)", "x * 300", "2 - x"]:
+        m = eval(expr, {"x": mt.tensor([3, 200], dtype=mt.uint8)})
+        t = eval(expr, {"x": torch.tensor([3, 200], dtype=torch.uint8)})
+        assert m.tolist() == t.tolist() and m.dtype == mt.uint8, expr
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("eq_", (1.0,)),
+        ("lt_", (2.5,)),
+        ("ge_", ("other",)),
+        ("logical_and_", ("other",)),
+        ("logical_not_", ()),
+        ("true_divide_", (2.0,)),
+        ("remainder_", (1.5,)),
+        ("floor_divide_", (1.5,)),
+        ("fmod_", (-1.5,)),
+        ("tan_", ()),
+        ("log2_", ()),
+        ("log10_", ()),
+        ("log1p_", ()),
+        ("expm1_", ()),
+        ("erf_", ()),
+    ],
+)
+def test_inplace_variants_keep_self_dtype_as_torch(name, args):
+    torch = pytest.importorskip("torch")
+    a, other = [0.5, 1.0, 2.5, 3.0], [1.0, 1.0, 3.0, 0.0]
+    m, t = mt.tensor(a), torch.tensor(a)
+    m_args = [mt.tensor(other) if x == "other" else x for x in args]
+    t_args = [torch.tensor(other) if x == "other" else x for x in args]
+    assert getattr(m, name)(*m_args) is m
+    getattr(t, name)(*t_args)
+    assert m.dtype == mt.float32 and m._version == 1
+    np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-6)
+
+
+def test_inplace_integer_result_into_bool_raises_as_torch():
+    with pytest.raises(RuntimeError, match="result type Long can't be cast to the desired output type Bool"):
+        mt.tensor([True, False]).square_()
+    with pytest.raises(RuntimeError, match="Long can't be cast"):
+        mt.tensor([True]).add_(1)
+    x = mt.tensor([1, 2])
+    assert x.eq_(1.0).tolist() == [1, 0] and x.dtype == mt.int64
+
+
+def test_methods_refuse_a_non_tensor_self():
+    with pytest.raises(TypeError, match="descriptor 'add'"):
+        mt.Tensor.add(2, mt.tensor([1.0]))
+
+
+def test_comparison_with_none_falls_back_to_identity():
+    x = mt.tensor([1.0])
+    assert (x == None) is False  # noqa: E711
+    assert (x != "a") is True
+
+
+def test_erf_is_vectorised_and_accurate():
+    import math
+
+    x = np.concatenate([np.linspace(-7, 7, 2001), [0.0, 1e-300, 0.84375, 1.25, 1 / 0.35, 6.0, np.inf, -np.inf]])
+    ref = np.array([math.erf(v) for v in x])
+    np.testing.assert_allclose(mt.erf(mt.tensor(x)).numpy(), ref, rtol=4e-16, atol=0)
+    assert np.isnan(mt.erf(mt.tensor([np.nan])).item())
+    assert mt.erf(mt.tensor([0.5], dtype=mt.float32)).dtype == mt.float32
+    assert gradgradcheck(mt.erf, (mt.tensor([-1.5, 0.3, 2.0], dtype=mt.float64, requires_grad=True),))

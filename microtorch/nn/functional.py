@@ -19,11 +19,9 @@ from ..ops.elementwise import (
     hardshrink,
     hardsigmoid,
     hardswish,
-    hardtanh,
     logsigmoid,
     mish,
     prelu,
-    relu6,
     selu,
     sigmoid,
     silu,
@@ -33,6 +31,7 @@ from ..ops.elementwise import (
     tanh,
     tanhshrink,
 )
+from ..ops.elementwise import hardtanh as _hardtanh
 from ..ops.elementwise import leaky_relu as _leaky_relu
 from ..ops.elementwise import relu as _relu
 from ..ops.elementwise import threshold as _threshold
@@ -112,6 +111,8 @@ __all__ += [
     "softsign",
     "tanhshrink",
     "threshold",
+    "threshold_",
+    "hardtanh_",
     "softmin",
 ]
 
@@ -184,10 +185,35 @@ def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
+from .._tensor_methods import _inplace  # noqa: E402
+
+_hardtanh_inplace = _inplace("hardtanh_", _hardtanh)
+_threshold_inplace = _inplace("threshold_", _threshold)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """Clamp to ``[min_val, max_val]``; the gradient is 0 at and beyond the limits."""
+    return _hardtanh_inplace(input, min_val, max_val) if inplace else _hardtanh(input, min_val, max_val)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place ``hardtanh``."""
+    return _hardtanh_inplace(input, min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """Clamp to ``[0, 6]``; the gradient is 0 at 0 and 6."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``input`` where ``input > threshold``, ``value`` elsewhere."""
-    out = _threshold(input, threshold, value)
-    return input.copy_(out) if inplace else out
+    return _threshold_inplace(input, threshold, value) if inplace else _threshold(input, threshold, value)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place ``threshold``."""
+    return _threshold_inplace(input, threshold, value)
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:

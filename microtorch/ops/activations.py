@@ -137,8 +137,8 @@ class Hardtanh(Op):
     def backward(self, g):
         (x,) = self.saved_tensors
         a = x._data
-        # written as "not outside" so that NaN passes the gradient, as in PyTorch
-        return _masked(~((a <= self.lo) | (a >= self.hi)), g)
+        # NaN gets 0, as PyTorch's vectorised kernel gives (its scalar tail loop would give 1)
+        return _masked((a > self.lo) & (a < self.hi), g)
 
 
 def _masked(mask: np.ndarray, g: Tensor) -> Tensor:
@@ -242,7 +242,8 @@ class Softshrink(Op):
     def backward(self, g):
         (x,) = self.saved_tensors
         a = x._data
-        return _masked(~((a >= -self.lambd) & (a <= self.lambd)), g)
+        # NaN gets 0, as PyTorch's vectorised kernel gives (its scalar tail loop would give 1)
+        return _masked((a > self.lambd) | (a < -self.lambd), g)
 
 
 _FLOAT_LIMIT = {
@@ -281,7 +282,8 @@ class Threshold(Op):
         self.threshold = threshold
         self.save_for_backward(x)
         a = x._data
-        return xp.where(a <= threshold, a.dtype.type(value), a)
+        # a value outside an integer dtype's range wraps, as PyTorch's cast does
+        return xp.where(a <= threshold, np.asarray(value).astype(a.dtype), a)
 
     def backward(self, g):
         (x,) = self.saved_tensors

@@ -18,7 +18,7 @@ from ._promote import _align, _binary, _py, _pyscalar, _scalar_target, fit_int, 
 from ._util import as_tensor_arg, broadcast_error
 from .comparison import eq, ge, where
 from .shape import sum_to_size
-from .unary import floor, log, neg, trunc
+from .unary import log, neg
 
 __all__ = [
     "add",
@@ -339,27 +339,31 @@ class Remainder(Op):
 
     torch_name = "RemainderBackward1"
 
-    def forward(self, a, b, mode):
+    def forward(self, a, b, mode, number_self=False):
         self.shapes = (a._data.shape, b._data.shape)
-        self.mode = mode
+        self.mode, self.number_self = mode, number_self
         self.save_for_backward(a, b)
         return xp.mod(a._data, b._data) if mode == "remainder" else xp.fmod(a._data, b._data)
 
     def backward(self, g):
-        a, b = self.saved_tensors
         na, nb = self.needs_input_grad
+        if nb and self.number_self:
+            raise RuntimeError(f"derivative for aten::{self.mode} is not implemented")
         ga = sum_to_size(g, self.shapes[0]) if na else None
         gb = None
         if nb:
-            q = floor(a / b) if self.mode == "remainder" else trunc(a / b)
-            gb = sum_to_size(neg(g) * q, self.shapes[1])
+            ad, bd = (t._data for t in self.saved_tensors)
+            # the rounded quotient is piecewise constant (zero derivative): a constant here
+            q = xp.floor_divide(ad, bd) if self.mode == "remainder" else _trunc_div(ad, bd)
+            gb = sum_to_size(neg(g) * Tensor._make(q), self.shapes[1])
         return ga, gb
 
 
 def _remainder(op: str, a, b, number_first: bool) -> Tensor:
+    number_self = not isinstance(_py(a), (Tensor, np.ndarray))
     a, b = _tensor_pair(op, op, a, b, number_first)
     try:
-        return Remainder.apply(a, b, mode=op)
+        return Remainder.apply(a, b, mode=op, number_self=number_self)
     except ValueError:
         raise broadcast_error(op, a.shape, b.shape) from None
 
@@ -407,9 +411,9 @@ class Pow(Op):
             # PyTorch: exactly 0 where the exponent is 0 (so x**x has gradient 0 at x == 0, not nan)
             ga = sum_to_size(where(eq(b, 0), zero, g * b * a ** (b - 1)), self.shapes[0])
         if nb:
-            # d/db a**b = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0
-            safe = where(eq(a, 0) & ge(b, 0), Tensor._make(np.ones((), a._data.dtype)), a)
-            gb = sum_to_size(g * out * log(safe), self.shapes[1])
+            # d/db a**b = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0 (and,
+            # as PyTorch, masks after multiplying, so second derivatives there are nan as its)
+            gb = sum_to_size(g * where(eq(a, 0) & ge(b, 0), zero, out * log(a)), self.shapes[1])
         return ga, gb
 
 
