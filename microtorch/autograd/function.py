@@ -443,7 +443,7 @@ class Function(metaclass=_FunctionMeta):
                     if differentiable:
                         _rebase_dirty(o, node, nr)
                 elif any(o is a for a in args):
-                    o = o._alias()
+                    o = o._alias() if differentiable else o.detach()
                 if differentiable and id(o) not in node._dirty:
                     o._grad_fn = node
                     o._output_nr = nr
