@@ -1,0 +1,25 @@
+"""The ops ``microtorch gradcheck`` checks: one table per op family, each row an op with its case generator.
+
+Builders import their op lazily (``resolve`` of a form), so ops that are not part of this
+build are skipped rather than failed.
+"""
+
+from __future__ import annotations
+
+from . import activation, conv, elementwise, indexing, linalg, loss, norm, pool, reduction, shape
+from ._core import NAMESPACES, GradOp, build_case, op, resolve
+
+OPS: list[GradOp] = [
+    *elementwise.OPS,
+    *reduction.OPS,
+    *shape.OPS,
+    *indexing.OPS,
+    *linalg.OPS,
+    *activation.OPS,
+    *norm.OPS,
+    *conv.OPS,
+    *pool.OPS,
+    *loss.OPS,
+]
+
+__all__ = ["NAMESPACES", "OPS", "GradOp", "build_case", "op", "resolve"]

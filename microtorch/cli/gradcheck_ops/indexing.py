@@ -1,0 +1,93 @@
+"""Indexing ops: gather/scatter, index_select/index_put, take_along_dim (indices always in range)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import family
+from ._gen import dim_of, index, shape, t
+
+I = family("indexing")  # noqa: E741
+
+
+def _smaller(rng, s, d):
+    """A shape no larger than ``s`` in every dim, at least 1 along ``d``."""
+    return tuple(int(rng.integers(1, v + 1)) for v in s)
+
+
+def _gather(rng, f):
+    s = shape(rng, 1, 3)
+    d = dim_of(rng, len(s))
+    idx = index(rng, s[d], _smaller(rng, s, d))
+    return (lambda x: f(x, d, idx)), (t(rng, s),)
+
+
+def _unique_index(rng, s, d, idx_shape):
+    """An index of ``idx_shape`` whose values along ``d`` are distinct (scatter without reduce is then exact)."""
+    import microtorch as mt
+
+    d = d % len(s)
+    full = list(idx_shape)
+    full[d] = s[d]
+    perms = np.argsort(rng.random(full), axis=d)
+    return mt.tensor(np.take(perms, np.arange(idx_shape[d]), axis=d), dtype=mt.int64)
+
+
+def _scatter(rng, f):
+    s = shape(rng, 1, 3)
+    d = dim_of(rng, len(s))
+    idx_shape = _smaller(rng, s, d)
+    idx = _unique_index(rng, s, d, idx_shape)
+    if rng.random() < 0.3:
+        value = float(rng.uniform(-1, 1))
+        return (lambda x: f(x, d, idx, value=value)), (t(rng, s),)
+    return (lambda x, src: f(x, d, idx, src)), (t(rng, s), t(rng, idx_shape))
+
+
+def _scatter_add(rng, f):
+    s = shape(rng, 1, 3)
+    d = dim_of(rng, len(s))
+    idx_shape = _smaller(rng, s, d)
+    idx = index(rng, s[d], idx_shape)  # duplicates accumulate
+    return (lambda x, src: f(x, d, idx, src)), (t(rng, s), t(rng, idx_shape))
+
+
+def _index_select(rng, f):
+    s = shape(rng, 1, 3)
+    d = dim_of(rng, len(s))
+    idx = index(rng, s[d], (int(rng.integers(0, 5)),))
+    return (lambda x: f(x, d, idx)), (t(rng, s),)
+
+
+def _index_put(rng, f):
+    import microtorch as mt
+
+    s = shape(rng, 1, 3)
+    accumulate = bool(rng.random() < 0.5)
+    k = int(rng.integers(1, s[0] + 1))
+    rows = rng.integers(0, s[0], size=k) if accumulate else rng.permutation(s[0])[:k]
+    idx = (mt.tensor(rows, dtype=mt.int64),)
+    return (lambda x, v: f(x, idx, v, accumulate)), (t(rng, s), t(rng, (k, *s[1:])))
+
+
+def _take_along_dim(rng, f):
+    s = shape(rng, 1, 3)
+    if rng.random() < 0.3:
+        idx = index(rng, int(np.prod(s)), (int(rng.integers(1, 5)),))
+        return (lambda x: f(x, idx)), (t(rng, s),)
+    d = dim_of(rng, len(s))
+    idx_shape = tuple(
+        int(rng.integers(1, 4)) if i == d % len(s) else (1 if rng.random() < 0.3 else v) for i, v in enumerate(s)
+    )
+    idx = index(rng, s[d], idx_shape)
+    return (lambda x: f(x, idx, d)), (t(rng, s),)
+
+
+OPS = [
+    I("gather", _gather),
+    I("scatter", _scatter),
+    I("scatter_add", _scatter_add),
+    I("index_select", _index_select),
+    I("index_put", _index_put),
+    I("take_along_dim", _take_along_dim),
+]
