@@ -443,6 +443,10 @@ class Tensor:
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
+        if not isinstance(self, Tensor):  # called unbound, as Tensor.item(x)
+            raise TypeError(
+                f"descriptor 'item' for 'torch._C.TensorBase' objects doesn't apply to a '{type(self).__name__}' object"
+            )
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return self._data.reshape(()).item()

@@ -261,9 +261,35 @@ def _torch_key(key) -> tuple:
     return tuple(_sequence_index(k) if isinstance(k, (list, tuple, range, str)) else k for k in items)
 
 
+def _split_key(nkey: tuple):
+    """torch applies integer indices before the advanced ones (arrays, masks, bools), where numpy
+    counts them as advanced too: ``(basic key, advanced rest)`` when that differs, else None."""
+    advanced = any(isinstance(k, (np.ndarray, bool, np.bool_)) for k in nkey)
+    if not advanced or not any(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in nkey):
+        return None
+    first, rest = [], []
+    for k in nkey:
+        if isinstance(k, (bool, np.bool_)):  # a 0-d mask: consumes no dimension
+            rest.append(k)
+        elif isinstance(k, (int, np.integer)):
+            first.append(k)
+        elif isinstance(k, np.ndarray):
+            first.extend([slice(None)] * (k.ndim if k.dtype == np.bool_ else 1))
+            rest.append(k)
+        else:
+            first.append(k)
+            rest.append(k if k is Ellipsis else slice(None))
+    return tuple(first), tuple(rest)
+
+
 def _getitem(self, key):
     """``self[key]`` with torch's indexing rules (ints, slices, None, ..., masks, index sequences)."""
-    return S.getitem(self, _torch_key(key))
+    nkey, basic = S._normalize_key(self, _torch_key(key))
+    split = _split_key(nkey)
+    if split is not None:
+        return _getitem(_getitem(self, split[0]), split[1])
+    S._check_key_bounds(self._data.shape, nkey)
+    return S.GetItem.apply(self, key=nkey, basic=basic)
 
 
 Tensor.__getitem__ = _getitem
@@ -413,10 +439,18 @@ def _converter(target: dt.dtype, name: str):
 
 
 def _type(self, dtype=None, non_blocking: bool = False):
-    """The type name (``'torch.FloatTensor'``) without arguments, else ``self.to(dtype)``."""
+    """The type name (``'torch.FloatTensor'``) without arguments, else ``self`` converted to ``dtype``
+    (a dtype or a type name such as ``'torch.DoubleTensor'``)."""
     if dtype is None:
         return f"torch.{_TYPE_NAMES.get(self.dtype.name, 'Tensor')}"
-    return self.to(dtype)
+    if isinstance(dtype, str):
+        by_name = {f"torch.{v}": k for k, v in _TYPE_NAMES.items()}
+        if dtype not in by_name:
+            raise ValueError(f"invalid type: '{dtype}'")
+        dtype = dt._by_name(by_name[dtype])
+    if not _is_dtype_like(dtype):
+        raise TypeError(f"type(): argument 'dtype' must be torch.dtype or str, not {type(dtype).__name__}")
+    return _convert(self, dtype, False, dt.preserve_format)
 
 
 def _cpu(self, memory_format=dt.preserve_format):
@@ -955,6 +989,10 @@ def _setitem_shape_error(self, nkey: tuple, value) -> RuntimeError:
 def _setitem(self, key, value):
     """``self[key] = value`` (differentiable in ``value`` and in the rest of ``self``)."""
     nkey, basic = S._normalize_key(self, _torch_key(key))
+    split = _split_key(nkey)
+    if split is not None:  # write through the view the integer / bool indices select
+        _setitem(_getitem(self, split[0]), split[1], value)
+        return
     S._check_key_bounds(self._data.shape, nkey)
     _check_setitem_value(self, nkey, value)
     involves = _state.enabled and (_needs_grad(self) or (isinstance(value, Tensor) and value._requires_grad))
@@ -1066,8 +1104,7 @@ def _random_fill(name: str, check, draw):
         values = draw(rng(generator), self.shape, *args)
         return _C._sampled(np.asarray(values).astype(self._data.dtype), [self])
 
-    method = _inplace(name, compute)
-    return method
+    return _inplace(name, compute)
 
 
 def _check_uniform(self, low=0.0, high=1.0):
@@ -1105,6 +1142,81 @@ Tensor.normal_ = _random_fill(
     "normal_", _check_normal, lambda g, shape, mean=0.0, std=1.0: g.standard_normal(shape) * std + mean
 )
 Tensor.bernoulli_ = _random_fill("bernoulli_", _check_bernoulli, _bernoulli_draw)
+
+
+def _continuous_only(self, distribution: str) -> None:
+    if self._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"{distribution} distribution is a continuous probability distribution. dtype must be a floating point "
+            f"but you specified {_C._scalar_name(self._data.dtype)}"
+        )
+
+
+def _check_exponential(self, lambd=1.0):
+    _continuous_only(self, "Exponential")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+
+
+def _check_cauchy(self, median=0.0, sigma=1.0):
+    _continuous_only(self, "Cauchy")
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+
+
+def _check_log_normal(self, mean=1.0, std=2.0):
+    _C._require_float(self._data.dtype, "log_normal_cpu")
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+
+
+def _check_geometric(self, p):
+    if self._data.dtype.kind == "b":
+        raise NotImplementedError("\"geometric_cpu\" not implemented for 'Bool'")
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+
+
+def _random_bounds(self, args: tuple, to) -> tuple:
+    """``random_()``, ``random_(to)``, ``random_(from, to)`` -> [low, high): PyTorch's default ranges."""
+    if len(args) > 2 or (args and args[0] is None) or (len(args) == 2 and to is not None):
+        raise TypeError(
+            "random_() received an invalid combination of arguments - expected (), (int to) or (int from, int to)"
+        )
+    low, high = (0, args[0]) if len(args) == 1 else (args[0], args[1]) if len(args) == 2 else (0, to)
+    npdt = self._data.dtype
+    if high is None:  # up to the largest value the dtype holds exactly
+        high = (
+            2 ** (np.finfo(npdt).nmant + 1) if npdt.kind == "f" else 1 if npdt.kind == "b" else int(np.iinfo(npdt).max)
+        ) + 1
+    low, high = _C._int_arg(low, "random_", "from", 1), _C._int_arg(high, "random_", "to", 2)
+    if npdt.kind == "f":
+        if high <= low:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    else:
+        _C._check_int_bounds(low, high, npdt)
+    return low, high
+
+
+def _random_(self, *args, to=None, generator=None):
+    """Fill with integers uniform in [from, to) in place (PyTorch's ``random_`` call forms and defaults)."""
+    low, high = _random_bounds(self, args, to)
+    return _random_fill("random_", lambda s: None, lambda g, shape: g.integers(low, high, size=shape))(
+        self, generator=generator
+    )
+
+
+Tensor.exponential_ = _random_fill(
+    "exponential_", _check_exponential, lambda g, shape, lambd=1.0: g.exponential(1.0 / lambd, shape)
+)
+Tensor.cauchy_ = _random_fill(
+    "cauchy_", _check_cauchy, lambda g, shape, median=0.0, sigma=1.0: median + sigma * g.standard_cauchy(shape)
+)
+Tensor.log_normal_ = _random_fill(
+    "log_normal_", _check_log_normal, lambda g, shape, mean=1.0, std=2.0: g.lognormal(mean, std, shape)
+)
+Tensor.geometric_ = _random_fill("geometric_", _check_geometric, lambda g, shape, p: g.geometric(p, shape))
+Tensor.random_ = _random_
 Tensor.bernoulli = lambda self, p=None, *, generator=None: _C.bernoulli(self, p, generator=generator)
 Tensor.multinomial = lambda self, num_samples, replacement=False, *, generator=None: _C.multinomial(
     self, num_samples, replacement, generator=generator

@@ -575,6 +575,12 @@ _SEEDED = {
     "uniform_": lambda g: mt.zeros(3, 4).uniform_(-1, 1, generator=g),
     "normal_": lambda g: mt.zeros(3, 4).normal_(2, 3, generator=g),
     "bernoulli_": lambda g: mt.zeros(3, 4).bernoulli_(0.3, generator=g),
+    "exponential_": lambda g: mt.zeros(3, 4).exponential_(2.0, generator=g),
+    "cauchy_": lambda g: mt.zeros(3, 4).cauchy_(1.0, 2.0, generator=g),
+    "log_normal_": lambda g: mt.zeros(3, 4).log_normal_(0.0, 0.5, generator=g),
+    "geometric_": lambda g: mt.zeros(3, 4).geometric_(0.3, generator=g),
+    "random_": lambda g: mt.zeros(3, 4, dtype=mt.int64).random_(generator=g),
+    "random_to": lambda g: mt.zeros(3, 4).random_(2, 1000, generator=g),
 }
 
 
@@ -638,6 +644,30 @@ def test_integer_random_statistics():
         _close(a.var(), (8**2 - 1) / 12, 0.1)
     p = mt.randperm(1000, generator=g).numpy()
     assert sorted(p.tolist()) == list(range(1000)) and p.tolist() != list(range(1000))
+
+
+def test_other_distribution_statistics():
+    g = mt.Generator().manual_seed(5)
+    a = mt.zeros(_N, dtype=mt.float64).exponential_(2.0, generator=g).numpy()
+    assert a.min() >= 0
+    _close(a.mean(), 0.5, 0.01)
+    _close(a.var(), 0.25, 0.01)
+    a = mt.zeros(_N, dtype=mt.float64).log_normal_(0.0, 0.5, generator=g).numpy()
+    _close(a.mean(), np.exp(0.125), 0.01)
+    _close(np.log(a).std(), 0.5, 0.01)
+    a = mt.zeros(_N, dtype=mt.int64).geometric_(0.25, generator=g).numpy()
+    assert a.min() == 1
+    _close(a.mean(), 4.0, 0.05)
+    _close(a.var(), 12.0, 0.5)
+    a = mt.zeros(_N, dtype=mt.float64).cauchy_(1.0, 2.0, generator=g).numpy()
+    _close(np.median(a), 1.0, 0.05)
+    _close(np.subtract(*np.percentile(a, [75, 25])), 4.0, 0.1)  # IQR of Cauchy is 2 sigma
+    a = mt.zeros(_N).random_(2, 12, generator=g).numpy()
+    assert a.min() == 2 and a.max() == 11 and a.dtype == np.float32
+    _close(a.mean(), 6.5, 0.05)
+    assert mt.zeros(_N, dtype=mt.float16).random_(generator=g).numpy().max() <= 2048
+    b = mt.zeros(_N, dtype=mt.bool).random_(generator=g).numpy()
+    _close(b.mean(), 0.5, 0.01)
 
 
 def test_bernoulli_statistics():
@@ -715,6 +745,19 @@ _RANDOM_ERRORS = [
     lambda lib: lib.bernoulli(lib.tensor([0.5, float("nan")])),
     lambda lib: lib.bernoulli(lib.tensor([0, 1])),
     lambda lib: lib.zeros(3, requires_grad=True).normal_(),
+    lambda lib: lib.zeros(3).exponential_(0),
+    lambda lib: lib.zeros(3, dtype=lib.int64).exponential_(),
+    lambda lib: lib.zeros(3).cauchy_(0, -1),
+    lambda lib: lib.zeros(3, dtype=lib.int64).cauchy_(),
+    lambda lib: lib.zeros(3).log_normal_(1, 0),
+    lambda lib: lib.zeros(3, dtype=lib.int64).log_normal_(),
+    lambda lib: lib.zeros(3).geometric_(1),
+    lambda lib: lib.zeros(3, dtype=lib.bool).geometric_(0.5),
+    lambda lib: lib.zeros(3).random_(5, 2),
+    lambda lib: lib.zeros(3).random_(0),
+    lambda lib: lib.zeros(3).random_(None),
+    lambda lib: lib.zeros(3, dtype=lib.int8).random_(0, 300),
+    lambda lib: lib.zeros(3, requires_grad=True).random_(),
 ]
 
 
@@ -761,6 +804,21 @@ def test_random_shapes_and_dtypes_match_torch():
         t, m = call(torch), call(mt)
         assert tuple(m.shape) == tuple(t.shape) and str(m.dtype) == str(t.dtype)
         assert m.requires_grad == t.requires_grad
+
+
+def test_type_and_unbound_item_match_torch():
+    torch = pytest.importorskip("torch")
+    for call in (
+        lambda lib: lib.ones(2).type("torch.DoubleTensor"),
+        lambda lib: lib.ones(2).type(lib.int16),
+        lambda lib: lib.ones(2).type("torch.Foo"),
+        lambda lib: lib.ones(2).type(3),
+        lambda lib: lib.Tensor.item("s"),
+    ):
+        _same_call(torch, call)
+    assert mt.ones(2).type() == "torch.FloatTensor"
+    x = mt.ones(2)
+    assert x.type(mt.float32) is x
 
 
 def test_random_draws_have_zero_gradient_as_torch():
