@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from .._backend import xp
+from .._dtype import int64
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ._util import broadcast_shapes
@@ -250,8 +251,14 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
     """Matrix-vector product."""
     _tensor_arg(a, "mv", "input", 1)
     _tensor_arg(v, "mv", "vec", 2)
+    if a.ndim == 0:
+        raise IndexError("mv: Dimension specified as 0 but tensor has no dimensions")
     if a.ndim != 2 or v.ndim != 1:
-        raise RuntimeError(f"mv: expected a matrix and a vector, got shapes {list(a.shape)} and {list(v.shape)}")
+        raise RuntimeError(f"mv: vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
+    if a.shape[1] != v.shape[0]:
+        raise RuntimeError(
+            f"mv: size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), vec ({v.shape[0]})"
+        )
     return matmul(a, v)
 
 
@@ -353,7 +360,8 @@ def _linear_nodes(x: Tensor, w: Tensor, bias: Tensor | None) -> Tensor:
 
 
 def einsum(equation: str, *operands) -> Tensor:
-    """Einstein summation (differentiable through a small op written with numpy.einsum)."""
+    """Einstein summation with torch's rules (ellipsis broadcast and summed when not in the output,
+    implicit output, size-1 broadcasting, integer sums in int64), differentiable to any order."""
     if not isinstance(equation, str):
         raise TypeError(f"einsum(): argument 'equation' (position 1) must be str, not {type(equation).__name__}")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
@@ -361,27 +369,87 @@ def einsum(equation: str, *operands) -> Tensor:
     for i, t in enumerate(operands):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(t).__name__}")
-    equation = equation.replace(" ", "")
-    _check_subscripts(equation, operands)
+    ins, out = _explicit_subscripts(equation.replace(" ", ""), operands)
     ops = _align(operands[0], operands[1], "einsum") if len(operands) == 2 else operands
-    return Einsum.apply(*ops, equation=equation)
+    ops = _broadcast_operands(ops, ins)
+    if any(t._data.dtype.kind in "iu" for t in ops) and _sums_alone(ins, out):
+        ops = tuple(t.to(int64) if t._data.dtype.kind in "iu" else t for t in ops)
+    return Einsum.apply(*ops, equation=",".join(ins) + "->" + out)
 
 
-def _check_subscripts(equation: str, operands: tuple) -> None:
-    """torch's RuntimeErrors for an equation that does not fit the operands."""
-    ins = equation.split("->")[0].split(",")
+def _explicit_subscripts(equation: str, operands: tuple) -> tuple:
+    """The equation with every ``...`` spelled out in unused letters: (input subscripts, output)."""
+    lhs, arrow, rhs = equation.partition("->")
+    ins = lhs.split(",")
     if len(ins) != len(operands):
         which = "more" if len(operands) > len(ins) else "fewer"
         raise RuntimeError(f"einsum(): {which} operands were provided than specified in the equation")
+    ranks = []
     for i, (sub, t) in enumerate(zip(ins, operands)):
-        if "..." not in sub and len(sub) != t.ndim:
+        named = len(sub.replace("...", ""))
+        if "..." not in sub and named != t.ndim:
             raise RuntimeError(
-                f"einsum(): the number of subscripts in the equation ({len(sub)}) does not match the number of "
+                f"einsum(): the number of subscripts in the equation ({named}) does not match the number of "
                 f"dimensions ({t.ndim}) for operand {i} and no ellipsis was given"
             )
+        if named > t.ndim:
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({named}) is more than the number of "
+                f"dimensions ({t.ndim}) for operand {i}"
+            )
+        ranks.append(t.ndim - named if "..." in sub else 0)
+    used = set(equation)
+    spare = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used]
+    ell = "".join(spare[: max(ranks, default=0)])
+    ins = [sub.replace("...", ell[len(ell) - r :] if r else "") for sub, r in zip(ins, ranks)]
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        letters = "".join(ins)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+    for c in out:
+        if out.count(c) > 1:
+            raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+        if c not in "".join(ins):
+            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
+    return ins, out
+
+
+def _broadcast_operands(ops: tuple, ins: list) -> tuple:
+    """Expand size-1 dims to the size the same letter has elsewhere (torch broadcasts them)."""
+    sizes: dict = {}
+    for sub, t in zip(ins, ops):
+        for c, n in zip(sub, t._data.shape):
+            if sizes.get(c, 1) == 1:
+                sizes[c] = n
+            elif n not in (1, sizes[c]):
+                raise RuntimeError(
+                    f"einsum(): operands do not broadcast with remapped shapes (original->remapped): subscript {c} "
+                    f"has size {sizes[c]} and {n}"
+                )
+    result = []
+    for sub, t in zip(ins, ops):
+        target = tuple(sizes[c] for c in sub)
+        result.append(t.expand(*target) if target != t._data.shape else t)
+    return tuple(result)
+
+
+def _sums_alone(ins: list, out: str) -> bool:
+    """Whether some operand has a letter summed away by itself (torch then calls sum: int64)."""
+    for i, sub in enumerate(ins):
+        others = out + "".join(s for j, s in enumerate(ins) if j != i)
+        if any(c not in others for c in sub):
+            return True
+    return False
+
+
+def _unique(sub: str) -> str:
+    return "".join(dict.fromkeys(sub))
 
 
 class Einsum(Op):
+    """``numpy.einsum`` on an explicit equation (no ellipsis, operands of matching sizes)."""
+
     def forward(self, *tensors, equation):
         self.save_for_backward(*tensors)
         self.equation = equation
@@ -389,30 +457,39 @@ class Einsum(Op):
 
     def backward(self, g):
         tensors = self.saved_tensors
-        lhs, out = self.equation.split("->") if "->" in self.equation else (self.equation, None)
+        lhs, out = self.equation.split("->")
         ins = lhs.split(",")
-        if out is None:
-            letters = "".join(ins)
-            out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c.isalpha()))
         grads = []
         for i, need in enumerate(self.needs_input_grad):
-            if not need:
-                grads.append(None)
-                continue
-            others = [t for j, t in enumerate(tensors) if j != i]
-            sub = ",".join([out] + [s for j, s in enumerate(ins) if j != i])
-            target = ins[i]
-            # letters of the input absent from every other operand are summed: broadcast back after
-            avail = set(out) | set("".join(s for j, s in enumerate(ins) if j != i))
-            kept = "".join(c for c in target if c in avail)
-            if len(set(target)) != len(target):
-                raise RuntimeError(
-                    f"einsum: backward of repeated subscripts in one operand ('{target}') is not supported"
-                )
-            gi = Einsum.apply(g, *others, equation=f"{sub}->{kept}")
-            if kept != target:
-                # letters summed away in forward come back as broadcast dimensions
-                gi = reshape(gi, tuple(tensors[i].shape[k] if c in avail else 1 for k, c in enumerate(target)))
-                gi = gi.expand(*tensors[i].shape)
-            grads.append(gi)
+            grads.append(_einsum_grad(g, tensors, ins, out, i) if need else None)
         return tuple(grads)
+
+
+def _einsum_grad(g: Tensor, tensors: tuple, ins: list, out: str, i: int) -> Tensor:
+    """Gradient of an explicit einsum with respect to operand ``i`` (itself an einsum)."""
+    target, shape = ins[i], tensors[i].shape
+    others = [t for j, t in enumerate(tensors) if j != i]
+    avail = set(out).union(*(ins[j] for j in range(len(ins)) if j != i))
+    uniq = _unique(target)
+    kept = "".join(c for c in uniq if c in avail)
+    gi = Einsum.apply(g, *others, equation=",".join([out] + [s for j, s in enumerate(ins) if j != i]) + "->" + kept)
+    size = dict(zip(target, shape))
+    if kept != uniq:
+        # letters summed away by this operand alone come back as broadcast dimensions
+        gi = reshape(gi, tuple(size[c] if c in avail else 1 for c in uniq)).expand(*(size[c] for c in uniq))
+    if uniq != target:
+        gi = DiagEmbed.apply(gi, uniq=uniq, sub=target, shape=tuple(shape))
+    return gi
+
+
+class DiagEmbed(Op):
+    """Adjoint of an einsum that takes a diagonal (``'ii->i'``): zeros with ``x`` on the diagonal."""
+
+    def forward(self, x, uniq, sub, shape):
+        self.uniq, self.sub = uniq, sub
+        out = np.zeros(shape, dtype=x._data.dtype)
+        np.einsum(f"{sub}->{uniq}", out)[...] = x._data
+        return out
+
+    def backward(self, g):
+        return Einsum.apply(g, equation=f"{self.sub}->{self.uniq}")

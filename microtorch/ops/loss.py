@@ -263,7 +263,7 @@ def smooth_l1_loss(
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "smooth_l1_loss")
     _typed_arg(beta, "smooth_l1_loss", "beta", 4, "float")
-    if beta < 0:
+    if not beta >= 0:  # NaN fails too, as torch's check
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     x, t = _pointwise_pair(input, target, "smooth_l1_loss")
     if beta == 0:
@@ -278,7 +278,7 @@ def huber_loss(
     """0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta)."""
     _check_reduction(reduction, "huber_loss")
     _typed_arg(delta, "huber_loss", "delta", 4, "float")
-    if delta <= 0:
+    if not delta > 0:  # NaN fails too, as torch's check
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     x, t = _pointwise_pair(input, target, "huber_loss")
     if x._data.dtype.kind != "f":  # huber computes in the input's dtype (no promotion)
@@ -345,10 +345,10 @@ def _check_nll_common(input: Tensor, target: Tensor, weight: Tensor | None, kern
         raise RuntimeError(wmsg)
     if target._data.dtype not in (np.int64, np.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_word(target)}")
-    if weight is not None and weight._data.dtype != input._data.dtype:
-        raise RuntimeError(f"expected scalar type {_word(input)} but found {_word(weight)}")
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
+    if weight is not None and weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected scalar type {_word(input)} but found {_word(weight)}")
 
 
 def _check_targets_in_range(t: np.ndarray, c: int, ignore_index: int) -> None:
