@@ -335,6 +335,15 @@ _KEYS = [
     lambda lib: [],
     lambda lib: [0] * 33,
     lambda lib: (0, [lib.tensor(1), 2]),
+    # integers are applied before the advanced indices (numpy would count them as advanced)
+    lambda lib: (1, slice(None, 2), [[0, 0], [0, 1]]),
+    lambda lib: (1, Ellipsis, []),
+    lambda lib: (-1, slice(1, 2, 2), range(0)),
+    lambda lib: [0, slice(None, -1, 1), True],
+    lambda lib: (-2, Ellipsis, True),
+    lambda lib: (0, lib.tensor([[True, False, True]] * 2)[0], 1),
+    lambda lib: (True, [1, 1]),
+    lambda lib: (False, slice(1, None), True),
 ]
 
 
@@ -360,6 +369,16 @@ def test_index_sequences_gradient():
     x = mt.tensor(np.random.default_rng(5).standard_normal((2, 3, 4)), requires_grad=True)
     assert gradcheck(lambda a: a[[0, 1], :, (1, 1)], (x,))
     assert gradcheck(lambda a: a[range(2), 0, range(3, 1, -1)], (x,))
+    assert gradcheck(lambda a: a[1, :2, [[0, 0], [0, 3]]], (x,))
+    assert gradgradcheck(lambda a: a[1, :2, [[0, 0], [0, 3]]] ** 2, (x,))
+    v = mt.tensor(np.ones((2, 2, 2)), requires_grad=True)
+
+    def put(a, b):
+        c = a * 1
+        c[1, :2, [[0, 1], [2, 3]]] = b  # distinct positions: a repeated write has no defined winner
+        return c
+
+    assert gradcheck(put, (x, v))
 
 
 def test_failed_index_leaves_tensor_unchanged():
