@@ -116,7 +116,7 @@ def test_none_in_output_size_keeps_input_size_and_unbatched():
         (lambda: F.adaptive_avg_pool2d(mt.randn(4), 2), r"adaptive_avg_pool2d\(\): Expected 3D or 4D tensor"),
         (lambda: F.adaptive_max_pool1d(mt.randn(2, 3, 4, 4), 2), r"adaptive_max_pool1d\(\): Expected 2D or 3D"),
         (lambda: F.adaptive_avg_pool2d(mt.randn(1, 0, 4, 4), 2), r"adaptive_avg_pool2d\(\): .*dimension 1 being empty"),
-        (lambda: F.adaptive_avg_pool2d(mt.randn(1, 2, 4, 4), (1, 2, 3)), r"adaptive_avg_pool2d\(\): output_size"),
+        (lambda: F.adaptive_avg_pool2d(mt.randn(1, 2, 4, 4), (1, 2, 3)), r"adaptive_avg_pool2d: output_size must be 2"),
         (lambda: F.adaptive_max_pool2d(mt.randn(1, 2, 4, 4), -1), r"adaptive_max_pool2d\(\): elements of output_size"),
     ],
 )
@@ -177,3 +177,12 @@ def test_output_size_and_rank_rules_as_torch(name, shape, kind):
         return
     ours = call(mt, getattr(F, name))
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["adaptive_avg_pool2d", "adaptive_max_pool3d"])
+@pytest.mark.parametrize("output_size", [(), (1,), (2,)])
+def test_output_size_of_wrong_length_raises_as_torch(name, output_size):
+    """Only a plain int is expanded to every dim; a shorter sequence is an error, as in PyTorch."""
+    x = mt.ones(*(2, 3) + (4,) * int(name[-2]))
+    with pytest.raises(RuntimeError, match="output_size must be"):
+        getattr(F, name)(x, output_size)

@@ -452,25 +452,23 @@ def _adaptive_out(input, k, output_size, op) -> tuple:
     if isinstance(output_size, (int, np.integer)) or output_size is None:
         output_size = (output_size,) * k
     output_size = tuple(output_size)
-    if len(output_size) == 1 and k > 1:
-        output_size = output_size * k
-    if len(output_size) != k:
-        raise RuntimeError(f"{op}(): output_size must be {k} ints, got {output_size!r}")
+    if len(output_size) != k:  # PyTorch expands only a plain int, never a 1-sequence
+        raise RuntimeError(f"{op}: output_size must be {k}, got {output_size!r}")
     out = tuple(shape[-k + i] if o is None else int(o) for i, o in enumerate(output_size))
     if any(o < 0 for o in out):
         raise RuntimeError(f"{op}(): elements of output_size must be greater than or equal to 0 but received {out}")
     return out
 
 
-def _all_ones(output_size) -> bool:
-    sizes = (output_size,) if isinstance(output_size, (int, np.integer)) else tuple(output_size)
-    return all(isinstance(o, (int, np.integer)) and o == 1 for o in sizes)
+def _all_ones(output_size, k: int) -> bool:
+    sizes = (output_size,) * k if isinstance(output_size, (int, np.integer)) else tuple(output_size)
+    return len(sizes) == k and all(isinstance(o, (int, np.integer)) and o == 1 for o in sizes)
 
 
 def _adaptive_avg(input, k, output_size, op):
     if k > 1:
         _check_output_rank(input, k, output_size)
-        if _all_ones(output_size):  # PyTorch's shortcut: a mean over the last k dims, any rank
+        if _all_ones(output_size, k):  # PyTorch's shortcut: a mean over the last k dims, any rank
             if input.ndim < k:
                 raise IndexError(f"{op}(): Dimension out of range: a {input.ndim}D input has no last {k} dims")
             return input.mean(dim=tuple(range(-k, 0)), keepdim=True)
