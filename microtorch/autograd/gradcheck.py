@@ -354,7 +354,7 @@ def _check_inputs(inputs) -> list:
                 UserWarning,
                 stacklevel=4,
             )
-        if not all(st > 0 or sz <= 1 for st, sz in zip(x._data.strides, x._data.shape)):
+        if not all(st > 0 or sz <= 1 for st, sz in zip(x.stride(), x.shape)):  # torch's strides (empty: not 0)
             raise RuntimeError(
                 f"The {j}th input has a dimension with stride 0. gradcheck only supports inputs that are "
                 "non-overlapping to be able to compute the numerical gradients correctly. You should call "

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .gradcheck_ops import OPS, GradOp, build_case, resolve
+from .gradcheck_ops import OPS, GradOp, build_case, case_rng, resolve
 
 NAME = "gradcheck"
 HELP = "check every differentiable op's gradients (first and second order) against finite differences"
@@ -165,7 +165,7 @@ def check_op(op: GradOp, examples: int, seed: int, order: int) -> tuple[Result, 
     second = Result() if order == 2 and op.second_order else None
     forms, _ = available_forms(op)
     for k in range(examples):
-        rng = np.random.default_rng([seed, k, sum(map(ord, op.name))])
+        rng = case_rng(seed, k, op.name)
         try:
             fn, inputs = build_case(op, rng, forms[k % len(forms)] if forms else 0)
         except Exception as e:  # a generator or op that raises while building: the row fails

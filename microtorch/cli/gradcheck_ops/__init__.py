@@ -7,7 +7,7 @@ build are skipped rather than failed.
 from __future__ import annotations
 
 from . import activation, conv, elementwise, indexing, linalg, loss, norm, pool, reduction, shape
-from ._core import NAMESPACES, GradOp, build_case, op, resolve
+from ._core import NAMESPACES, GradOp, build_case, case_rng, op, resolve
 
 OPS: list[GradOp] = [
     *elementwise.OPS,
@@ -22,4 +22,4 @@ OPS: list[GradOp] = [
     *loss.OPS,
 ]
 
-__all__ = ["NAMESPACES", "OPS", "GradOp", "build_case", "op", "resolve"]
+__all__ = ["NAMESPACES", "OPS", "GradOp", "build_case", "case_rng", "op", "resolve"]

@@ -7,6 +7,8 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 # the namespaces a form may name, and the modules they stand for
 NAMESPACES = {
     "torch": "microtorch",
@@ -68,6 +70,21 @@ def resolve(form: str) -> Callable:
     except ModuleNotFoundError as e:
         raise ImportError(str(e)) from e
     return getattr(module, name)
+
+
+def case_rng(seed: int, k: int, name: str) -> np.random.Generator:
+    """The generator of case ``k`` of op ``name`` under ``seed`` (the CLI's and the tests' cases agree)."""
+    return np.random.default_rng([seed, k, sum(map(ord, name))])
+
+
+def swapped(build: Callable) -> Callable:
+    """``build`` with the op's two tensor arguments passed in reverse: for reflected operators ``b.__rop__(a)``."""
+
+    def make(rng, f):
+        _, inputs = build(rng, lambda a, b: None)
+        return (lambda a, b: f(b, a)), inputs
+
+    return make
 
 
 def build_case(op: GradOp, rng, form: int = 0):

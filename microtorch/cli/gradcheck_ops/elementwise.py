@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import family
+from ._core import family, swapped
 from ._gen import apart, arr, binary, off, shape, t, ten, unary
 
 E = family("elementwise")
@@ -119,6 +119,7 @@ def _signed_unary(low, high):
 
 OPS = [
     E("abs", unary(kinks=(0.0,)), "torch Tensor torch.absolute Tensor.absolute Tensor.__abs__"),
+    E("pos", unary(), "Tensor.__pos__"),
     E("neg", unary(), "torch Tensor torch.negative Tensor.negative Tensor.__neg__"),
     E("exp", unary()),
     E("expm1", unary()),
@@ -163,6 +164,7 @@ OPS = [
     E("min(other)", binary(fix=apart), "torch.min Tensor.min"),
     E("fmod", _fmod_like),
     E("remainder", _fmod_like, "torch Tensor Tensor.__mod__"),
+    E("rmod", swapped(_fmod_like), "Tensor.__rmod__"),
     E("lerp", _lerp),
     E("addcmul", _addc(divide=False), "Tensor"),
     E("addcdiv", _addc(divide=True), "Tensor"),

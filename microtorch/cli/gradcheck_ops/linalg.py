@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._core import family
+from ._core import family, swapped
 from ._gen import t
 
 L = family("linalg")
@@ -61,6 +61,7 @@ def _linear(rng, f):
 
 OPS = [
     L("matmul", _matmul, "torch Tensor Tensor.__matmul__"),
+    L("rmatmul", swapped(_matmul), "Tensor.__rmatmul__"),
     L("mm", _pair(lambda b, n, k, m: ((n, k), (k, m)))),
     L("bmm", _pair(lambda b, n, k, m: ((b, n, k), (b, k, m)))),
     L("mv", _pair(lambda b, n, k, m: ((n, k), (k,)))),

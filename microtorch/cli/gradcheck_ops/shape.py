@@ -256,6 +256,7 @@ OPS = [
     S("meshgrid", _meshgrid, "torch"),
     S("getitem", _getitem, "Tensor.__getitem__"),
     S("clone", _matrix(0)),
+    S("cpu", _in(0, lambda rng, s: ()), "Tensor"),
     S("contiguous", _in(0, lambda rng, s: ()), "Tensor"),
     S("to", _cast_to, "Tensor"),
     S("double", _matrix(0), "Tensor"),
