@@ -476,7 +476,15 @@ for _conv_name, _conv_dtype in (
     setattr(Tensor, _conv_name, _converter(_conv_dtype, _conv_name))
 Tensor.cpu = _cpu
 Tensor.cuda = lambda self, *a, **k: check_device("cuda", "cuda")
-Tensor.pin_memory = lambda self: self
+
+
+def _pin_memory(self, device=None):
+    """Raises as PyTorch does without an accelerator: there is no pinned memory on a CPU-only build."""
+    raise RuntimeError("pin_memory: Cannot access accelerator device when none is available.")
+
+
+Tensor.pin_memory = _pin_memory
+Tensor.is_pinned = lambda self, device=None: False
 Tensor.share_memory_ = lambda self: self
 
 from .autograd.function import _TYPE_NAMES  # noqa: E402

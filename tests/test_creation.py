@@ -83,6 +83,7 @@ def test_preserve_format_strides_match_torch(layout):
         lambda x: torch_or_mt(x).ones_like(x, dtype=torch_or_mt(x).int64),
         lambda x: torch_or_mt(x).full_like(x, 2.5),
         lambda x: torch_or_mt(x).rand_like(x),
+        lambda x: x.clone(),
     ):
         t_out, m_out = op(t), op(m)
         assert m_out.stride() == t_out.stride(), (layout, m_out.stride(), t_out.stride())
@@ -107,6 +108,7 @@ def test_memory_format_conversions_match_torch(layout, fmt):
         lambda x, f: x.double(memory_format=f),
         lambda x, f: x.to(torch_or_mt(x).int64, memory_format=f),
         lambda x, f: x.contiguous(memory_format=f),
+        lambda x, f: x.clone(memory_format=f),
         lambda x, f: torch_or_mt(x).zeros_like(x, memory_format=f),
         lambda x, f: torch_or_mt(x).empty_like(x, memory_format=f),
     ]
@@ -124,7 +126,7 @@ def test_memory_format_conversions_match_torch(layout, fmt):
             assert m_out.is_contiguous(memory_format=getattr(mt, f)) == t_out.is_contiguous(
                 memory_format=getattr(torch, f)
             )
-        if call is not calls[4] and call is not calls[5]:
+        if call is not calls[5] and call is not calls[6]:
             np.testing.assert_array_equal(m_out.numpy(), t_out.numpy())
 
 
@@ -433,6 +435,15 @@ def test_factory_out_argument_matches_torch():
     )
     with pytest.raises(RuntimeError, match="single memory location"):
         mt.zeros(6, out=mt.zeros(1).expand(6))
+
+
+def test_pin_memory_raises_as_torch_without_accelerator():
+    torch = pytest.importorskip("torch")
+    _raises_as_torch(torch, lambda lib: lib.ones(2).pin_memory(), lambda lib: lib.ones(2).pin_memory())
+    _raises_as_torch(
+        torch, lambda lib: lib.tensor([1.0], pin_memory=True), lambda lib: lib.tensor([1.0], pin_memory=True)
+    )
+    assert mt.ones(2).is_pinned() is False
 
 
 def test_factory_device_layout_keywords():

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype as dt
 from .._backend import xp
-from .._tensor import Tensor, _check_shape_args
+from .._tensor import Tensor, _check_shape_args, check_format_rank, copy_as
 from ..autograd.function import Op
-from ._util import broadcast_shapes, dims_arg, wrap_dim
+from ._util import broadcast_shapes, wrap_dim
 
 __all__ = [
     "reshape",
@@ -273,6 +274,11 @@ def _dim_list(dims, ndim: int, op: str, what: str) -> list:
 def movedim(x: Tensor, source, destination) -> Tensor:
     """Move dimensions ``source`` to positions ``destination``."""
     _check_tensor("movedim", x)
+    if isinstance(source, (int, np.integer)) != isinstance(destination, (int, np.integer)):
+        raise TypeError(
+            f"movedim(): source and destination must both be int or both be tuples of ints, got "
+            f"{type(source).__name__} and {type(destination).__name__}"
+        )
     src = _dim_list(source, x.ndim, "movedim", "source")
     dst = _dim_list(destination, x.ndim, "movedim", "destination")
     if len(src) != len(dst):
@@ -329,11 +335,11 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one."""
-    if x.ndim == 0:
-        return Reshape.apply(x, shape=(1,))
-    s, e = wrap_dim(start_dim, x.ndim, "flatten"), wrap_dim(end_dim, x.ndim, "flatten")
+    s, e = _int_dim(start_dim, x.ndim, "flatten", "start_dim"), _int_dim(end_dim, x.ndim, "flatten", "end_dim")
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if x.ndim == 0:
+        return Reshape.apply(x, shape=(1,))
     if s == e:
         return x
     shape = x.shape
@@ -345,7 +351,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
     """Split dimension ``dim`` into ``sizes``."""
-    d = wrap_dim(dim, x.ndim, "unflatten")
+    d = _int_dim(dim, x.ndim, "unflatten")
     sizes = _infer_shape("unflatten", tuple(sizes), x.shape[d])
     return Reshape.apply(x, shape=tuple(x.shape[:d]) + sizes + tuple(x.shape[d + 1 :]))
 
@@ -368,18 +374,22 @@ def contiguous(x: Tensor) -> Tensor:
 
 
 class Clone(Op):
-    """A copy with its own storage."""
+    """A copy with its own storage, laid out in memory format ``fmt``."""
 
-    def forward(self, x):
-        return x._data.copy()
+    def forward(self, x, fmt):
+        return copy_as(x._data, x._data.dtype, fmt)
 
     def backward(self, g):
         return g
 
 
 def clone(x: Tensor, memory_format=None) -> Tensor:
-    """A copy of ``x`` that is still connected to the graph."""
-    return Clone.apply(x)
+    """A copy of ``x`` that is still connected to the graph (``preserve_format`` keeps ``x``'s strides)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"clone(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    fmt = dt.check_memory_format(memory_format, "clone")
+    check_format_rank(fmt, x._data.ndim)
+    return Clone.apply(x, fmt=fmt)
 
 
 class Cat(Op):
@@ -469,6 +479,13 @@ def cat(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
 
 def stack(tensors, dim: int = 0) -> Tensor:
     """Stack tensors of equal shape along a new dimension ``dim``."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(
+            f"stack(): argument 'tensors' (position 1) must be tuple of Tensors, not {type(tensors).__name__}"
+        )
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -479,7 +496,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
                 f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and "
                 f"{list(t.shape)} at entry {i}"
             )
-    d = wrap_dim(dim, len(ref) + 1, "stack")
+    d = _int_dim(dim, len(ref) + 1, "stack")
     return cat([unsqueeze(t, d) for t in tensors], d)
 
 
@@ -518,7 +535,7 @@ def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Split into chunks of a given size (the last may be smaller) or of given sizes."""
-    d = wrap_dim(dim, x.ndim, "split")
+    d = _int_dim(dim, x.ndim, "split")
     n = x.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         size = int(split_size_or_sections)
@@ -543,7 +560,7 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split into ``chunks`` pieces of size ceil(n / chunks) (the last may be smaller)."""
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    d = wrap_dim(dim, x.ndim, "chunk")
+    d = _int_dim(dim, x.ndim, "chunk")
     n = x.shape[d]
     size = max(-(-n // chunks), 1)
     return split(x, size, d)
@@ -551,13 +568,19 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
 
 def unbind(x: Tensor, dim: int = 0) -> tuple:
     """Remove ``dim`` and return the slices along it."""
-    d = wrap_dim(dim, x.ndim, "unbind")
+    if x.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    d = _int_dim(dim, x.ndim, "unbind")
     return tuple(select(x, d, i) for i in range(x.shape[d]))
 
 
 def select(x: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim``, with that dimension removed."""
-    d = wrap_dim(dim, x.ndim, "select")
+    d = _int_dim(dim, x.ndim, "select")
+    if isinstance(index, Tensor) and index.ndim == 0 and index._data.dtype.kind in "iu":
+        index = int(index._data)
+    if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
+        raise TypeError(f"select(): argument 'index' (position 2) must be int, not {type(index).__name__}")
     n = x.shape[d]
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(x.shape)} at dimension {d}")
@@ -712,7 +735,15 @@ class Flip(Op):
 
 def flip(x: Tensor, dims) -> Tensor:
     """Reverse ``x`` along each of ``dims``."""
-    dims = dims_arg(dims, x.ndim, "flip") if not (isinstance(dims, (tuple, list)) and not dims) else ()
+    seq = (dims,) if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool) else dims
+    if not isinstance(seq, (tuple, list)):
+        raise TypeError(f"flip(): argument 'dims' must be tuple of ints, not {type(dims).__name__}")
+    wrapped = [_int_dim(d, x.ndim, "flip", "dims") for d in seq]
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError(
+            f"dim {next(d for i, d in enumerate(wrapped) if d in wrapped[:i])} appears multiple times in the list of dims"
+        )
+    dims = tuple(sorted(wrapped)) if x.ndim else ()
     return Flip.apply(x, dims=dims)
 
 
@@ -781,7 +812,7 @@ class UnfoldDimBackward(Op):
 
 def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
     """All windows of ``size`` elements every ``step`` along ``dimension``, as a new last dim (a view)."""
-    d = wrap_dim(dimension, x.ndim, "unfold")
+    d = _int_dim(dimension, x.ndim, "unfold", "dimension")
     length = x.shape[d] if x.ndim else 1
     if size < 0:
         raise RuntimeError(f"size is {size} but must be >= 0")
