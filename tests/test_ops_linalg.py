@@ -147,6 +147,10 @@ BAD_LINALG = {
     "einsum_subscripts": lambda lib: lib.einsum("ij", lib.ones(2)),
     "einsum_too_few": lambda lib: lib.einsum("i,i", lib.ones(2)),
     "einsum_too_many": lambda lib: lib.einsum("i", lib.ones(2), lib.ones(2)),
+    "einsum_sizes": lambda lib: lib.einsum("i,i->i", lib.ones(2), lib.ones(3)),
+    "mv_0d_matrix": lambda lib: lib.mv(lib.tensor(1.0), lib.ones(3)),
+    "mv_0d_vector": lambda lib: lib.mv(lib.ones(2, 3), lib.tensor(1.0)),
+    "mv_sizes": lambda lib: lib.mv(lib.ones(2, 3), lib.ones(2)),
 }
 
 
@@ -159,3 +163,50 @@ def test_bad_linalg_inputs_raise_as_torch(name):
         BAD_LINALG[name](torch)
     with pytest.raises(type(theirs.value), match=re.escape(str(theirs.value))):
         BAD_LINALG[name](mt)
+
+
+EINSUM_CASES = [
+    ("iji->j", [(2, 3, 2)]),
+    ("ii->i", [(3, 3)]),
+    ("ii", [(3, 3)]),
+    ("i...->...", [(3, 3)]),
+    ("...ik,...j->ij", [(1, 2, 3), (3,)]),
+    ("...ij,...jk->...ik", [(2, 1, 2, 3), (4, 3, 2)]),
+    ("ij,ij->", [(2, 3), (1, 3)]),
+    ("ij,jk", [(2, 3), (3, 4)]),
+    ("ijk,ik->j", [(1, 2, 3), (1, 3)]),
+    ("bii,bj->bij", [(2, 3, 3), (2, 4)]),
+]
+
+
+@pytest.mark.parametrize(("equation", "shapes"), EINSUM_CASES)
+def test_einsum_values_gradients_match_torch(equation, shapes):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    results = []
+    for lib in (mt, torch):
+        ts = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = lib.einsum(equation, *ts)
+        out.backward(lib.tensor(np.linspace(-1, 2, out.numel()).reshape(tuple(out.shape))))
+        results.append((out.detach().numpy(), [t.grad.numpy() for t in ts]))
+    (ov, og), (tv, tg) = results
+    assert ov.shape == tv.shape
+    np.testing.assert_allclose(ov, tv, rtol=1e-12, atol=1e-14)
+    for a, b in zip(og, tg):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    ts = [mt.tensor(a, requires_grad=True) for a in arrays]
+    assert gradgradcheck(lambda *xs: mt.einsum(equation, *xs), tuple(ts))
+
+
+@pytest.mark.parametrize(
+    ("equation", "shapes"),
+    [("ij->", [(2, 3)]), ("ij->ji", [(2, 3)]), ("i,k->k", [(3,), (4,)]), ("ij,j->i", [(2, 3), (3,)])],
+)
+def test_einsum_integer_result_dtype_as_torch(equation, shapes):
+    # torch sums a letter that only one operand has with sum(), which gives int64
+    torch = pytest.importorskip("torch")
+    ours = mt.einsum(equation, *[mt.ones(*s, dtype=mt.int32) for s in shapes])
+    theirs = torch.einsum(equation, *[torch.ones(*s, dtype=torch.int32) for s in shapes])
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -418,14 +418,14 @@ def _explicit_subscripts(equation: str, operands: tuple) -> tuple:
 def _broadcast_operands(ops: tuple, ins: list) -> tuple:
     """Expand size-1 dims to the size the same letter has elsewhere (torch broadcasts them)."""
     sizes: dict = {}
-    for sub, t in zip(ins, ops):
+    for k, (sub, t) in enumerate(zip(ins, ops)):
         for c, n in zip(sub, t._data.shape):
             if sizes.get(c, 1) == 1:
                 sizes[c] = n
             elif n not in (1, sizes[c]):
                 raise RuntimeError(
-                    f"einsum(): operands do not broadcast with remapped shapes (original->remapped): subscript {c} "
-                    f"has size {sizes[c]} and {n}"
+                    f"einsum(): subscript {c} has size {n} for operand {k} which does not broadcast with "
+                    f"previously seen size {sizes[c]}"
                 )
     result = []
     for sub, t in zip(ins, ops):
