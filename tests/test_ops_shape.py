@@ -264,6 +264,22 @@ BAD_SHAPE_CALLS = [
     lambda m: m.zeros(2, 1).squeeze((1, 1)),
     lambda m: m.zeros(2, 1).squeeze(1.0),
     lambda m: m.zeros(2, 1).unsqueeze(3),
+    lambda m: m.flatten(m.zeros(2, 3), 0.5),
+    lambda m: m.split(m.zeros(2, 3), 1, 0.5),
+    lambda m: m.chunk(m.zeros(2, 3), 2, 0.5),
+    lambda m: m.unbind(m.zeros(2, 3), 0.5),
+    lambda m: m.unbind(m.tensor(1.0), 0),
+    lambda m: m.select(m.zeros(2, 3), 0.5, 0),
+    lambda m: m.select(m.zeros(2, 3), 1, 1.0),
+    lambda m: m.flip(m.zeros(2, 3), (0.5,)),
+    lambda m: m.flip(m.zeros(2, 3), (0, -2)),
+    lambda m: m.stack([m.zeros(2)], 0.5),
+    lambda m: m.stack(m.zeros(2, 3)),
+    lambda m: m.stack([1, 2]),
+    lambda m: m.zeros(2, 3).unfold(0.5, 1, 1),
+    lambda m: m.zeros(2, 3).unflatten(0.5, (2, 1)),
+    lambda m: m.movedim(m.zeros(2, 3), (0,), 1),
+    lambda m: m.tensor(1.0).flatten(0, 1),
 ]
 
 
