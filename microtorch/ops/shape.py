@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype as dt
 from .._backend import xp
-from .._tensor import Tensor, _check_shape_args
+from .._tensor import Tensor, _check_shape_args, check_format_rank, copy_as
 from ..autograd.function import Op
 from ._util import broadcast_shapes, wrap_dim
 
@@ -373,18 +374,22 @@ def contiguous(x: Tensor) -> Tensor:
 
 
 class Clone(Op):
-    """A copy with its own storage."""
+    """A copy with its own storage, laid out in memory format ``fmt``."""
 
-    def forward(self, x):
-        return x._data.copy()
+    def forward(self, x, fmt):
+        return copy_as(x._data, x._data.dtype, fmt)
 
     def backward(self, g):
         return g
 
 
 def clone(x: Tensor, memory_format=None) -> Tensor:
-    """A copy of ``x`` that is still connected to the graph."""
-    return Clone.apply(x)
+    """A copy of ``x`` that is still connected to the graph (``preserve_format`` keeps ``x``'s strides)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"clone(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    fmt = dt.check_memory_format(memory_format, "clone")
+    check_format_rank(fmt, x._data.ndim)
+    return Clone.apply(x, fmt=fmt)
 
 
 class Cat(Op):
