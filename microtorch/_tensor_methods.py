@@ -249,9 +249,16 @@ _SEQUENCE_KEY_WARNING = (
 )
 
 
+_PLAIN_KEYS = frozenset({int, slice, type(None), type(Ellipsis), Tensor})
+
+
 def _torch_key(key) -> tuple:
     """An index as torch reads it: a tuple whose sequences (lists, tuples, ranges) are index arrays."""
+    if type(key) in _PLAIN_KEYS:
+        return (key,)
     if isinstance(key, tuple):
+        if all(type(k) in _PLAIN_KEYS for k in key):
+            return key
         items = key
     elif _sequence_as_tuple(key):
         warnings.warn(_SEQUENCE_KEY_WARNING, UserWarning, stacklevel=3)
@@ -264,8 +271,8 @@ def _torch_key(key) -> tuple:
 def _split_key(nkey: tuple):
     """torch applies integer indices before the advanced ones (arrays, masks, bools), where numpy
     counts them as advanced too: ``(basic key, advanced rest)`` when that differs, else None."""
-    advanced = any(isinstance(k, (np.ndarray, bool, np.bool_)) for k in nkey)
-    if not advanced or not any(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in nkey):
+    kinds = {type(k) for k in nkey}
+    if int not in kinds or not kinds & {np.ndarray, bool, np.bool_}:
         return None
     first, rest = [], []
     for k in nkey:
