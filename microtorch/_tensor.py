@@ -94,14 +94,15 @@ def _python_numbers(arr: np.ndarray, dtype) -> np.ndarray:
     Integers beyond int64 raise ValueError unless the target is floating; values out of an
     integer target's range raise RuntimeError (PyTorch lets negative integers wrap into an
     unsigned type down to -max, and truncates in-range floats)."""
+    kind = arr.dtype.kind
+    if dtype is None and kind in "fib" and arr.dtype != np.uint64:  # the common case: nothing to check
+        return arr
     target = dt.to_numpy_dtype(dtype) if dtype is not None else None
-    if arr.dtype == np.uint64 or (
-        arr.dtype.kind == "O" and arr.size and all(type(v) is builtins.int for v in arr.flat)
-    ):
+    if arr.dtype == np.uint64 or (kind == "O" and arr.size and all(type(v) is builtins.int for v in arr.flat)):
         if target is None or target.kind not in "fb":
             raise ValueError("Overflow when unpacking long long")
         return arr.astype(np.float64)
-    if target is None or target.kind not in "iu" or arr.dtype.kind not in "iuf" or arr.size == 0:
+    if target is None or target.kind not in "iu" or kind not in "iuf" or arr.size == 0:
         return arr
     info = np.iinfo(target)
     if arr.dtype.kind == "f":
