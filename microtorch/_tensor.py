@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _dtype as dt
 from ._backend import xp
+from .autograd.grad_mode import _state as _grad_state
 
 __all__ = ["Tensor", "Size"]
 
@@ -157,6 +158,7 @@ class Tensor:
         "_vc",
         "_base",
         "_view_ver",
+        "_nograd_view",  # set on views only: made under no_grad (PyTorch's CreationMeta::NO_GRAD_MODE)
         "_hooks",
         "_retains_grad",
         "__dict__",
@@ -206,6 +208,7 @@ class Tensor:
         t._vc = self._vc
         t._base = self._base if self._base is not None else self
         t._view_ver = self._vc.value
+        t._nograd_view = not _grad_state.enabled
         return t
 
     def _sync_view(self) -> None:

@@ -521,7 +521,7 @@ def _check_inplace(self: Tensor, involves_grad: bool, op: str) -> None:
     grad, nor with grad on a view made under no_grad."""
     if not involves_grad:
         return
-    if self._base is not None and "_nograd_view" in self.__dict__:
+    if self._base is not None and getattr(self, "_nograd_view", False):
         raise RuntimeError(_NOGRAD_VIEW_INPLACE_MESSAGE)
     if self._grad_fn is None and self._requires_grad:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
@@ -539,7 +539,7 @@ def _needs_grad(t: Tensor) -> bool:
     base = t._base
     if base is None:
         return False
-    if "_nograd_view" in t.__dict__:
+    if getattr(t, "_nograd_view", False):
         return base._requires_grad
     return t._view_ver != t._vc.value and _refresh_view(t, strict=False)
 
@@ -664,7 +664,7 @@ def _refresh_view(view: Tensor, strict: bool = True) -> bool:
     if not view._base._requires_grad:
         view._view_ver = view._vc.value
         return view._requires_grad
-    if "_nograd_view" in view.__dict__:
+    if getattr(view, "_nograd_view", False):
         if strict:
             raise RuntimeError(_NOGRAD_VIEW_MESSAGE)
         return True

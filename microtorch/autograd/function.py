@@ -229,8 +229,7 @@ def _link_view(out, base) -> None:
         out._vc = base._vc
         out._base = base._base if base._base is not None else base
         out._view_ver = base._vc.value
-        if not _state.enabled:
-            out.__dict__["_nograd_view"] = True
+        out._nograd_view = not _state.enabled
 
 
 class Op(Node):
