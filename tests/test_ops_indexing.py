@@ -450,6 +450,14 @@ def _bad_argument_cases(lib):
         lambda: lib.nn.functional.one_hot(lib.tensor([1]), 2**40),
         lambda: lib.unique(x, sorted="a"),
         lambda: lib.unique("a"),
+        lambda: lib.diag("a"),
+        lambda: lib.diag(lib.arange(3.0), 1.5),
+        lambda: lib.meshgrid(lib.arange(3.0), lib.arange(2.0), indexing=3),
+        lambda: lib.meshgrid(lib.arange(3.0), 1.5),
+        lambda: lib.meshgrid(lib.zeros(2, 2), lib.arange(2.0), indexing="ij"),
+        lambda: lib.meshgrid(lib.arange(3.0), lib.arange(2.0), indexing="zz"),
+        lambda: lib.meshgrid(lib.arange(3.0), lib.arange(2.0, dtype=lib.float64), indexing="ij"),
+        lambda: lib.argwhere([1]),
     ]
 
 
@@ -466,3 +474,6 @@ def test_bad_argument_types_raise_as_torch():
             pytest.fail(f"case {k}: torch raises {type(t_err.value).__name__}, microtorch {exc!r}")
         pytest.fail(f"case {k}: torch raises {t_err.value!r}, microtorch returned a result")
     assert mt.roll(mt.zeros(0, 3), 1, 99).shape == (0, 3)  # torch skips the dim check on empty tensors
+    with pytest.warns(UserWarning, match="it will be required to pass the indexing argument"):
+        gx, gy = mt.meshgrid(mt.tensor(1.0), mt.arange(3.0))
+    assert gx.shape == gy.shape == (1, 3)

@@ -738,12 +738,12 @@ def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False, return_
 
 def diag(x: Tensor, diagonal: int = 0) -> Tensor:
     """A diagonal matrix from a vector, or the diagonal of a matrix (differentiable)."""
+    _tensor_arg("diag", x, "input", 1)
+    diagonal = _int_arg("diag", diagonal, "diagonal", 2)
     if x.ndim == 1:
         n = x.shape[0] + abs(diagonal)
         rows = np.arange(x.shape[0]) + max(-diagonal, 0)
         cols = np.arange(x.shape[0]) + max(diagonal, 0)
-        from .shape import index_add_into
-
         return index_add_into(x, (rows, cols), (n, n))
     if x.ndim == 2:
         rows = np.arange(max(0, -diagonal), x.shape[0])
@@ -789,12 +789,18 @@ def tile(x: Tensor, dims) -> Tensor:
     return repeat(x, *dims)
 
 
-def meshgrid(*tensors, indexing: str = "ij") -> tuple:
-    """Coordinate grids from 1-D tensors (``'ij'`` or ``'xy'`` indexing)."""
+def meshgrid(*tensors, indexing: str | None = None) -> tuple:
+    """Coordinate grids from 0-d / 1-D tensors (``'ij'`` or ``'xy'`` indexing)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
-    if indexing not in ("ij", "xy"):
-        raise RuntimeError(f"meshgrid: indexing must be one of 'xy' or 'ij', got '{indexing}'")
+    _check_meshgrid(tensors, indexing)
+    if indexing is None:
+        warnings.warn(
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
+            UserWarning,
+            stacklevel=2,
+        )
+        indexing = "ij"
     seq = list(tensors)
     if indexing == "xy" and len(seq) >= 2:
         seq[0], seq[1] = seq[1], seq[0]
@@ -809,6 +815,25 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
     return tuple(grids)
 
 
+def _check_meshgrid(tensors: tuple, indexing) -> None:
+    """torch's checks of meshgrid's arguments, in its order."""
+    if indexing is not None and not isinstance(indexing, str):
+        raise TypeError(f"meshgrid(): argument 'indexing' must be str, not {_type_name(indexing)}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {_type_name(t)}")
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if any(t.ndim > 1 for t in tensors):
+        bad = next(t for t in tensors if t.ndim > 1)
+        raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {list(bad.shape)}")
+    if len({t.dtype for t in tensors}) > 1:
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    if indexing is not None and indexing not in ("ij", "xy"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+
+
 def argwhere(x: Tensor) -> Tensor:
     """Indices of non-zero elements as an (n, ndim) int64 tensor."""
+    _tensor_arg("argwhere", x, "input", 1)
     return Tensor._make(np.argwhere(x._data).astype(np.int64))
