@@ -485,6 +485,10 @@ BAD_ARGUMENT_CALLS = [
     lambda m: m.norm(m.ones(3, 4, 5), "nuc"),
     lambda m: m.norm(m.ones(3), "nuc"),
     lambda m: m.norm(m.zeros(0, 3), float("inf"), 0),
+    lambda m: m.var(m.ones(3, dtype=m.int64)),
+    lambda m: m.std(m.ones(3, dtype=m.int64), 1),
+    lambda m: m.amax(m.zeros(0), (0, -1)),
+    lambda m: m.amin(m.zeros(3), (0, -1)),
 ]
 
 
@@ -526,3 +530,4 @@ def test_logsumexp_empty_dim_list_as_torch():
         mt.logsumexp(x, ())
     _assert_same(mt.logsumexp(x, (), keepdim=True), torch.logsumexp(tx, (), keepdim=True))
     _assert_same(mt.logsumexp(mt.tensor(2.0), ()), torch.logsumexp(torch.tensor(2.0), ()))
+    _assert_same(mt.logsumexp(mt.zeros(0, 3), ()), torch.logsumexp(torch.zeros(0, 3), ()))

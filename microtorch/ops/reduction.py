@@ -64,9 +64,10 @@ def _one_dim(dim, ndim: int, op: str) -> int:
     return wrap_dim(int(dim), ndim, op)
 
 
-def _axes(dim, ndim: int, op: str, empty_is_all: bool = True) -> tuple:
+def _axes(dim, ndim: int, op: str, empty_is_all: bool = True, shape=None) -> tuple:
     """Reduction dims as sorted numpy axes: None (or an empty list when ``empty_is_all``)
-    means every dim; a 0-d tensor accepts 0 / -1 and has no axes."""
+    means every dim; a 0-d tensor accepts 0 / -1 and has no axes. With ``shape``, a
+    zero-size reduced dim is reported before a repeated one (amax/amin's order)."""
     if dim is None:
         return tuple(range(ndim))
     if _is_int(dim):
@@ -76,6 +77,8 @@ def _axes(dim, ndim: int, op: str, empty_is_all: bool = True) -> tuple:
     else:
         raise TypeError(f"{op}(): argument 'dim' must be int or tuple of ints, not {type(dim).__name__}")
     wrapped = [wrap_dim(int(d), ndim, op) for d in dims]
+    if shape is not None and ndim:
+        _check_nonempty_dims(shape, wrapped, op)
     seen = set()
     for d in wrapped:
         if d in seen:
@@ -238,6 +241,8 @@ def _variance(x: Tensor, dim, unbiased, keepdim: bool, correction, op: str) -> T
     _check_args(op, x, keepdim=keepdim)
     dim, unbiased = _var_args(dim, unbiased)
     _check_correction(op, unbiased, correction)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     c = _correction(unbiased, correction)
     dims = _axes(dim, x.ndim, op)
     n = _count(x.shape, dims)
@@ -336,15 +341,19 @@ def _check_nonempty(x: Tensor, dims, whole: bool, op: str) -> None:
         raise RuntimeError(
             f"{op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
         )
+    _check_nonempty_dims(x.shape, dims, op)
+
+
+def _check_nonempty_dims(shape, dims, op: str) -> None:
     for d in dims:
-        if x.shape[d] == 0:
+        if shape[d] == 0:
             raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
 
 
 def _amax_amin(x: Tensor, dim, keepdim: bool, take_max: bool, op: str, out) -> Tensor:
     _check_args(op, x, keepdim=keepdim)
     whole = dim is None or (isinstance(dim, (tuple, list)) and not dim)
-    dims = _axes(None if whole else dim, x.ndim, op)
+    dims = _axes(None if whole else dim, x.ndim, op, shape=x.shape)
     _check_nonempty(x, dims, whole, op)
     if out is not None:
         return _reduce_into(out, x, lambda t: _amax_amin(t, dim, keepdim, take_max, op, None), op)
@@ -529,7 +538,7 @@ def logsumexp(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     _check_args("logsumexp", x, keepdim=keepdim)
     if x._data.dtype.kind != "f":
         x = x.to(dt.get_default_dtype())
-    if isinstance(dim, (tuple, list)) and not dim and x.ndim and not keepdim:
+    if isinstance(dim, (tuple, list)) and not dim and x.ndim and not keepdim and x.numel():
         # torch reduces every dim for an empty list but then fails writing the result
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {[1] * x.ndim}")
     return LogSumExp.apply(x, dims=_axes(dim, x.ndim, "logsumexp"), keepdim=keepdim)
