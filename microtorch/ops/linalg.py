@@ -13,7 +13,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ._util import broadcast_shapes
 from .elementwise import _align
-from .shape import Permute, Reshape, clone, reshape, sum_to_size, transpose
+from .shape import Expand, Permute, Reshape, clone, reshape, sum_to_size, transpose
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "linear", "einsum"]
 
@@ -56,13 +56,39 @@ def _t(x: Tensor) -> Tensor:
     return T.apply(x, dims=(1, 0) if x.ndim == 2 else (0,))
 
 
+class ReshapeAlias(Reshape):
+    """A reshape of a non-contiguous tensor that strides can still express (torch's ``_reshape_alias``)."""
+
+    torch_name = "ReshapeAliasBackward0"
+
+
+class Transpose(Permute):
+    """``Tensor.mT`` (swap the last two dims), the node torch names ``TransposeBackward0``."""
+
+    torch_name = "TransposeBackward0"
+
+
+class SqueezeDim(Reshape):
+    """``squeeze(-1)`` of a batched matrix-vector product."""
+
+    torch_name = "SqueezeBackward1"
+
+
 def _fold(x: Tensor, shape: tuple) -> Tensor:
-    """``x.reshape(shape)`` as torch records it: a view when strides allow, else a copy."""
+    """``x.reshape(shape)`` as torch records it: a view if contiguous, an alias if strides allow, else a copy."""
+    if x._data.flags.c_contiguous:
+        return Reshape.apply(x, shape=shape)
     try:
         xp.reshape(x._data, shape, copy=False)
     except ValueError:
         return UnsafeView.apply(clone(x), shape=shape)
-    return Reshape.apply(x, shape=shape)
+    return ReshapeAlias.apply(x, shape=shape)
+
+
+def _swap_last(x: Tensor) -> Tensor:
+    dims = list(range(x.ndim))
+    dims[-1], dims[-2] = dims[-2], dims[-1]
+    return Transpose.apply(x, dims=tuple(dims))
 
 
 class Mm(Op):
@@ -176,15 +202,57 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 def _should_fold(a: Tensor, b: Tensor) -> bool:
-    """torch's rule for multiplying a >=3-D ``a`` by a matrix/vector ``b`` as one mm/mv."""
-    if b._requires_grad or a._data.size == 0:
+    """torch's rule for doing a >=3-D @ matrix/vector product (either order) as one mm/mv."""
+    big, small = (a, b) if a.ndim >= b.ndim else (b, a)
+    if not (big.ndim >= 3 and small.ndim <= 2):
+        return False
+    if small._requires_grad:
         return True
-    shape, strides = a._data.shape, a._data.strides
-    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(a.ndim - 2))
+    if a.ndim == 2:
+        return False
+    if big._data.size == 0:
+        return True
+    arr = big._data if big is a else np.swapaxes(b._data, -1, -2)  # torch checks b.mT
+    shape, strides = arr.shape, arr.strides
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(arr.ndim - 2))
+
+
+def _folded_product(a: Tensor, b: Tensor) -> Tensor:
+    """Batch dims folded into the rows of one mm/mv (torch's path for N-D @ matrix and matrix @ N-D)."""
+    transposed = b.ndim > a.ndim
+    t1 = _swap_last(b) if transposed else a
+    t2 = (_t(a) if a.ndim == 2 else a) if transposed else b
+    lead = tuple(t1.shape[:-1])
+    folded = _fold(t1, (math.prod(lead), t1.shape[-1]))
+    if t2.ndim == 1:
+        return UnsafeView.apply(Mv.apply(folded, t2), shape=lead)
+    out = UnsafeView.apply(Mm.apply(folded, t2), shape=lead + (t2.shape[1],))
+    if not transposed:
+        return out
+    out = _swap_last(out)
+    return out if out._data.flags.c_contiguous else clone(out)
+
+
+def _batched_product(a: Tensor, b: Tensor) -> Tensor:
+    """Both operands expanded to the broadcast batch, flattened to 3-D and multiplied by one bmm."""
+    n, m1 = (a.shape[-2] if a.ndim > 1 else 1), a.shape[-1]
+    m2, p = (b.shape[-2], b.shape[-1]) if b.ndim > 1 else (b.shape[0], 1)
+    batch = broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    rows = math.prod(batch)
+    a3 = _fold(Expand.apply(a, shape=batch + (n, m1)), (rows, n, m1))
+    if b.ndim == 1:
+        b3 = Unsqueeze.apply(_fold(Expand.apply(b, shape=batch + (m2,)), (rows, m2)), shape=(rows, m2, 1))
+    else:
+        b3 = _fold(Expand.apply(b, shape=batch + (m2, p)), (rows, m2, p))
+    out = Matmul.apply(a3, b3)
+    shape = batch + ((n,) if a.ndim > 1 else ()) + ((p,) if b.ndim > 1 else ())
+    if b.ndim == 1:
+        out = SqueezeDim.apply(out, shape=(rows, n))
+    return UnsafeView.apply(out, shape=shape)
 
 
 def _matmul_nodes(a: Tensor, b: Tensor) -> Tensor:
-    """Dispatch to dot / mv / mm / folded mm as torch's matmul does (same graph nodes)."""
+    """Dispatch to dot / mv / mm / folded mm / bmm as torch's matmul does (same graph nodes)."""
     if a.ndim <= 2 and b.ndim <= 2:
         if b.ndim == 1:
             return Dot.apply(a, b) if a.ndim == 1 else Mv.apply(a, b)
@@ -192,20 +260,15 @@ def _matmul_nodes(a: Tensor, b: Tensor) -> Tensor:
             return Mm.apply(a, b)
         out = Mm.apply(Unsqueeze.apply(a, shape=(1, a.shape[0])), b)
         return Squeeze.apply(out, shape=(b.shape[1],))
-    if b.ndim <= 2 and _should_fold(a, b):
-        lead = tuple(a.shape[:-1])
-        rows = math.prod(lead)
-        folded = _fold(a, (rows, a.shape[-1]))
-        if b.ndim == 2:
-            return UnsafeView.apply(Mm.apply(folded, b), shape=lead + (b.shape[1],))
-        return UnsafeView.apply(Mv.apply(folded, b), shape=lead)
-    if a.ndim == 1:
-        out = Matmul.apply(reshape(a, (1, -1)), b)
-        return reshape(out, tuple(out.shape[:-2]) + (out.shape[-1],))
-    if b.ndim == 1:
-        out = Matmul.apply(a, reshape(b, (-1, 1)))
-        return reshape(out, tuple(out.shape[:-1]))
-    return Matmul.apply(a, b)
+    if a.ndim == 3 and b.ndim == 3 and (a.shape[0] == 1) != (b.shape[0] == 1):
+        # torch drops a batch of one from the operand that needs a gradient, then folds
+        if b.shape[0] == 1 and b._requires_grad:
+            return _matmul_nodes(a, SqueezeDim.apply(b, shape=tuple(b.shape[1:])))
+        if a.shape[0] == 1 and a._requires_grad:
+            return _matmul_nodes(SqueezeDim.apply(a, shape=tuple(a.shape[1:])), b)
+    if _should_fold(a, b):
+        return _folded_product(a, b)
+    return _batched_product(a, b)
 
 
 def _dname(x: Tensor) -> str:
