@@ -150,6 +150,86 @@ def test_gradcheck_fails_on_a_wrong_gradient(monkeypatch):
     assert main(["gradcheck", "--examples", "1"]) == 1
 
 
+def test_gradcheck_checks_second_order_by_default():
+    r = run_cli("gradcheck", "--ops", "gather,prod", "--examples", "2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "| 2nd-order max abs err | 2nd-order max rel err | 2nd-order pass |" in r.stdout
+    num = r"[0-9.e+-]+"
+    for op in ("gather", "prod"):
+        assert re.search(rf"\| {op} \| 2 \| {num} \| {num} \| yes \| {num} \| {num} \| yes \|$", r.stdout, re.M)
+    assert "2 of 2 ops passed (4 cases)" in r.stdout
+
+
+def test_gradcheck_order_1_keeps_the_first_order_table():
+    r = run_cli("gradcheck", "--ops", "indexing", "--examples", "1", "--order", "1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "2nd-order" not in r.stdout
+    assert re.search(r"^\| indexing \| scatter_add \| 1 \| [0-9.e+-]+ \| [0-9.e+-]+ \| yes \|$", r.stdout, re.M)
+
+
+def test_gradcheck_help_and_list_name_the_default_order_and_forms():
+    r = run_cli("gradcheck", "--help")
+    assert "--order {1,2}" in r.stdout and "(default)" in r.stdout
+    r = run_cli("gradcheck", "--list")
+    assert r.returncode == 0
+    assert re.search(r"^indexing\s+gather\s+torch\.gather Tensor\.gather$", r.stdout, re.M)
+    assert re.search(r"^elementwise\s+add\s+.*Tensor\.__radd__", r.stdout, re.M)
+
+
+def test_gradcheck_fails_on_a_wrong_second_derivative(monkeypatch):
+    """A backward that is right but not differentiable passes --order 1 and fails the default order 2."""
+    import microtorch as mt
+    from microtorch.autograd import Function
+    from microtorch.cli import gradcheck, main
+    from microtorch.cli.gradcheck_ops import GradOp
+
+    class DetachedSquare(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 2 * x.detach()  # right value, but d/dx of it is lost
+
+    def build(rng):
+        x = mt.tensor(rng.uniform(0.5, 1.0, size=3), dtype=mt.float64, requires_grad=True)
+        return DetachedSquare.apply, (x,)
+
+    monkeypatch.setattr(gradcheck, "OPS", [GradOp("detached_square", "custom", build)])
+    assert main(["gradcheck", "--examples", "1", "--order", "1"]) == 0
+    assert main(["gradcheck", "--examples", "1"]) == 1
+
+
+def test_gradcheck_cases_cycle_through_the_public_forms(monkeypatch):
+    """Case k calls the op through its k-th form: a wrong Tensor method is caught although torch.X is right."""
+    import microtorch as mt
+    from microtorch.autograd import Function
+    from microtorch.cli import gradcheck
+    from microtorch.cli.gradcheck_ops import build_case, case_rng, op
+    from microtorch.cli.gradcheck_ops._gen import unary
+
+    class BadExp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return mt.exp(x.detach())
+
+        @staticmethod
+        def backward(ctx, g):
+            return g  # should be g * exp(x)
+
+    checked = op("exp", "elementwise", unary(), "torch Tensor")
+    monkeypatch.setattr(mt.Tensor, "exp", lambda self: BadExp.apply(self))
+    first, _ = gradcheck.check_op(checked, examples=1, seed=0, order=1)
+    assert first.ok  # case 0: torch.exp, still right
+    first, _ = gradcheck.check_op(checked, examples=2, seed=0, order=1)
+    assert not first.ok and not first.errors  # case 1: Tensor.exp, the patched one: a wrong gradient, no error
+    fn, inputs = build_case(checked, case_rng(0, 0, "exp"), 0)
+    assert fn(*inputs).grad_fn is not None
+
+
 @pytest.mark.parametrize(
     "args,needle",
     [
@@ -159,6 +239,7 @@ def test_gradcheck_fails_on_a_wrong_gradient(monkeypatch):
         (["train", "--model", "lenet5", "--dataset", "bars"], "does not fit"),
         (["train", "--model", "simple-cnn", "--save", "/nonexistent-dir/x.mt"], "does not exist"),
         (["gradcheck", "--ops", "frobnicate"], "unknown op"),
+        (["gradcheck", "--order", "3"], "--order"),
         (["bench", "--families", "nope"], "unknown family"),
         (["fly"], "invalid choice"),
     ],

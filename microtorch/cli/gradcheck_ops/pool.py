@@ -64,7 +64,7 @@ def _unpool(nd: int):
         import microtorch.nn.functional as F
 
         k = int(rng.integers(1, 3))
-        stride = int(rng.integers(1, 3))
+        stride = k  # windows that overlap can pick one element twice: unpooling then writes it twice
         s = (1, int(rng.integers(1, 3)), *(int(k + rng.integers(0, 3)) for _ in range(nd)))
         pool = getattr(F, f"max_pool{nd}d")
         values, indices = pool(distinct(rng, s, grad=False), k, stride, return_indices=True)
