@@ -49,6 +49,7 @@ from ._creation import (
     bernoulli,
     empty,
     empty_like,
+    empty_permuted,
     empty_strided,
     eye,
     from_numpy,

@@ -16,6 +16,7 @@ from ._device import check_device
 from ._tensor import (
     Tensor,
     _check_shape_args,
+    _contiguous_strides,
     _data_of,
     alloc_like,
     check_format_rank,
@@ -35,6 +36,7 @@ __all__ = [
     "full",
     "empty",
     "empty_strided",
+    "empty_permuted",
     "zeros_like",
     "ones_like",
     "full_like",
@@ -309,6 +311,41 @@ def empty_strided(
     if any(s < 0 for s in strides):
         raise RuntimeError(f"empty_strided: strides must be non-negative, got {list(strides)}")
     return _finish(empty_strided_array(shape, strides, _float_np(dtype)), requires_grad)
+
+
+@_allocates
+def empty_permuted(
+    size,
+    physical_layout,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    pin_memory: bool = False,
+    requires_grad: bool = False,
+) -> Tensor:
+    """An uninitialised (zero-filled) tensor of ``size`` whose dims lie in memory in ``physical_layout`` order."""
+    _check_options("empty_permuted", layout, device, pin_memory)
+    shape = _size_arg("empty_permuted", (size,), None)
+    order = _check_shape_args("empty_permuted", (physical_layout,))
+    if len(order) != len(shape):
+        raise RuntimeError(
+            "Number of dimensions in size does not match the length of the physical_layout; i.e. "
+            f"len(size) = {len(shape)} is not equal to len(physical_layout) = {len(order)}"
+        )
+    for i, d in enumerate(order):
+        if not 0 <= d < len(shape):
+            raise RuntimeError(
+                f"Dimension out of range (expected to be between 0 and {len(shape) - 1}, but got {d} at index {i}).  "
+                "NB: negative dims not currently supported; file an issue if you want it."
+            )
+    if len(set(order)) != len(order):
+        raise RuntimeError("Duplicate dim not allowed")
+    physical = _contiguous_strides(tuple(shape[d] for d in order))
+    strides = [0] * len(shape)
+    for i, d in enumerate(order):
+        strides[d] = physical[i]
+    return _finish(empty_strided_array(shape, tuple(strides), _float_np(dtype)), requires_grad, "empty_permuted")
 
 
 def _fill_value(value, op: str):

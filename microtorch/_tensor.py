@@ -272,9 +272,8 @@ class Tensor:
 
     def stride(self, dim: int | None = None):
         """Strides in elements, as PyTorch reports them."""
-        if self._data.size:
-            s = tuple(st // self._data.itemsize for st in self._data.strides)
-        else:  # numpy gives empty arrays zero strides; PyTorch reports contiguous ones
+        s = tuple(st // self._data.itemsize for st in self._data.strides)
+        if not self._data.size and not any(s):  # numpy's empty arrays: PyTorch reports contiguous strides
             s = _contiguous_strides(self._data.shape)
         return s if dim is None else s[_wrap_dim(dim, self.ndim, "stride")]
 

@@ -385,6 +385,12 @@ _FACTORY_CALLS = [
     lambda lib: lib.zeros(2).new_empty(3, 1),
     lambda lib: lib.zeros(2).new_zeros(3, requires_grad=True),
     lambda lib: lib.zero_(lib.ones(3)),
+    lambda lib: lib.empty_permuted((2, 3, 5, 7), (0, 2, 3, 1)),
+    lambda lib: lib.empty_permuted((2, 0, 5), (2, 0, 1), dtype=lib.int16),
+    lambda lib: lib.empty_permuted((2, 3), (0,)),
+    lambda lib: lib.empty_permuted((2, 3), (0, 0)),
+    lambda lib: lib.empty_permuted((2, 3), (0, 2)),
+    lambda lib: lib.empty_permuted((2, -3), (0, 1)),
 ]
 
 
