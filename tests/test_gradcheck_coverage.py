@@ -47,7 +47,7 @@ EXCLUDED = {
     # creation: factories take no tensor to differentiate (or copy one out of the graph)
     "torch.arange", "torch.as_tensor", "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.eye",
     "torch.from_numpy", "torch.full", "torch.full_like", "torch.linspace", "torch.logspace", "torch.ones",
-    "torch.ones_like", "torch.scalar_tensor", "torch.tensor", "torch.zeros", "torch.zeros_like",
+    "torch.ones_like", "torch.scalar_tensor", "torch.tensor", "torch.zeros", "torch.zeros_like", "torch.empty_permuted",
     "Tensor.new_empty", "Tensor.new_empty_strided", "Tensor.new_full", "Tensor.new_ones", "Tensor.new_tensor",
     "Tensor.new_zeros",
     # not tensor ops (non-differentiable): global state, files, printing, dtype rules

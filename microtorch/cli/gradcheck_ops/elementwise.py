@@ -43,6 +43,16 @@ def _clamp(rng, f):
     return (lambda x: f(x, **bounds)), (x,)
 
 
+def _clamp_bound(rng, f):
+    """clamp_min / clamp_max: a float bound, or a tensor bound (broadcast) that gets a gradient too."""
+    s = shape(rng)
+    if rng.random() < 0.5:
+        bound = float(rng.uniform(-0.5, 0.5))
+        return (lambda x: f(x, bound)), (t(rng, s, kinks=(bound,)),)
+    b = arr(rng, tuple(1 if rng.random() < 0.3 else d for d in s))
+    return f, (ten(apart(arr(rng, s), np.broadcast_to(b, s))), ten(b))
+
+
 def _lerp(rng, f):
     s = shape(rng)
     weight = t(rng, s, 0.0, 1.0) if rng.random() < 0.5 else float(rng.uniform(0, 1))
@@ -140,10 +150,12 @@ OPS = [
     E("sign", unary(kinks=(0.0,))),
     E("floor", unary(-2.9, 2.9, INTEGERS)),
     E("ceil", unary(-2.9, 2.9, INTEGERS)),
-    E("trunc", unary(-2.9, 2.9, INTEGERS)),
+    E("trunc", unary(-2.9, 2.9, INTEGERS), "torch Tensor torch.fix Tensor.fix"),
     E("round", unary(-2.9, 2.9, HALVES)),
     E("round(decimals)", _round_decimals),
     E("clamp", _clamp, "torch Tensor torch.clip Tensor.clip"),
+    E("clamp_min", _clamp_bound),
+    E("clamp_max", _clamp_bound),
     E("add", binary(), "torch Tensor Tensor.__add__ Tensor.__radd__"),
     E("add(alpha)", binary(kw=lambda rng: dict(alpha=float(rng.choice([2.0, -0.5]))))),
     E("sub", binary(), "torch Tensor torch.subtract Tensor.subtract Tensor.__sub__ Tensor.__rsub__"),

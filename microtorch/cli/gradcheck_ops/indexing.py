@@ -70,6 +70,51 @@ def _index_put(rng, f):
     return (lambda x, v: f(x, idx, v, accumulate)), (t(rng, s), t(rng, (k, *s[1:])))
 
 
+def _index_add(rng, f):
+    s = shape(rng, 1, 3)
+    d = dim_of(rng, len(s))
+    k = int(rng.integers(0, 5))
+    idx = index(rng, s[d], (k,))  # duplicates accumulate
+    src = tuple(k if i == d % len(s) else v for i, v in enumerate(s))
+    alpha = float(rng.choice([1.0, -0.5, 2.0]))
+    return (lambda x, y: f(x, d, idx, y, alpha=alpha)), (t(rng, s), t(rng, src))
+
+
+def _index_copy(rng, f):
+    import microtorch as mt
+
+    s = shape(rng, 1, 3)
+    d = dim_of(rng, len(s))
+    k = int(rng.integers(0, s[d] + 1))
+    idx = mt.tensor(rng.permutation(s[d])[:k], dtype=mt.int64)  # distinct: a copy has one source per slot
+    src = tuple(k if i == d % len(s) else v for i, v in enumerate(s))
+    return (lambda x, y: f(x, d, idx, y)), (t(rng, s), t(rng, src))
+
+
+def _index_fill(rng, f):
+    s = shape(rng, 1, 3)
+    d = dim_of(rng, len(s))
+    idx = index(rng, s[d], (int(rng.integers(0, 4)),))
+    if rng.random() < 0.5:  # a 0-d tensor value gets a gradient too
+        return (lambda x, v: f(x, d, idx, v)), (t(rng, s), t(rng, ()))
+    value = float(rng.uniform(-1, 1))
+    return (lambda x: f(x, d, idx, value)), (t(rng, s),)
+
+
+def _masked_select(rng, f):
+    import microtorch as mt
+
+    s = shape(rng, 1, 3)
+    mask = mt.tensor(rng.random(tuple(1 if rng.random() < 0.3 else d for d in s)) < 0.5)
+    return (lambda x: f(x, mask)), (t(rng, s),)
+
+
+def _take(rng, f):
+    s = shape(rng, 0, 3)
+    idx = index(rng, int(np.prod(s)), shape(rng, 0, 2))
+    return (lambda x: f(x, idx)), (t(rng, s),)
+
+
 def _take_along_dim(rng, f):
     s = shape(rng, 1, 3)
     if rng.random() < 0.3:
@@ -90,4 +135,9 @@ OPS = [
     I("index_select", _index_select),
     I("index_put", _index_put),
     I("take_along_dim", _take_along_dim),
+    I("index_add", _index_add),
+    I("index_copy", _index_copy),
+    I("index_fill", _index_fill),
+    I("masked_select", _masked_select),
+    I("take", _take),
 ]
