@@ -11,6 +11,7 @@ from .._backend import xp
 from .._dtype import int64
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ._promote import TYPE_WORD
 from ._util import broadcast_shapes
 from .elementwise import _align
 from .shape import Expand, Permute, Reshape, clone, reshape, sum_to_size, transpose
@@ -278,7 +279,9 @@ def _dname(x: Tensor) -> str:
 
 
 def _tname(x: Tensor) -> str:
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "float16": "Half"}.get(x.dtype.name, x.dtype.name)
+    """The scalar type as torch's messages spell it (``Float``, ``Long``, ...)."""
+    name = x._data.dtype.name
+    return TYPE_WORD.get(name, name)
 
 
 def mm(a: Tensor, b: Tensor) -> Tensor:

@@ -22,6 +22,7 @@ from ._promote import TYPE_WORD
 from ._util import broadcast_shapes
 from .arithmetic import DivScalar, MulScalar
 from .linalg import _tensor_arg
+from .linalg import _tname as _word
 from .shape import Reshape, clone, expand, reshape, sum_to_size
 
 __all__ = [
@@ -76,11 +77,6 @@ def _reduce_array(a: np.ndarray, reduction: str) -> np.ndarray:
 def _scaled(g: Tensor, reduction: str, n: int) -> Tensor:
     """The incoming gradient with the mean's 1/n applied."""
     return g / n if reduction == "mean" and n else g
-
-
-def _word(x: Tensor) -> str:
-    name = x._data.dtype.name
-    return TYPE_WORD.get(name, name)
 
 
 def _not_differentiable(t: Tensor | None, fn: str, arg: str) -> None:
