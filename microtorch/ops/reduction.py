@@ -4,6 +4,7 @@ non-differentiable helpers (all, any, count_nonzero, nonzero)."""
 
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 
 import numpy as np
@@ -72,7 +73,7 @@ def _axes(dim, ndim: int, op: str, empty_is_all: bool = True, shape=None) -> tup
         return tuple(range(ndim))
     if _is_int(dim):
         dims = (dim,)
-    elif isinstance(dim, (tuple, list)) and builtins_all(_is_int(d) for d in dim):
+    elif isinstance(dim, (tuple, list)) and builtins.all(_is_int(d) for d in dim):
         dims = tuple(dim)
     else:
         raise TypeError(f"{op}(): argument 'dim' must be int or tuple of ints, not {type(dim).__name__}")
@@ -103,14 +104,6 @@ def _check_correction(op: str, unbiased, correction) -> None:
         raise TypeError(f"{op}(): argument 'unbiased' must be bool, not {type(unbiased).__name__}")
     if correction is not None and (isinstance(correction, bool) or not isinstance(correction, (_INTS, float))):
         raise TypeError(f"{op}(): argument 'correction' must be Number, not {type(correction).__name__}")
-
-
-def builtins_all(items) -> bool:
-    """Python's ``all`` (shadowed in this module by the tensor reduction)."""
-    for item in items:
-        if not item:
-            return False
-    return True
 
 
 def _kept_shape(shape, dims) -> tuple:
