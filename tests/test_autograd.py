@@ -699,3 +699,106 @@ def test_function_returning_non_differentiable_input():
     x = mt.ones(2, requires_grad=True)
     y = Passthrough.apply(x * 1)
     assert not y.requires_grad and y._base is None  # as torch: not a differentiable view
+
+
+def _functional_results(T):
+    """Every torch.autograd.functional entry point on a few functions: values, or error text."""
+    F = T.autograd.functional
+    x = T.tensor([0.3, -0.5, 1.2], dtype=T.float64)
+    y = T.tensor([0.7, 0.1, -0.4], dtype=T.float64)
+    ones = T.ones(3, dtype=T.float64)
+    w = T.tensor([0.2, 0.4, 0.6], dtype=T.float64, requires_grad=True)
+
+    def f1(a):
+        return a.sin() * a
+
+    def f2(a, b):
+        return (a * b).exp(), a.sum() * b
+
+    def fs(a):
+        return (a.sin() * a).sum()
+
+    def fs2(a, b):
+        return (a * a * b).sum()
+
+    def outer_graph():
+        F.jacobian(lambda t: t * t * w, x, create_graph=True).sum().backward()
+        return w.grad
+
+    cases = {
+        "vjp": lambda: F.vjp(f1, x, ones),
+        "vjp_tuple": lambda: F.vjp(f2, (x, y), (ones, ones)),
+        "vjp_no_v": lambda: F.vjp(f1, x),
+        "vjp_bad_v": lambda: F.vjp(f1, x, T.ones(2, dtype=T.float64)),
+        "vjp_bad_output": lambda: F.vjp(lambda t: 3, x, ones),
+        "vjp_strict": lambda: F.vjp(lambda a, b: (a * 2).sum(), (x, y), strict=True),
+        "jvp": lambda: F.jvp(f1, x, ones),
+        "jvp_tuple": lambda: F.jvp(f2, (x, y), (ones, y)),
+        "jacobian": lambda: F.jacobian(f1, x),
+        "jacobian_tuples": lambda: F.jacobian(f2, (x, y)),
+        "jacobian_vectorized": lambda: F.jacobian(f2, (x, y), vectorize=True),
+        "jacobian_forward_mode": lambda: F.jacobian(f2, (x, y), vectorize=True, strategy="forward-mode"),
+        "jacobian_forward_mode_loop": lambda: F.jacobian(f1, x, strategy="forward-mode"),
+        "jacobian_create_graph": lambda: F.jacobian(f1, x, create_graph=True),
+        "jacobian_unused": lambda: F.jacobian(lambda a, b: a * 2, (x, y)),
+        "jacobian_strict": lambda: F.jacobian(lambda a, b: a * 2, (x, y), strict=True),
+        "jacobian_scalar_output": lambda: F.jacobian(lambda t: t.sum(), x),
+        "jacobian_outer_graph": outer_graph,
+        "hessian": lambda: F.hessian(fs, x),
+        "hessian_tuple": lambda: F.hessian(fs2, (x, y)),
+        "hessian_vectorized": lambda: F.hessian(fs2, (x, y), vectorize=True),
+        "hessian_non_scalar": lambda: F.hessian(f1, x),
+        "hessian_strict_linear": lambda: F.hessian(lambda t: t.sum() * 2, x, strict=True),
+        "vhp": lambda: F.vhp(fs, x, y),
+        "hvp": lambda: F.hvp(fs2, (x, y), (y, x)),
+        "hvp_create_graph": lambda: F.hvp(fs, x, y, create_graph=True),
+    }
+
+    def plain(r):
+        if isinstance(r, (tuple, list)):  # torch's forward-mode jacobian returns lists
+            return tuple(plain(e) for e in r)
+        return tuple(r.shape), np.array(r.detach().numpy() + 0.0), r.requires_grad
+
+    out = {}
+    for name, fn in cases.items():
+        try:
+            out[name] = plain(fn())
+        except (RuntimeError, TypeError, NotImplementedError) as err:
+            out[name] = (type(err).__name__, str(err))
+    return out
+
+
+def _assert_same_structure(a, b, where):
+    if isinstance(b, tuple) and len(b) == 3 and isinstance(b[1], np.ndarray):
+        assert a[0] == b[0] and a[2] == b[2], where
+        np.testing.assert_allclose(a[1], b[1], rtol=1e-12, atol=1e-15, err_msg=where)
+    elif isinstance(b, tuple) and b and isinstance(b[0], str):
+        assert a == b, where
+    else:
+        assert isinstance(a, tuple) and len(a) == len(b), where
+        for ea, eb in zip(a, b):
+            _assert_same_structure(ea, eb, where)
+
+
+def test_autograd_functional_matches_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _functional_results(mt), _functional_results(torch)
+    for name in theirs:
+        _assert_same_structure(ours[name], theirs[name], name)
+
+
+def test_autograd_functional_values():
+    got = _functional_results(mt)
+    x = np.array([0.3, -0.5, 1.2])
+    y = np.array([0.7, 0.1, -0.4])
+    np.testing.assert_allclose(got["jacobian"][1], np.diag(np.sin(x) + x * np.cos(x)))
+    np.testing.assert_allclose(got["hessian"][1], np.diag(2 * np.cos(x) - x * np.sin(x)))
+    (h_xx, h_xy), (h_yx, h_yy) = got["hessian_tuple"]
+    np.testing.assert_allclose(h_xx[1], np.diag(2 * y))
+    np.testing.assert_allclose(h_xy[1], np.diag(2 * x))
+    np.testing.assert_allclose(got["hvp"][1][0][1], 2 * y * y + 2 * x * x)
+    assert got["jacobian_create_graph"][2] and not got["jacobian"][2]
+    shape, value, requires_grad = got["jacobian_unused"][1]  # the block of the unused input
+    assert shape == (3, 3) and not value.any() and not requires_grad
+    assert got["jacobian_strict"][0] == "RuntimeError"
+    np.testing.assert_allclose(got["jacobian_outer_graph"][1], 2 * x)  # d/dw sum(diag(2 x w))
