@@ -489,6 +489,8 @@ BAD_ARGUMENT_CALLS = [
     lambda m: m.std(m.ones(3, dtype=m.int64), 1),
     lambda m: m.amax(m.zeros(0), (0, -1)),
     lambda m: m.amin(m.zeros(3), (0, -1)),
+    lambda m: m.norm(m.ones(2, 3, 4), "fro", (0, 1, 2)),
+    lambda m: m.norm(m.ones(2, 3), "abc"),
 ]
 
 

@@ -828,6 +828,8 @@ def norm(x: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Ten
         dim = (dim,)
     if p == "nuc":
         return _nuclear_norm(x, dim, keepdim)
+    if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}")
     if p == "fro" or p is None:
         p = 2
     elif isinstance(p, str):
@@ -836,7 +838,7 @@ def norm(x: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Ten
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(p).__name__}")
     dims = _axes(dim, x.ndim, "linalg.vector_norm")
     if p < 0 or np.isinf(p):
-        for d in dims if dim is not None else range(x.ndim):
+        for d in dims:
             if x.shape[d] == 0:
                 raise RuntimeError(
                     f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the operation does "
