@@ -36,11 +36,21 @@ def _fmod_like(rng, f):
 
 
 def _clamp(rng, f):
-    lo = float(rng.uniform(-0.8, 0.0))
-    hi = float(rng.uniform(0.1, 0.8))
-    bounds = [dict(min=lo, max=hi), dict(min=lo), dict(max=hi)][int(rng.integers(3))]
-    x = t(rng, shape(rng, 0), kinks=(lo, hi))
-    return (lambda x: f(x, **bounds)), (x,)
+    """Float bounds, or tensor bounds (broadcast, getting gradients too); one or both."""
+    which = [("min", "max"), ("min",), ("max",)][int(rng.integers(3))]
+    s = shape(rng, 0)
+    if rng.random() < 0.5:
+        lo, hi = float(rng.uniform(-0.8, 0.0)), float(rng.uniform(0.1, 0.8))
+        bounds = {k: v for k, v in (("min", lo), ("max", hi)) if k in which}
+        return (lambda x: f(x, **bounds)), (t(rng, s, kinks=(lo, hi)),)
+    s_b = tuple(1 if rng.random() < 0.3 else d for d in s)
+    lo, hi = arr(rng, s_b, -0.8, 0.0), arr(rng, s_b, 0.1, 0.8)
+    x = arr(rng, s)
+    for b in (lo, hi):
+        x = apart(x, np.broadcast_to(b, s))
+    named = [k for k in ("min", "max") if k in which]
+    bound_values = [ten(lo if k == "min" else hi) for k in named]
+    return (lambda x, *b: f(x, **dict(zip(named, b)))), (ten(x), *bound_values)
 
 
 def _clamp_bound(rng, f):
@@ -127,6 +137,17 @@ def _signed_unary(low, high):
     return build
 
 
+_SCALAR_OPERATORS = " ".join(
+    f"Tensor.__{n}__" for n in ("add", "radd", "sub", "rsub", "mul", "rmul", "truediv", "rtruediv", "pow", "rpow")
+)
+
+
+def _scalar_operand(rng, f):
+    """An op with a Python number as its other operand (the scalar-wrapping path): ``x + 1.5``, ``2 ** x``..."""
+    scalar = float(rng.choice([0.5, 1.5, 2.0, 3.0]))
+    return (lambda x: f(x, scalar)), (t(rng, shape(rng, 0), 0.5, 2.0),)
+
+
 OPS = [
     E("abs", unary(kinks=(0.0,)), "torch Tensor torch.absolute Tensor.absolute Tensor.__abs__"),
     E("pos", unary(), "Tensor.__pos__"),
@@ -168,6 +189,7 @@ OPS = [
         " Tensor.__truediv__ Tensor.__rtruediv__",
     ),
     E("pow", binary(0.5, 2.0), "torch Tensor Tensor.__pow__ Tensor.__rpow__"),
+    E("operators(scalar)", _scalar_operand, f"{_SCALAR_OPERATORS} torch.add torch.sub torch.mul torch.div"),
     E("pow(scalar exponent)", _pow_scalar, "torch.pow Tensor.pow Tensor.__pow__"),
     E("pow(scalar base)", _rpow_scalar, "torch.pow"),
     E("maximum", binary(fix=apart)),

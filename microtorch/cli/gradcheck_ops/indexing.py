@@ -60,14 +60,19 @@ def _index_select(rng, f):
 
 
 def _index_put(rng, f):
+    """One index tensor (rows) or two (elements); distinct positions unless accumulating; values broadcast."""
     import microtorch as mt
 
-    s = shape(rng, 1, 3)
+    s = shape(rng, 2, 3)
     accumulate = bool(rng.random() < 0.5)
-    k = int(rng.integers(1, s[0] + 1))
-    rows = rng.integers(0, s[0], size=k) if accumulate else rng.permutation(s[0])[:k]
-    idx = (mt.tensor(rows, dtype=mt.int64),)
-    return (lambda x, v: f(x, idx, v, accumulate)), (t(rng, s), t(rng, (k, *s[1:])))
+    n_idx = int(rng.integers(1, 3))
+    cells = int(np.prod(s[:n_idx]))
+    k = int(rng.integers(1, cells + 1))
+    flat = rng.integers(0, cells, size=k) if accumulate else rng.permutation(cells)[:k]
+    idx = tuple(mt.tensor(i, dtype=mt.int64) for i in np.unravel_index(flat, s[:n_idx]))
+    rest = s[n_idx:]
+    v_shape = (k, *rest) if rng.random() < 0.6 else tuple(1 for _ in rest) or (1,)
+    return (lambda x, v: f(x, idx, v, accumulate)), (t(rng, s), t(rng, v_shape))
 
 
 def _index_add(rng, f):

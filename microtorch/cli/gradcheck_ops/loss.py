@@ -89,6 +89,8 @@ def _nll(rng, f):
     if rng.random() < 0.3:
         kw["ignore_index"] = int(rng.integers(0, c))
     target = index(rng, c, (n, *extra))
+    if "ignore_index" not in kw and rng.random() < 0.3:  # the default ignore_index, -100
+        target = target.masked_fill(index(rng, 2, target.shape).bool(), -100)
     return (lambda x: f(x, target, **kw)), (t(rng, (n, c, *extra), -2.0, 0.0),)
 
 

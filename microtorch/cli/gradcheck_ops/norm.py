@@ -58,7 +58,7 @@ def _group_norm(rng, f):
 
 
 def _layer_norm(rng, f):
-    s = tuple(int(v) for v in rng.integers(1, 4, size=int(rng.integers(2, 4))))
+    s = tuple(int(v) for v in rng.integers(2, 4, size=int(rng.integers(2, 4))))  # >= 2 normalized elements
     k = int(rng.integers(1, len(s)))
     normalized = s[-k:]
     w, b = (t(rng, normalized, 0.5, 1.5), t(rng, normalized)) if rng.random() < 0.6 else (None, None)

@@ -213,6 +213,9 @@ def _getitem(rng, f):
         (mt.tensor(rng.random(s) < 0.5),),
         (slice(None), mt.tensor([[0], [1]]), Ellipsis),
         (-1, slice(None, 1)),
+        (mt.tensor([0, 1, 0]), mt.tensor([1, 1, 0])),
+        (Ellipsis, mt.tensor([-1, 0])),
+        (slice(None, None, 2), None, mt.tensor(True)),
     ]
     key = keys[int(rng.integers(len(keys)))]
     return (lambda x: f(x, key)), (t(rng, s),)
