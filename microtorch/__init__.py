@@ -77,7 +77,14 @@ from ._creation import (
     zeros_like,
 )
 from ._printing import set_printoptions
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .ops.elementwise import (
     abs,  # noqa: A004
     add,

@@ -802,3 +802,56 @@ def test_autograd_functional_values():
     assert shape == (3, 3) and not value.any() and not requires_grad
     assert got["jacobian_strict"][0] == "RuntimeError"
     np.testing.assert_allclose(got["jacobian_outer_graph"][1], 2 * x)  # d/dw sum(diag(2 x w))
+
+
+def _grad_mode_results(T):
+    """Grad / inference mode seen inside every form of the switches."""
+    out = {}
+
+    @T.no_grad
+    def bare_no_grad():
+        return T.is_grad_enabled()
+
+    @T.enable_grad
+    def bare_enable_grad():
+        return T.is_grad_enabled()
+
+    @T.inference_mode
+    def bare_inference():
+        return T.is_grad_enabled(), T.is_inference_mode_enabled()
+
+    @T.set_grad_enabled(False)
+    def set_false():
+        return T.is_grad_enabled()
+
+    def gen():
+        got = yield T.is_grad_enabled()
+        yield got, T.is_grad_enabled()
+
+    out["bare_no_grad"] = bare_no_grad()
+    with T.no_grad():
+        out["bare_enable_grad"] = bare_enable_grad()
+        with T.inference_mode(False):
+            out["inference_false"] = (T.is_grad_enabled(), T.is_inference_mode_enabled())
+    out["bare_inference"] = bare_inference()
+    with T.inference_mode():
+        with T.enable_grad():
+            out["enable_in_inference"] = (T.is_grad_enabled(), T.is_inference_mode_enabled())
+    out["set_false"] = (set_false(), T.is_grad_enabled())
+    g = T.no_grad()(gen)()
+    out["generator"] = (next(g), T.is_grad_enabled(), g.send(5), T.is_grad_enabled())
+    out["clone"] = type(T.no_grad().clone()).__name__
+    return out
+
+
+def test_grad_mode_switches():
+    got = _grad_mode_results(mt)
+    assert got["bare_no_grad"] is False and got["bare_enable_grad"] is True
+    assert got["inference_false"] == (True, False) and got["bare_inference"] == (False, True)
+    assert got["generator"] == (False, True, (5, False), True)
+    assert mt.is_grad_enabled() and not mt.is_inference_mode_enabled()
+
+
+def test_grad_mode_switches_match_torch():
+    torch = pytest.importorskip("torch")
+    assert _grad_mode_results(mt) == _grad_mode_results(torch)
