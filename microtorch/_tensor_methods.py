@@ -1090,6 +1090,16 @@ Tensor.scatter_ = _inplace(
 Tensor.scatter_add_ = _inplace("scatter_add_", lambda self, dim, index, src: _I.scatter_add(self, dim, index, src))
 Tensor.index_put = lambda self, indices, values, accumulate=False: _I.index_put(self, indices, values, accumulate)
 Tensor.index_put_ = _inplace("index_put_", _I.index_put)
+Tensor.index_add = lambda self, dim, index, source, *, alpha=1: _I.index_add(self, dim, index, source, alpha=alpha)
+Tensor.index_add_ = _inplace(
+    "index_add_", lambda self, dim, index, source, *, alpha=1: _I.index_add(self, dim, index, source, alpha=alpha)
+)
+Tensor.index_copy = lambda self, dim, index, source: _I.index_copy(self, dim, index, source)
+Tensor.index_copy_ = _inplace("index_copy_", lambda self, dim, index, source: _I.index_copy(self, dim, index, source))
+Tensor.index_fill = lambda self, dim, index, value: _I.index_fill(self, dim, index, value)
+Tensor.index_fill_ = _inplace("index_fill_", _I.index_fill)
+Tensor.take = lambda self, index: _I.take(self, index)
+Tensor.masked_select = lambda self, mask: _I.masked_select(self, mask)
 
 
 def _checked_t_(x: Tensor) -> Tensor:

@@ -477,3 +477,100 @@ def test_bad_argument_types_raise_as_torch():
     with pytest.warns(UserWarning, match="it will be required to pass the indexing argument"):
         gx, gy = mt.meshgrid(mt.tensor(1.0), mt.arange(3.0))
     assert gx.shape == gy.shape == (1, 3)
+
+
+# --- index_add / index_copy / index_fill / take / masked_select -----------------------------
+def _family_calls(lib, x, src, value):
+    i = lib.tensor([2, 0, 2])
+    return [
+        lambda: lib.index_add(x, 1, i, src),
+        lambda: lib.index_add(x, 1, i.int(), src, alpha=-2.5),
+        lambda: lib.index_copy(x, 1, lib.tensor([3, 0, 1]), src),
+        lambda: lib.index_fill(x, 1, lib.tensor([3, 0]), value),  # torch's own backward fails on negatives
+        lambda: lib.take(x, lib.tensor([[0, 11], [-1, -12]])),
+        lambda: lib.masked_select(x, lib.tensor([True, False, True, False])),
+        lambda: lib.masked_select(x, lib.tensor([[[True]], [[False]]])),
+    ]
+
+
+def test_index_family_matches_torch_values_and_grads():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    xs, ss = rng.standard_normal((3, 4)), rng.standard_normal((3, 3))
+    for k in range(7):
+        mx, tx = _both(torch, xs, requires_grad=True)
+        ms, ts = _both(torch, ss, requires_grad=True)
+        mv, tv = _both(torch, 1.5, requires_grad=True)
+        m_out, t_out = _family_calls(mt, mx, ms, mv)[k](), _family_calls(torch, tx, ts, tv)[k]()
+        np.testing.assert_allclose(m_out.detach().numpy(), t_out.detach().numpy(), err_msg=f"case {k}")
+        w = rng.standard_normal(tuple(t_out.shape))
+        (m_out * mt.tensor(w)).sum().backward()
+        (t_out * torch.tensor(w)).sum().backward()
+        for m, t in ((mx, tx), (ms, ts), (mv, tv)):
+            if t.grad is None:
+                assert m.grad is None, f"case {k}"
+            else:
+                np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), err_msg=f"case {k}")
+
+
+def test_index_family_gradcheck_and_inplace():
+    rng = np.random.default_rng(7)
+    x = mt.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    s = mt.tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    v = mt.tensor(0.5, dtype=mt.float64, requires_grad=True)
+    i = mt.tensor([2, 0, 2])
+    assert gradcheck(lambda a, b: mt.index_add(a, 1, i, b, alpha=3), (x, s))
+    assert gradgradcheck(lambda a, b: mt.index_add(a, 1, i, b, alpha=3), (x, s))
+    assert gradcheck(lambda a, b: mt.index_copy(a, 1, mt.tensor([3, 0, 1]), b), (x, s))
+    assert gradcheck(lambda a, b: mt.index_fill(a, 1, mt.tensor([-1, 0]), b), (x, v))
+    assert gradgradcheck(lambda a: mt.take(a, mt.tensor([0, 0, -1])) ** 2, (x,))
+    assert gradcheck(lambda a: mt.masked_select(a, mt.tensor([True, False, True, True])), (x,))
+    y = mt.zeros(3)
+    assert y.index_add_(0, mt.tensor([0, 0]), mt.tensor([1.0, 2.0])) is y and y.tolist() == [3.0, 0.0, 0.0]
+    assert y.index_fill_(0, mt.tensor([1]), 7.0).tolist() == [3.0, 7.0, 0.0]
+    assert y.index_copy_(0, mt.tensor([2]), mt.tensor([5.0])).tolist() == [3.0, 7.0, 5.0] and y._version == 3
+    u = mt.zeros(3, dtype=mt.uint8).index_add(0, mt.tensor([0]), mt.tensor([2], dtype=mt.uint8), alpha=-1)
+    assert u.tolist() == [254, 0, 0]  # alpha is cast to the dtype first, as torch
+
+
+def _family_error_cases(lib):
+    x = lib.zeros(2, 3)
+    i = lib.tensor([0, 2, 0])
+    return [
+        lambda: x.index_add(1, i, lib.ones(2, 2)),
+        lambda: x.index_add(1, lib.tensor([5, 0, 0]), lib.ones(2, 3)),
+        lambda: x.index_add(1, i, lib.ones(2, 3, dtype=lib.float64)),
+        lambda: x.index_add(1, i.short(), lib.ones(2, 3)),
+        lambda: x.index_add(1, i[None], lib.ones(2, 3)),
+        lambda: x.index_add(1, i, lib.ones(3, 3)),
+        lambda: x.index_add(1, i, lib.ones(6)),
+        lambda: lib.zeros(2).index_add(0, lib.tensor([0]), lib.tensor(1.0)),
+        lambda: lib.tensor(1.0).index_add(0, lib.tensor([0, 0]), lib.tensor(1.0)),
+        lambda: lib.tensor(1.0).index_add(0, lib.tensor(1), lib.tensor(1.0)),
+        lambda: x.index_fill(1, lib.tensor([-1.0]), 1.0),
+        lambda: x.index_fill(1, i, lib.tensor([-1.0])),
+        lambda: x.index_fill(1, lib.tensor([5]), -1.0),
+        lambda: x.index_fill(1, i.int(), -1.0),
+        lambda: x.index_fill(1, i[None], -1.0),
+        lambda: lib.zeros(0).index_fill(0, lib.tensor([0]), 1.0),
+        lambda: x.index_copy(1, lib.tensor([2, 0]), lib.ones(2, 3)),
+        lambda: x.index_copy(1, lib.tensor([5, 0]), lib.ones(2, 2)),
+        lambda: x.index_copy(1, lib.tensor([2, 0]), lib.ones(2, 2, dtype=lib.float64)),
+        lambda: x.index_copy(1, lib.tensor([2, 0]).int(), lib.ones(2, 2)),
+        lambda: lib.zeros(2, 1).index_copy(0, lib.tensor([0]), lib.zeros(1)),
+        lambda: lib.zeros(2, 3).index_copy(0, lib.tensor([0]), lib.zeros(1, 4)),
+        lambda: lib.tensor(1.0).index_copy(0, lib.tensor([0]), lib.zeros(2)),
+        lambda: lib.take(x, lib.tensor([6])),
+        lambda: lib.take(x, lib.tensor([1], dtype=lib.int32)),
+        lambda: lib.masked_select(x, lib.tensor([1, 0, 1])),
+        lambda: lib.masked_select(x, lib.tensor([True, False])),
+    ]
+
+
+def test_index_family_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    for t_call, m_call in zip(_family_error_cases(torch), _family_error_cases(mt)):
+        with pytest.raises(Exception) as t_err:
+            t_call()
+        with pytest.raises(type(t_err.value)):
+            m_call()

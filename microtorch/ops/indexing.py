@@ -24,6 +24,11 @@ __all__ = [
     "scatter_add",
     "index_put",
     "masked_fill",
+    "masked_select",
+    "index_add",
+    "index_copy",
+    "index_fill",
+    "take",
     "one_hot",
     "unique",
     "diag",
@@ -687,6 +692,266 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:  # noqa: A002
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
     broadcast_shapes(mask.shape, input.shape)
     return where(mask, _fill_value(input, value), input)
+
+
+def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """The elements of ``input`` where the bool ``mask`` is True (both broadcast), as a 1-D tensor."""
+    _tensor_arg("masked_select", input, "input", 1)
+    _tensor_arg("masked_select", mask, "mask", 2)
+    if mask._data.dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = broadcast_shapes(mask.shape, input.shape)
+    key = (np.broadcast_to(mask._data, shape),)
+    return _with_out(
+        "masked_select", out, (input, mask), lambda: GetItem.apply(expand(input, shape), key=key, basic=False)
+    )
+
+
+def take(input: Tensor, index: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Elements of the flattened ``input`` at ``index`` (negative positions count from the end)."""
+    _tensor_arg("take", input, "input", 1)
+    _tensor_arg("take", index, "index", 2)
+    idx = index._data
+    if idx.dtype != np.int64:
+        got = dt.from_numpy_dtype(idx.dtype).name
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {_TORCH_WORD.get(got, got)}")
+    n = input.numel()
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = idx.reshape(-1)[np.flatnonzero((idx.reshape(-1) < -n) | (idx.reshape(-1) >= n))[0]]
+        raise IndexError(f"out of range: tried to access index {int(bad)} on a tensor of {n} elements.")
+    flat = np.where(idx < 0, idx + n, idx).reshape(-1)
+    return _with_out(
+        "take", out, (input, index), lambda: reshape(Gather.apply(reshape(input, (-1,)), idx=flat, dim=0), idx.shape)
+    )
+
+
+# --- index_add / index_copy / index_fill ---------------------------------------------------
+def _along(d: int, idx: np.ndarray) -> tuple:
+    """The numpy key selecting positions ``idx`` along dimension ``d``."""
+    return (slice(None),) * d + (idx,)
+
+
+class IndexAdd(Op):
+    """``out = x`` with ``alpha * src[..., i, ...]`` added at ``x[..., idx[i], ...]`` (repeats accumulate)."""
+
+    torch_name = "IndexAddBackward0"
+
+    def forward(self, x, src, idx, dim, alpha):
+        self.key, self.alpha = _along(dim, idx), alpha
+        out = x._data.copy()
+        if alpha == 1:
+            np.add.at(out, self.key, src._data)
+        else:  # alpha cast to x's dtype first, as torch (integers wrap)
+            np.add.at(out, self.key, src._data * np.asarray(alpha).astype(out.dtype))
+        return out
+
+    def backward(self, g):
+        nx, ns = self.needs_input_grad
+        gs = None
+        if ns:
+            gs = GetItem.apply(g, key=self.key, basic=False)
+            gs = gs * self.alpha if self.alpha != 1 else gs
+        return (g if nx else None), gs
+
+
+class IndexCopy(Op):
+    """``out = x`` with ``src[..., i, ...]`` written at ``x[..., idx[i], ...]``."""
+
+    torch_name = "IndexCopyBackward0"
+
+    def forward(self, x, src, idx, dim):
+        self.key = _along(dim, idx)
+        out = x._data.copy()
+        out[self.key] = src._data
+        return out
+
+    def backward(self, g):
+        nx, ns = self.needs_input_grad
+        gx = gs = None
+        if nx:
+            mask = np.ones(g.shape, dtype=g._data.dtype)
+            mask[self.key] = 0
+            gx = g * Tensor._make(mask)
+        if ns:
+            gs = GetItem.apply(g, key=self.key, basic=False)
+        return gx, gs
+
+
+def _vector_index(op: str, index, long_only: bool) -> np.ndarray:
+    _tensor_arg(op, index, "index", 3)
+    idx = index._data
+    got = _TORCH_WORD.get(dt.from_numpy_dtype(idx.dtype).name, idx.dtype.name)
+    if long_only and idx.dtype != np.int64:
+        raise RuntimeError(f"{op}_(): Expected a long tensor for index, but got {got}")
+    if idx.dtype not in (np.int32, np.int64):
+        raise RuntimeError(f"{op}_(): Expected dtype int32/int64 for index but got: {got}")
+    if idx.ndim > 1:
+        raise IndexError(
+            f"{op}_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: {got} and size: "
+            f"{list(idx.shape)}"
+        )
+    return idx.reshape(-1)
+
+
+def _source_dtype(op: str, x: Tensor, source: Tensor) -> None:
+    if source.dtype == x.dtype:
+        return
+    a, b = _TORCH_WORD.get(x.dtype.name, x.dtype.name), _TORCH_WORD.get(source.dtype.name, source.dtype.name)
+    if op == "index_copy":
+        raise RuntimeError(
+            f"index_copy_(): self and source expected to have the same dtype, but got (self) {a} and (source) {b}"
+        )
+    raise RuntimeError(f"index_add_(): self ({a}) and source ({b}) must have the same scalar type")
+
+
+def _check_add_source(x: Tensor, d: int, idx: np.ndarray, source: Tensor) -> None:
+    """index_add's rules: source is x's shape with ``dim`` of len(index), of x's dtype."""
+    if x.ndim == 0:
+        if idx.size != 1:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        if idx[0] != 0:
+            raise IndexError("index out of range in self")
+    if source.ndim and d >= source.ndim:
+        raise RuntimeError(
+            f"index_add_(): Indexing dim {d} is out of bounds of the source tensor with dim {source.ndim}"
+        )
+    n = source.shape[d] if source.ndim else 1
+    if n != idx.size:
+        raise RuntimeError(
+            f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): ({n}), for dim: {d}"
+        )
+    others_differ = any(i != d and a != b for i, (a, b) in enumerate(zip(x.shape, source.shape)))
+    if x.ndim and (source.ndim != x.ndim or others_differ):
+        raise RuntimeError(
+            "source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape = "
+            f"{list(x.shape)} source.shape = {list(source.shape)}"
+        )
+    _source_dtype("index_add", x, source)
+
+
+def _check_copy_source(x: Tensor, d: int, idx: np.ndarray, source: Tensor) -> None:
+    """index_copy's rules (its own messages and classes)."""
+    if x.ndim and source.ndim and x.ndim != source.ndim:
+        raise IndexError(
+            "index_copy_(): When source and destination are not scalars, their dimensionality must match. Source "
+            f"dimensionality ({source.ndim}), destination dimensionality ({x.ndim})"
+        )
+    n = source.shape[d] if source.ndim else 1
+    if x.ndim == 0 and source.ndim > 1:
+        raise RuntimeError(
+            "index_copy_(): Source/destination tensor must have same slice shapes. Destination slice shape:  at "
+            f"dimension 0 and source slice shape: {source.numel()} at dimension 0."
+        )
+    for i, (a, b) in enumerate(zip(x.shape, source.shape)):
+        if i != d and a != b:
+            raise RuntimeError(
+                "index_copy_(): Source/destination tensor must have same slice shapes. Destination slice shape: "
+                f"{a} at dimension {i} and source slice shape: {b} at dimension {i}."
+            )
+    if n != idx.size:
+        raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to source.size(dim) ({n})")
+    _source_dtype("index_copy", x, source)
+
+
+def _first_out_of_range(flat: np.ndarray, low: int, size: int):
+    """The first index outside ``[low, size)``, or None."""
+    if not flat.size or (flat.min() >= low and flat.max() < size):
+        return None
+    return int(flat[np.flatnonzero((flat < low) | (flat >= size))[0]])
+
+
+def _as_1d(t: Tensor) -> Tensor:
+    return reshape(t, (1,)) if t.ndim == 0 else t
+
+
+def _slices_like(x: Tensor, d: int, n: int, source: Tensor) -> Tensor:
+    """``source`` shaped as ``x`` (0-d read as 1-d) with ``n`` entries along ``d``."""
+    return reshape(source, _shape1(x.shape)[:d] + (n,) + _shape1(x.shape)[d + 1 :])
+
+
+def index_add(
+    input: Tensor,  # noqa: A002
+    dim: int,
+    index: Tensor,
+    source: Tensor,
+    *,
+    alpha=1,
+    out: Tensor | None = None,
+) -> Tensor:
+    """Copy of ``input`` with ``alpha * source`` slices added at ``index`` along ``dim`` (repeats accumulate)."""
+    _tensor_arg("index_add", input, "input", 1)
+    d = wrap_dim(_int_arg("index_add", dim, "dim", 2), input.ndim)
+    flat = _vector_index("index_add", index, long_only=False)
+    _tensor_arg("index_add", source, "source", 4)
+    if not isinstance(alpha, (int, float, np.number)):
+        raise TypeError(f"index_add(): argument 'alpha' must be Number, not {_type_name(alpha)}")
+    _check_add_source(input, d, flat, source)
+    size = _shape1(input.shape)[d]
+    bad = _first_out_of_range(flat, 0, size) if size else None
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    if not size:
+        return _with_out("index_add", out, (input, index, source), input.clone)
+
+    def compute():
+        added = IndexAdd.apply(_as_1d(input), _slices_like(input, d, flat.size, source), idx=flat, dim=d, alpha=alpha)
+        return reshape(added, input.shape)
+
+    return _with_out("index_add", out, (input, index, source), compute)
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Copy of ``input`` with the slices of ``source`` written at ``index`` along ``dim``."""
+    _tensor_arg("index_copy", input, "input", 1)
+    d = wrap_dim(_int_arg("index_copy", dim, "dim", 2), input.ndim)
+    flat = _vector_index("index_copy", index, long_only=True)
+    _tensor_arg("index_copy", source, "source", 4)
+    _check_copy_source(input, d, flat, source)
+    size = _shape1(input.shape)[d]
+    if flat.size and not size:
+        raise RuntimeError(f"index_copy_(): cannot copy into dimension {d} of size 0")
+    bad = _first_out_of_range(flat, 0, size)
+    if bad is not None:
+        raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {d} with size {size}")
+
+    def compute():
+        copied = IndexCopy.apply(_as_1d(input), _slices_like(input, d, flat.size, source), idx=flat, dim=d)
+        return reshape(copied, input.shape)
+
+    return _with_out("index_copy", out, (input, index, source), compute)
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:  # noqa: A002
+    """Copy of ``input`` with ``value`` (a number or 0-d tensor) at ``index`` along ``dim``."""
+    _tensor_arg("index_fill", input, "input", 1)
+    d = wrap_dim(_int_arg("index_fill", dim, "dim", 2), input.ndim)
+    _tensor_arg("index_fill", index, "index", 3)
+    idx = index._data
+    if idx.dtype != np.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if idx.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(
+            f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} dimension(s)."
+        )
+    if not isinstance(value, (Tensor, int, float, np.number)):
+        raise _bad_combination("index_fill", input, dim, index, value)
+    size = _shape1(input.shape)[d]
+    flat = idx.reshape(-1)
+    if flat.size and not size:
+        raise RuntimeError(f"index_fill_(): cannot fill dimension {d} of size 0")
+    bad = _first_out_of_range(flat, -size, size)
+    if bad is not None:
+        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    mask = np.zeros(_shape1(input.shape), dtype=bool)
+    mask[_along(d, np.where(flat < 0, flat + size, flat))] = True
+    fill = (
+        value.to(input.dtype)
+        if isinstance(value, Tensor)
+        else Tensor._make(np.asarray(value).astype(input._data.dtype))
+    )
+    return where(Tensor._make(mask.reshape(input.shape)), fill, input)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
