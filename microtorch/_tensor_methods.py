@@ -555,19 +555,16 @@ _NOGRAD_VIEW_INPLACE_MESSAGE = (
 def _view_geometry(view: np.ndarray, base: np.ndarray, op: str = "view") -> np.ndarray:
     """For each element of ``view``, the C-order flat index of the element of ``base`` it aliases."""
     item = base.itemsize
-    pos = _memory_offsets(view, item) + (_address(view) - _address(base)) // item
-    if base.flags.c_contiguous:
-        return pos
-    # a strided base: translate memory offsets into its C-order positions
-    where = _memory_offsets(base, item).reshape(-1)
-    if where.size == 0:
-        return pos
-    lo = int(where.min())
-    table = np.full(int(where.max()) - lo + 1, -1, dtype=np.int64)
-    table[where - lo] = np.arange(where.size)
-    index = table[pos - lo]
-    if index.size and index.min() < 0:
-        raise RuntimeError(f"{op}: the view does not lie inside its base's elements")
+    index = _memory_offsets(view, item) + (_address(view) - _address(base)) // item
+    if not base.flags.c_contiguous and base.size:
+        # a strided base: translate memory offsets into its C-order positions
+        where = _memory_offsets(base, item).reshape(-1)
+        lo, hi = int(where.min()), int(where.max())
+        table = np.full(hi - lo + 1, -1, dtype=np.int64)
+        table[where - lo] = np.arange(where.size)
+        index = np.where((index >= lo) & (index <= hi), table[np.clip(index - lo, 0, hi - lo)], -1)
+    if index.size and (index.min() < 0 or index.max() >= base.size):
+        raise RuntimeError(f"{op}: the view's elements are not inside its base's (was the base's .data replaced?)")
     return index
 
 
