@@ -15,6 +15,7 @@ from . import _dtype as dt
 from ._device import check_device
 from ._tensor import (
     Tensor,
+    UninferableDtype,
     _check_shape_args,
     _contiguous_strides,
     _data_of,
@@ -173,10 +174,20 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False, pin_memor
     if isinstance(data, Tensor):
         arr = data._data.astype(dt.to_numpy_dtype(dtype) if dtype is not None else data._data.dtype, copy=True)
     else:
-        arr = _data_of(data, dtype)
+        arr = _converted(data, dtype)
         if arr is data or (isinstance(data, np.ndarray) and np.may_share_memory(arr, data)):
             arr = arr.copy()
     return _finish(arr, requires_grad)
+
+
+def _converted(data, dtype) -> np.ndarray:
+    """``data`` as an array by ``tensor()``'s rules (numpy scalars keep their dtype; PyTorch's errors)."""
+    try:
+        return _data_of(data, dtype, keep_numpy_scalars=True)
+    except UninferableDtype as err:
+        if dtype is not None:  # PyTorch converts each element to the dtype: a TypeError for None
+            raise TypeError(f"tensor(): {err}: must be a real number") from None
+        raise RuntimeError(str(err)) from None
 
 
 def scalar_tensor(
@@ -195,7 +206,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == dt.to_dtype(dtype) else data.to(dtype)
     if isinstance(data, np.ndarray):
-        return _finish(_data_of(data, dtype), False)
+        return _finish(_converted(data, dtype), False)
     return tensor(data, dtype=dtype, device=device)
 
 

@@ -52,8 +52,15 @@ class _HookHandle:
         self._registry.pop(self.id, None)
 
 
-def _data_of(x: Any, dtype=None) -> np.ndarray:
-    """Turn nested lists, scalars, arrays and tensors into a numpy array (PyTorch's dtype rules)."""
+class UninferableDtype(TypeError):
+    """Data of no tensor dtype (None, objects): ``tensor()`` reports it as PyTorch's RuntimeError."""
+
+
+def _data_of(x: Any, dtype=None, keep_numpy_scalars: bool = False) -> np.ndarray:
+    """Turn nested lists, scalars, arrays and tensors into a numpy array (PyTorch's dtype rules).
+
+    ``keep_numpy_scalars``: a numpy scalar keeps its dtype (``tensor(np.int32(3))``) instead of
+    counting as a Python number (as it does as an operand of an op)."""
     if isinstance(x, Tensor):
         arr = x._data
     elif isinstance(x, np.ndarray):
@@ -62,24 +69,37 @@ def _data_of(x: Any, dtype=None) -> np.ndarray:
         arr = np.array([_data_of(e) for e in x])
     else:
         arr = _python_numbers(np.asarray(x), dtype)
+    kind = arr.dtype.kind
+    if kind in "OUSc":
+        _reject_kind(x, arr)
     if dtype is not None:
         return cast(arr, dt.to_numpy_dtype(dtype), copy=False)
-    kind = arr.dtype.kind
-    if kind == "f" and not isinstance(x, (np.ndarray, Tensor)):
+    python_data = not isinstance(x, (np.ndarray, Tensor)) and not (keep_numpy_scalars and isinstance(x, np.generic))
+    if kind == "f" and python_data:
         return arr.astype(dt.get_default_dtype().np, copy=False)
     if kind in "iu" and arr.dtype not in (np.uint8, np.int8, np.int16, np.int32, np.int64):
         return arr.astype(np.int64)
-    if kind in "iu" and not isinstance(x, (np.ndarray, Tensor)):
+    if kind in "iu" and python_data:
         return arr.astype(np.int64, copy=False)
-    if kind == "O":
-        raise TypeError(f"tensor: could not infer dtype of {type(x).__name__}")
-    if kind in "US":
-        raise TypeError(f"new(): invalid data type '{arr.dtype.kind == 'U' and 'str' or 'bytes'}'")
-    if kind == "c":
-        raise TypeError("tensor: complex tensors are not supported by microtorch")
     if arr.dtype not in dt._FROM_NP:
         return arr.astype(dt.from_numpy_dtype(arr.dtype).np)
     return arr
+
+
+def _reject_kind(x, arr: np.ndarray) -> None:
+    """Raise as PyTorch for data of no tensor dtype: objects / None, strings, complex numbers."""
+    kind = arr.dtype.kind
+    if kind == "O":
+        if isinstance(x, np.ndarray):
+            raise TypeError(
+                "can't convert np.ndarray of type numpy.object_. The only supported types are: float64, float32, "
+                "float16, int64, int32, int16, int8, uint8, and bool."
+            )
+        bad = next((v for v in arr.flat if not isinstance(v, (builtins.int, builtins.float, np.generic))), x)
+        raise UninferableDtype(f"Could not infer dtype of {type(bad).__name__}")
+    if kind in "US":
+        raise TypeError(f"new(): invalid data type '{'str' if kind == 'U' else 'bytes'}'")
+    raise TypeError("tensor: complex tensors are not supported by microtorch")
 
 
 def cast(arr: np.ndarray, npdt: np.dtype, copy: bool = True) -> np.ndarray:
@@ -118,6 +138,16 @@ def _python_numbers(arr: np.ndarray, dtype) -> np.ndarray:
     if target.kind == "u" and arr.dtype.kind == "i":
         return arr.astype(target)  # wraps the negative values, as PyTorch does
     return arr
+
+
+def _legacy_data(x, npdt: np.dtype) -> np.ndarray:
+    """The array of ``Tensor(data)``: a copy in the default dtype (a tensor keeps its own dtype)."""
+    if isinstance(x, Tensor):
+        return x._data.copy()
+    if isinstance(x, str) or not isinstance(x, (list, tuple, np.ndarray)) and np.ndim(x) == 0:
+        kind = "invalid data type 'str'" if isinstance(x, str) else f"data must be a sequence (got {type(x).__name__})"
+        raise TypeError(f"new(): {kind}")
+    return _data_of(x, npdt)
 
 
 def _flatten_items(x):
@@ -167,18 +197,21 @@ class Tensor:
     __hash__ = object.__hash__
     __array_priority__ = 1000  # numpy defers to our reflected operators
 
-    def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False) -> None:
-        # torch.Tensor(data) or torch.Tensor(2, 3) (uninitialised, default dtype)
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-            data = _data_of(args[0], dtype or dt.get_default_dtype())
-            if data is getattr(args[0], "_data", None):
-                data = data.copy()
+    def __init__(self, *args, device=None) -> None:
+        # PyTorch's legacy constructor: Tensor(data), Tensor(*sizes) or Tensor(Size) (uninitialised:
+        # zero-filled here), Tensor() (empty); always the default dtype, except Tensor(tensor)
+        from ._device import check_device
+
+        check_device(device, "Tensor")
+        npdt = dt.get_default_dtype().np
+        if len(args) == 1 and not isinstance(args[0], (builtins.int, np.integer, Size)):
+            data = _legacy_data(args[0], npdt)
         else:
             shape = _check_shape_args("Tensor", args)
-            data = xp.zeros(shape, dtype=dt.to_numpy_dtype(dtype or dt.get_default_dtype()))
+            if any(n < 0 for n in shape):
+                raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
+            data = xp.zeros(shape if args else (0,), dtype=npdt)
         _init(self, data)
-        if requires_grad:
-            self.requires_grad_(True)
 
     # --- construction fast paths ------------------------------------------------------
     @staticmethod

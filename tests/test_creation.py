@@ -333,6 +333,18 @@ def test_data_setter_matches_torch():
         ([70000.0], "float16"),
         ([2**40], "bool"),
         ([True, 2], None),
+        ([1, None], None),
+        ([1, None], "float32"),
+        (None, None),
+        ({}, None),
+        ([[1], [None]], None),
+        (np.array([1, None], dtype=object), None),
+        (np.int32(3), None),
+        (np.float64(2.5), None),
+        (np.float16(2.5), None),
+        (np.bool_(True), None),
+        ([np.float32(1), 2.0], None),
+        ([np.int32(1), 2], None),
     ],
 )
 def test_tensor_integer_overflow_matches_torch(data, dtype):
@@ -821,6 +833,22 @@ def test_random_shapes_and_dtypes_match_torch():
         t, m = call(torch), call(mt)
         assert tuple(m.shape) == tuple(t.shape) and str(m.dtype) == str(t.dtype)
         assert m.requires_grad == t.requires_grad
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(2, 3), ([1, 2],), ([[1.5]],), ("size",), (), ((2, 3),), ([],), (2.5,), (-1,), ("a",), (2, 3.0), ([True],)],
+)
+def test_legacy_tensor_constructor_matches_torch(args):
+    torch = pytest.importorskip("torch")
+    _same_call(torch, lambda lib: (lib.Tensor(lib.Size([2, 3])) if args == ("size",) else lib.Tensor(*args)).zero_())
+
+
+def test_numpy_scalars_as_operands_count_as_python_numbers():
+    assert (mt.tensor(1.0) * np.float64(2.0)).dtype == mt.float32
+    assert (mt.tensor(1, dtype=mt.int32) + np.int64(1)).dtype == mt.int32
+    with pytest.raises(TypeError):
+        mt.ones(2) + None
 
 
 def test_type_and_unbound_item_match_torch():
