@@ -39,8 +39,11 @@ class GradOp:
 def op(
     name: str, family: str, build: Callable, where: str = "torch Tensor", *, order2: bool = True, eps: float = 1e-6
 ) -> GradOp:
-    """A ``GradOp`` whose forms are ``where``'s namespaces of ``name`` (``"torch Tensor"`` ->
-    ``torch.name``, ``Tensor.name``); a token with a dot is a form as is (an alias, an operator)."""
+    """A ``GradOp`` whose forms are ``name`` in each namespace ``where`` lists.
+
+    ``"torch Tensor"`` gives ``torch.name`` and ``Tensor.name``; a token with a dot is a form
+    as is (an alias, an operator); ``name`` up to a ``(`` is the attribute (``max(dim)``: ``max``).
+    """
     base = name.split("(")[0]
     forms = tuple(tok if "." in tok else f"{tok}.{base}" for tok in where.split())
     return GradOp(name, family, build, forms, order2, eps)

@@ -73,7 +73,7 @@ def _roll(rng, s):
 def _narrow(rng, s):
     d = dim_of(rng, len(s))
     start = int(rng.integers(0, s[d]))
-    return (d, start, int(rng.integers(0, s[d] - start + 1)))
+    return (d, start, int(rng.integers(1, s[d] - start + 1)))
 
 
 def _select(rng, s):
