@@ -533,3 +533,34 @@ def test_logsumexp_empty_dim_list_as_torch():
     _assert_same(mt.logsumexp(x, (), keepdim=True), torch.logsumexp(tx, (), keepdim=True))
     _assert_same(mt.logsumexp(mt.tensor(2.0), ()), torch.logsumexp(torch.tensor(2.0), ()))
     _assert_same(mt.logsumexp(mt.zeros(0, 3), ()), torch.logsumexp(torch.zeros(0, 3), ()))
+
+
+@pytest.mark.parametrize(
+    ("call", "data"),
+    [
+        (lambda x: x.norm(), [[0.0, 0.0], [0.0, 0.0]]),
+        (lambda x: x.norm(dim=1), [[0.0, 0.0], [1.0, -2.0]]),
+        (lambda x: x.norm(0.5), [[0.0, 1.0], [-1.0, 2.0]]),
+        (lambda x: x.norm(3, dim=0), [[0.0, 1.0], [0.0, 2.0]]),
+        (lambda x: x.std(), [[2.0, 2.0], [2.0, 2.0]]),
+        (lambda x: x.var(), [[1.5]]),
+        (lambda x: x[0, 0].var(0), [[1.5]]),
+        (lambda x: x.var(correction=5), [[1.0, 2.0], [3.0, 4.0]]),
+    ],
+)
+def test_second_derivatives_at_singular_points_match_torch(call, data):
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    x, tx = _pair(torch, data, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (g,) = mt.autograd.grad(call(x).sum(), x, create_graph=True)
+        (tg,) = torch.autograd.grad(call(tx).sum(), tx, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-12)
+    w = np.arange(1.0, 1.0 + np.size(data)).reshape(np.shape(data))
+    gg = mt.autograd.grad((g * mt.tensor(w)).sum(), x, allow_unused=True)[0] if g.requires_grad else None
+    tgg = torch.autograd.grad((tg * torch.tensor(w)).sum(), tx, allow_unused=True)[0] if tg.requires_grad else None
+    gg = np.zeros(np.shape(data)) if gg is None else gg.numpy()
+    tgg = np.zeros(np.shape(data)) if tgg is None or tgg._is_zerotensor() else tgg.numpy()
+    np.testing.assert_allclose(gg, tgg, rtol=1e-12)  # NaN where torch has NaN

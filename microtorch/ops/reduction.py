@@ -244,9 +244,27 @@ def _variance(x: Tensor, dim, unbiased, keepdim: bool, correction, op: str) -> T
     denom = n - c
     if denom > 0:
         return total / denom
+    if dim is None or x.ndim == 0:
+        return NoDofVar.apply(x, dims=dims, keepdim=keepdim)
     # torch divides by max(0, n - correction): 0/0 is NaN, a positive sum over 0 is inf
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return total / 0.0
+    return total / 0.0
+
+
+class NoDofVar(Op):
+    """Variance over every element with no degrees of freedom left (n <= correction): the
+    sum divided by 0, and torch's constant gradient (NaN where x equals the mean, else inf)."""
+
+    torch_name = "VarBackward0"
+
+    def forward(self, x, dims, keepdim):
+        a = x._data
+        self.in_shape, self.dims, self.keepdim = a.shape, dims, keepdim
+        m = a.mean(axis=dims, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
+        self.weight = np.where(a == m, np.nan, np.inf).astype(a.dtype)
+        return np.asarray(((a - m) ** 2).sum(axis=dims, keepdims=keepdim) / a.dtype.type(0))
+
+    def backward(self, g):
+        return _expand_back(g, self.in_shape, self.dims, self.keepdim) * Tensor._make(self.weight)
 
 
 def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
@@ -255,7 +273,8 @@ def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
 
 
 class SafeSqrt(Op):
-    """``sqrt`` whose gradient is 0 where the result is 0 (torch's std / 2-norm backward)."""
+    """``sqrt`` whose gradient is 0 where the result is 0 (torch's std backward: ``grad / (2 * std)``
+    masked to 0 there, so a second derivative at 0 is NaN as in torch)."""
 
     torch_name = "SqrtBackward0"
 
@@ -265,8 +284,7 @@ class SafeSqrt(Op):
 
     def backward(self, g):
         (y,) = self.saved_tensors
-        zero = eq(y, 0)
-        return where(zero, Tensor._make(np.zeros((), g._data.dtype)), g / where(zero, y + 1, y * 2))
+        return where(eq(y, 0), Tensor._make(np.zeros((), g._data.dtype)), g / (y * 2))
 
 
 def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
@@ -726,12 +744,12 @@ class VectorNorm(Op):
         elif p == 2:
             out = xp.sqrt((a * a).sum(axis=dims, keepdims=keepdim))
         else:
-            with np.errstate(divide="ignore"):  # 0 ** negative p is inf, as in torch
-                out = ((a**p).sum(axis=dims, keepdims=keepdim)) ** (1.0 / p)
+            out = ((a**p).sum(axis=dims, keepdims=keepdim)) ** (1.0 / p)  # 0 ** negative p: inf, as torch
         return np.asarray(out, dtype=a.dtype)
 
     def backward(self, g):
-        """torch's norm_backward, in differentiable ops (0 where the norm is 0)."""
+        """torch's norm_backward, in differentiable ops: masked to 0 where the norm (or, for
+        p < 1, x) is 0, so that second derivatives there are NaN as in torch."""
         x, norm_ = self.saved_tensors
         p = self.p
         if p == 0:
@@ -742,20 +760,17 @@ class VectorNorm(Op):
         if p == 1:
             return sign(x) * g
         if p == 2:
-            return g * where(eq(norm_, 0), zero, x / where(eq(norm_, 0), norm_ + 1, norm_))
+            return g * where(eq(norm_, 0), zero, x / norm_)
         if np.isinf(p):
             a = _abs(x)
             mask = logical_or(eq(a, norm_), isnan(a))
             weight = mask.to(x.dtype)
             return sign(x) * (g / sum(weight, self.dims, keepdim=True)) * weight
-        a = _abs(x)
-        nonzero_x = where(eq(x, 0), Tensor._make(np.ones((), x._data.dtype)), a)
         if p < 1:
-            scaled = where(eq(x, 0), zero, sign(x) * _pow(nonzero_x, p - 1))
+            scaled = sign(x) * where(eq(x, 0), zero, _pow(_abs(x), p - 1))
             return scaled * g * _pow(norm_, 1 - p)
-        scaled = sign(x) * _pow(a, p - 1) if p < 2 else x * _pow(a, p - 2)
-        safe_norm = where(eq(norm_, 0), norm_ + 1, norm_)
-        return scaled * where(eq(norm_, 0), zero, g / _pow(safe_norm, p - 1))
+        scaled = sign(x) * _pow(_abs(x), p - 1) if p < 2 else x * _pow(_abs(x), p - 2)
+        return scaled * where(eq(norm_, 0), zero, g / _pow(norm_, p - 1))
 
 
 class NuclearNorm(Op):
