@@ -376,6 +376,15 @@ BAD_INPUTS = {
     "ce_list_weight": lambda f, lib: f.cross_entropy(_f32(lib), lib.tensor([0, 1, 2, 0]), weight=[1.0, 2.0, 3.0]),
     "smooth_l1_beta_type": lambda f, lib: f.smooth_l1_loss(_f32(lib), _f32(lib), beta="0.5"),
     "mse_weight_shape": lambda f, lib: f.mse_loss(_f32(lib), _f32(lib), weight=lib.ones(3)),
+    "huber_weight_shape_first": lambda f, lib: f.huber_loss(_f32(lib).long(), _f32(lib).long(), weight=lib.ones(2)),
+    "bce_weight_broadcast": lambda f, lib: f.binary_cross_entropy(_f32(lib), _f32(lib), weight=lib.ones(2, 3)),
+    "bce_weight_too_big": lambda f, lib: f.binary_cross_entropy(_f32(lib), _f32(lib), weight=lib.ones(5, 4, 3)),
+    "bce_weight_grad_first": lambda f, lib: f.binary_cross_entropy(
+        _f32(lib).long(), _f32(lib), weight=_f32(lib).requires_grad_()
+    ),
+    "nll_weight_grad_first": lambda f, lib: f.nll_loss(
+        _f32(lib).long(), lib.tensor([0, 1, 2, 0]), lib.ones(3).requires_grad_()
+    ),
 }
 
 

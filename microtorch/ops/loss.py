@@ -277,11 +277,11 @@ def huber_loss(
     if not delta > 0:  # NaN fails too, as torch's check
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     x, t = _pointwise_pair(input, target, "huber_loss")
+    _check_weight_shape(weight, input)
     if x._data.dtype.kind != "f":  # huber computes in the input's dtype (no promotion)
         raise NotImplementedError(f"\"huber_cpu\" not implemented for '{_word(x)}'")
     dtype = x._data.dtype
     if weight is not None:
-        _check_weight_shape(weight, input)
         loss = HuberLoss.apply(x, t, reduction="none", param=float(delta), dtype=dtype)
         return _weighted(loss, weight, reduction, mean_by_weight=False)
     return HuberLoss.apply(x, t, reduction=reduction, param=float(delta), dtype=dtype)
@@ -354,6 +354,7 @@ def _check_targets_in_range(t: np.ndarray, c: int, ignore_index: int) -> None:
 
 
 def _nll_1d_2d(input: Tensor, target: Tensor, weight, reduction: str, ignore_index: int) -> Tensor:
+    _not_differentiable(weight, "nll_loss_forward", "weight")
     if target.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
@@ -364,7 +365,6 @@ def _nll_1d_2d(input: Tensor, target: Tensor, weight, reduction: str, ignore_ind
         f"shape: {_size_list(weight.shape) if weight is not None else ''}"
     )
     _check_nll_common(input, target, weight, "nll_loss_out_frame", c, wmsg)
-    _not_differentiable(weight, "nll_loss_forward", "weight")
     t = target._data.astype(np.int64, copy=False)
     _check_targets_in_range(t, c, ignore_index)
     w = weight._data if weight is not None else None
@@ -372,6 +372,7 @@ def _nll_1d_2d(input: Tensor, target: Tensor, weight, reduction: str, ignore_ind
 
 
 def _nll_2d(input: Tensor, target: Tensor, weight, reduction: str, ignore_index: int) -> Tensor:
+    _not_differentiable(weight, "nll_loss2d_forward", "weight")
     if target.ndim != 3:
         raise RuntimeError(
             f"only batches of spatial targets supported (3D tensors) but got targets of dimension: {target.ndim}"
@@ -387,7 +388,6 @@ def _nll_2d(input: Tensor, target: Tensor, weight, reduction: str, ignore_index:
         c,
         "weight tensor should be defined either for all or no classes",
     )
-    _not_differentiable(weight, "nll_loss2d_forward", "weight")
     t = target._data.astype(np.int64, copy=False)
     _check_targets_in_range(t, c, ignore_index)
     w = weight._data if weight is not None else None
@@ -586,6 +586,26 @@ def _same_shape_bce(input: Tensor, target: Tensor) -> None:
         )
 
 
+def _bce_weight(weight: Tensor | None, input: Tensor, target: Tensor) -> np.ndarray | None:
+    """torch's ``weight.expand(broadcast(target, weight))``, then autograd's no-grad check on it."""
+    if weight is None:
+        return None
+    ts, ws = tuple(target.shape), tuple(weight.shape)
+    for k in range(1, min(len(ts), len(ws)) + 1):
+        if ws[-k] not in (1, ts[-k]) and ts[-k] != 1:
+            raise RuntimeError(
+                f"Attempting to broadcast a dimension of length {ws[-k]} at {-k}! Mismatching argument at index 1 "
+                f"had {weight.shape}; but expected shape should be broadcastable to {list(ts)}"
+            )
+    shape = broadcast_shapes(ts, ws)
+    if shape != input.shape:
+        raise RuntimeError(
+            f"output with shape {_size_list(input.shape)} doesn't match the broadcast shape {_size_list(shape)}"
+        )
+    _not_differentiable(weight, "binary_cross_entropy", "weight")
+    return np.broadcast_to(weight._data, shape)
+
+
 def binary_cross_entropy(
     input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean"
 ) -> Tensor:
@@ -596,19 +616,13 @@ def binary_cross_entropy(
     if weight is not None:
         _tensor_arg(weight, "binary_cross_entropy", "weight", 3)
     _same_shape_bce(input, target)
+    w = _bce_weight(weight, input, target)
     if target._data.dtype != input._data.dtype:
         raise RuntimeError(f"Found dtype {_word(target)} but expected {_word(input)}")
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"binary_cross_entropy\" not implemented for '{_word(input)}'")
-    w = None
-    if weight is not None:
-        _not_differentiable(weight, "binary_cross_entropy", "weight")
-        shape = broadcast_shapes(target.shape, weight.shape)
-        if shape != input.shape:
-            raise RuntimeError(
-                f"output with shape {_size_list(input.shape)} doesn't match the broadcast shape {_size_list(shape)}"
-            )
-        w = np.broadcast_to(weight._data, shape).astype(input._data.dtype, copy=False)
+    if w is not None:
+        w = w.astype(input._data.dtype, copy=False)
     x, t = input._data, target._data
     if x.size and not ((x >= 0) & (x <= 1)).all():
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -665,10 +679,9 @@ def _to_input(g: Tensor, x: Tensor) -> Tensor:
     return g if g.dtype == x.dtype else g.to(x.dtype)
 
 
-def _bcel_weight(w: Tensor | None, input: Tensor, dtype, arg: str):
+def _bcel_weight(w: Tensor | None, input: Tensor, dtype) -> np.ndarray | None:
     if w is None:
         return None
-    _not_differentiable(w, "binary_cross_entropy_with_logits", arg)
     shape = broadcast_shapes(w.shape, input.shape)
     if shape != input.shape:
         raise RuntimeError(
@@ -695,6 +708,8 @@ def binary_cross_entropy_with_logits(
             _tensor_arg(value, "binary_cross_entropy_with_logits", name, pos)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    _not_differentiable(weight, "binary_cross_entropy_with_logits", "weight")
+    _not_differentiable(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{_word(input)}'")
     if target._data.dtype.kind == "b":
@@ -707,8 +722,8 @@ def binary_cross_entropy_with_logits(
         raise RuntimeError(
             f"result type {TYPE_WORD.get(out.name, out.name)} can't be cast to the desired output type {_word(target)}"
         )
-    w = _bcel_weight(weight, input, out.np, "weight")
-    pw = _bcel_weight(pos_weight, input, out.np, "pos_weight")
+    w = _bcel_weight(weight, input, out.np)
+    pw = _bcel_weight(pos_weight, input, out.np)
     return BinaryCrossEntropyWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction, dtype=out.np)
 
 
