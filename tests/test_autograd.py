@@ -855,3 +855,29 @@ def test_grad_mode_switches():
 def test_grad_mode_switches_match_torch():
     torch = pytest.importorskip("torch")
     assert _grad_mode_results(mt) == _grad_mode_results(torch)
+
+
+def _grad_option_results(T):
+    x = T.ones(3, requires_grad=True)
+    y = x * 2
+    z = T.ones(3, requires_grad=True)
+    out = {}
+    r = T.autograd.grad(y, (x, z), T.ones(2, 3), is_grads_batched=True, materialize_grads=True, retain_graph=True)
+    out["batched_materialized_shapes"] = [tuple(t.shape) for t in r]
+    with pytest.raises(ValueError) as info:
+        T.autograd.grad(y, (x, z), T.ones(3), materialize_grads=True, allow_unused=False, retain_graph=True)
+    out["materialize_without_unused"] = str(info.value)
+    with pytest.warns(FutureWarning, match="only_inputs argument is deprecated"):
+        T.autograd.grad(y, x, T.ones(3), only_inputs=False, retain_graph=True)
+    return out
+
+
+def test_grad_options():
+    got = _grad_option_results(mt)
+    assert got["batched_materialized_shapes"] == [(2, 3), (3,)]  # torch's zeros are not batched
+    assert got["materialize_without_unused"].startswith("Expected allow_unused to be True")
+
+
+def test_grad_options_match_torch():
+    torch = pytest.importorskip("torch")
+    assert _grad_option_results(mt) == _grad_option_results(torch)

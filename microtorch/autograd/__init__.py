@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
@@ -111,21 +113,33 @@ def grad(
             raise RuntimeError(f"One of the differentiated Tensors does not require grad (input {i})")
     if retain_graph is None:
         retain_graph = create_graph
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False."
+        )
     if allow_unused is None:
         allow_unused = materialize_grads
+    if not only_inputs:
+        warnings.warn(
+            "only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate gradient for "
+            "other parts of the graph, please use torch.autograd.backward.",
+            FutureWarning,
+            stacklevel=2,
+        )
     if is_grads_batched:
-        return _batched_grad(outs, ins, _as_tuple(grad_outputs), bool(retain_graph), create_graph, allow_unused)
-    grads = _root_grads(outs, _as_tuple(grad_outputs), "grad")
-    result = run_backward(
-        outs,
-        grads,
-        bool(retain_graph),
-        bool(create_graph),
-        inputs=ins,
-        accumulate=False,
-        allow_unused=bool(allow_unused),
-    )
-    if materialize_grads:
+        result = _batched_grad(outs, ins, _as_tuple(grad_outputs), bool(retain_graph), create_graph, allow_unused)
+    else:
+        grads = _root_grads(outs, _as_tuple(grad_outputs), "grad")
+        result = run_backward(
+            outs,
+            grads,
+            bool(retain_graph),
+            bool(create_graph),
+            inputs=ins,
+            accumulate=False,
+            allow_unused=bool(allow_unused),
+        )
+    if materialize_grads:  # zeros of the input's shape, also when batched (as torch)
         from .._creation import zeros_like
 
         result = tuple(g if g is not None else zeros_like(t) for g, t in zip(result, ins))
