@@ -159,6 +159,10 @@ def judge(t_out, t_exc, m_out, m_exc, snapshot) -> str | None:
             return "state: a failed call changed an input tensor or its .grad"
         if is_internal(m_exc):
             return f"internal: torch raises {type(t_exc).__name__}; microtorch {_describe(m_exc)}"
+        if is_internal(t_exc):
+            # torch's own Python wrapper leaked an internal error (e.g. AttributeError on .size()):
+            # a clear API error is the right answer there
+            return None if isinstance(m_exc, (TypeError, ValueError, RuntimeError)) else f"class: {_describe(m_exc)}"
         if not isinstance(m_exc, type(t_exc)):
             return f"class: torch raises {type(t_exc).__name__}; microtorch {_describe(m_exc)}"
         return None
