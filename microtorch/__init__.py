@@ -90,6 +90,8 @@ from .ops.elementwise import (
     add,
     ceil,
     clamp,
+    clamp_max,
+    clamp_min,
     cos,
     div,
     elu,
@@ -215,6 +217,7 @@ from . import autograd  # noqa: E402
 concat = concatenate = cat
 swapaxes = transpose
 clip = clamp
+fix = trunc
 subtract = sub
 multiply = mul
 divide = div

@@ -379,3 +379,13 @@ def test_erf_is_vectorised_and_accurate():
     assert np.isnan(mt.erf(mt.tensor([np.nan])).item())
     assert mt.erf(mt.tensor([0.5], dtype=mt.float32)).dtype == mt.float32
     assert gradgradcheck(mt.erf, (mt.tensor([-1.5, 0.3, 2.0], dtype=mt.float64, requires_grad=True),))
+
+
+def test_clamp_min_max_and_fix_as_torch():
+    torch = pytest.importorskip("torch")
+    a = [-2.0, 0.5, 3.0]
+    m, t = mt.tensor(a), torch.tensor(a)
+    assert mt.clamp_min(m, 0).tolist() == torch.clamp_min(t, 0).tolist()
+    assert m.clamp_max(1.0).tolist() == t.clamp_max(1.0).tolist()
+    assert m.fix().tolist() == t.fix().tolist() == mt.fix(m).tolist()
+    assert m.clone().clamp_min_(0.0).tolist() == t.clone().clamp_min_(0.0).tolist()

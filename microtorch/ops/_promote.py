@@ -89,10 +89,7 @@ def type_name(x) -> str:
 def invalid_arguments(op: str, *args) -> TypeError:
     """PyTorch's TypeError for an argument combination none of an op's signatures accepts."""
     got = ", ".join(type_name(a) for a in args)
-    return TypeError(
-        f"{op}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
-        " * (Tensor input, Tensor other)\n * (Tensor input, Number other)"
-    )
+    return TypeError(f"{op}() received an invalid combination of arguments - got ({got})")
 
 
 def not_a_tensor(op: str, x, name: str, position: int) -> TypeError:

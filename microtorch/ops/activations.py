@@ -137,8 +137,9 @@ class Hardtanh(Op):
     def backward(self, g):
         (x,) = self.saved_tensors
         a = x._data
-        # NaN gets 0, as PyTorch's vectorised kernel gives (its scalar tail loop would give 1)
-        return _masked((a > self.lo) & (a < self.hi), g)
+        # "not outside", so NaN passes the gradient as in PyTorch's kernel definition (its scalar
+        # loop, used for strided inputs and tails; its SIMD body on contiguous data gives 0)
+        return _masked(~((a <= self.lo) | (a >= self.hi)), g)
 
 
 def _masked(mask: np.ndarray, g: Tensor) -> Tensor:
@@ -242,8 +243,8 @@ class Softshrink(Op):
     def backward(self, g):
         (x,) = self.saved_tensors
         a = x._data
-        # NaN gets 0, as PyTorch's vectorised kernel gives (its scalar tail loop would give 1)
-        return _masked((a > self.lambd) | (a < -self.lambd), g)
+        # NaN passes the gradient, as PyTorch's scalar kernel (see Hardtanh.backward)
+        return _masked(~((a >= -self.lambd) & (a <= self.lambd)), g)
 
 
 _FLOAT_LIMIT = {
@@ -279,11 +280,11 @@ class Threshold(Op):
     torch_name = "ThresholdBackward0"
 
     def forward(self, x, threshold, value):
-        self.threshold = threshold
-        self.save_for_backward(x)
         a = x._data
-        # a value outside an integer dtype's range wraps, as PyTorch's cast does
-        return xp.where(a <= threshold, np.asarray(value).astype(a.dtype), a)
+        # both scalars are cast to the input's dtype first (truncated, wrapped), as PyTorch does
+        self.threshold = np.asarray(threshold).astype(a.dtype)
+        self.save_for_backward(x)
+        return xp.where(a <= self.threshold, np.asarray(value).astype(a.dtype), a)
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -329,5 +330,5 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
             "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
             f"{n} and channel size = {channels}."
         )
-    slope = weight.reshape((1, n) + (1,) * (x.ndim - 2)) if n > 1 else weight.reshape(())
+    slope = weight.reshape(()) if n == 1 else weight.reshape((1, n) + (1,) * (x.ndim - 2))
     return where(gt(x, 0), x, slope * x)

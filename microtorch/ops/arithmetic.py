@@ -14,7 +14,7 @@ from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
-from ._promote import _align, _binary, _py, _pyscalar, _scalar_target, fit_int, invalid_arguments
+from ._promote import TYPE_WORD, _align, _binary, _py, _pyscalar, _scalar_target, fit_int, invalid_arguments
 from ._util import as_tensor_arg, broadcast_error
 from .comparison import eq, ge, where
 from .shape import sum_to_size
@@ -248,6 +248,14 @@ def div(a, b, rounding_mode: str | None = None) -> Tensor:
         raise RuntimeError(
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
         )
+    if isinstance(a, Tensor) and a._data.dtype.kind == "f":  # the common float cases, without promotion
+        if type(b) is float or type(b) is int:
+            return DivScalar.apply(a, s=b)
+        if isinstance(b, Tensor) and a._data.dtype == b._data.dtype:
+            try:
+                return Div.apply(a, b)
+            except ValueError:
+                raise broadcast_error("div", a.shape, b.shape) from None
     a, b = _operands("div", a, b)
     if not isinstance(a, Tensor):
         if b._data.dtype.kind != "f":
@@ -489,6 +497,31 @@ def reciprocal(x: Tensor) -> Tensor:
     return div(1.0, x)
 
 
+_C_TYPE = {
+    "float64": "double",
+    "float32": "float",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
+
+
 def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
-    """``start + weight * (end - start)``."""
+    """``start + weight * (end - start)`` (``weight`` a number or a tensor of ``start``'s dtype)."""
+    tensor_weight = isinstance(weight, Tensor)
+    if not (isinstance(start, Tensor) and isinstance(end, Tensor) and (tensor_weight or isinstance(weight, _pyscalar))):
+        raise invalid_arguments("lerp", start, end, weight)
+    want = start._data.dtype
+    for name, t in (("end", end), ("weight", weight if tensor_weight else None)):
+        if t is not None and t._data.dtype != want:
+            raise RuntimeError(
+                f"lerp: expected dtype {_C_TYPE[want.name]} for `{name}` but got dtype {_C_TYPE[t._data.dtype.name]}"
+            )
+    if want.kind != "f":
+        kernel = "lerp_kernel_tensor" if tensor_weight else "lerp_kernel_scalar"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{TYPE_WORD[want.name]}'")
     return start + (end - start) * weight

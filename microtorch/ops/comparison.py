@@ -116,7 +116,15 @@ def where(condition, input=None, other=None) -> Tensor:  # noqa: A002
         from .reduction import nonzero
 
         return nonzero(condition, as_tuple=True)
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    for x in (input, other):
+        if not isinstance(x, (Tensor, np.ndarray, *_pyscalar)):
+            raise invalid_arguments("where", condition, input, other)
+    if isinstance(condition, Tensor):
+        cond = condition._data
+    elif isinstance(condition, np.ndarray):  # internal callers pass constant masks
+        cond = condition
+    else:
+        raise invalid_arguments("where", condition, input, other)
     if cond.dtype != bool:
         raise RuntimeError(
             f"where expected condition to be a boolean tensor, but got a tensor with dtype {dt.from_numpy_dtype(cond.dtype)}"

@@ -36,6 +36,8 @@ __all__ = [
     "round",
     "trunc",
     "clamp",
+    "clamp_min",
+    "clamp_max",
     "maximum",
     "minimum",
 ]
@@ -285,6 +287,16 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's na
     return Clamp.apply(x, lo=min, hi=max)
 
 
+def clamp_min(x: Tensor, min) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``clamp(x, min=min)``."""
+    return clamp(x, min=min)
+
+
+def clamp_max(x: Tensor, max) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``clamp(x, max=max)``."""
+    return clamp(x, max=max)
+
+
 class Maximum(Op):
     """Elementwise max / min; at ties each input gets half the gradient, at NaN both get all of it (as PyTorch)."""
 
@@ -460,28 +472,53 @@ _ERX = 8.45062911510467529297e-01
 
 
 def _poly(c: tuple, z: np.ndarray) -> np.ndarray:
-    out = np.full_like(z, c[-1])
-    for k in c[-2::-1]:
-        out = out * z + k
+    """``c[0] + c[1] z + ...`` by Horner's rule, in place after the first product."""
+    out = z * c[-1]
+    out += c[-2]
+    for k in c[-3::-1]:
+        out *= z
+        out += k
     return out
 
 
-def _erf(a: np.ndarray) -> np.ndarray:
-    x = a.astype(np.float64, copy=False)
-    ax = xp.abs(x)
-    z = x * x
-    small = x + x * (_poly(_PP, z) / _poly(_QQ, z))
-    s = ax - 1.0
-    mid = _ERX + _poly(_PA, s) / _poly(_QA, s)
-    t = 1.0 / z
-    near = ax < 1 / 0.35
-    r_s = xp.where(near, _poly(_RA, t) / _poly(_SA, t), _poly(_RB, t) / _poly(_SB, t))
+def _erf_tail(ax: np.ndarray, r: tuple, s: tuple) -> np.ndarray:
+    t = 1.0 / (ax * ax)
     # exp(-x*x) split as exp(-zt*zt) * exp((zt - x)(zt + x)), zt = x with its low 32 bits cleared
     zt = (ax.view(np.uint64) & np.uint64(0xFFFFFFFF00000000)).view(np.float64)
-    big = 1.0 - xp.exp(-zt * zt - 0.5625) * xp.exp((zt - ax) * (zt + ax) + r_s) / ax
-    out = xp.where(ax < 1.25, xp.copysign(mid, x), xp.where(ax < 6, xp.copysign(big, x), xp.copysign(1.0, x)))
-    out = xp.where(ax < 0.84375, small, out)
-    return xp.where(ax == ax, out, x).astype(a.dtype, copy=False)
+    e = xp.exp(-zt * zt - 0.5625) * xp.exp((zt - ax) * (zt + ax) + _poly(r, t) / _poly(s, t))
+    return 1.0 - e / ax
+
+
+def _erf(a: np.ndarray) -> np.ndarray:
+    """erf in float64, each element through the one fdlibm range it falls in."""
+    x = a.astype(np.float64).ravel()
+    ax = xp.abs(x)
+    out = xp.copysign(np.ones_like(x), x)  # |x| >= 6 (and NaN, fixed below)
+    small = ax < 0.84375
+    i = np.flatnonzero(small)
+    if i.size:
+        xs = x[i]
+        z = xs * xs
+        out[i] = xs + xs * (_poly(_PP, z) / _poly(_QQ, z))
+    j = np.flatnonzero(~small & (ax < 6))
+    if j.size:
+        axr = ax[j]
+        v = np.empty_like(axr)
+        mid = axr < 1.25
+        near = ~mid & (axr < 1 / 0.35)
+        for rows, fn in (
+            (mid, lambda t: _ERX + _poly(_PA, t - 1.0) / _poly(_QA, t - 1.0)),
+            (near, lambda t: _erf_tail(t, _RA, _SA)),
+            (~mid & ~near, lambda t: _erf_tail(t, _RB, _SB)),
+        ):
+            k = np.flatnonzero(rows)
+            if k.size:
+                v[k] = fn(axr[k])
+        out[j] = xp.copysign(v, x[j])
+    nan = np.isnan(x)
+    if nan.any():
+        out[nan] = np.nan
+    return out.reshape(a.shape).astype(a.dtype, copy=False)
 
 
 class Erf(Op):
