@@ -214,7 +214,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array`` (writes to either show in both)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
-    return Tensor._make(_data_of(array))
+    if array.dtype not in dt._FROM_NP:  # converting would silently break the memory sharing
+        dt.from_numpy_dtype(array.dtype)  # raises TypeError naming the dtype
+    return Tensor._make(array)
 
 
 # --- filled with a constant ------------------------------------------------------------------

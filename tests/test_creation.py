@@ -844,6 +844,16 @@ def test_legacy_tensor_constructor_matches_torch(args):
     _same_call(torch, lambda lib: (lib.Tensor(lib.Size([2, 3])) if args == ("size",) else lib.Tensor(*args)).zero_())
 
 
+def test_from_numpy_shares_memory_or_raises():
+    a = np.arange(3, dtype=np.int16)
+    t = mt.from_numpy(a)
+    a[0] = 7
+    assert t.dtype == mt.int16 and t[0].item() == 7
+    for dtype in (np.uint16, np.complex64):
+        with pytest.raises(TypeError, match="can't convert np.ndarray"):
+            mt.from_numpy(np.zeros(2, dtype=dtype))
+
+
 def test_numpy_scalars_as_operands_count_as_python_numbers():
     assert (mt.tensor(1.0) * np.float64(2.0)).dtype == mt.float32
     assert (mt.tensor(1, dtype=mt.int32) + np.int64(1)).dtype == mt.int32
