@@ -155,6 +155,8 @@ def get_default_dtype() -> dtype:
 def set_default_dtype(d: dtype) -> None:
     """Set the dtype of new floating-point tensors (float32 or float64, as in PyTorch)."""
     d = to_dtype(d)
+    if d is bfloat16:
+        to_numpy_dtype(d)  # raises: no storage for it
     if d not in (float32, float64, float16):
         raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, got {d}")
     _default[0] = d

@@ -277,6 +277,9 @@ def test_bfloat16_dtype_object_is_torchs_but_storage_raises():
         lambda: mt.ones(2).to(mt.bfloat16),
         lambda: mt.zeros(2, dtype=mt.bfloat16),
         lambda: mt.tensor([1.0], dtype=mt.bfloat16),
+        lambda: mt.set_default_dtype(mt.bfloat16),
+        lambda: mt.arange(3, dtype=mt.bfloat16),
+        lambda: mt.ones(2).new_zeros(2, dtype=mt.bfloat16),
     ):
         with pytest.raises(NotImplementedError, match="numpy has no bfloat16"):
             call()
