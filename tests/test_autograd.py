@@ -881,3 +881,59 @@ def test_grad_options():
 def test_grad_options_match_torch():
     torch = pytest.importorskip("torch")
     assert _grad_option_results(mt) == _grad_option_results(torch)
+
+
+def _node_hook_results(T):
+    """grad_fn.register_hook / register_prehook: call order, replacements, torch's errors."""
+    x = T.ones(3, requires_grad=True)
+    out = {}
+    log = []
+    y = x.exp()
+    z = y * 3
+    y.register_hook(lambda g: log.append(("tensor", g.tolist())) or g * 10)
+    pre = y.grad_fn.register_prehook(lambda go: log.append(("pre", [g.tolist() for g in go])) or (go[0] + 1,))
+    post = y.grad_fn.register_hook(lambda gi, go: log.append(("post", [g.tolist() for g in go])) or (gi[0] * 2,))
+    z.sum().backward(retain_graph=True)
+    out["log"], out["grad"] = log[:], [round(v, 4) for v in x.grad.tolist()]
+    pre.remove()
+    post.remove()
+    x.grad = None
+    log.clear()
+    z.sum().backward()
+    out["removed"] = (log[:], [round(v, 4) for v in x.grad.tolist()])
+
+    def bad_count(gi, go):
+        return (gi[0], gi[0])
+
+    bad = {
+        "count": lambda n: n.register_hook(bad_count),
+        "not_tuple": lambda n: n.register_prehook(lambda go: [go[0]]),
+        "size": lambda n: n.register_hook(lambda gi, go: (T.ones(4),)),
+    }
+    for name, register in bad.items():
+        w = x.exp()
+        register(w.grad_fn)
+        try:
+            w.sum().backward()
+            out[name] = "ok"
+        except (RuntimeError, TypeError) as err:
+            out[name] = (type(err).__name__, str(err))
+    return out
+
+
+def test_node_hooks():
+    got = _node_hook_results(mt)
+    assert [k for k, *_ in got["log"]] == ["tensor", "pre", "post"]
+    assert got["log"][1] == ("pre", [[30.0, 30.0, 30.0]])
+    assert got["grad"] == [round(2 * 31 * np.e, 4)] * 3
+    assert got["removed"] == ([("tensor", [3.0, 3.0, 3.0])], [round(30 * np.e, 4)] * 3)
+    assert got["count"] == (
+        "RuntimeError",
+        "hook 'bad_count' has returned an incorrect number of values (got 2, but expected 1)",
+    )
+    assert got["not_tuple"] == ("TypeError", "expected tuple, but hook returned 'list'")
+
+
+def test_node_hooks_match_torch():
+    torch = pytest.importorskip("torch")
+    assert _node_hook_results(mt) == _node_hook_results(torch)

@@ -141,6 +141,8 @@ def run_backward(
                         for g, (shape, dt) in zip(grads_in, node._out_meta)
                     ]
                 outs = node._run_backward(grads_in)
+                if node._pre_hooks and "post" in node._pre_hooks:
+                    outs = _call_node_hooks(node._pre_hooks["post"], outs, (tuple(outs), tuple(grads_in)))
                 if not retain_graph:
                     node._release()
             for i, e in enumerate(node.next_edges):
@@ -219,6 +221,8 @@ def _call_tensor_hooks(node, grads_in, Tensor):
     if hooks:
         grads_in = list(grads_in)
         for nr, fns in hooks.items():
+            if type(nr) is not int:  # the node's own hooks ("pre", "post")
+                continue
             g = grads_in[nr]
             if g is None:
                 continue
@@ -233,7 +237,29 @@ def _call_tensor_hooks(node, grads_in, Tensor):
             if t is not None and g is not None:
                 stored = g if _state.enabled else g.detach()
                 t._grad = stored if t._grad is None else t._grad + stored
+    if hooks and "pre" in hooks:
+        grads_in = list(_call_node_hooks(hooks["pre"], grads_in, (tuple(grads_in),)))
     return grads_in
+
+
+def _call_node_hooks(fns: dict, values, args_of) -> tuple:
+    """Run ``Node.register_hook`` / ``register_prehook`` hooks; each may replace ``values``
+    (checked as PyTorch: a tuple of the same length, each Tensor of the same dtype and shape)."""
+    values = tuple(values)
+    for fn in list(fns.values()):
+        new = fn(*args_of)
+        if new is None:
+            continue
+        if not isinstance(new, tuple):
+            raise TypeError(f"expected tuple, but hook returned '{type(new).__name__}'")
+        name = getattr(fn, "__name__", "<unknown>")
+        if len(new) != len(values):
+            raise RuntimeError(
+                f"hook '{name}' has returned an incorrect number of values (got {len(new)}, but expected {len(values)})"
+            )
+        values = tuple(_replaced(fn, old, g) for old, g in zip(values, new))
+        args_of = (values,) + tuple(args_of[1:])
+    return values
 
 
 def _hook_result(hook, grad, new):
@@ -251,6 +277,14 @@ def _hook_result(hook, grad, new):
     if new._data.shape != grad._data.shape:
         raise RuntimeError(f"hook '{name}' has changed the size of value")
     return new
+
+
+def _replaced(hook, old, new):
+    if new is None:
+        return None
+    if old is None:
+        raise RuntimeError("can't replace a None gradient with a non-None value")
+    return _hook_result(hook, old, new)
 
 
 def _type_name(t) -> str:

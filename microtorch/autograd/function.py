@@ -150,8 +150,24 @@ class Node:
             self._freed = True
 
     def register_hook(self, fn):
-        """Not supported on nodes; register hooks on tensors instead."""
-        raise RuntimeError("register_hook on grad_fn is not supported in microtorch; use Tensor.register_hook")
+        """Call ``fn(grad_inputs, grad_outputs)`` after this node's backward; it may return
+        replacement ``grad_inputs`` (a tuple, one entry per ``next_functions`` edge)."""
+        return self._add_node_hook("post", fn)
+
+    def register_prehook(self, fn):
+        """Call ``fn(grad_outputs)`` before this node's backward; it may return replacements."""
+        return self._add_node_hook("pre", fn)
+
+    def _add_node_hook(self, kind: str, fn):
+        # kept in the tensor pre-hook dict under a string key, so nodes without hooks pay nothing
+        from .._tensor import _HookHandle
+
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        registry = self._pre_hooks.setdefault(kind, {})
+        handle = _HookHandle(registry)
+        registry[handle.id] = fn
+        return handle
 
     # --- engine interface ---------------------------------------------------------
     def _run_backward(self, grads: list):
