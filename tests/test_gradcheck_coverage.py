@@ -30,7 +30,7 @@ EXCLUDED = {
         "greater", "isclose", "isfinite", "isinf", "isnan", "le", "less", "lt", "ne", "logical_and",
         "logical_not", "logical_or", "logical_xor", "nonzero", "unique", "is_floating_point", "numel",
     )),
-    "torch.argwhere", "torch.is_tensor", "Tensor.greater_equal", "Tensor.less_equal", "Tensor.not_equal",
+    "torch.argwhere", "torch.is_tensor", "torch.is_inference_mode_enabled", "Tensor.greater_equal", "Tensor.less_equal", "Tensor.not_equal",
     "F.one_hot",
     # non-differentiable in PyTorch too: floor_divide ("derivative for aten::floor_divide is not
     # implemented"); detach/data cut the graph; casts to integer or bool types
