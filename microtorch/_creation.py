@@ -59,6 +59,8 @@ __all__ = [
     "scalar_tensor",
     "tril",
     "triu",
+    "tril_indices",
+    "triu_indices",
     "zero_",
 ]
 
@@ -1199,6 +1201,67 @@ def tril(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:  # noqa: A002
 def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:  # noqa: A002
     """Upper triangle of the last two dims (the rest zeroed); differentiable."""
     return _triangle("triu", input, diagonal, np.triu, out)
+
+
+@_allocates
+def _triangle_indices(name: str, row, col, offset, lower, dtype, layout, device, pin_memory, requires_grad):
+    _check_options(name, layout, device, pin_memory)
+    row, col = _int_arg(row, name, "row", 1), _int_arg(col, name, "col", 2)
+    offset = _int_arg(offset, name, "offset", 3)
+    for label, value in (("row", row), ("col", col)):
+        if value < 0:
+            raise RuntimeError(f"{label} must be non-negative, got{value}")
+    npdt = dt.to_numpy_dtype(dtype) if dtype is not None else np.dtype(np.int64)
+    if npdt not in (np.int32, np.int64):
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_scalar_name(npdt)}'")
+    rows, cols = _triangle_coordinates(row, col, offset, lower)
+    return _finish(np.stack([rows, cols]).astype(npdt), requires_grad, name)
+
+
+def _triangle_coordinates(row: int, col: int, offset: int, lower: bool) -> tuple:
+    """Row-major coordinates of a triangle, computed per row (the full matrix may be huge)."""
+    if lower:
+        first, stop = max(0, -offset), row if col else 0
+    else:
+        first, stop = 0, min(row, max(0, col - offset))
+    i = np.arange(first, max(first, stop))
+    low = np.zeros_like(i) if lower else np.maximum(i + offset, 0)
+    high = np.minimum(i + offset + 1, col) if lower else np.full_like(i, col)
+    counts = np.maximum(high - low, 0)
+    starts = np.cumsum(counts) - counts
+    rows = np.repeat(i, counts)
+    cols = np.arange(counts.sum()) - np.repeat(starts - low, counts)
+    return rows, cols
+
+
+def tril_indices(
+    row: int,
+    col: int,
+    offset: int = 0,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    pin_memory: bool = False,
+    requires_grad: bool = False,
+) -> Tensor:
+    """The (2, N) coordinates of the lower triangle of a ``row`` x ``col`` matrix (diagonal ``offset``)."""
+    return _triangle_indices("tril_indices", row, col, offset, True, dtype, layout, device, pin_memory, requires_grad)
+
+
+def triu_indices(
+    row: int,
+    col: int,
+    offset: int = 0,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    pin_memory: bool = False,
+    requires_grad: bool = False,
+) -> Tensor:
+    """The (2, N) coordinates of the upper triangle of a ``row`` x ``col`` matrix (diagonal ``offset``)."""
+    return _triangle_indices("triu_indices", row, col, offset, False, dtype, layout, device, pin_memory, requires_grad)
 
 
 def zero_(input: Tensor) -> Tensor:  # noqa: A002

@@ -562,6 +562,36 @@ def test_tril_triu_match_torch():
         _same_call(torch, lambda lib, f=fn: getattr(lib, f)(lib.ones(())))
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        (3, 4, 1),
+        (3, 2, -1),
+        (0, 3),
+        (3, 0),
+        (3, 3, 10),
+        (3, 3, -10),
+        (20, 21, -7),
+        (21, 20, 7),
+        (5, 9, -2),
+        (9, 5, 3),
+        (-1, 3),
+        (3, -1),
+        (3.0, 3),
+        (20, 2**40, 0),
+        (2**40, 0, 0),
+    ],
+)
+@pytest.mark.parametrize("fn", ["tril_indices", "triu_indices"])
+def test_triangle_indices_match_torch(fn, args):
+    torch = pytest.importorskip("torch")
+    _same_call(torch, lambda lib: getattr(lib, fn)(*args))
+    _same_call(torch, lambda lib: getattr(lib, fn)(4, 5, 1, dtype=lib.int32))
+    for dtype in ("float32", "int16"):
+        _same_call(torch, lambda lib, d=dtype: getattr(lib, fn)(3, 3, dtype=getattr(lib, d)))
+    _same_call(torch, lambda lib: getattr(lib, fn)(3, 3, requires_grad=True))
+
+
 def test_tril_triu_in_place_and_gradients():
     x = mt.arange(9.0).reshape(3, 3)
     before = x._version
