@@ -564,3 +564,28 @@ def test_second_derivatives_at_singular_points_match_torch(call, data):
     gg = np.zeros(np.shape(data)) if gg is None else gg.numpy()
     tgg = np.zeros(np.shape(data)) if tgg is None or tgg._is_zerotensor() else tgg.numpy()
     np.testing.assert_allclose(gg, tgg, rtol=1e-12)  # NaN where torch has NaN
+
+
+@pytest.mark.parametrize(
+    "call",
+    [lambda x: x.var(), lambda x: x.var(0), lambda x: x.std(1, correction=0), lambda x: x.var(1, correction=3)],
+)
+def test_var_gradient_is_torchs_formula_with_infinite_inputs(call):
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    a = [[float("inf"), 1.0, float("inf")], [2.0, float("-inf"), 3.0]]
+    x, tx = _pair(torch, a, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _assert_same(call(x), call(tx))
+        call(x).sum().backward()
+        call(tx).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_softmax_of_empty_integer_tensor_as_torch():
+    torch = pytest.importorskip("torch")
+    for name in ("softmax", "log_softmax"):
+        x, tx = _pair(torch, np.zeros((0, 3)), dtype="int64")
+        _assert_same(getattr(mt, name)(x, 1), getattr(torch, name)(tx, 1))

@@ -238,16 +238,36 @@ def _variance(x: Tensor, dim, unbiased, keepdim: bool, correction, op: str) -> T
         raise RuntimeError("std and var only support floating point and complex dtypes")
     c = _correction(unbiased, correction)
     dims = _axes(dim, x.ndim, op)
-    n = _count(x.shape, dims)
-    centered = x - mean(x, dims, keepdim=True)
-    total = sum(centered * centered, dims, keepdim=keepdim)
-    denom = n - c
-    if denom > 0:
-        return total / denom
-    if dim is None or x.ndim == 0:
+    dof = _count(x.shape, dims) - c
+    if dof <= 0 and (dim is None or x.ndim == 0):
         return NoDofVar.apply(x, dims=dims, keepdim=keepdim)
-    # torch divides by max(0, n - correction): 0/0 is NaN, a positive sum over 0 is inf
-    return total / 0.0
+    return Var.apply(x, dims=dims, keepdim=keepdim, dof=dof)
+
+
+def _mean_kept(a: np.ndarray, dims) -> np.ndarray:
+    """The mean over ``dims`` with those dims kept (0 for an empty slice, without numpy's warning)."""
+    n = _count(a.shape, dims)
+    return a.sum(axis=dims, keepdims=True) / a.dtype.type(n) if n else np.zeros(_kept_shape(a.shape, dims), a.dtype)
+
+
+class Var(Op):
+    """Variance: sum of squared deviations over ``max(0, dof)``; torch's backward
+    ``grad * 2 / dof * (x - mean)`` (the mean's own term, zero in exact arithmetic, is left out)."""
+
+    torch_name = "VarBackward0"
+
+    def forward(self, x, dims, keepdim, dof):
+        a = x._data
+        self.in_shape, self.dims, self.keepdim, self.dof = a.shape, dims, keepdim, dof
+        self.save_for_backward(x)
+        centered = a - _mean_kept(a, dims)
+        # dividing by 0 gives inf (or NaN for 0/0) as in torch; numpy's warnings are off globally
+        return np.asarray((centered * centered).sum(axis=dims, keepdims=keepdim) / a.dtype.type(builtins.max(dof, 0)))
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        scale = 2.0 / self.dof if self.dof else float("inf")
+        return _expand_back(g, self.in_shape, self.dims, self.keepdim) * scale * (x - mean(x, self.dims, keepdim=True))
 
 
 class NoDofVar(Op):
@@ -259,9 +279,10 @@ class NoDofVar(Op):
     def forward(self, x, dims, keepdim):
         a = x._data
         self.in_shape, self.dims, self.keepdim = a.shape, dims, keepdim
-        m = a.mean(axis=dims, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
+        m = _mean_kept(a, dims)
+        centered = a - m
         self.weight = np.where(a == m, np.nan, np.inf).astype(a.dtype)
-        return np.asarray(((a - m) ** 2).sum(axis=dims, keepdims=keepdim) / a.dtype.type(0))
+        return np.asarray((centered * centered).sum(axis=dims, keepdims=keepdim) / a.dtype.type(0))
 
     def backward(self, g):
         return _expand_back(g, self.in_shape, self.dims, self.keepdim) * Tensor._make(self.weight)
@@ -605,7 +626,7 @@ def _softmax_family(x: Tensor, dim, dtype, node, name: str) -> Tensor:
     d = _softmax_dim(x, dim, name, stacklevel=3)
     if dtype is not None:
         x = x.to(dtype)
-    elif x._data.dtype.kind != "f":
+    elif x._data.dtype.kind != "f" and x._data.size:  # torch dispatches no kernel for an empty input
         raise NotImplementedError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{_type_word(x)}'")
     if x.ndim == 0:
         return reshape(node.apply(reshape(x, (1,)), dim=0), ())
