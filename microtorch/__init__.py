@@ -157,6 +157,7 @@ from .ops.indexing import (
     roll,
     scatter,
     scatter_add,
+    scatter_reduce,
     take,
     take_along_dim,
     tile,

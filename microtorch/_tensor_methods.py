@@ -1091,6 +1091,15 @@ Tensor.scatter_ = _inplace(
     ),
 )
 Tensor.scatter_add_ = _inplace("scatter_add_", lambda self, dim, index, src: _I.scatter_add(self, dim, index, src))
+Tensor.scatter_reduce = lambda self, dim, index, src, reduce, *, include_self=True: _I.scatter_reduce(
+    self, dim, index, src, reduce, include_self=include_self
+)
+Tensor.scatter_reduce_ = _inplace(
+    "scatter_reduce_",
+    lambda self, dim, index, src, reduce, *, include_self=True: _I.scatter_reduce(
+        self, dim, index, src, reduce, include_self=include_self
+    ),
+)
 Tensor.index_put = lambda self, indices, values, accumulate=False: _I.index_put(self, indices, values, accumulate)
 Tensor.index_put_ = _inplace("index_put_", _I.index_put)
 Tensor.index_add = lambda self, dim, index, source, *, alpha=1: _I.index_add(self, dim, index, source, alpha=alpha)

@@ -574,3 +574,50 @@ def test_index_family_errors_match_torch():
             t_call()
         with pytest.raises(type(t_err.value)):
             m_call()
+
+
+# --- scatter_reduce -------------------------------------------------------------------------
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_matches_torch(reduce, include_self):
+    torch = pytest.importorskip("torch")
+    x = np.array([[1.0, 0.0, 2.0, 3.0], [2.0, 2.0, -1.0, 0.5]])
+    src = np.array([[2.0, 0.0, 2.0], [0.0, 5.0, 2.0]])  # zeros and ties on purpose
+    idx = np.array([[0, 0, 2], [1, 1, 1]])
+    mx, tx = _both(torch, x, requires_grad=True)
+    ms, ts = _both(torch, src, requires_grad=True)
+    m = mt.scatter_reduce(mx, 1, mt.tensor(idx), ms, reduce, include_self=include_self)
+    t = torch.scatter_reduce(tx, 1, torch.tensor(idx), ts, reduce, include_self=include_self)
+    np.testing.assert_allclose(m.detach().numpy(), t.detach().numpy())
+    w = np.arange(8.0).reshape(2, 4) - 3
+    (m * mt.tensor(w)).sum().backward()
+    (t * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_allclose(ms.grad.numpy(), ts.grad.numpy())
+    ints = mt.tensor([1, 2, 3]).scatter_reduce(0, mt.tensor([0, 0]), mt.tensor([-4, -5]), reduce)
+    want = torch.tensor([1, 2, 3]).scatter_reduce(0, torch.tensor([0, 0]), torch.tensor([-4, -5]), reduce)
+    assert ints.tolist() == want.tolist()
+
+
+def test_scatter_reduce_gradcheck_and_errors():
+    rng = np.random.default_rng(8)
+    x = mt.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    s = mt.tensor(np.array([[0.0, 1.5, -2.0], [0.7, 0.0, 0.0], [1.0, 2.0, 3.0]]), requires_grad=True)
+    i = mt.tensor([[0, 0, 3], [1, 2, 2], [3, 3, 3]])
+    one_zero = mt.tensor(np.array([[0.0, 1.5, -2.0], [0.7, 0.0, 0.4], [1.0, 2.0, 3.0]]), requires_grad=True)
+    for reduce in ("sum", "prod", "mean"):
+        assert gradcheck(lambda a, b, r=reduce: mt.scatter_reduce(a, 1, i, b, r, include_self=False), (x, s))
+        assert gradgradcheck(lambda a, b, r=reduce: mt.scatter_reduce(a, 1, i, b, r), (x, one_zero))
+    # two zeros on one position: first derivative as torch, no second one (torch's DelayedError)
+    (gs,) = mt.autograd.grad(mt.scatter_reduce(x, 1, i, s, "prod").sum(), (s,), create_graph=True)
+    with pytest.raises(RuntimeError, match="Double backward is unsupported"):
+        gs.sum().backward()
+    y = mt.zeros(3)
+    assert y.scatter_reduce_(0, mt.tensor([1, 1]), mt.tensor([2.0, 3.0]), "amax", include_self=False) is y
+    assert y.tolist() == [0.0, 3.0, 0.0]
+    with pytest.raises(RuntimeError, match="reduce argument must be either sum, prod, mean, amax or amin, got foo"):
+        mt.zeros(3).scatter_reduce(0, mt.tensor([0]), mt.ones(1), "foo")
+    with pytest.raises(NotImplementedError):
+        mt.zeros(3, dtype=mt.bool).scatter_reduce(0, mt.tensor([0]), mt.ones(1, dtype=mt.bool), "mean")
+    with pytest.raises(TypeError, match="must be Tensor"):
+        mt.zeros(3).scatter_reduce(0, mt.tensor([0]), 1.0, "sum")
