@@ -376,3 +376,13 @@ def test_cat_out_follows_torch():
     with pytest.raises(RuntimeError, match="single memory location"):
         mt.cat([e, mt.ones(4, 6)], dim=0, out=e)
     assert e.shape == (0,) and z.abs().sum().item() == 0.0
+
+
+def test_flip_method_takes_dims_as_separate_ints():
+    torch = pytest.importorskip("torch")
+    x, tx = mt.tensor(A), torch.tensor(A)
+    for dims in ((0, 1), (-1,), (2, 0)):
+        np.testing.assert_array_equal(x.flip(*dims).numpy(), tx.flip(*dims).numpy())
+        np.testing.assert_array_equal(mt.flip(x, dims).numpy(), torch.flip(tx, dims).numpy())
+    with pytest.raises(RuntimeError, match="appears multiple times"):
+        x.flip(0, -3)

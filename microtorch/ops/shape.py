@@ -733,8 +733,12 @@ class Flip(Op):
         return Flip.apply(g, dims=self.dims)
 
 
-def flip(x: Tensor, dims) -> Tensor:
-    """Reverse ``x`` along each of ``dims``."""
+def flip(x: Tensor, *dims) -> Tensor:
+    """Reverse ``x`` along each of ``dims`` (a sequence, or ints as ``Tensor.flip(0, 1)``)."""
+    _check_tensor("flip", x)
+    if not dims:
+        raise TypeError("flip() missing required argument 'dims' (pos 2)")
+    dims = dims[0] if len(dims) == 1 else dims
     seq = (dims,) if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool) else dims
     if not isinstance(seq, (tuple, list)):
         raise TypeError(f"flip(): argument 'dims' must be tuple of ints, not {type(dims).__name__}")
