@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from ._tensor import (
     _contiguous_strides,
     _data_of,
     alloc_like,
+    cast,
     check_format_rank,
     empty_strided_array,
 )
@@ -137,8 +139,18 @@ def _into_out(out: Tensor, data: np.ndarray, op: str) -> Tensor:
         )
     if out._data.shape == data.shape:
         np.copyto(out._data, data, casting="unsafe")
-    else:
-        out._data = data.astype(out._data.dtype)
+        out._vc.value += 1
+        return out
+    if out._data.size:
+        warnings.warn(
+            f"An output with one or more elements was resized since it had shape {list(out.shape)}, which does not "
+            f"match the required output shape {list(data.shape)}. This behavior is deprecated, and in a future "
+            "PyTorch release outputs will not be resized unless they have zero elements. You can explicitly reuse "
+            "an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
+            UserWarning,
+            stacklevel=3,
+        )
+    out._data = data.astype(out._data.dtype)
     out._vc.value += 1
     return out
 
@@ -174,7 +186,13 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False, pin_memor
     """A new tensor copying ``data`` (nested lists, numbers, arrays or tensors)."""
     _check_options("tensor", None, device, pin_memory)
     if isinstance(data, Tensor):
-        arr = data._data.astype(dt.to_numpy_dtype(dtype) if dtype is not None else data._data.dtype, copy=True)
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
+        arr = cast(data._data, dt.to_numpy_dtype(dtype) if dtype is not None else data._data.dtype)
     else:
         arr = _converted(data, dtype)
         if arr is data or (isinstance(data, np.ndarray) and np.may_share_memory(arr, data)):

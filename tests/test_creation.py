@@ -427,6 +427,8 @@ def test_factories_match_torch(i):
     assert got.stride() == expected.stride()
 
 
+@pytest.mark.filterwarnings("ignore:.*resized:UserWarning")
+@pytest.mark.filterwarnings("ignore:The number of elements in the out tensor:UserWarning")
 def test_factory_out_argument_matches_torch():
     torch = pytest.importorskip("torch")
     for call in (
@@ -456,6 +458,17 @@ def test_factory_out_argument_matches_torch():
     )
     with pytest.raises(RuntimeError, match="single memory location"):
         mt.zeros(6, out=mt.zeros(1).expand(6))
+    with pytest.warns(UserWarning, match="was resized"):
+        mt.zeros(2, out=mt.zeros(3))
+    empty = mt.zeros(0)
+    mt.ones(2, out=empty)  # resizing an empty out is silent
+    assert empty.tolist() == [1.0, 1.0]
+
+
+def test_tensor_of_a_tensor_warns_as_torch():
+    with pytest.warns(UserWarning, match="To copy construct from a tensor"):
+        y = mt.tensor(mt.ones(2))
+    assert y.tolist() == [1.0, 1.0]
 
 
 def test_pin_memory_raises_as_torch_without_accelerator():
