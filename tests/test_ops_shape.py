@@ -384,5 +384,6 @@ def test_flip_method_takes_dims_as_separate_ints():
     for dims in ((0, 1), (-1,), (2, 0)):
         np.testing.assert_array_equal(x.flip(*dims).numpy(), tx.flip(*dims).numpy())
         np.testing.assert_array_equal(mt.flip(x, dims).numpy(), torch.flip(tx, dims).numpy())
+        np.testing.assert_array_equal(mt.flip(x, dims=dims).numpy(), torch.flip(tx, dims=dims).numpy())
     with pytest.raises(RuntimeError, match="appears multiple times"):
         x.flip(0, -3)

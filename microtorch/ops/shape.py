@@ -684,7 +684,10 @@ class GetItem(Op):
         self.basic = basic
         self.in_shape = x._data.shape
         self.in_dtype = x._data.dtype
-        return x._data[key]
+        out = x._data[key]
+        if basic and type(out) is not np.ndarray and Ellipsis not in key:
+            out = x._data[key + (Ellipsis,)]  # an integer per dim: a 0-d view, as torch (numpy gives a scalar)
+        return out
 
     def backward(self, g):
         return IndexAddInto.apply(g, key=self.key, shape=self.in_shape, basic=self.basic)
@@ -733,12 +736,13 @@ class Flip(Op):
         return Flip.apply(g, dims=self.dims)
 
 
-def flip(x: Tensor, *dims) -> Tensor:
+def flip(x: Tensor, *args, dims=None) -> Tensor:
     """Reverse ``x`` along each of ``dims`` (a sequence, or ints as ``Tensor.flip(0, 1)``)."""
     _check_tensor("flip", x)
-    if not dims:
-        raise TypeError("flip() missing required argument 'dims' (pos 2)")
-    dims = dims[0] if len(dims) == 1 else dims
+    if (dims is None) == (not args):
+        raise TypeError("flip() missing required argument 'dims' (pos 2)" if not args else "flip(): dims given twice")
+    if dims is None:
+        dims = args[0] if len(args) == 1 else args
     seq = (dims,) if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool) else dims
     if not isinstance(seq, (tuple, list)):
         raise TypeError(f"flip(): argument 'dims' must be tuple of ints, not {type(dims).__name__}")
