@@ -853,11 +853,11 @@ class _Sampled(Op):
     torch_name = "NormalBackward3"
 
     def forward(self, *inputs, values):
-        self.shapes = [t._data.shape for t in inputs]
+        self.metas = [(t._data.shape, t.dtype) for t in inputs]
         return values
 
     def backward(self, g):
-        grads = tuple(g.new_zeros(s) for s in self.shapes)
+        grads = tuple(g.new_zeros(shape, dtype=dtype) for shape, dtype in self.metas)
         return grads if len(grads) > 1 else grads[0]
 
 
@@ -913,7 +913,7 @@ def normal(
         return _finish(values, requires_grad, "normal", out)
     if size is not None or dtype is not None or requires_grad or layout is not None or device is not None:
         raise TypeError("normal(): size, dtype, layout, device and requires_grad go only with a float mean and std")
-    npdt = dt.result_type(*tensors).np
+    npdt = tensors[0]._data.dtype  # the mean's dtype when it is a tensor, else the std's (PyTorch's rule)
     _require_float(npdt, "normal_kernel_cpu")
     _check_std(std)
     m = mean._data if isinstance(mean, Tensor) else mean
