@@ -339,6 +339,8 @@ def _random_program(rng, n_steps: int = 6) -> list:
 
 def _apply_view(t, op: str, seed: int):
     r = np.random.default_rng(seed)
+    if t.ndim == 0 or op == "unsqueeze":
+        return t.unsqueeze(int(r.integers(t.ndim + 1)))
     if op == "slice0":
         a = int(r.integers(t.shape[0]))
         return t[a : int(r.integers(a + 1, t.shape[0] + 1))]
@@ -349,14 +351,12 @@ def _apply_view(t, op: str, seed: int):
         return t.t()
     if op == "flat" and t.is_contiguous():
         return t.view(-1)
-    if op == "select" and t.ndim >= 2:  # a 0-d select is not a view in microtorch yet (ops.shape.GetItem)
+    if op == "select" and t.ndim >= 1:
         return t.select(0, int(r.integers(t.shape[0])))
     if op == "narrow":
         d = int(r.integers(t.ndim))
         s = int(r.integers(t.shape[d]))
         return t.narrow(d, s, int(r.integers(1, t.shape[d] - s + 1)))
-    if op == "unsqueeze":
-        return t.unsqueeze(int(r.integers(t.ndim + 1)))
     if op == "transpose":
         return t.transpose(0, -1)
     return t[::2]
@@ -376,7 +376,7 @@ def _apply_inplace(T, t, op: str, seed: int, y) -> None:
     elif op == "fill_":
         t.fill_(k)
     elif op == "setitem":
-        t[0] = k
+        t[0 if t.ndim else ...] = k
     elif op == "exp_":
         t.mul_(0.1).exp_()
     elif op == "div_":
@@ -474,3 +474,17 @@ def test_zero_cuts_second_order_graph_as_torch():
     (ours_rg, ours), (theirs_rg, theirs) = run(mt), run(torch)
     assert ours_rg == theirs_rg
     np.testing.assert_allclose(ours, theirs)
+
+
+def test_full_integer_index_is_a_zero_dim_view():
+    a = mt.arange(4.0)
+    e = a[1]
+    assert e._base is a and e.shape == ()
+    e.add_(10)
+    assert a.tolist() == [0.0, 11.0, 2.0, 3.0]
+    x = mt.ones(4, requires_grad=True)
+    b = x * 1
+    s = b[2]
+    b.mul_(3)
+    s.backward()
+    assert x.grad.tolist() == [0.0, 0.0, 3.0, 0.0]
