@@ -1112,6 +1112,10 @@ Tensor.index_fill = lambda self, dim, index, value: _I.index_fill(self, dim, ind
 Tensor.index_fill_ = _inplace("index_fill_", _I.index_fill)
 Tensor.take = lambda self, index: _I.take(self, index)
 Tensor.masked_select = lambda self, mask: _I.masked_select(self, mask)
+Tensor.masked_scatter = lambda self, mask, source: _I.masked_scatter(self, mask, source)
+Tensor.masked_scatter_ = _inplace("masked_scatter_", _I.masked_scatter)
+Tensor.put = lambda self, index, source, accumulate=False: _I.put(self, index, source, accumulate)
+Tensor.put_ = _inplace("put_", _I.put)
 
 
 def _checked_t_(x: Tensor) -> Tensor:

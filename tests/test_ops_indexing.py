@@ -621,3 +621,47 @@ def test_scatter_reduce_gradcheck_and_errors():
         mt.zeros(3, dtype=mt.bool).scatter_reduce(0, mt.tensor([0]), mt.ones(1, dtype=mt.bool), "mean")
     with pytest.raises(TypeError, match="must be Tensor"):
         mt.zeros(3).scatter_reduce(0, mt.tensor([0]), 1.0, "sum")
+
+
+# --- masked_scatter / put ---------------------------------------------------------------------
+def test_masked_scatter_and_put_match_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(9)
+    mask = [[True, False, True], [False, True, False]]
+    calls = [
+        lambda lib, x, s: lib.masked_scatter(x, lib.tensor(mask), s),
+        lambda lib, x, s: lib.masked_scatter(x, lib.tensor([[[True, False, True]]]), s),
+        lambda lib, x, s: lib.put(x, lib.tensor([0, 4, -1, 2, 3, 1]), s.reshape(-1)),
+        lambda lib, x, s: lib.put(x, lib.tensor([[0, 0, -6], [1, 1, 1]]), s, accumulate=True),
+    ]
+    for k, call in enumerate(calls):
+        mx, tx = _both(torch, rng.standard_normal((2, 3)), requires_grad=True)
+        ms, ts = _both(torch, rng.standard_normal((2, 3)), requires_grad=True)
+        m, t = call(mt, mx, ms), call(torch, tx, ts)
+        np.testing.assert_allclose(m.detach().numpy(), t.detach().numpy(), err_msg=f"case {k}")
+        w = rng.standard_normal(tuple(t.shape))
+        (m * mt.tensor(w)).sum().backward()
+        (t * torch.tensor(w)).sum().backward()
+        np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), err_msg=f"case {k}")
+        np.testing.assert_allclose(ms.grad.numpy(), ts.grad.numpy(), err_msg=f"case {k}")
+        assert gradgradcheck(
+            lambda a, b, c=call: c(mt, a, b) ** 2, (mx.detach().requires_grad_(), ms.detach().requires_grad_())
+        )
+
+    def errors(lib):
+        x, m = lib.zeros(2, 3), lib.tensor(mask)
+        return [
+            lambda: x.masked_scatter(m, lib.arange(2.0)),
+            lambda: x.masked_scatter(m.int(), lib.arange(6.0)),
+            lambda: x.masked_scatter(m, lib.arange(6.0, dtype=lib.float64)),
+            lambda: x.put(lib.tensor([6]), lib.tensor([1.0])),
+            lambda: x.put(lib.tensor([0, 1]), lib.tensor([1.0])),
+            lambda: x.put(lib.tensor([0], dtype=lib.int32), lib.tensor([1.0])),
+            lambda: x.put(lib.tensor([0]), lib.tensor([1.0], dtype=lib.float64)),
+        ]
+
+    for t_call, m_call in zip(errors(torch), errors(mt)):
+        _raises_like(t_call, m_call)
+    y = mt.zeros(3)
+    assert y.put_(mt.tensor([0, 0]), mt.tensor([1.0, 2.0]), accumulate=True) is y and y.tolist() == [3.0, 0.0, 0.0]
+    assert y.masked_scatter_(mt.tensor([False, True, True]), mt.tensor([5.0, 6.0])).tolist() == [3.0, 5.0, 6.0]

@@ -26,6 +26,8 @@ __all__ = [
     "index_put",
     "masked_fill",
     "masked_select",
+    "masked_scatter",
+    "put",
     "index_add",
     "index_copy",
     "index_fill",
@@ -728,6 +730,111 @@ def scatter_reduce(
     _check_bounds(idx, _shape1(input.shape)[d], d)
     inputs = (input, index, src)
     return _with_out("scatter_reduce", out, inputs, lambda: _scatter_reduce(input, d, idx, src, name, include_self))
+
+
+# --- masked_scatter / put ------------------------------------------------------------------
+class MaskedScatter(Op):
+    """``x`` with the first elements of ``src`` (in order) written where ``mask`` is True."""
+
+    torch_name = "MaskedScatterBackward0"
+
+    def forward(self, x, src, mask):
+        self.mask, self.src_shape = mask, src._data.shape
+        out = np.array(x._data)
+        out[mask] = src._data.reshape(-1)[: int(mask.sum())]
+        return out
+
+    def backward(self, g):
+        nx, ns = self.needs_input_grad
+        gx = g * _const((~self.mask).astype(g._data.dtype)) if nx else None
+        gs = None
+        if ns:
+            taken = GetItem.apply(g, key=(self.mask,), basic=False)
+            size = math.prod(self.src_shape)
+            gs = reshape(index_add_into(taken, (slice(0, taken.shape[0]),), (size,)), self.src_shape)
+        return gx, gs
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:  # noqa: A002
+    """Copy of ``input`` with consecutive elements of ``source`` written where the bool ``mask`` is True."""
+    _tensor_arg("masked_scatter", input, "input", 1)
+    _tensor_arg("masked_scatter", mask, "mask", 2)
+    _tensor_arg("masked_scatter", source, "source", 3)
+    if mask._data.dtype != np.bool_:
+        got = _TORCH_WORD.get(dt.from_numpy_dtype(mask._data.dtype).name, mask._data.dtype.name)
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype {got}")
+    if source.dtype != input.dtype:
+        a, b = (
+            _TORCH_WORD.get(input.dtype.name, input.dtype.name),
+            _TORCH_WORD.get(source.dtype.name, source.dtype.name),
+        )
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got{a} and {b}")
+    shape = broadcast_shapes(mask.shape, input.shape)
+    full_mask = np.broadcast_to(mask._data, shape)
+    if source.numel() < int(full_mask.sum()):
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return MaskedScatter.apply(expand(input, shape), source, mask=full_mask)
+
+
+class Put(Op):
+    """Flattened ``x`` with ``src`` written (or added) at positions ``flat``."""
+
+    torch_name = "PutBackward0"
+
+    def forward(self, x, src, flat, accumulate):
+        self.flat, self.accumulate, self.src_shape = flat, accumulate, src._data.shape
+        out = x._data.copy()
+        view = out.reshape(-1)
+        if accumulate:
+            np.add.at(view, flat, src._data.reshape(-1))
+        else:
+            view[flat] = src._data.reshape(-1)
+        return out
+
+    def backward(self, g):
+        nx, ns = self.needs_input_grad
+        gx = gs = None
+        if nx:
+            if self.accumulate:
+                gx = g
+            else:
+                mask = np.ones(g.shape, dtype=g._data.dtype)
+                mask.reshape(-1)[self.flat] = 0
+                gx = g * _const(mask)
+        if ns:
+            gs = reshape(Gather.apply(reshape(g, (-1,)), idx=self.flat, dim=0), self.src_shape)
+        return gx, gs
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:  # noqa: A002
+    """Copy of ``input`` with ``source`` written (or added) at flat positions ``index`` (negatives from the end)."""
+    _tensor_arg("put", input, "input", 1)
+    _tensor_arg("put", index, "index", 2)
+    _tensor_arg("put", source, "source", 3)
+    accumulate = _bool_arg("put", accumulate, "accumulate", 4)
+    idx = index._data
+    if idx.dtype != np.int64:
+        got = _TORCH_WORD.get(dt.from_numpy_dtype(idx.dtype).name, idx.dtype.name)
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {got}")
+    if source.dtype != input.dtype:
+        a, b = (
+            _TORCH_WORD.get(input.dtype.name, input.dtype.name),
+            _TORCH_WORD.get(source.dtype.name, source.dtype.name),
+        )
+        raise RuntimeError(
+            f"put_(): self and source expected to have the same dtype, but got self.dtype = {a} and source.dtype = {b}"
+        )
+    if source.numel() != idx.size:
+        raise IndexError(
+            "put_(): Expected source and index to have the same number of elements, but got source.numel() = "
+            f"{source.numel()}, index.numel() = {idx.size}"
+        )
+    n = input.numel()
+    bad = _first_out_of_range(idx.reshape(-1), -n, n)
+    if bad is not None:
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+    flat = np.where(idx < 0, idx + n, idx).reshape(-1)
+    return Put.apply(input, source, flat=flat, accumulate=accumulate)
 
 
 # --- index_put ---------------------------------------------------------------------------
