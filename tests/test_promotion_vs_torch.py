@@ -49,3 +49,23 @@ def test_unary_float_ops_on_integers(a, fn):
     got = getattr(mt, fn)(_make(mt, a, False)).dtype
     assert got.name == str(expected).split(".")[1]
     assert np.isfinite(getattr(mt, fn)(_make(mt, a, False)).numpy()).all()
+
+
+@pytest.mark.parametrize("a", NAMES)
+@pytest.mark.parametrize("b", [*NAMES, "bfloat16"])
+def test_promote_types_matches_torch(a, b):
+    torch = pytest.importorskip("torch")
+    expected = torch.promote_types(getattr(torch, a), getattr(torch, b))
+    assert repr(mt.promote_types(getattr(mt, a), getattr(mt, b))) == repr(expected)
+
+
+@pytest.mark.parametrize("python_type", [float, int, bool])
+def test_python_types_as_dtypes_match_torch(python_type):
+    torch = pytest.importorskip("torch")
+    for call in (
+        lambda lib: lib.zeros(2, dtype=python_type),
+        lambda lib: lib.tensor([1, 0], dtype=python_type),
+        lambda lib: lib.ones(2).to(python_type),
+        lambda lib: lib.arange(3, dtype=python_type) if python_type is not bool else lib.ones(1, dtype=bool),
+    ):
+        assert repr(call(mt).dtype) == repr(call(torch).dtype)
