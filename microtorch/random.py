@@ -5,23 +5,39 @@ Streams are reproducible within microtorch; they are not PyTorch's bit streams.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
-__all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "get_rng_state", "set_rng_state"]
+__all__ = [
+    "Generator",
+    "manual_seed",
+    "seed",
+    "initial_seed",
+    "default_generator",
+    "get_rng_state",
+    "set_rng_state",
+    "fork_rng",
+]
 
 
 class Generator:
     """A random number generator; pass it as ``generator=`` to sampling functions."""
 
     def __init__(self, device="cpu") -> None:
+        from ._device import check_device
+
+        check_device(device, "Generator")
         self._seed = 67280421310721
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
 
     def manual_seed(self, seed: int) -> Generator:
-        """Reset the stream from ``seed``."""
+        """Reset the stream from ``seed`` (an integer in [-2**63, 2**64); negative ones wrap as in PyTorch)."""
         seed = int(seed)
-        self._seed = seed
-        self._rng = np.random.Generator(np.random.PCG64(seed & (2**64 - 1)))
+        if not -(2**63) <= seed < 2**64:
+            raise ValueError("Overflow when unpacking long long")
+        self._seed = seed & (2**64 - 1)
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))
         return self
 
     def seed(self) -> int:
@@ -89,3 +105,21 @@ def set_rng_state(state) -> None:
 def rng(generator: Generator | None) -> np.random.Generator:
     """The numpy generator behind ``generator`` (or the default one)."""
     return (generator or default_generator)._rng
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled: bool = True):
+    """Restore the default generator's state on exit, so that draws inside do not affect the stream.
+
+    ``devices`` names accelerator devices to fork too: there are none here, so it must be empty."""
+    if devices:
+        raise RuntimeError(f"fork_rng: microtorch runs on the CPU only; devices {list(devices)} are not available")
+    if not enabled:
+        yield
+        return
+    state, seed_before = default_generator._rng.bit_generator.state, default_generator._seed
+    try:
+        yield
+    finally:
+        default_generator._rng.bit_generator.state = state
+        default_generator._seed = seed_before

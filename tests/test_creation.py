@@ -673,6 +673,25 @@ def test_random_factories_are_reproducible(name):
     np.testing.assert_array_equal(draw(None).numpy(), a)
 
 
+def test_seeds_and_fork_rng_as_torch():
+    torch = pytest.importorskip("torch")
+    for seed in (-1, 0, 2**63, 2**64 - 1):
+        assert mt.manual_seed(seed).initial_seed() == torch.manual_seed(seed).initial_seed()
+    for bad in (2**64, -(2**63) - 1, "a"):
+        _raises_as_torch(torch, lambda lib, b=bad: lib.manual_seed(b), lambda lib, b=bad: lib.manual_seed(b))
+    mt.manual_seed(0)
+    expected = mt.rand(3).numpy()
+    mt.manual_seed(0)
+    with mt.random.fork_rng():
+        mt.rand(5)
+    np.testing.assert_array_equal(mt.rand(3).numpy(), expected)
+    with pytest.raises(RuntimeError):
+        mt.Generator(device="cuda")
+    with pytest.raises(RuntimeError):
+        with mt.random.fork_rng(devices=[0]):
+            pass
+
+
 _N = 200_000
 
 
