@@ -554,3 +554,53 @@ def test_large_input_paths_match_torch(args):
     y.backward(mt.tensor(go))
     ty.backward(torch.tensor(go))
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.nn.functional.avg_pool1d(lib.ones(2, 3, 9), (1.5,)),
+        lambda lib: lib.nn.functional.avg_pool3d(lib.ones(2, 3, 3, 4, 4), (2, 2, 1.5)),
+        lambda lib: lib.nn.functional.avg_pool2d(lib.ones(1, 3, 9, 9), 3, 1, 1, True, "yes"),
+        lambda lib: lib.nn.functional.avg_pool2d(lib.ones(1, 3, 9, 9), 3, ceil_mode=1),
+        lambda lib: lib.nn.functional.max_pool2d(lib.ones(1, 3, 9, 9), 3, padding="1"),
+        lambda lib: lib.nn.functional.max_pool2d(lib.ones(1, 3, 9, 9), True),
+        lambda lib: lib.nn.functional.avg_pool2d(lib.tensor(1.0), 3),
+        lambda lib: lib.nn.functional.max_pool1d(lib.ones(1, 2, 3, dtype=lib.bool), 3),
+        lambda lib: lib.nn.functional.max_pool1d(lib.ones(1, 2, 3, dtype=lib.int64), 3),
+        lambda lib: lib.nn.functional.max_pool2d(lib.ones(1, 2, 3, 3, dtype=lib.bool), 3),
+        lambda lib: lib.nn.functional.max_pool3d(lib.ones(1, 2, 3, 3, 3, dtype=lib.bool), 3, return_indices=True),
+    ],
+)
+def test_bad_argument_types_and_dtypes_raise_as_torch(call):
+    """Float or bool sizes, non-bool flags, 0-d inputs and unsupported dtypes: PyTorch's classes."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)):
+        call(mt)
+
+
+def test_integer_max_pool_with_indices_as_torch():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).integers(-9, 9, (2, 3, 7))
+    ours, oi = F.max_pool1d(mt.tensor(a), 3, 2, return_indices=True)
+    theirs, ti = torch.nn.functional.max_pool1d(torch.tensor(a), 3, 2, return_indices=True)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(oi.numpy(), ti.numpy())
+    a2 = a.reshape(2, 3, 7, 1).repeat(2, axis=3)
+    ours = F.max_pool2d(mt.tensor(a2), (3, 1), 2)
+    np.testing.assert_array_equal(ours.numpy(), torch.nn.functional.max_pool2d(torch.tensor(a2), (3, 1), 2).numpy())
+
+
+@pytest.mark.parametrize("indices", [False, True])
+def test_sizes_beyond_int32_raise_as_torch(indices):
+    """PyTorch's pooling kernels take C ints, except 1-D max pooling without indices."""
+    x = mt.ones(1, 2, 3)
+    if indices:
+        with pytest.raises(RuntimeError, match="without overflow"):
+            F.max_pool1d(x, 3, stride=2**40, return_indices=True)
+    else:
+        assert F.max_pool1d(x, 3, stride=2**40).shape == (1, 2, 1)
+    with pytest.raises(RuntimeError, match="without overflow"):
+        F.avg_pool1d(x, 3, stride=2**40)

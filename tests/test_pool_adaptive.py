@@ -115,7 +115,7 @@ def test_none_in_output_size_keeps_input_size_and_unbatched():
     [
         (lambda: F.adaptive_avg_pool2d(mt.randn(4), 2), r"adaptive_avg_pool2d\(\): Expected 3D or 4D tensor"),
         (lambda: F.adaptive_max_pool1d(mt.randn(2, 3, 4, 4), 2), r"adaptive_max_pool1d\(\): Expected 2D or 3D"),
-        (lambda: F.adaptive_avg_pool2d(mt.randn(1, 0, 4, 4), 2), r"adaptive_avg_pool2d\(\): .*dimension 1 being empty"),
+        (lambda: F.adaptive_max_pool2d(mt.randn(1, 0, 4, 4), 2), r"adaptive_max_pool2d\(\): .*dimension 1 being empty"),
         (lambda: F.adaptive_avg_pool2d(mt.randn(1, 2, 4, 4), (1, 2, 3)), r"adaptive_avg_pool2d: output_size must be 2"),
         (lambda: F.adaptive_max_pool2d(mt.randn(1, 2, 4, 4), -1), r"adaptive_max_pool2d\(\): elements of output_size"),
     ],
@@ -186,3 +186,32 @@ def test_output_size_of_wrong_length_raises_as_torch(name, output_size):
     x = mt.ones(*(2, 3) + (4,) * int(name[-2]))
     with pytest.raises(RuntimeError, match="output_size must be"):
         getattr(F, name)(x, output_size)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.nn.functional.adaptive_avg_pool1d(lib.ones(2, 8, 8), (1.5,)),
+        lambda lib: lib.nn.functional.adaptive_avg_pool3d(lib.ones(1, 2, 8, 8, 8), (5, 7, 1.5)),
+        lambda lib: lib.nn.functional.adaptive_avg_pool2d(lib.ones(1, 8, 8, 8, dtype=lib.int64), (5, 7)),
+        lambda lib: lib.nn.functional.adaptive_avg_pool3d(lib.ones(1, 2, 8, 8, 8, dtype=lib.bool), 2),
+        lambda lib: lib.nn.functional.adaptive_max_pool1d(lib.ones(3, 4, 4, dtype=lib.int64), 3),
+        lambda lib: lib.nn.functional.adaptive_max_pool3d(lib.ones(1, 4, 4, 3, 5, dtype=lib.bool), 2),
+    ],
+)
+def test_bad_output_size_types_and_dtypes_raise_as_torch(call):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)):
+        call(mt)
+
+
+@pytest.mark.parametrize("shape, dtype", [((0, 8, 8), "int64"), ((1, 0, 8, 8), "float64"), ((2, 0, 8), "float64")])
+def test_adaptive_avg_pool_of_empty_input_as_torch(shape, dtype):
+    """Empty non-pooled dims are fine for 1-D / 2-D average pooling, and no kernel (so no dtype check) runs."""
+    torch = pytest.importorskip("torch")
+    fn = "adaptive_avg_pool2d" if len(shape) == 4 else "adaptive_avg_pool1d"
+    ours = getattr(F, fn)(mt.zeros(*shape, dtype=getattr(mt, dtype)), 2)
+    theirs = getattr(torch.nn.functional, fn)(torch.zeros(*shape, dtype=getattr(torch, dtype)), 2)
+    assert tuple(ours.shape) == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype)

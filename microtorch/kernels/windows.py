@@ -9,7 +9,53 @@ import numpy as np
 
 from .._backend import xp
 
-__all__ = ["output_size", "pad_spatial", "sum_windows", "window_view"]
+__all__ = ["is_int", "output_size", "pad_spatial", "scalar_name", "sum_windows", "window_arg", "window_view"]
+
+_SCALAR_NAMES = {
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "bfloat16": "BFloat16",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
+
+
+def scalar_name(dtype: np.dtype) -> str:
+    """PyTorch's ScalarType name of a numpy dtype, as its "not implemented for 'Long'" messages spell it."""
+    return _SCALAR_NAMES.get(dtype.name, dtype.name)
+
+
+def is_int(value) -> bool:
+    """Whether PyTorch takes ``value`` as an int argument: an integer or an integer 0-d tensor, never a bool."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, np.integer)):
+        return True
+    data = getattr(value, "_data", None)
+    return isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "iu"
+
+
+def window_arg(value, name: str, op: str) -> tuple:
+    """An int argument as a 1-tuple, or a sequence of ints as a tuple (lengths are the caller's to check).
+
+    Anything else is PyTorch's TypeError: floats and bools are refused, never truncated.
+    """
+    if is_int(value):
+        return (int(value),)
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, not {type(value).__name__}")
+    for i, v in enumerate(value):
+        if not is_int(v):
+            raise TypeError(
+                f"{op}(): argument '{name}' failed to unpack the object at pos {i + 1} with error "
+                f'"type must be tuple of ints,but got {type(v).__name__}"'
+            )
+    return tuple(int(v) for v in value)
 
 
 def output_size(

@@ -12,6 +12,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ..kernels import conv as K
+from ..kernels.windows import is_int, window_arg
 
 __all__ = [
     "conv1d",
@@ -147,12 +148,7 @@ class ConvWeight(Op):
 
 def _tuple(value, k: int, name: str, op: str) -> tuple:
     """An int or a sequence of length 1 or ``k`` as a ``k``-tuple of ints."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * k
-    try:
-        vals = tuple(int(v) for v in value)
-    except TypeError:
-        raise TypeError(f"{op}(): argument '{name}' must be an int or a tuple of ints, got {value!r}") from None
+    vals = window_arg(value, name, op)
     if len(vals) == 1:
         return vals * k
     if len(vals) != k:
@@ -201,6 +197,12 @@ def _check_dtypes(op, input, weight, bias, k, transposed) -> None:
         )
 
 
+def _groups(groups, op: str) -> int:
+    if not is_int(groups):
+        raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
+    return int(groups)
+
+
 def _common_checks(op, input, weight, bias, k, stride, dilation, groups, transposed):
     """Checks shared by convolution and transposed convolution; returns (x, unbatched)."""
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
@@ -216,7 +218,7 @@ def _common_checks(op, input, weight, bias, k, stride, dilation, groups, transpo
             f"but got input of size: {list(input.shape)}"
         )
     _check_dtypes(op, input, weight, bias, k, transposed)
-    if not isinstance(groups, int) or groups <= 0:
+    if groups <= 0:
         raise RuntimeError(f"{op}: non-positive groups is not supported, got groups={groups}")
     if any(s <= 0 for s in stride):
         raise RuntimeError(f"{op}: non-positive stride is not supported, got stride={stride}")
@@ -267,6 +269,7 @@ def _check_out_channels(op: str, weight: Tensor, groups: int) -> None:
 def _conv(op: str, k: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
     stride = _tuple(stride, k, "stride", op)
     dilation = _tuple(dilation, k, "dilation", op)
+    groups = _groups(groups, op)
     x, unbatched = _common_checks(op, input, weight, bias, k, stride, dilation, groups, False)
     kernel = tuple(weight.shape[2:])
     if isinstance(padding, str):
@@ -318,6 +321,7 @@ def _conv_transpose(op, k, input, weight, bias, stride, padding, output_padding,
     dilation = _tuple(dilation, k, "dilation", op)
     if isinstance(padding, str):
         raise TypeError(f"{op}(): argument 'padding' must be an int or a tuple of ints, not str ({padding!r})")
+    groups = _groups(groups, op)
     x, unbatched = _common_checks(op, input, weight, bias, k, stride, dilation, groups, True)
     p = _tuple(padding, k, "padding", op)
     op_ = _tuple(output_padding, k, "output_padding", op)

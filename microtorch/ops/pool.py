@@ -16,6 +16,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ..autograd.grad_mode import _state
 from ..kernels import pool as K
+from ..kernels.windows import is_int, scalar_name, window_arg
 
 _Size = int | tuple[int, ...]
 
@@ -48,22 +49,29 @@ __all__ = [
 
 # --- argument checking -------------------------------------------------------------
 
-_SCALAR_NAMES = {"int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
 
 def _ntuple(value, n: int, name: str, op: str) -> tuple:
     """An int or a sequence of 1 or ``n`` ints -> a tuple of ``n`` ints."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return (int(value),) * n
-    try:
-        vals = tuple(int(v) for v in value)
-    except TypeError:
-        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}") from None
+    vals = window_arg(value, name, op)
     if len(vals) == 1:
         return vals * n
     if len(vals) != n:
         raise RuntimeError(f"{op}: {name} must either be a single int, or a tuple of {n} ints, got {value!r}")
     return vals
+
+
+def _flag(value, name: str, op: str) -> bool:
+    """A bool argument: PyTorch refuses ints, None and anything else."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__}")
+    return bool(value)
+
+
+def _require_dtype(input: Tensor, allowed: str, kernel: str, op: str) -> None:
+    """NotImplementedError naming PyTorch's kernel unless the dtype kind is in ``allowed``."""
+    dtype = input._data.dtype
+    if dtype.kind not in allowed:
+        raise NotImplementedError(f"{op}: \"{kernel}\" not implemented for '{scalar_name(dtype)}'")
 
 
 def _check_input(input, k: int, op: str) -> None:
@@ -78,7 +86,17 @@ def _check_input(input, k: int, op: str) -> None:
         )
 
 
-def _geometry(input: Tensor, k: int, kernel_size, stride, padding, dilation, ceil_mode: bool, op: str):
+def _check_int32(values) -> None:
+    if any(abs(v) > _INT32_MAX for v in values):
+        raise RuntimeError("value cannot be converted to type int without overflow")
+
+
+_INT32_MAX = 2**31 - 1
+
+
+def _geometry(
+    input: Tensor, k: int, kernel_size, stride, padding, dilation, ceil_mode: bool, op: str, int32: bool = True
+):
     """Checked pooling sizes (PyTorch's messages), as a ``PoolGeometry``."""
     _check_input(input, k, op)
     kernel = _ntuple(kernel_size, k, "kernel_size", op)
@@ -89,6 +107,8 @@ def _geometry(input: Tensor, k: int, kernel_size, stride, padding, dilation, cei
     )
     padding = _ntuple(padding, k, "padding", op)
     dilation = _ntuple(dilation, k, "dilation", op)
+    if op != "max_pool1d" or int32:  # PyTorch's kernels take C ints (its 1-D index-free one int64)
+        _check_int32(kernel + stride + padding + dilation)
     if any(v <= 0 for v in kernel):
         raise RuntimeError(f"{op}: kernel_size should be greater than zero, but got kernel_size={kernel}")
     if any(v == 0 for v in stride):
@@ -106,7 +126,7 @@ def _geometry(input: Tensor, k: int, kernel_size, stride, padding, dilation, cei
                 f"(padding={padding}, kernel_size={kernel})"
             )
     spatial = tuple(input.shape[-k:])
-    geom = K.pool_geometry(spatial, kernel, stride, padding, dilation, bool(ceil_mode))
+    geom = K.pool_geometry(spatial, kernel, stride, padding, dilation, _flag(ceil_mode, "ceil_mode", op))
     if any(o <= 0 for o in geom.out):
         c = input.shape[-k - 1]
         raise RuntimeError(
@@ -205,9 +225,11 @@ class MaxPoolGather(Op):
 
 
 def _max_pool(input, k, kernel_size, stride, padding, dilation, ceil_mode, return_indices, op):
-    geom = _geometry(input, k, kernel_size, stride, padding, dilation, ceil_mode, op)
-    if input._data.dtype == np.bool_:
-        raise RuntimeError(f'{op}: "{op}" not implemented for {input.dtype}')
+    geom = _geometry(input, k, kernel_size, stride, padding, dilation, ceil_mode, op, bool(return_indices))
+    if k == 1 and not return_indices:  # PyTorch's index-free 1-D kernel is float-only
+        _require_dtype(input, "f", "max_pool1d_impl", op)
+    else:
+        _require_dtype(input, "fiu", "max_pool3d" if k == 3 else "max_pool2d", op)
     need = bool(return_indices) or (_state.enabled and input.requires_grad)
     sink = []
     out = _MAXPOOL_OPS[k].apply(input, geom=geom, need_indices=need, sink=sink)
@@ -327,16 +349,17 @@ class AvgPoolAdjoint(Op):
 
 
 def _avg_pool(input, k, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, op):
+    if op == "avg_pool2d" and isinstance(input, Tensor) and input.ndim == 0:  # it looks up dim -3 first
+        raise IndexError(f"{op}: Dimension out of range (expected a 3D or 4D input, got a 0-d tensor)")
     geom = _geometry(input, k, kernel_size, stride, padding, 1, ceil_mode, op)
     if k == 3 and any(n < kk for n, kk in zip(geom.spatial, geom.kernel)):
         raise RuntimeError(
             f"{op}: input image (T: {geom.spatial[0]} H: {geom.spatial[1]} W: {geom.spatial[2]}) smaller than "
             f"kernel size (kT: {geom.kernel[0]} kH: {geom.kernel[1]} kW: {geom.kernel[2]})"
         )
-    dtype = input._data.dtype
-    if dtype.kind not in "f" and dtype != np.int64:
-        kernel = "avg_pool3d_out_frame" if k == 3 else "avg_pool2d"
-        raise NotImplementedError(f"{op}: \"{kernel}\" not implemented for '{_SCALAR_NAMES[dtype.name]}'")
+    if input._data.dtype != np.int64:
+        _require_dtype(input, "f", "avg_pool3d_out_frame" if k == 3 else "avg_pool2d", op)
+    count_include_pad = _flag(count_include_pad, "count_include_pad", op)
     if divisor_override is not None and int(divisor_override) == 0:
         raise RuntimeError(f"{op}: divisor must be not zero, got divisor_override={divisor_override}")
     divisor = K.avg_divisor(geom, bool(count_include_pad), divisor_override, input._data.dtype)
@@ -443,14 +466,18 @@ def _adaptive_out(input, k, output_size, op) -> tuple:
     shape = tuple(input.shape)
     if len(shape) not in (k + 1, k + 2):
         raise RuntimeError(f"{op}(): Expected {k + 1}D or {k + 2}D tensor, but got {list(shape)}")
-    for d in range(len(shape) - k - 1, len(shape)):
+    # PyTorch's 1-D / 2-D adaptive average pooling lets every dim but the pooled ones be empty
+    first = len(shape) - k if op in ("adaptive_avg_pool1d", "adaptive_avg_pool2d") else len(shape) - k - 1
+    for d in range(first, len(shape)):
         if shape[d] == 0:
             raise RuntimeError(
                 f"{op}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes "
                 f"{list(shape)} with dimension {d} being empty"
             )
-    if isinstance(output_size, (int, np.integer)) or output_size is None:
+    if is_int(output_size) or output_size is None:
         output_size = (output_size,) * k
+    if not isinstance(output_size, (tuple, list)) or not all(o is None or is_int(o) for o in output_size):
+        raise TypeError(f"{op}(): argument 'output_size' must be tuple of ints (or None), got {output_size!r}")
     output_size = tuple(output_size)
     if len(output_size) != k:  # PyTorch expands only a plain int, never a 1-sequence
         raise RuntimeError(f"{op}: output_size must be {k}, got {output_size!r}")
@@ -473,8 +500,8 @@ def _adaptive_avg(input, k, output_size, op):
                 raise IndexError(f"{op}(): Dimension out of range: a {input.ndim}D input has no last {k} dims")
             return input.mean(dim=tuple(range(-k, 0)), keepdim=True)
     out = _adaptive_out(input, k, output_size, op)
-    if not input.dtype.is_floating_point:
-        raise RuntimeError(f'{op}(): "{op}" not implemented for {input.dtype}')
+    if input.numel() or k == 3:  # PyTorch's 1-D / 2-D kernels check no dtype on an empty input
+        _require_dtype(input, "f", "adaptive_avg_pool3d_cpu" if k == 3 else "adaptive_avg_pool2d", op)
     x = input
     lead = _lead(input, k)
     sizes = list(input.shape[-k:])
@@ -511,6 +538,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size: _Size) -> Tensor:
 def _adaptive_max(input, k, output_size, return_indices, op):
     _check_output_rank(input, k, output_size)
     out = _adaptive_out(input, k, output_size, op)
+    _require_dtype(input, "f", "adaptive_max_pool3d_cpu" if k == 3 else "adaptive_max_pool2d", op)
     idx = K.adaptive_max_indices(input._data, out)
     y = FlatGather.apply(input, idx=idx, k_in=k, k_idx=k)
     return (y, Tensor._make(idx)) if return_indices else y
