@@ -41,6 +41,30 @@ def _check_nonneg(name: str, value: float, label: str | None = None) -> None:
         raise ValueError(f"Invalid {label or name + ' value'}: {value}")
 
 
+def _check_betas(betas: Any) -> tuple:
+    """PyTorch's ``Invalid beta parameter at index i`` checks for a ``(beta1, beta2)`` pair."""
+    for i in (0, 1):
+        if not 0.0 <= _scalar(betas[i]) < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+    return betas
+
+
+_CAPTURABLE_DEVICES = "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']"
+
+
+def _check_impl_flags(group: dict[str, Any], what: str = "params and state_steps") -> None:
+    """PyTorch's step-time AssertionErrors for implementation flags the CPU cannot honour.
+
+    ``foreach`` with ``differentiable`` (the multi-tensor ops record no graph), and ``capturable``
+    (which needs an accelerator); both only when the group has a gradient to apply."""
+    if not any(p._grad is not None for p in group["params"]):
+        return
+    if group.get("foreach") and group.get("differentiable"):
+        raise AssertionError("_foreach ops don't support autograd")
+    if group.get("capturable"):
+        raise AssertionError(f"If capturable=True, {what} must be on supported devices: {_CAPTURABLE_DEVICES}.")
+
+
 def _clone_state(value: Any, like: Any) -> Tensor:
     """A new state tensor holding a copy of ``value`` (detached, as PyTorch starts its buffers)."""
     if isinstance(value, Tensor):
@@ -92,6 +116,7 @@ class _ArrayUpdate:
     are numpy arrays here and Tensors there, and both support the same operators."""
 
     sqrt = staticmethod(xp.sqrt)
+    sign = staticmethod(xp.sign)
 
     @staticmethod
     def param(p: Tensor) -> Any:
@@ -113,6 +138,14 @@ class _ArrayUpdate:
         xp.maximum(dst, src, out=dst)
 
     @staticmethod
+    def clamp_(dst: Any, lo: float, hi: float) -> None:
+        xp.clip(dst, lo, hi, out=dst)
+
+    @staticmethod
+    def copy_(dst: Any, src: Any) -> None:
+        dst[...] = src
+
+    @staticmethod
     def touched(*tensors: Tensor) -> None:
         for t in tensors:
             t._vc.value += 1
@@ -124,6 +157,10 @@ class _TensorUpdate:
     @staticmethod
     def sqrt(t: Tensor) -> Tensor:
         return t.sqrt()
+
+    @staticmethod
+    def sign(t: Tensor) -> Tensor:
+        return t.sign()
 
     @staticmethod
     def param(p: Tensor) -> Tensor:
@@ -143,6 +180,14 @@ class _TensorUpdate:
     @staticmethod
     def maximum_(dst: Tensor, src: Tensor) -> None:
         dst.copy_(dst.maximum(src))
+
+    @staticmethod
+    def clamp_(dst: Tensor, lo: float, hi: float) -> None:
+        dst.clamp_(lo, hi)
+
+    @staticmethod
+    def copy_(dst: Tensor, src: Tensor) -> None:
+        dst.copy_(src)
 
     @staticmethod
     def touched(*tensors: Tensor) -> None:
