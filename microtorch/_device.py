@@ -5,18 +5,39 @@ from __future__ import annotations
 __all__ = ["device", "cpu"]
 
 
+_TYPES = (
+    "cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, mps, meta, hpu, "
+    "mtia, privateuseone"
+)
+_KNOWN = frozenset(_TYPES.split(", "))
+
+
 class device:  # noqa: N801 - PyTorch's name
-    """A compute device; only ``'cpu'`` exists (CUDA requests raise)."""
+    """A compute device, parsed as PyTorch's (``'cpu'``, ``'cuda:1'``); only the CPU computes here."""
 
     __slots__ = ("type", "index")
 
     def __init__(self, type: str | device = "cpu", index: int | None = None) -> None:  # noqa: A002
         if isinstance(type, device):
-            type, index = type.type, type.index  # noqa: A001
-        kind = str(type).split(":")[0]
-        if kind not in ("cpu", "cuda", "mps", "meta"):
-            raise RuntimeError(f"Expected one of cpu, cuda, mps device type at start of device string: {type}")
-        self.type = kind
+            type, index = type.type, type.index if index is None else index  # noqa: A001
+        elif isinstance(type, int) and not isinstance(type, bool):
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        elif not isinstance(type, str):
+            raise TypeError(f"device() received an invalid combination of arguments - got ({_name(type)})")
+        else:
+            type, parsed = _parse(type)  # noqa: A001
+            if parsed is not None:
+                if index is not None:
+                    raise RuntimeError(
+                        f"type (string) must not include an index because index was passed explicitly: {type}:{parsed}"
+                    )
+                index = parsed
+        if index is not None:
+            if not isinstance(index, int) or isinstance(index, bool):
+                raise TypeError(f"device(): argument 'index' (position 2) must be int, not {_name(index)}")
+            if index < 0:
+                raise RuntimeError("Device index must not be negative")
+        self.type = type
         self.index = index
 
     def __repr__(self) -> str:
@@ -28,12 +49,28 @@ class device:  # noqa: N801 - PyTorch's name
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and self.type == other.type and self.index == other.index
+        if not isinstance(other, device):
+            return NotImplemented  # as PyTorch: a device never equals a string
+        return self.type == other.type and self.index == other.index
 
     def __hash__(self) -> int:
         return hash((self.type, self.index))
+
+
+def _name(value) -> str:
+    return type(value).__name__
+
+
+def _parse(text: str) -> tuple:
+    """``'cuda:1'`` -> (``'cuda'``, 1); PyTorch's errors for unknown types and bad indices."""
+    kind, sep, rest = text.partition(":")
+    if kind not in _KNOWN:
+        raise RuntimeError(f"Expected one of {_TYPES} device type at start of device string: {text}")
+    if not sep:
+        return kind, None
+    if not rest.isdigit() or (len(rest) > 1 and rest[0] == "0"):
+        raise RuntimeError(f"Invalid device string: '{text}'")
+    return kind, int(rest)
 
 
 cpu = device("cpu")

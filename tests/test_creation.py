@@ -471,6 +471,41 @@ def test_tensor_of_a_tensor_warns_as_torch():
     assert y.tolist() == [1.0, 1.0]
 
 
+_DEVICE_CALLS = [
+    lambda lib: lib.device("cpu:0"),
+    lambda lib: lib.device("cpu", 0),
+    lambda lib: lib.device("cpu:x"),
+    lambda lib: lib.device("cpu:-1"),
+    lambda lib: lib.device("cpu", -1),
+    lambda lib: lib.device(0),
+    lambda lib: lib.device("cuda"),
+    lambda lib: lib.device("cuda:1").index,
+    lambda lib: lib.device("cpu:0") == lib.device("cpu"),
+    lambda lib: str(lib.device("cpu:0")),
+    lambda lib: lib.device(lib.device("cpu")),
+    lambda lib: lib.device("cpu", "0"),
+    lambda lib: lib.device("foo"),
+    lambda lib: lib.device("cpu:0:1"),
+    lambda lib: lib.device(1.5),
+    lambda lib: lib.device("cpu:0", 1),
+    lambda lib: lib.zeros(2).device == "cpu",
+    lambda lib: lib.device("CPU"),
+    lambda lib: lib.zeros(2, device="cpu:0").device,
+]
+
+
+@pytest.mark.parametrize("i", range(len(_DEVICE_CALLS)))
+def test_device_parsing_matches_torch(i):
+    torch = pytest.importorskip("torch")
+    try:
+        expected = repr(_DEVICE_CALLS[i](torch))
+    except Exception as exc:  # noqa: BLE001
+        with pytest.raises(type(exc)):
+            _DEVICE_CALLS[i](mt)
+        return
+    assert repr(_DEVICE_CALLS[i](mt)) == expected
+
+
 def test_pin_memory_raises_as_torch_without_accelerator():
     torch = pytest.importorskip("torch")
     _raises_as_torch(torch, lambda lib: lib.ones(2).pin_memory(), lambda lib: lib.ones(2).pin_memory())
