@@ -491,6 +491,8 @@ BAD_ARGUMENT_CALLS = [
     lambda m: m.amin(m.zeros(3), (0, -1)),
     lambda m: m.norm(m.ones(2, 3, 4), "fro", (0, 1, 2)),
     lambda m: m.norm(m.ones(2, 3), "abc"),
+    lambda m: m.logsumexp(m.ones(2, 3)),
+    lambda m: m.logsumexp(m.ones(2, 3), None),
 ]
 
 

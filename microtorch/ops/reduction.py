@@ -565,9 +565,11 @@ class LogSumExp(Op):
         return _expand_back(g, self.in_shape, self.dims, self.keepdim) * exp(x - out_k)
 
 
-def logsumexp(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """``log(sum(exp(x)))`` over ``dim``, computed stably."""
+def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(x)))`` over ``dim`` (required, as in torch), computed stably."""
     _check_args("logsumexp", x, keepdim=keepdim)
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not NoneType")
     if x._data.dtype.kind != "f":
         x = x.to(dt.get_default_dtype())
     if isinstance(dim, (tuple, list)) and not dim and x.ndim and not keepdim and x.numel():
