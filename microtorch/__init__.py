@@ -152,6 +152,7 @@ from .ops.indexing import (
     index_copy,
     index_fill,
     index_put,
+    index_reduce,
     masked_scatter,
     masked_select,
     meshgrid,

@@ -1110,6 +1110,15 @@ Tensor.index_copy = lambda self, dim, index, source: _I.index_copy(self, dim, in
 Tensor.index_copy_ = _inplace("index_copy_", lambda self, dim, index, source: _I.index_copy(self, dim, index, source))
 Tensor.index_fill = lambda self, dim, index, value: _I.index_fill(self, dim, index, value)
 Tensor.index_fill_ = _inplace("index_fill_", _I.index_fill)
+Tensor.index_reduce = lambda self, dim, index, source, reduce, *, include_self=True: _I.index_reduce(
+    self, dim, index, source, reduce, include_self=include_self
+)
+Tensor.index_reduce_ = _inplace(
+    "index_reduce_",
+    lambda self, dim, index, source, reduce, *, include_self=True: _I.index_reduce(
+        self, dim, index, source, reduce, include_self=include_self
+    ),
+)
 Tensor.take = lambda self, index: _I.take(self, index)
 Tensor.masked_select = lambda self, mask: _I.masked_select(self, mask)
 Tensor.masked_scatter = lambda self, mask, source: _I.masked_scatter(self, mask, source)

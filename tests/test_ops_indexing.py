@@ -665,3 +665,30 @@ def test_masked_scatter_and_put_match_torch():
     y = mt.zeros(3)
     assert y.put_(mt.tensor([0, 0]), mt.tensor([1.0, 2.0]), accumulate=True) is y and y.tolist() == [3.0, 0.0, 0.0]
     assert y.masked_scatter_(mt.tensor([False, True, True]), mt.tensor([5.0, 6.0])).tolist() == [3.0, 5.0, 6.0]
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce\\(\\) is in beta")
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+def test_index_reduce_matches_torch(reduce):
+    torch = pytest.importorskip("torch")
+    x = np.array([[1.0, 0.0, 2.0], [2.0, 2.0, -1.0]])
+    src = np.array([[2.0, 0.0, 2.0, 1.0], [0.0, 5.0, 2.0, -1.0]])
+    idx = [0, 0, 2, 0]
+    for include_self in (True, False):
+        mx, tx = _both(torch, x, requires_grad=True)
+        ms, ts = _both(torch, src, requires_grad=True)
+        m = mx.index_reduce(1, mt.tensor(idx), ms, reduce, include_self=include_self)
+        t = tx.index_reduce(1, torch.tensor(idx), ts, reduce, include_self=include_self)
+        np.testing.assert_allclose(m.detach().numpy(), t.detach().numpy())
+        (m * mt.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])).sum().backward()
+        (t * torch.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])).sum().backward()
+        np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy())
+        np.testing.assert_allclose(ms.grad.numpy(), ts.grad.numpy())
+    with pytest.warns(UserWarning, match="index_reduce\\(\\) is in beta"):
+        mt.zeros(3).index_reduce(0, mt.tensor([0]), mt.ones(1), reduce)
+    _raises_like(
+        lambda: torch.zeros(3).index_reduce(0, torch.tensor([0]), torch.ones(1), "sum"),
+        lambda: mt.zeros(3).index_reduce(0, mt.tensor([0]), mt.ones(1), "sum"),
+    )
+    with pytest.raises(IndexError, match="index out of range in self"):
+        mt.zeros(3).index_reduce(0, mt.tensor([3]), mt.ones(1), reduce)

@@ -31,6 +31,7 @@ __all__ = [
     "index_add",
     "index_copy",
     "index_fill",
+    "index_reduce",
     "take",
     "one_hot",
     "unique",
@@ -1098,32 +1099,30 @@ def _source_dtype(op: str, x: Tensor, source: Tensor) -> None:
         raise RuntimeError(
             f"index_copy_(): self and source expected to have the same dtype, but got (self) {a} and (source) {b}"
         )
-    raise RuntimeError(f"index_add_(): self ({a}) and source ({b}) must have the same scalar type")
+    raise RuntimeError(f"{op}_(): self ({a}) and source ({b}) must have the same scalar type")
 
 
-def _check_add_source(x: Tensor, d: int, idx: np.ndarray, source: Tensor) -> None:
-    """index_add's rules: source is x's shape with ``dim`` of len(index), of x's dtype."""
+def _check_add_source(x: Tensor, d: int, idx: np.ndarray, source: Tensor, op: str = "index_add") -> None:
+    """index_add's (and index_reduce's) rules: source is x's shape with ``dim`` of len(index), of x's dtype."""
     if x.ndim == 0:
         if idx.size != 1:
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         if idx[0] != 0:
             raise IndexError("index out of range in self")
     if source.ndim and d >= source.ndim:
-        raise RuntimeError(
-            f"index_add_(): Indexing dim {d} is out of bounds of the source tensor with dim {source.ndim}"
-        )
+        raise RuntimeError(f"{op}_(): Indexing dim {d} is out of bounds of the source tensor with dim {source.ndim}")
     n = source.shape[d] if source.ndim else 1
     if n != idx.size:
         raise RuntimeError(
-            f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): ({n}), for dim: {d}"
+            f"{op}_(): Number of indices ({idx.size}) should be equal to source.size(dim): ({n}), for dim: {d}"
         )
     others_differ = any(i != d and a != b for i, (a, b) in enumerate(zip(x.shape, source.shape)))
-    if x.ndim and (source.ndim != x.ndim or others_differ):
+    if source.ndim != x.ndim or others_differ:
         raise RuntimeError(
             "source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape = "
             f"{list(x.shape)} source.shape = {list(source.shape)}"
         )
-    _source_dtype("index_add", x, source)
+    _source_dtype(op, x, source)
 
 
 def _check_copy_source(x: Tensor, d: int, idx: np.ndarray, source: Tensor) -> None:
@@ -1195,6 +1194,41 @@ def index_add(
         return reshape(added, input.shape)
 
     return _with_out("index_add", out, (input, index, source), compute)
+
+
+def index_reduce(
+    input: Tensor,  # noqa: A002
+    dim: int,
+    index: Tensor,
+    source: Tensor,
+    reduce: str,
+    *,
+    include_self: bool = True,
+    out: Tensor | None = None,
+) -> Tensor:
+    """Copy of ``input`` with the slices of ``source`` reduced (prod, mean, amax, amin) into ``index`` along ``dim``."""
+    _tensor_arg("index_reduce", input, "input", 1)
+    d = wrap_dim(_int_arg("index_reduce", dim, "dim", 2), input.ndim)
+    flat = _vector_index("index_reduce", index, long_only=False)
+    _tensor_arg("index_reduce", source, "source", 4)
+    if not isinstance(reduce, str):
+        raise TypeError(f"index_reduce(): argument 'reduce' (position 5) must be str, not {_type_name(reduce)}")
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    include_self = _bool_arg("index_reduce", include_self, "include_self")
+    _check_add_source(input, d, flat, source, "index_reduce")
+    if _first_out_of_range(flat, 0, _shape1(input.shape)[d]) is not None:
+        raise IndexError("index out of range in self")
+    if reduce == "mean" and input._data.dtype == np.bool_:
+        raise NotImplementedError("\"index_reduce_func_cpu_mean\" not implemented for 'Bool'")
+    warnings.warn("index_reduce() is in beta and the API may change at any time.", UserWarning, stacklevel=2)
+    src = _as_1d(source)
+    along = np.broadcast_to(flat.reshape([-1 if i == d else 1 for i in range(src.ndim)]), src.shape)
+
+    def compute():
+        return reshape(_scatter_reduce(_as_1d(input), d, along, src, reduce, include_self), input.shape)
+
+    return _with_out("index_reduce", out, (input, index, source), compute)
 
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
