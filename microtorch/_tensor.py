@@ -188,7 +188,9 @@ class Tensor:
         "_vc",
         "_base",
         "_view_ver",
-        "_nograd_view",  # set on views only: made under no_grad (PyTorch's CreationMeta::NO_GRAD_MODE)
+        # set on views only, PyTorch's CreationMeta: False (default), True (made under no_grad) or
+        # (op name, output nr) for an output of split/chunk/unbind (a multi-output view op)
+        "_view_meta",
         "_hooks",
         "_retains_grad",
         "__dict__",
@@ -241,7 +243,7 @@ class Tensor:
         t._vc = self._vc
         t._base = self._base if self._base is not None else self
         t._view_ver = self._vc.value
-        t._nograd_view = not _grad_state.enabled
+        t._view_meta = not _grad_state.enabled
         return t
 
     def _sync_view(self) -> None:

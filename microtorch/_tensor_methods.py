@@ -7,6 +7,7 @@ out-of-place op and the tensor is rebased onto the new node, as PyTorch does.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -521,11 +522,14 @@ Tensor.new_empty_strided = _C.new_empty_strided
 # --- in-place ops -------------------------------------------------------------------------
 def _check_inplace(self: Tensor, involves_grad: bool, op: str) -> None:
     """PyTorch's checks before an in-place op: not on a leaf (or a view of one) that requires
-    grad, nor with grad on a view made under no_grad."""
+    grad, nor with grad on a view made under no_grad or output by split/chunk/unbind."""
     if not involves_grad:
         return
-    if self._base is not None and getattr(self, "_nograd_view", False):
+    meta = getattr(self, "_view_meta", False) if self._base is not None else False
+    if meta is True:
         raise RuntimeError(_NOGRAD_VIEW_INPLACE_MESSAGE)
+    if meta:
+        raise RuntimeError(_multi_output_message(self, meta, "is being modified inplace"))
     if self._grad_fn is None and self._requires_grad:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
     base = self._base
@@ -542,7 +546,7 @@ def _needs_grad(t: Tensor) -> bool:
     base = t._base
     if base is None:
         return False
-    if getattr(t, "_nograd_view", False):
+    if getattr(t, "_view_meta", False) is True:
         return base._requires_grad
     return t._view_ver != t._vc.value and _refresh_view(t, strict=False)
 
@@ -645,6 +649,17 @@ _NOGRAD_VIEW_MESSAGE = (
 )
 
 
+def _multi_output_message(view: Tensor, meta: tuple, what: str) -> str:
+    name, nr = meta
+    if name is None:  # a view of such an output: PyTorch names the view's own node
+        name, nr = re.sub(r"Backward[0-9]*$", "", view._grad_fn.name()), view._output_nr
+    return (
+        f"Output {nr} of {name} is a view and {what}. This view is the output of a function that returns "
+        "multiple views. Such functions do not allow the output views to be modified inplace. You should replace "
+        "the inplace operation by an out-of-place one."
+    )
+
+
 def _replay_view(view: Tensor) -> None:
     """Point ``view``'s grad_fn at an ``AsStrided`` of its base's current grad_fn."""
     base = view._base
@@ -664,9 +679,14 @@ def _refresh_view(view: Tensor, strict: bool = True) -> bool:
     if not view._base._requires_grad:
         view._view_ver = view._vc.value
         return view._requires_grad
-    if getattr(view, "_nograd_view", False):
+    meta = getattr(view, "_view_meta", False)
+    if meta:
         if strict:
-            raise RuntimeError(_NOGRAD_VIEW_MESSAGE)
+            if meta is True:
+                raise RuntimeError(_NOGRAD_VIEW_MESSAGE)
+            raise RuntimeError(
+                _multi_output_message(view, meta, "its base or another view of its base has been modified inplace")
+            )
         return True
     _replay_view(view)
     return True
@@ -1024,6 +1044,7 @@ def _setitem(self, key, value):
             raise _setitem_shape_error(self, nkey, v) from None
         self._vc.value += 1
         return
+    self._sync_view()  # torch indexes first: a stale view fails there, before the in-place check
     _check_inplace(self, True, "setitem")
     value = as_tensor_arg(value, "setitem", self.dtype) if not isinstance(value, Tensor) else value.to(self.dtype)
     try:

@@ -16,7 +16,7 @@ from numpy import may_share_memory as _may_share
 
 from .grad_mode import _state
 
-__all__ = ["Node", "Op", "Function", "FunctionCtx", "OUTPUT", "once_differentiable"]
+__all__ = ["Node", "Op", "Function", "FunctionCtx", "OUTPUT", "once_differentiable", "mark_multi_output_views"]
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -245,7 +245,21 @@ def _link_view(out, base) -> None:
         out._vc = base._vc
         out._base = base._base if base._base is not None else base
         out._view_ver = base._vc.value
-        out._nograd_view = not _state.enabled
+        meta = base._view_meta if base._base is not None else False
+        # views of views keep their parent's creation kind, as PyTorch's propagate_creation_meta
+        out._view_meta = _INHERITED_MULTI_OUTPUT if type(meta) is tuple else meta or not _state.enabled
+
+
+_INHERITED_MULTI_OUTPUT = (None, None)  # a view of a multi-output view: named after its own node
+
+
+def mark_multi_output_views(views: tuple, op_name: str) -> tuple:
+    """Mark the outputs of a function returning several views (split, chunk, unbind): PyTorch
+    forbids modifying them in place, and using them after their base was modified in place."""
+    for i, v in enumerate(views):
+        if v._base is not None and v._view_meta is not True:
+            v._view_meta = (op_name, i)
+    return views
 
 
 class Op(Node):

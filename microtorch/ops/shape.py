@@ -8,7 +8,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor, _check_shape_args, check_format_rank, copy_as
-from ..autograd.function import Op
+from ..autograd.function import Op, mark_multi_output_views
 from ._util import broadcast_shapes, wrap_dim
 
 __all__ = [
@@ -553,7 +553,8 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     for s in sizes:
         out.append(narrow(x, d, start, s))
         start += s
-    return tuple(out)
+    name = "Split" if isinstance(split_size_or_sections, (int, np.integer)) else "SplitWithSizes"
+    return mark_multi_output_views(tuple(out), name)
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
@@ -571,7 +572,7 @@ def unbind(x: Tensor, dim: int = 0) -> tuple:
     if x.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = _int_dim(dim, x.ndim, "unbind")
-    return tuple(select(x, d, i) for i in range(x.shape[d]))
+    return mark_multi_output_views(tuple(select(x, d, i) for i in range(x.shape[d])), "Unbind")
 
 
 def select(x: Tensor, dim: int, index: int) -> Tensor:
