@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 
@@ -37,6 +38,19 @@ SCHEDULERS = [
     ("LinearLR", dict(), "Adam"),
     ("PolynomialLR", dict(total_iters=25, power=2.0), "SGD"),
     ("MultiplicativeLR", dict(lr_lambda=lambda e: 0.9 if e % 2 else 1.01), "SGD"),
+    ("CosineAnnealingWarmRestarts", dict(T_0=5), "SGD"),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.01), "Adam"),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4), "SGD"),
+    ("CyclicLR", dict(base_lr=[0.01, 0.02], max_lr=[0.1, 0.3], step_size_up=3, step_size_down=5), "Adam"),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4, mode="triangular2", base_momentum=0.7), "SGD"),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, mode="exp_range", gamma=0.95), "Adam"),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2, scale_fn=lambda x: 0.5**x), "SGD"),
+    (
+        "CyclicLR",
+        dict(base_lr=0.01, max_lr=0.1, step_size_up=5, scale_fn=lambda x: 1 / (1 + 0.1 * x), scale_mode="iterations"),
+        "SGD",
+    ),
+    ("CyclicLR", dict(base_lr=0.05, max_lr=0.2, step_size_up=3, cycle_momentum=False), "SGD"),
 ]
 
 
@@ -273,3 +287,177 @@ def test_order_warning_when_scheduler_steps_first():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         s.step()
+
+
+# --- CosineAnnealingWarmRestarts, CyclicLR, ChainedScheduler ----------------------------------
+def test_warm_restarts_with_fractional_epochs_match_torch():
+    torch = pytest.importorskip("torch")
+    epochs = [0.0, 0.5, 1.25, 2.99, 3.0, 4.7, 9.0, 9.5, 20.0, 21.3, 44.9, 2.0, 0.0]
+    for kw in (dict(T_0=3), dict(T_0=3, T_mult=2, eta_min=0.005)):
+        seqs = []
+        for lib in (mt, torch):
+            opt = _opt(lib)
+            s = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, **kw)
+            seq = []
+            for e in epochs:
+                opt.step()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    s.step(e)
+                seq.append((list(s.get_last_lr()), s.T_cur, s.T_i, s.last_epoch))
+            seqs.append(seq)
+        for (a, ta, ia, la), (b, tb, ib, lb) in zip(*seqs):
+            assert a == pytest.approx(b, rel=1e-12) and (ta, ia, la) == pytest.approx((tb, ib, lb), rel=1e-12)
+
+
+def test_warm_restarts_follow_the_restarting_cosine():
+    opt = _opt(mt)
+    s = lrs.CosineAnnealingWarmRestarts(opt, T_0=4, T_mult=2, eta_min=0.01)
+    seq = _run(s, opt, 27)
+    starts = [0, 4, 12]  # cycles of 4, 8, 16 epochs
+    for e, lr in enumerate(seq):
+        start = max(x for x in starts if x <= e)
+        length = 4 * 2 ** starts.index(start)
+        assert lr == pytest.approx(0.01 + 0.09 * (1 + math.cos(math.pi * (e - start) / length)) / 2, abs=1e-12)
+    assert seq[4] == pytest.approx(0.1) and seq[12] == pytest.approx(0.1)
+
+
+def test_warm_restarts_errors():
+    opt = _opt(mt)
+    with pytest.raises(ValueError, match="Expected positive integer T_0, but got 0"):
+        lrs.CosineAnnealingWarmRestarts(opt, T_0=0)
+    with pytest.raises(ValueError, match="Expected positive integer T_0, but got 2.5"):
+        lrs.CosineAnnealingWarmRestarts(opt, T_0=2.5)
+    with pytest.raises(ValueError, match="Expected integer T_mult >= 1, but got 0"):
+        lrs.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=0)
+    with pytest.raises(ValueError, match="Expected float or int eta_min"):
+        lrs.CosineAnnealingWarmRestarts(opt, T_0=2, eta_min="0")
+    s = lrs.CosineAnnealingWarmRestarts(opt, T_0=2)
+    with pytest.raises(ValueError, match="Expected non-negative epoch, but got -1"):
+        s.step(-1)
+
+
+def test_cyclic_triangular_by_hand_and_momentum_cycles_opposite():
+    opt = _opt(mt)
+    s = lrs.CyclicLR(opt, base_lr=0.01, max_lr=0.05, step_size_up=2, step_size_down=4)
+    lr_seen, mom_seen = [s.get_last_lr()[0]], [opt.param_groups[0]["momentum"]]
+    for _ in range(12):
+        opt.step()
+        s.step()
+        lr_seen.append(s.get_last_lr()[0])
+        mom_seen.append(opt.param_groups[0]["momentum"])
+    expect = [0.01, 0.03, 0.05, 0.04, 0.03, 0.02, 0.01, 0.03, 0.05, 0.04, 0.03, 0.02, 0.01]
+    assert lr_seen == pytest.approx(expect, abs=1e-12)
+    # momentum: 0.9 at the base rate, 0.8 at the peak
+    assert mom_seen == pytest.approx([0.9 - 0.1 * (lr - 0.01) / 0.04 for lr in expect], abs=1e-12)
+    assert opt.param_groups[0]["max_momentum"] == 0.9 and opt.param_groups[0]["base_momentum"] == 0.8
+
+
+def test_cyclic_triangular2_halves_each_cycle():
+    opt = _opt(mt)
+    s = lrs.CyclicLR(opt, base_lr=0.0, max_lr=1.0, step_size_up=2, mode="triangular2", cycle_momentum=False)
+    peaks = []
+    for i in range(1, 13):
+        opt.step()
+        s.step()
+        if i % 4 == 2:
+            peaks.append(s.get_last_lr()[0])
+    assert peaks == pytest.approx([1.0, 0.5, 0.25])
+
+
+def test_cyclic_state_dict_round_trip_and_custom_scale_object():
+    class Halving:
+        def __init__(self):
+            self.factor = 0.5
+
+        def __call__(self, x):
+            return self.factor**x
+
+    opt = _opt(mt)
+    s = lrs.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=3, scale_fn=Halving())
+    for _ in range(5):
+        opt.step()
+        s.step()
+    sd = s.state_dict()
+    assert sd["_scale_fn_custom"] == {"factor": 0.5} and "_scale_fn_ref" not in sd and "optimizer" not in sd
+    opt2 = _opt(mt)
+    s2 = lrs.CyclicLR(opt2, base_lr=0.01, max_lr=0.1, step_size_up=3, scale_fn=Halving())
+    s2.load_state_dict(sd)
+    for _ in range(8):
+        s.step()
+        s2.step()
+        assert s2.get_last_lr() == s.get_last_lr()
+    plain = lrs.CyclicLR(_opt(mt), base_lr=0.01, max_lr=0.1, mode="exp_range", gamma=0.9)
+    sd = plain.state_dict()
+    assert sd["_scale_fn_custom"] is None and "_scale_fn_ref" not in sd
+    plain.load_state_dict(sd)
+    assert plain.scale_fn(2) == pytest.approx(0.81)
+
+
+def test_cyclic_errors():
+    opt = _opt(mt)
+    with pytest.raises(ValueError, match="mode is invalid and scale_fn is None"):
+        lrs.CyclicLR(opt, base_lr=0.01, max_lr=0.1, mode="sawtooth")
+    with pytest.raises(ValueError, match="base_lr must have the same length as optimizer.param_groups"):
+        lrs.CyclicLR(opt, base_lr=[0.01], max_lr=0.1)
+    p = mt.zeros(1, requires_grad=True)
+    with pytest.raises(ValueError, match="optimizer must support momentum or beta1"):
+        lrs.CyclicLR(optim.Adagrad([p]), base_lr=0.01, max_lr=0.1)
+    with pytest.raises(TypeError, match="is not an Optimizer"):
+        lrs.CyclicLR(None, base_lr=0.01, max_lr=0.1)
+
+
+def _chained(lib):
+    opt = _opt(lib)
+    S = lib.optim.lr_scheduler
+    chain = S.ChainedScheduler([S.ConstantLR(opt, factor=0.1, total_iters=3), S.ExponentialLR(opt, gamma=0.9)])
+    return opt, chain
+
+
+def test_chained_scheduler_matches_torch():
+    torch = pytest.importorskip("torch")
+    seqs = []
+    for lib in (mt, torch):
+        opt, chain = _chained(lib)
+        seq = [list(chain.get_last_lr())]
+        for _ in range(STEPS):
+            opt.step()
+            chain.step()
+            seq.append(list(chain.get_last_lr()))
+        seqs.append(seq)
+    for step, (a, b) in enumerate(zip(*seqs)):
+        assert a == pytest.approx(b, rel=1e-12), f"step {step}"
+
+
+def test_chained_scheduler_composes_and_round_trips():
+    opt, chain = _chained(mt)
+    seq = _run(chain, opt, 6)
+    assert seq == pytest.approx([0.1 * (0.1 if e < 3 else 1.0) * 0.9**e for e in range(7)], rel=1e-12)
+    sd = chain.state_dict()
+    assert len(sd["_schedulers"]) == 2 and sd["_schedulers"][1]["gamma"] == 0.9 and "optimizer" not in sd
+    opt2, chain2 = _chained(mt)
+    opt2.load_state_dict(opt.state_dict())
+    chain2.load_state_dict(sd)
+    assert "_schedulers" in sd  # left as given
+    for _ in range(5):
+        chain.step()
+        chain2.step()
+        assert chain2.get_last_lr() == chain.get_last_lr()
+
+
+def test_chained_scheduler_errors():
+    opt = _opt(mt)
+    with pytest.raises(ValueError, match="expects at least one scheduler to be chained"):
+        lrs.ChainedScheduler([])
+    with pytest.raises(TypeError, match="at index 0 should have `optimizer` as its attribute"):
+        lrs.ChainedScheduler([object()], optimizer=opt)
+    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
+        lrs.ChainedScheduler([lrs.ReduceLROnPlateau(opt)])
+    with pytest.raises(ValueError, match="expects all schedulers to belong to the same optimizer"):
+        lrs.ChainedScheduler([lrs.StepLR(opt, 2), lrs.StepLR(_opt(mt), 2)])
+
+
+def test_every_torch_scheduler_class_exists():
+    torch = pytest.importorskip("torch")
+    missing = [n for n in torch.optim.lr_scheduler.__all__ if not hasattr(lrs, n)]
+    assert missing == []
