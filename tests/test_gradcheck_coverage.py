@@ -48,6 +48,7 @@ EXCLUDED = {
     "torch.arange", "torch.as_tensor", "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.eye",
     "torch.from_numpy", "torch.full", "torch.full_like", "torch.linspace", "torch.logspace", "torch.ones",
     "torch.ones_like", "torch.scalar_tensor", "torch.tensor", "torch.zeros", "torch.zeros_like", "torch.empty_permuted",
+    "torch.tril_indices", "torch.triu_indices",
     "Tensor.new_empty", "Tensor.new_empty_strided", "Tensor.new_full", "Tensor.new_ones", "Tensor.new_tensor",
     "Tensor.new_zeros",
     # not tensor ops (non-differentiable): global state, files, printing, dtype rules

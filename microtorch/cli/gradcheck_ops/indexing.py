@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import family
-from ._gen import dim_of, index, shape, t
+from ._gen import dim_of, index, shape, t, ten
 
 I = family("indexing")  # noqa: E741
 
@@ -120,6 +120,56 @@ def _take(rng, f):
     return (lambda x: f(x, idx)), (t(rng, s),)
 
 
+def _distinct_pair(rng, s_x, s_src):
+    """``(input, source)``: values distinct across both (amax/amin have no ties), magnitudes in [0.3, 1.3), no zeros."""
+    n_x, n_src = int(np.prod(s_x)), int(np.prod(s_src))
+    v = (0.3 + rng.permutation(n_x + n_src) / max(n_x + n_src, 1)) * rng.choice([-1.0, 1.0], size=n_x + n_src)
+    return ten(v[:n_x].reshape(s_x)), ten(v[n_x:].reshape(s_src))
+
+
+def _scatter_reduce(rng, f):
+    s = shape(rng, 1, 3)
+    d = dim_of(rng, len(s))
+    idx_shape = _smaller(rng, s, d)
+    idx = index(rng, s[d], idx_shape)  # duplicates reduce together
+    reduce = str(rng.choice(["sum", "prod", "mean", "amax", "amin"]))
+    include_self = bool(rng.random() < 0.6)
+    x, src = _distinct_pair(rng, s, idx_shape)
+    return (lambda x, y: f(x, d, idx, y, reduce, include_self=include_self)), (x, src)
+
+
+def _index_reduce(rng, f):
+    s = shape(rng, 1, 3)
+    d = dim_of(rng, len(s))
+    k = int(rng.integers(0, 5))
+    idx = index(rng, s[d], (k,))
+    reduce = str(rng.choice(["prod", "mean", "amax", "amin"]))
+    include_self = bool(rng.random() < 0.6)
+    x, src = _distinct_pair(rng, s, tuple(k if i == d % len(s) else v for i, v in enumerate(s)))
+    return (lambda x, y: f(x, d, idx, y, reduce, include_self=include_self)), (x, src)
+
+
+def _masked_scatter(rng, f):
+    import microtorch as mt
+
+    s = shape(rng, 1, 3)
+    mask = mt.tensor(rng.random(tuple(1 if rng.random() < 0.3 else d for d in s)) < 0.5)
+    n = int(np.prod(s)) + int(rng.integers(0, 3))  # at least as many source elements as the mask selects
+    return (lambda x, y: f(x, mask, y)), (t(rng, s), t(rng, (n,)))
+
+
+def _put(rng, f):
+    import microtorch as mt
+
+    s = shape(rng, 0, 3)
+    n = int(np.prod(s))
+    accumulate = bool(rng.random() < 0.5)
+    k = int(rng.integers(0, n + 1))
+    flat = rng.integers(-n, n, size=k) if accumulate else rng.permutation(n)[:k] - n * rng.integers(0, 2, size=k)
+    idx = mt.tensor(flat.reshape((k,) if rng.random() < 0.5 else (1, k)), dtype=mt.int64)
+    return (lambda x, y: f(x, idx, y, accumulate)), (t(rng, s), t(rng, tuple(idx.shape)))
+
+
 def _take_along_dim(rng, f):
     s = shape(rng, 1, 3)
     if rng.random() < 0.3:
@@ -145,4 +195,8 @@ OPS = [
     I("index_fill", _index_fill),
     I("masked_select", _masked_select),
     I("take", _take),
+    I("scatter_reduce", _scatter_reduce),
+    I("index_reduce", _index_reduce),
+    I("masked_scatter", _masked_scatter),
+    I("put", _put),
 ]
