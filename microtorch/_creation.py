@@ -676,8 +676,11 @@ def _int_arg(value, op: str, name: str, pos: int) -> int:
 def _randint_args(args: tuple, low, high, size) -> tuple:
     """``randint(high, size)``, ``randint(low, high, size)`` or keywords -> (low, high, size)."""
     given = {"low": low, "high": high, "size": size}
-    names = {0: (), 1: ("high",), 2: ("high", "size"), 3: ("low", "high", "size")}.get(len(args))
-    if names is None or (len(args) == 1 and size is None):
+    if size is not None:  # randint(high, size=...), randint(low, high, size=...)
+        names = {0: (), 1: ("high",), 2: ("low", "high")}.get(len(args))
+    else:
+        names = {0: (), 2: ("high", "size"), 3: ("low", "high", "size")}.get(len(args))
+    if names is None:
         raise TypeError(
             "randint() received an invalid combination of arguments - expected one of: "
             "(int high, tuple of ints size, *, ...), (int low, int high, tuple of ints size, *, ...)"
