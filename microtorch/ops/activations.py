@@ -9,7 +9,7 @@ from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ._promote import TYPE_WORD, _float_array, check_number, check_tensor
 from .comparison import ge, gt, le, logical_and, lt, where
-from .unary import abs, clamp, erf, expm1, sigmoid, tanh
+from .unary import _masked, abs, clamp, erf, expm1, sigmoid, tanh
 
 __all__ = [
     "relu",
@@ -140,11 +140,6 @@ class Hardtanh(Op):
         # "not outside", so NaN passes the gradient as in PyTorch's kernel definition (its scalar
         # loop, used for strided inputs and tails; its SIMD body on contiguous data gives 0)
         return _masked(~((a <= self.lo) | (a >= self.hi)), g)
-
-
-def _masked(mask: np.ndarray, g: Tensor) -> Tensor:
-    """``g`` where ``mask`` holds, else exactly 0."""
-    return where(Tensor._make(mask), g, _const(0, g))
 
 
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
