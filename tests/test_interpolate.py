@@ -207,3 +207,40 @@ def test_linear_source_coordinates_round_as_torch_in_float32():
         ours = F.interpolate(mt.tensor(a), size=(270, 7), mode=mode).numpy()
         theirs = torch.nn.functional.interpolate(torch.tensor(a), size=(270, 7), mode=mode).numpy()
         np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=2e-6)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.nn.functional.interpolate(lib.ones(2, 3, 4, dtype=lib.bool), 3),
+        lambda lib: lib.nn.functional.interpolate(lib.ones(2, 3, 4, dtype=lib.int64), 3, mode="linear"),
+        lambda lib: lib.nn.functional.interpolate(lib.ones(2, 3, 4, 4, dtype=lib.bool), 3, mode="bicubic"),
+        lambda lib: (
+            lib.nn.functional.interpolate(lib.ones(2, 3, 4), 3, mode="area") * 0
+            + lib.nn.functional.interpolate(lib.ones(2, 3, 4, dtype=lib.int64), 3, mode="area")
+        ),
+        lambda lib: lib.nn.functional.interpolate(lib.ones(2, 3, 4), (-997,)),
+        lambda lib: lib.nn.functional.interpolate(lib.ones(2, 3, 0), (3,)),
+        lambda lib: lib.nn.functional.interpolate(lib.ones(2, 0, 4), (3,), mode="linear"),
+        lambda lib: lib.nn.functional.interpolate(lib.ones(2, 2, 3, 4), (3,), mode="linear"),
+        lambda lib: lib.nn.functional.interpolate(lib.ones(3, 4, 4), (3, 3), mode="bilinear"),
+        lambda lib: lib.nn.functional.interpolate(lib.ones(2, 3, 4, 4), (3, 3), mode="bilinear", align_corners="yes"),
+        lambda lib: lib.nn.functional.interpolate(lib.ones(2, 3, 4), (1.5,), mode="area"),
+        lambda lib: lib.nn.functional.interpolate(lib.ones(3, 4), 2),
+    ],
+)
+def test_bad_input_raises_as_torch(call):
+    """Unsupported dtypes, empty or too-small sizes, rank and type errors: PyTorch's classes."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)):
+        call(mt)
+
+
+def test_uint8_nearest_and_empty_batch_as_torch():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).integers(0, 255, (2, 3, 5, 4)).astype(np.uint8)
+    ours = F.interpolate(mt.tensor(a), (7, 3)).numpy()
+    np.testing.assert_array_equal(ours, torch.nn.functional.interpolate(torch.tensor(a), (7, 3)).numpy())
+    assert F.interpolate(mt.ones(0, 3, 4), 6, mode="linear").shape == (0, 3, 6)

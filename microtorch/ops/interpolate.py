@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
+from ..kernels.windows import is_int, scalar_name
 
 __all__ = ["interpolate"]
 
@@ -93,6 +94,74 @@ def _resample(x: Tensor, dim: int, taps: list) -> Tensor:
     return out
 
 
+_KERNELS = {  # PyTorch's kernel for each mode, as its "not implemented for" message names it
+    "nearest": "compute_indices_weights_nearest",
+    "nearest-exact": "compute_indices_weights_nearest",
+    "linear": "compute_indices_weights_linear",
+    "bilinear": "compute_indices_weights_linear",
+    "trilinear": "compute_indices_weights_linear",
+    "bicubic": "compute_indices_weights_cubic",
+    "area": "adaptive_avg_pool2d",
+}
+
+
+def _output_sizes(spatial: tuple, size, scale_factor, recompute_scale_factor) -> tuple:
+    """(output sizes, scales passed to the kernels) from ``size`` or ``scale_factor``, PyTorch's checks."""
+    k = len(spatial)
+    if size is not None and scale_factor is not None:
+        raise ValueError("interpolate: only one of size or scale_factor should be defined")
+    if size is not None:
+        items = (size,) * k if is_int(size) else tuple(size) if isinstance(size, (tuple, list)) else None
+        if items is None or not all(is_int(s) for s in items):
+            raise TypeError(
+                "interpolate: expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+                f"Tuple[int, int, int], but got size {size!r}"
+            )
+        if len(items) != k:
+            raise ValueError(
+                "interpolate: Input and output must have the same number of spatial dimensions, but got input with "
+                f"spatial dimensions of {list(spatial)} and output size of {list(items)}."
+            )
+        return tuple(int(s) for s in items), (None,) * k
+    if scale_factor is None:
+        raise ValueError("interpolate: either size or scale_factor should be defined")
+    sf = (float(scale_factor),) * k if isinstance(scale_factor, (int, float)) else tuple(map(float, scale_factor))
+    if len(sf) != k:
+        raise ValueError(
+            "interpolate: Input and scale_factor must have the same number of spatial dimensions, but got input "
+            f"with spatial dimensions of {list(spatial)} and scale_factor of shape {list(sf)}."
+        )
+    out = tuple(int(math.floor(n * f)) for n, f in zip(spatial, sf))
+    return out, ((None,) * k if recompute_scale_factor else sf)
+
+
+def _check_input(input: Tensor, mode: str, k: int, align_corners, out: tuple) -> None:
+    """Rank, mode, dtype and size rules of PyTorch's resampling kernels."""
+    if k < 1 or k > 3:
+        raise NotImplementedError(
+            f"interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the "
+            f"modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got {mode})"
+        )
+    if mode in _LINEAR and _LINEAR[mode] != k:
+        raise NotImplementedError(
+            f"interpolate: Got {input.ndim}D input, but {mode} mode needs {_LINEAR[mode] + 2}D input"
+        )
+    if mode in _LINEAR and align_corners is not None and not isinstance(align_corners, (bool, np.bool_)):
+        raise TypeError(f"interpolate: align_corners must be bool or None, not {type(align_corners).__name__}")
+    dtype = input._data.dtype
+    if dtype.kind != "f" and not (dtype == np.uint8 and mode in ("nearest", "nearest-exact")):
+        raise NotImplementedError(f"interpolate: \"{_KERNELS[mode]}\" not implemented for '{scalar_name(dtype)}'")
+    if mode != "area" and 0 in input.shape[1:]:
+        raise RuntimeError(
+            f"interpolate: Non-empty {input.ndim}D data tensor expected but got a tensor with sizes {list(input.shape)}"
+        )
+    if any(o <= 0 for o in out):
+        raise RuntimeError(
+            f"interpolate: Input and output sizes should be greater than 0, but got input {list(input.shape[2:])} "
+            f"and output {list(out)}"
+        )
+
+
 def interpolate(
     input: Tensor,
     size=None,
@@ -107,47 +176,17 @@ def interpolate(
         raise TypeError(f"interpolate(): argument 'input' must be Tensor, not {type(input).__name__}")
     if mode not in _MODES:
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported; expected one of {_MODES}")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not implemented in microtorch")
-    k = input.ndim - 2
-    if k < 1 or k > 3:
-        raise ValueError(f"interpolate: expected a 3D, 4D or 5D input (N, C, d1, ...), got shape {list(input.shape)}")
-    if mode in _LINEAR and _LINEAR[mode] != k:
-        raise NotImplementedError(
-            f"interpolate: Got {input.ndim}D input, but {mode} mode needs {_LINEAR[mode] + 2}D input"
-        )
     if align_corners is not None and mode not in _LINEAR:
         raise ValueError(
             "interpolate: align_corners option can only be set with the interpolating modes: "
             f"linear | bilinear | bicubic | trilinear (got mode={mode!r})"
         )
-    if not input.dtype.is_floating_point and mode != "nearest":
-        raise RuntimeError(f"interpolate: mode {mode!r} needs a floating point input, got {input.dtype}")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not implemented in microtorch")
+    k = input.ndim - 2
     spatial = tuple(input.shape[2:])
-    if size is not None and scale_factor is not None:
-        raise ValueError("interpolate: only one of size or scale_factor should be defined")
-    scales = [None] * k
-    if size is not None:
-        out = (int(size),) * k if isinstance(size, (int, np.integer)) else tuple(int(s) for s in size)
-        if len(out) != k:
-            raise ValueError(
-                "interpolate: Input and output must have the same number of spatial dimensions, but got input with "
-                f"spatial dimensions of {list(spatial)} and output size of {list(out)}."
-            )
-    elif scale_factor is not None:
-        sf = (float(scale_factor),) * k if isinstance(scale_factor, (int, float)) else tuple(map(float, scale_factor))
-        if len(sf) != k:
-            raise ValueError(
-                "interpolate: Input and scale_factor must have the same number of spatial dimensions, but got input "
-                f"with spatial dimensions of {list(spatial)} and scale_factor of shape {list(sf)}."
-            )
-        out = tuple(int(math.floor(n * f)) for n, f in zip(spatial, sf))
-        if not recompute_scale_factor:
-            scales = list(sf)
-    else:
-        raise ValueError("interpolate: either size or scale_factor should be defined")
-    if any(o <= 0 for o in out):
-        raise ValueError(f"interpolate: output size must be positive, got {list(out)} for input {list(spatial)}")
+    out, scales = _output_sizes(spatial, size, scale_factor, recompute_scale_factor)
+    _check_input(input, mode, k, align_corners, out)
     if mode == "area":
         from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
