@@ -1059,7 +1059,7 @@ def _arange_values(start, end, step, npdt: np.dtype) -> np.ndarray:
 
 @_allocates
 def arange(
-    start,
+    start=None,
     end=None,
     step=1,
     *,
@@ -1072,8 +1072,12 @@ def arange(
 ) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a float is given."""
     _check_options("arange", layout, device, pin_memory)
+    if start is None and end is None:
+        raise TypeError("arange() missing 1 required positional argument: 'end'")
     if end is None:
         start, end = 0, start
+    elif start is None:
+        start = 0
     start, end, step = (_number(v, "arange", n) for v, n in ((start, "start"), (end, "end"), (step, "step")))
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")

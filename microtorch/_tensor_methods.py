@@ -1165,14 +1165,17 @@ Tensor.tile = lambda self, *dims: _I.tile(
 )
 
 
-def _random_fill(name: str, check, draw):
-    """An in-place random fill: ``check(self, *args)`` raises as PyTorch, ``draw(rng, shape, *args)`` samples.
+def _random_fill(name: str, check, draw, aliases: dict | None = None):
+    """An in-place random fill: ``check(self, *args, **params)`` raises as PyTorch, ``draw(rng, shape, *args,
+    **params)`` samples; ``aliases`` renames PyTorch keywords that are Python keywords (``from`` / ``to``).
 
     The new values take part in autograd with a zero gradient, as PyTorch's."""
 
-    def compute(self, *args, generator=None):
-        check(self, *args)
-        values = draw(rng(generator), self.shape, *args)
+    def compute(self, *args, generator=None, **params):
+        if aliases:
+            params = {aliases.get(k, k): v for k, v in params.items()}
+        check(self, *args, **params)
+        values = draw(rng(generator), self.shape, *args, **params)
         return _C._sampled(np.asarray(values).astype(self._data.dtype), [self])
 
     return _inplace(name, compute)
@@ -1207,7 +1210,10 @@ def _bernoulli_draw(gen, shape, p=0.5):
 
 
 Tensor.uniform_ = _random_fill(
-    "uniform_", _check_uniform, lambda g, shape, low=0.0, high=1.0: g.uniform(low, high, shape)
+    "uniform_",
+    _check_uniform,
+    lambda g, shape, low=0.0, high=1.0: g.uniform(low, high, shape),
+    aliases={"from": "low", "to": "high"},
 )
 Tensor.normal_ = _random_fill(
     "normal_", _check_normal, lambda g, shape, mean=0.0, std=1.0: g.standard_normal(shape) * std + mean

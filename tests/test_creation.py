@@ -986,6 +986,59 @@ def test_type_and_unbound_item_match_torch():
     assert x.type(mt.float32) is x
 
 
+_KEYWORD_CALLS = [
+    "lib.arange(end=5)",
+    "lib.arange(start=1, end=5)",
+    "lib.arange(1, 5, step=2)",
+    "lib.arange()",
+    "lib.linspace(start=0, end=1, steps=3)",
+    "lib.logspace(0, 1, steps=3, base=2)",
+    "lib.eye(n=3, m=2)",
+    "lib.full(size=(2,), fill_value=3)",
+    "lib.zeros(size=[2, 3])",
+    "lib.rand(size=(2,))",
+    "lib.randperm(n=3)",
+    "lib.normal(mean=lib.zeros(2), std=1.0)",
+    "lib.normal(0.0, 1.0, size=(3,))",
+    "lib.multinomial(input=lib.ones(3), num_samples=2)",
+    "lib.bernoulli(input=lib.ones(3) / 2)",
+    "lib.zeros_like(input=lib.ones(2))",
+    "lib.full_like(lib.ones(2), fill_value=2)",
+    "lib.tril(input=lib.ones(2, 2), diagonal=1)",
+    "lib.ones(2, 2).tril(diagonal=-1)",
+    "lib.randint_like(lib.ones(2), high=5)",
+    "lib.tensor(data=[1, 2])",
+    "lib.ones(3).new_full(size=(2,), fill_value=1)",
+    "lib.ones(3).new_zeros(size=(2,))",
+    "lib.ones(3).to(dtype=lib.int64)",
+    "lib.ones(3).uniform_(**{'from': 0, 'to': 2})",
+    "lib.ones(3).uniform_(0, to=2)",
+    "lib.ones(3).normal_(mean=1, std=2)",
+    "lib.ones(3).bernoulli_(p=0.5)",
+    "lib.ones(3).random_(to=5)",
+    "lib.ones(3).exponential_(lambd=2)",
+    "lib.ones(3).geometric_(p=0.5)",
+    "lib.ones(3).cauchy_(median=0, sigma=1)",
+    "lib.ones(3).log_normal_(mean=0, std=1)",
+    "lib.ones(3).normal_(mean=1, bogus=2)",
+    "lib.tril_indices(row=3, col=3, offset=0)",
+    "lib.empty_strided(size=(2,), stride=(1,))",
+]
+
+
+@pytest.mark.parametrize("code", _KEYWORD_CALLS)
+def test_keyword_call_forms_match_torch(code):
+    torch = pytest.importorskip("torch")
+    outcomes = []
+    for lib in (torch, mt):
+        try:
+            result = eval(code, {"lib": lib})  # noqa: S307 - a fixed table of calls
+            outcomes.append((str(result.dtype).replace("torch.", ""), tuple(result.shape)))
+        except Exception as exc:  # noqa: BLE001
+            outcomes.append(type(exc).__name__)
+    assert outcomes[0] == outcomes[1]
+
+
 def test_random_draws_have_zero_gradient_as_torch():
     mean = mt.zeros(3, requires_grad=True)
     std = mt.full((3,), 2.0, requires_grad=True)
