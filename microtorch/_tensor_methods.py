@@ -108,6 +108,8 @@ _SIMPLE = {
     "floor_divide": E.floor_divide,
     "remainder": E.remainder,
     "fmod": E.fmod,
+    "hardshrink": E.hardshrink,
+    "prelu": E.prelu,
     "erf": E.erf,
     "lerp": E.lerp,
     "where": lambda self, cond, other: E.where(cond, self, other),

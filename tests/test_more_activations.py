@@ -233,3 +233,10 @@ def test_inplace_functional_forms():
 def test_bad_arguments_raise_torchs_errors(call, exc):
     with pytest.raises(exc):
         call()
+
+
+def test_hardshrink_and_prelu_methods():
+    x = mt.tensor([[-1.0, 0.25, 2.0]])
+    assert x.hardshrink(0.5).tolist() == F.hardshrink(x, 0.5).tolist()
+    w = mt.tensor([0.25])
+    assert x.prelu(w).tolist() == F.prelu(x, w).tolist() == [[-0.25, 0.25, 2.0]]
