@@ -68,6 +68,13 @@ class Adafactor(Optimizer):
         else:
             state["variance"] = _zeros_state(g)
 
+    @staticmethod
+    def _cast_state_value(p: Tensor, key: Any, name: str, v: Any) -> Any:
+        # the factored moments have the reduced shapes, not the parameter's
+        if name in ("row_var", "col_var") and isinstance(v, Tensor):
+            return Tensor._make(v._data.astype(p._data.dtype, copy=True))
+        return Optimizer._cast_state_value(p, key, name, v)
+
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = _scalar(group["lr"])
         eps1, eps2 = group["eps"]
