@@ -27,8 +27,10 @@ REFERENCES = {
     "softshrink": (lambda f: f.softshrink, lambda x: np.where(x > 0.5, x - 0.5, np.where(x < -0.5, x + 0.5, 0))),
     "hardshrink": (lambda f: f.hardshrink, lambda x: np.where(np.abs(x) > 0.5, x, 0)),
     "threshold": (lambda f: lambda x: f.threshold(x, 0.1, 20.0), lambda x: np.where(x > 0.1, x, 20.0)),
+    "hardtanh": (lambda f: lambda x: f.hardtanh(x, -1.5, 2.0), lambda x: np.clip(x, -1.5, 2.0)),
+    "relu6": (lambda f: f.relu6, lambda x: np.clip(x, 0, 6)),
 }
-KINKS = np.array([-3.0, 3.0, 0.0, 0.5, -0.5, 0.1, -2.0, 2.5, 4.0, -4.0, 1e-3, 30.0, -30.0])
+KINKS = np.array([-3.0, 3.0, 0.0, 0.5, -0.5, 0.1, -2.0, 2.5, 4.0, -4.0, 1e-3, 30.0, -30.0, -1.5, 2.0, 6.0])
 
 
 def _values(seed, n=12):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _optable import BINARY, UNARY
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import microtorch as mt
@@ -389,3 +389,29 @@ def test_clamp_min_max_and_fix_as_torch():
     assert m.clamp_max(1.0).tolist() == t.clamp_max(1.0).tolist()
     assert m.fix().tolist() == t.fix().tolist() == mt.fix(m).tolist()
     assert m.clone().clamp_min_(0.0).tolist() == t.clone().clamp_min_(0.0).tolist()
+
+
+@settings(max_examples=15)
+@given(data=st.data())
+def test_remainder_fmod_property_vs_numpy_and_finite_differences(data):
+    shape = data.draw(shapes(1, 2, 1, 4))
+    a = data.draw(arrays(shape, "float64", -5.0, 5.0))
+    b = data.draw(arrays(shape, "float64", 0.5, 3.0)) * data.draw(st.sampled_from([1.0, -1.0]))
+    q = a / b
+    frac = np.abs(q - np.round(q))
+    a = np.where(frac < 1e-3, a + 0.25 * b, a)  # keep finite differences off the jumps
+    for fn, ref in ((mt.remainder, np.mod), (mt.fmod, np.fmod)):
+        np.testing.assert_allclose(fn(mt.tensor(a), mt.tensor(b)).numpy(), ref(a, b), rtol=1e-12, atol=1e-12)
+        ta, tb = mt.tensor(a, requires_grad=True), mt.tensor(b, requires_grad=True)
+        assert gradcheck(fn, (ta, tb))
+        assert gradgradcheck(fn, (ta, tb))
+
+
+@settings(max_examples=15)
+@given(data=st.data())
+def test_erf_property_vs_math(data):
+    import math
+
+    a = data.draw(arrays(data.draw(shapes(0, 3, 1, 4)), "float64", -8.0, 8.0))
+    ref = np.vectorize(math.erf, otypes=[np.float64])(a) if a.size else a
+    np.testing.assert_allclose(mt.erf(mt.tensor(a)).numpy(), ref, rtol=4e-16, atol=1e-300)
