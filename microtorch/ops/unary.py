@@ -554,8 +554,10 @@ def _sign(a: np.ndarray) -> np.ndarray:
         return a.copy()
     if a.dtype.kind != "f":
         return xp.sign(a)
-    out = (a > 0).astype(a.dtype)
-    out -= a < 0  # NaN compares false both ways: its sign is 0, as in PyTorch
+    out = xp.sign(a)
+    nan = out != out
+    if nan.any():
+        out[nan] = 0  # PyTorch's sign of NaN is 0
     return out
 
 
