@@ -1018,3 +1018,37 @@ def test_lbfgs_errors():
     with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
         opt.step(closure)
     assert opt.param_groups[0]["max_eval"] == 25  # max_iter * 5 // 4
+
+
+@pytest.mark.parametrize("name,kw", MORE_CASES[::2])
+def test_new_optimizers_float32_stay_float32_and_close_to_torch(name, kw):
+    torch = pytest.importorskip("torch")
+    out = []
+    for lib in (mt, torch):
+        params = [lib.tensor(p.astype(np.float32), requires_grad=True) for p in MORE_P0]
+        opt = getattr(lib.optim, name)(params, **kw)
+        for grads in MORE_GRADS:
+            for p, g in zip(params, grads):
+                p.grad = lib.tensor(g.astype(np.float32))
+            opt.step()
+        assert all(str(p.dtype).endswith("float32") for p in params)
+        out.append([p.detach().numpy() for p in params])
+    for a, b in zip(*out):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["NAdam", "RAdam", "Adamax", "Rprop", "ASGD", "Adafactor"])
+def test_new_optimizers_per_group_options_and_skipped_params(name):
+    torch = pytest.importorskip("torch")
+    out = []
+    for lib in (mt, torch):
+        a, b, c = (lib.tensor(p.copy(), requires_grad=True) for p in MORE_P0)
+        opt = getattr(lib.optim, name)([{"params": [a, c]}, {"params": [b], "lr": 0.003}], lr=0.02)
+        for grads in MORE_GRADS[:5]:
+            a.grad, b.grad = lib.tensor(grads[0]), lib.tensor(grads[1])  # c has no gradient: untouched, no state
+            opt.step()
+        assert len(opt.state) == 2 and c not in opt.state
+        out.append([p.detach().numpy() for p in (a, b, c)])
+    for x, y in zip(*out):
+        np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-10)
+    np.testing.assert_array_equal(out[0][2], MORE_P0[2])
