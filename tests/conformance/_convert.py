@@ -121,9 +121,13 @@ def to_mt(obj, memo: dict | None = None):
             raise Unconvertible(f"tensor of {obj.dtype} / {obj.layout}")
         if obj.ndim > 32:
             raise Unconvertible(f"tensor of {obj.ndim} dims (numpy holds at most 64)")
-        array = obj.detach().cpu().numpy(force=True).copy()
         try:
-            result = mt.tensor(array, dtype=mt_dtype(obj.dtype))
+            if _aliased(obj, memo):
+                result = mt.from_numpy(_storage_view(obj, memo))
+            else:
+                result = mt.tensor(obj.detach().cpu().numpy(force=True).copy(), dtype=mt_dtype(obj.dtype))
+        except Unconvertible:
+            raise
         except Exception as exc:  # noqa: BLE001 - e.g. a dtype microtorch cannot hold
             raise Unconvertible(f"tensor of {obj.dtype}: {exc!r}") from None
         if obj.requires_grad:
@@ -143,7 +147,12 @@ def to_mt(obj, memo: dict | None = None):
         if found is None:
             raise Unconvertible(str(obj))
         return found
-    if isinstance(obj, (torch.Generator, torch.layout)):
+    if isinstance(obj, torch.layout):
+        found = getattr(mt, str(obj).rsplit(".", 1)[-1], None)
+        if found is None:
+            raise Unconvertible(str(obj))
+        return found
+    if isinstance(obj, torch.Generator):
         raise Unconvertible(type(obj).__name__)
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):
         return type(obj)(*[to_mt(v, memo) for v in obj])
@@ -156,6 +165,43 @@ def to_mt(obj, memo: dict | None = None):
     if callable(obj) and not isinstance(obj, type) and (getattr(obj, "__module__", None) or "").startswith("torch"):
         return translate_callable(obj)
     return obj
+
+
+def note_shared_storages(obj, memo: dict) -> None:
+    """Record in ``memo`` which storages several tensors of ``obj`` share (their aliasing is kept)."""
+    import torch
+
+    seen: dict = {}
+    for t in torch_leaves(obj):
+        if t.layout == torch.strided and not t.is_complex():
+            ptr = t.untyped_storage().data_ptr()
+            seen[ptr] = seen.get(ptr, 0) + 1
+    memo["__shared__"] = {ptr for ptr, n in seen.items() if n > 1}
+
+
+def _aliased(t, memo: dict) -> bool:
+    """A tensor whose elements overlap (expanded) or whose storage another sample tensor shares."""
+    overlapping = any(st == 0 and n > 1 for st, n in zip(t.stride(), t.shape))
+    return overlapping or t.untyped_storage().data_ptr() in memo.get("__shared__", ())
+
+
+def _storage_view(t, memo: dict) -> np.ndarray:
+    """A numpy view with ``t``'s geometry over one numpy copy per torch storage."""
+    import torch
+
+    storages = memo.setdefault("__storages__", {})
+    ptr = t.untyped_storage().data_ptr()
+    if ptr not in storages:
+        whole = torch.empty(0, dtype=t.dtype).set_(t.untyped_storage())
+        storages[ptr] = whole.numpy(force=True).copy()
+    flat = storages[ptr]
+    item = flat.itemsize
+    view = np.lib.stride_tricks.as_strided(
+        flat[t.storage_offset() :], tuple(t.shape), tuple(st * item for st in t.stride())
+    )
+    if any(st == 0 and n > 1 for st, n in zip(t.stride(), t.shape)):
+        view.flags.writeable = False
+    return view
 
 
 def torch_leaves(obj, out: list | None = None) -> list:

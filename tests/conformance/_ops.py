@@ -17,7 +17,17 @@ import numpy as np
 
 import microtorch as mt
 
-from ._convert import Unconvertible, as_numpy, dtype_name, flat_outputs, rebind, resolve, to_mt, torch_leaves
+from ._convert import (
+    Unconvertible,
+    as_numpy,
+    dtype_name,
+    flat_outputs,
+    note_shared_storages,
+    rebind,
+    resolve,
+    to_mt,
+    torch_leaves,
+)
 
 # Ops whose values are random or undefined: compared in shape and dtype only (their
 # distributions are tested by their own seeded / statistical tests).
@@ -80,7 +90,8 @@ def _is_suite_function(fn) -> bool:
 def microtorch_function(op):
     """microtorch's function variant of an entry (rebinding a test-suite lambda), or None."""
     if _is_suite_function(op.op):
-        if resolve(op.name) is None and not hasattr(mt.Tensor, op.name.rsplit(".", 1)[-1]):
+        last = op.name.rsplit(".", 1)[-1]
+        if resolve(op.name) is None and not hasattr(mt.Tensor, last) and not hasattr(mt.Tensor, last + "_"):
             return None
         return rebind(op.op)
     return resolve(op.name)
@@ -222,6 +233,7 @@ class _Runner:
     def check_call(self, key, t_fn, m_fn, sample, exact, dtype) -> tuple:
         """Run both; record the comparison; return (torch result, microtorch result, memo)."""
         memo: dict = {}
+        note_shared_storages([sample.input, sample.args, sample.kwargs], memo)
         try:
             m_args = to_mt([sample.input, *sample.args], memo)
             m_kwargs = to_mt(sample.kwargs, memo)
@@ -404,6 +416,7 @@ class _Runner:
         for j, ei in enumerate(error_inputs):
             sample = ei.sample_input
             memo: dict = {}
+            note_shared_storages([sample.input, sample.args, sample.kwargs], memo)
             try:
                 m_args = to_mt([sample.input, *sample.args], memo)
                 m_kwargs = to_mt(sample.kwargs, memo)
