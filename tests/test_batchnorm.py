@@ -138,3 +138,39 @@ def test_batch_norm_below_two_dims_as_torch(shape, stats, training):
         return
     ours = call(mt, F.batch_norm)
     assert ours.shape == tuple(theirs.shape)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.nn.functional.batch_norm(lib.ones(5, 5, 5, dtype=lib.int64), None, None, training=True),
+        lambda lib: lib.nn.functional.batch_norm(
+            lib.ones(5, 5, 5, dtype=lib.float64),
+            lib.zeros(5, dtype=lib.float64),
+            lib.ones(5, dtype=lib.int64),
+            None,
+            None,
+            True,
+        ),
+        lambda lib: lib.nn.functional.batch_norm(lib.ones(5, 5, 5), None, None, lib.ones(5, dtype=lib.float64)),
+        lambda lib: lib.nn.functional.batch_norm(lib.ones(5, 5, 5), None, None, "tensor", None, True),
+    ],
+)
+def test_bad_dtypes_raise_as_torch_and_leave_the_statistics(call):
+    """Integer inputs are not implemented; parameters and statistics must share the input's dtype."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)):
+        call(mt)
+
+
+def test_failed_batch_norm_leaves_running_statistics():
+    import microtorch.nn.functional as F
+
+    rm, rv = mt.zeros(5, dtype=mt.float64), mt.ones(5, dtype=mt.int64)
+    with pytest.raises(RuntimeError, match="mixed dtype"):
+        F.batch_norm(mt.randn(5, 5, 5, dtype=mt.float64), rm, rv, training=True)
+    np.testing.assert_array_equal(rm.numpy(), np.zeros(5))
+    out = F.batch_norm(mt.ones(5, 0, 5, dtype=mt.int64), mt.ones(5), mt.ones(5), mt.ones(5), mt.ones(5), True)
+    assert out.shape == (5, 0, 5)  # empty: PyTorch checks nothing

@@ -143,3 +143,38 @@ def test_group_norm_of_empty_input_as_torch(shape, groups):
     assert x.grad.shape == shape
     np.testing.assert_array_equal(w.grad.numpy(), np.zeros(c))
     np.testing.assert_array_equal(b.grad.numpy(), np.zeros(c))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.nn.functional.group_norm(
+            lib.ones(1, 6, 3, dtype=lib.float64), 2, lib.ones(6, dtype=lib.float64), lib.ones(6, dtype=lib.bool)
+        ),
+        lambda lib: lib.nn.functional.group_norm(lib.ones(1, 6, 3, dtype=lib.float64), 2, lib.ones(6)),
+        lambda lib: lib.nn.functional.group_norm(lib.ones(1, 6, 3), 2, lib.ones(2, 6)),
+        lambda lib: lib.nn.functional.group_norm(lib.ones(1, 2, 3, dtype=lib.int64), 2),
+        lambda lib: lib.nn.functional.layer_norm(lib.ones(1, 2, 3), (2, 3), lib.ones(2, 3), lib.ones(1, 2, 3)),
+        lambda lib: lib.nn.functional.layer_norm(lib.ones(1, 2, 3), (2, 3), lib.ones(2, 3), lib.tensor(1.0)),
+        lambda lib: lib.nn.functional.layer_norm(lib.ones(1, 2, 3, dtype=lib.float64), (2, 3), lib.ones(2, 3)),
+        lambda lib: lib.nn.functional.layer_norm(lib.ones(1, 2, 3), (2, 1.5)),
+        lambda lib: lib.nn.functional.layer_norm(lib.ones(1, 2, 3, dtype=lib.int64), (2, 3)),
+        lambda lib: lib.nn.functional.instance_norm(lib.ones(1, 2, 3, dtype=lib.int64)),
+    ],
+)
+def test_bad_parameters_raise_as_torch(call):
+    """Parameters of another dtype or shape, integer inputs, float sizes: PyTorch's classes."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)):
+        call(mt)
+
+
+def test_failed_instance_norm_leaves_running_statistics():
+    rm, rv = mt.zeros(5, dtype=mt.float64), mt.ones(5, dtype=mt.float64)
+    x = mt.randn(5, 5, 5, dtype=mt.float64)
+    with pytest.raises(RuntimeError):
+        F.instance_norm(x, rm, rv, mt.ones(2, 5, dtype=mt.float64), None, True, 0.5)
+    np.testing.assert_array_equal(rm.numpy(), np.zeros(5))
+    np.testing.assert_array_equal(rv.numpy(), np.ones(5))

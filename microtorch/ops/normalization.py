@@ -8,11 +8,30 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..kernels.windows import is_int, scalar_name
 from . import elementwise as E
 from . import reduction as R
 from .shape import reshape
 
 __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm"]
+
+
+def _check_dtypes(op: str, kernel: str, input: Tensor, **params) -> None:
+    """PyTorch's CPU rules: a float input, and every given parameter a Tensor of the input's dtype."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    for name, t in params.items():
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(t).__name__}")
+    dtype = input._data.dtype
+    if dtype.kind != "f":
+        raise NotImplementedError(f"{op}: \"{kernel}\" not implemented for '{scalar_name(dtype)}'")
+    for name, t in params.items():
+        if t is not None and t._data.dtype != dtype:
+            raise RuntimeError(
+                f"{op}: mixed dtype (CPU): expect parameter to have scalar type of {scalar_name(dtype)} "
+                f"({name} is {scalar_name(t._data.dtype)})"
+            )
 
 
 def _moments(x: Tensor, dims: tuple):
@@ -43,9 +62,14 @@ def batch_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """Normalise over every dim but the channel dim 1 (batch statistics when training)."""
+    stats = {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias}
+    if isinstance(input, Tensor) and input.numel() == 0:  # nothing to normalise or check, no statistics to update
+        fits = input.ndim >= 2 and all(t is None or t.numel() == input.shape[1] for t in (weight, bias))
+        return _channel_affine(input * 0, weight, bias) if fits else input * 0
+    _check_dtypes("batch_norm", "batch_norm", input, **stats)
     # PyTorch counts no channels below 2 dims: only empty inputs (and statistics) pass there
     c = input.shape[1] if input.ndim >= 2 else 0
-    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+    for name, t in stats.items():
         if t is not None and t.numel() != c:
             raise RuntimeError(f"batch_norm: {name} should contain {c} elements not {t.numel()}")
     if input.ndim == 0:
@@ -60,8 +84,6 @@ def batch_norm(
         raise ValueError(
             f"Expected more than 1 value per channel when training, got input size torch.Size({list(input.shape)})"
         )
-    if input.numel() == 0:  # nothing to normalise, no statistics to update
-        return input * 0 if input.ndim < 2 else _channel_affine(input * 0, weight, bias)
     dims = (0,) + tuple(range(2, input.ndim))
     shape = (1, c) + (1,) * (input.ndim - 2)
     if training:
@@ -93,8 +115,19 @@ def layer_norm(
     input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
 ) -> Tensor:
     """Normalise over the trailing ``normalized_shape`` dims (biased variance)."""
-    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if is_int(normalized_shape):
+        normalized_shape = (normalized_shape,)
+    if not isinstance(normalized_shape, (tuple, list)) or not all(is_int(v) for v in normalized_shape):
+        raise TypeError(f"layer_norm(): argument 'normalized_shape' must be tuple of ints, got {normalized_shape!r}")
+    normalized_shape = tuple(int(v) for v in normalized_shape)
     k = len(normalized_shape)
+    _check_dtypes("layer_norm", "LayerNormKernelImpl", input, weight=weight, bias=bias)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(
+                f"layer_norm: Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                f"{list(t.shape)} and normalized_shape = {list(normalized_shape)}"
+            )
     if tuple(input.shape[input.ndim - k :]) != normalized_shape:
         raise RuntimeError(
             f"layer_norm: Given normalized_shape={list(normalized_shape)}, expected input with shape "
@@ -114,9 +147,16 @@ def group_norm(
     input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
 ) -> Tensor:
     """Normalise each sample over groups of ``C / num_groups`` channels (and all positions), then affine per channel."""
+    _check_dtypes("group_norm", "GroupNormKernelImpl", input, weight=weight, bias=bias)
     if input.ndim < 2:
         raise RuntimeError(f"group_norm: expected at least 2D input (got {input.ndim}D input)")
     n, c = input.shape[0], input.shape[1]
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.ndim != 1 or t.numel() != c):
+            raise RuntimeError(
+                f"group_norm: Expected {name} to be a vector of size equal to the number of channels in input, "
+                f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}"
+            )
     if num_groups <= 0 or c % num_groups:
         raise RuntimeError(
             "Expected number of channels in input to be divisible by num_groups, but got input of shape "
@@ -146,6 +186,9 @@ def instance_norm(
     if input.ndim < 3:
         raise ValueError(f"instance_norm: expected at least 3D input (got {input.ndim}D input)")
     n, c = input.shape[0], input.shape[1]
+    for name, t in (("weight", weight), ("bias", bias)):  # checked before any statistic is updated
+        if isinstance(t, Tensor) and t.numel() != c:
+            raise RuntimeError(f"instance_norm: {name} should contain {c} elements not {t.numel()}")
     if use_input_stats and math.prod(input.shape[2:]) <= 1:
         raise ValueError(
             f"Expected more than 1 spatial element when training, got input size torch.Size({list(input.shape)})"
