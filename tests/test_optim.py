@@ -1052,3 +1052,42 @@ def test_new_optimizers_per_group_options_and_skipped_params(name):
     for x, y in zip(*out):
         np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-10)
     np.testing.assert_array_equal(out[0][2], MORE_P0[2])
+
+
+@pytest.mark.parametrize(
+    "name,kw",
+    [("NAdam", dict(lr=0.05)), ("ASGD", dict(lr=0.05, t0=3)), ("ASGD", dict(lr=0.05, foreach=True)), ("Adam", {})],
+)
+def test_scalar_state_follows_a_float64_default_dtype_as_torch(name, kw):
+    torch = pytest.importorskip("torch")
+    before_t, before_m = torch.get_default_dtype(), mt.get_default_dtype()
+    try:
+        torch.set_default_dtype(torch.float64)
+        mt.set_default_dtype(mt.float64)
+        _, opt, ours = _more_run(mt, name, kw)
+        _, topt, theirs = _more_run(torch, name, kw)
+    finally:
+        torch.set_default_dtype(before_t)
+        mt.set_default_dtype(before_m)
+    for a, b in zip(ours[-1], theirs[-1]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    for key, val in topt.state_dict()["state"][0].items():
+        assert str(opt.state_dict()["state"][0][key].dtype) == str(val.dtype) == "torch.float64" or val.dim() > 0
+    assert opt.state_dict()["state"][0]["step"].dtype == mt.float64
+    # a fresh optimizer under the float32 default again keeps float32 scalars
+    _, opt32, _ = _more_run(mt, name, kw, steps=1)
+    assert opt32.state_dict()["state"][0]["step"].dtype == mt.float32
+
+
+def test_loading_keeps_a_tensor_steps_dtype_and_makes_numbers_scalar_state():
+    p = mt.zeros(2, dtype=mt.float64, requires_grad=True)
+    opt = optim.NAdam([p])
+    p.grad = mt.ones(2, dtype=mt.float64)
+    opt.step()
+    sd = opt.state_dict()
+    sd["state"][0]["step"] = mt.tensor(3.0, dtype=mt.float64)
+    opt.load_state_dict(sd)
+    assert opt.state[p]["step"].dtype == mt.float64 and opt.state[p]["step"].item() == 3.0
+    sd["state"][0]["step"] = 5
+    opt.load_state_dict(sd)
+    assert opt.state[p]["step"].dtype == mt.float32 and opt.state[p]["step"].item() == 5.0

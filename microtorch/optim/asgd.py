@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .._backend import xp
+from .._dtype import get_default_dtype, to_numpy_dtype
 from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
@@ -13,6 +13,7 @@ from .optimizer import (
     _check_impl_flags,
     _check_nonneg,
     _scalar,
+    _scalar_state,
     _step_tensor,
     _zeros_state,
 )
@@ -20,19 +21,19 @@ from .optimizer import (
 __all__ = ["ASGD"]
 
 
-def _set_f32(t: Tensor, value: float) -> None:
-    """Store ``value`` into a 0-dim float32 state tensor in place (rounded as PyTorch's copy_ does)."""
-    t._data[...] = xp.float32(value)
+def _set_scalar(t: Tensor, value: float) -> None:
+    """``t.copy_(torch.as_tensor(value))``: ``value`` rounds to the default dtype first, then to ``t``'s."""
+    t._data[...] = to_numpy_dtype(get_default_dtype()).type(value)
     t._vc.value += 1
 
 
-def _new_eta(lr: float, lambd: float, alpha: float, step: float, foreach: bool | None) -> float:
-    """``lr / (1 + lambd * lr * step) ** alpha``: in double, or as the multi-tensor path does on a float32 step."""
+def _new_eta(lr: float, lambd: float, alpha: float, step: Tensor, foreach: bool | None) -> float:
+    """``lr / (1 + lambd * lr * step) ** alpha``: in double, or as the multi-tensor path does on the step tensor."""
     if not foreach:
-        return lr / ((1 + lambd * lr * step) ** alpha)
-    one = xp.float32(1.0)
-    base = (one + xp.float32(lambd * lr) * xp.float32(step)) ** xp.float32(alpha)
-    return float(one / base * xp.float32(lr))
+        return lr / ((1 + lambd * lr * float(step._data)) ** alpha)
+    kind = step._data.dtype.type
+    base = (kind(1.0) + kind(lambd * lr) * step._data[()]) ** kind(alpha)
+    return float(kind(1.0) / base * kind(lr))
 
 
 class ASGD(Optimizer):
@@ -79,8 +80,8 @@ class ASGD(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = _step_tensor()
-                state["eta"] = Tensor._make(xp.array(lr, dtype=xp.float32))
-                state["mu"] = Tensor._make(xp.ones((), dtype=xp.float32))
+                state["eta"] = _scalar_state(lr)
+                state["mu"] = _scalar_state(1.0)
                 state["ax"] = _zeros_state(p)
             step = _bump_step(state["step"])
             if wd != 0:
@@ -100,5 +101,5 @@ class ASGD(Optimizer):
                 else:
                     kind.copy_(ax, x)
             kind.touched(p, state["ax"])
-            _set_f32(state["eta"], _new_eta(lr, lambd, alpha, step, group["foreach"]))
-            _set_f32(state["mu"], 1 / max(1, step - t0))
+            _set_scalar(state["eta"], _new_eta(lr, lambd, alpha, state["step"], group["foreach"]))
+            _set_scalar(state["mu"], 1 / max(1, step - t0))

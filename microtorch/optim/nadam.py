@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .._backend import xp
 from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
@@ -14,6 +13,7 @@ from .optimizer import (
     _check_impl_flags,
     _check_nonneg,
     _scalar,
+    _scalar_state,
     _step_tensor,
     _TensorUpdate,
     _zeros_state,
@@ -22,11 +22,12 @@ from .optimizer import (
 __all__ = ["NAdam"]
 
 
-def _f32_coefficient(numerator: float, one_minus: Any) -> float:
-    """``numerator / (1 - x)`` as PyTorch evaluates it on a float32 0-dim tensor ``x``.
+def _scalar_coefficient(numerator: float, x: Any) -> float:
+    """``numerator / (1 - x)`` as PyTorch evaluates it on a 0-dim (scalar-state) tensor ``x``.
 
-    (``float / tensor`` is ``tensor.reciprocal() * float``, all in float32.)"""
-    return float(xp.float32(1.0) / (xp.float32(1.0) - one_minus) * xp.float32(numerator))
+    (``float / tensor`` is ``tensor.reciprocal() * float``, all in ``x``'s dtype.)"""
+    kind = x.dtype.type
+    return float(kind(1.0) / (kind(1.0) - x) * kind(numerator))
 
 
 class NAdam(Optimizer):
@@ -80,7 +81,7 @@ class NAdam(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = _step_tensor()
-                state["mu_product"] = Tensor._make(xp.ones((), dtype=xp.float32))
+                state["mu_product"] = _scalar_state(1.0)
                 state["exp_avg"] = _zeros_state(p)
                 state["exp_avg_sq"] = _zeros_state(p)
             step = _bump_step(state["step"])
@@ -93,7 +94,7 @@ class NAdam(Optimizer):
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
             mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
             mu_product = state["mu_product"]
-            mu_product._data *= mu  # a float32 tensor, as PyTorch keeps it
+            mu_product._data *= mu  # rounded to the scalar-state dtype (float32 by default), as in PyTorch
             mu_product._vc.value += 1
             m = kind.state(state["exp_avg"])
             v = kind.state(state["exp_avg_sq"])
@@ -104,9 +105,9 @@ class NAdam(Optimizer):
             denom = kind.sqrt(v / bias_correction2) + eps
             prod = mu_product._data
             if kind is _TensorUpdate:
-                # PyTorch's differentiable path forms both coefficients on float32 tensors
-                grad_coef = _f32_coefficient(-lr * (1.0 - mu), prod)
-                avg_coef = _f32_coefficient(-lr * mu_next, prod * xp.float32(mu_next))
+                # PyTorch's differentiable path forms both coefficients on the scalar-state tensors
+                grad_coef = _scalar_coefficient(-lr * (1.0 - mu), prod)
+                avg_coef = _scalar_coefficient(-lr * mu_next, prod * prod.dtype.type(mu_next))
                 x += (g * grad_coef) / denom
                 x += (m * avg_coef) / denom
             else:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .._backend import xp
+from .._dtype import float64, get_default_dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 
@@ -78,9 +79,19 @@ def _zeros_state(like: Any, fill: float = 0.0) -> Tensor:
     return Tensor._make(xp.full_like(array, fill))
 
 
+def _scalar_dtype() -> Any:
+    """The dtype of scalar state (``step`` and the like): float64 under a float64 default dtype, else float32."""
+    return xp.float64 if get_default_dtype() is float64 else xp.float32
+
+
+def _scalar_state(value: float) -> Tensor:
+    """A 0-dim scalar-state tensor holding ``value``."""
+    return Tensor._make(xp.array(value, dtype=_scalar_dtype()))
+
+
 def _step_tensor() -> Tensor:
-    """A fresh ``step`` counter: a 0-dim float32 tensor, as PyTorch keeps it."""
-    return Tensor._make(xp.zeros((), dtype=xp.float32))
+    """A fresh ``step`` counter: a 0-dim tensor of the scalar-state dtype, as PyTorch keeps it."""
+    return _scalar_state(0.0)
 
 
 def _bump_step(step: Tensor) -> float:
@@ -426,10 +437,11 @@ class Optimizer:
         if isinstance(v, xp.ndarray):
             v = Tensor._make(v)
         if name == "step":
+            # PyTorch keeps a tensor step's dtype and makes a number a scalar-state tensor
             if isinstance(v, Tensor):
-                return Tensor._make(v._data.astype(xp.float32, copy=True).reshape(()))
+                return Tensor._make(v._data.copy().reshape(()))
             if isinstance(v, (int, float)):
-                return Tensor._make(xp.array(float(v), dtype=xp.float32))
+                return _scalar_state(float(v))
             raise ValueError(f"loaded state dict has a non-numeric 'step' for parameter {key}: {v!r}")
         if isinstance(v, Tensor):
             if v.shape != p.shape and v.numel() != 1:
