@@ -461,3 +461,34 @@ def test_every_torch_scheduler_class_exists():
     torch = pytest.importorskip("torch")
     missing = [n for n in torch.optim.lr_scheduler.__all__ if not hasattr(lrs, n)]
     assert missing == []
+
+
+COMPOSED = [
+    lambda S, o: S.SequentialLR(
+        o, [S.CosineAnnealingWarmRestarts(o, T_0=4), S.CyclicLR(o, 0.01, 0.1, step_size_up=3)], milestones=[7]
+    ),
+    lambda S, o: S.SequentialLR(
+        o, [S.LinearLR(o, 0.1, total_iters=5), S.CosineAnnealingWarmRestarts(o, T_0=4, T_mult=2)], milestones=[5]
+    ),
+    lambda S, o: S.ChainedScheduler([S.CosineAnnealingWarmRestarts(o, T_0=4), S.ExponentialLR(o, 0.9)]),
+    lambda S, o: S.ChainedScheduler([S.CyclicLR(o, 0.01, 0.1, step_size_up=3), S.ExponentialLR(o, 0.9)]),
+]
+
+
+@pytest.mark.parametrize("make", COMPOSED)
+def test_new_schedulers_compose_like_torch(make):
+    torch = pytest.importorskip("torch")
+    seqs = []
+    for lib in (mt, torch):
+        opt = _opt(lib)
+        sched = make(lib.optim.lr_scheduler, opt)
+        seq = [(list(sched.get_last_lr()), _momenta(opt))]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # neither library warns on these sequences
+            for _ in range(STEPS):
+                opt.step()
+                sched.step()
+                seq.append((list(sched.get_last_lr()), _momenta(opt)))
+        seqs.append(seq)
+    for step, (a, b) in enumerate(zip(*seqs)):
+        assert a[0] == pytest.approx(b[0], rel=1e-12) and a[1] == pytest.approx(b[1], rel=1e-12), f"step {step}"
