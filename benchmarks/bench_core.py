@@ -1,12 +1,12 @@
-"""Core benchmarks (per-op overhead, large elementwise, matmul): prints a Markdown table.
+"""Core benchmarks: per-op overhead, large elementwise ops, matmul 1024^2 (fwd+bwd).
 
-Usage: python benchmarks/bench_core.py [--quick]
+Each library is timed alone in fresh worker processes (see microtorch.benchmarks.harness).
+Usage: python benchmarks/bench_core.py [--quick] [--pairs N] [--threads N] ... (--help for all)
 """
 
 import sys
 
-from microtorch.benchmarks import family_cases, format_table, run_cases
+from microtorch.benchmarks.cli import main
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv
-    print(format_table(run_cases(family_cases("core", quick), quick)))
+    sys.exit(main(sys.argv[1:], __doc__.splitlines()[0], families=("core",), memory=False))

@@ -1,12 +1,12 @@
-"""Pooling benchmarks (forward + backward, float32, ratio to torch): prints a Markdown table.
+"""Pooling benchmarks: forward+backward of max and average pooling.
 
-Usage: python benchmarks/bench_pool.py [--quick]
+Each library is timed alone in fresh worker processes (see microtorch.benchmarks.harness).
+Usage: python benchmarks/bench_pool.py [--quick] [--pairs N] [--threads N] ... (--help for all)
 """
 
 import sys
 
-from microtorch.benchmarks import family_cases, format_table, run_cases
+from microtorch.benchmarks.cli import main
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv
-    print(format_table(run_cases(family_cases("pool", quick), quick)))
+    sys.exit(main(sys.argv[1:], __doc__.splitlines()[0], families=("pool",), memory=False))

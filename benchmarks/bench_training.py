@@ -1,12 +1,12 @@
-"""Training-step benchmarks (SimpleCNN at batch 1 and 256, LeNet5 at batch 64): prints a Markdown table.
+"""Training-step benchmarks: SimpleCNN at batch 1 and 256, LeNet5 at batch 64.
 
-Usage: python benchmarks/bench_training.py [--quick]
+Each library is timed alone in fresh worker processes (see microtorch.benchmarks.harness).
+Usage: python benchmarks/bench_training.py [--quick] [--pairs N] [--threads N] ... (--help for all)
 """
 
 import sys
 
-from microtorch.benchmarks import family_cases, format_table, run_cases
+from microtorch.benchmarks.cli import main
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv
-    print(format_table(run_cases(family_cases("training", quick), quick)))
+    sys.exit(main(sys.argv[1:], __doc__.splitlines()[0], families=("training",), memory=False))

@@ -281,15 +281,22 @@ def result_type(a, b):
     return _dtype.result_type(a, b)
 
 
-def get_num_threads() -> int:
-    """Threads numpy's BLAS may use (reported, not controlled)."""
-    import os
+def get_num_threads() -> builtins.int:
+    """Threads of numpy's BLAS (the largest count threadpoolctl reports for a loaded BLAS; 1 without one)."""
+    from threadpoolctl import threadpool_info
 
-    return os.cpu_count() or 1
+    return builtins.max((i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"), default=1)
 
 
-def set_num_threads(n: int) -> None:
-    """Accepted for compatibility; BLAS threads are set through the environment."""
+def set_num_threads(n: builtins.int) -> None:
+    """Set the threads of numpy's BLAS (every BLAS loaded so far) through threadpoolctl, as torch's own."""
+    if isinstance(n, builtins.bool) or not isinstance(n, builtins.int):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=n, user_api="blas")
 
 
 from ._cuda import backends, cuda  # noqa: E402

@@ -241,6 +241,8 @@ def test_gradcheck_cases_cycle_through_the_public_forms(monkeypatch):
         (["gradcheck", "--ops", "frobnicate"], "unknown op"),
         (["gradcheck", "--order", "3"], "--order"),
         (["bench", "--families", "nope"], "unknown family"),
+        (["bench", "--pairs", "0"], "--pairs"),
+        (["train", "--threads", "0"], "--threads"),
         (["fly"], "invalid choice"),
     ],
 )
@@ -261,11 +263,22 @@ def test_console_script_is_installed():
     assert r.returncode == 0 and r.stdout.startswith("microtorch ")
 
 
-def test_bench_quick_prints_a_ratio_table():
-    r = run_cli("bench", "--quick", "--families", "core")
+def test_bench_quick_prints_median_ratios_with_their_spread():
+    short = ("--pairs", "2", "--repeat", "1", "--min-time", "0", "--warmup", "0", "--threads", "1")
+    r = run_cli("bench", "--quick", "--families", "core", *short)
     assert r.returncode == 0, r.stderr
-    assert "| case | microtorch | torch | numpy | vs torch | vs numpy | note |" in r.stdout
-    assert re.search(r"\| elementwise chain.*\| [0-9.]+ (us|ms|s) \|", r.stdout)
+    header = "| case | microtorch | torch | numpy | microtorch/torch | microtorch/numpy | others' CPU | note |"
+    assert header in r.stdout
+    assert re.search(r"\| elementwise chain.*\| [0-9.]+ (us|ms|s) \|.*\| [0-9.]+x \([0-9.]+-[0-9.]+\) \|", r.stdout)
+    assert "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset" in r.stdout and "numpy BLAS in the workers:" in r.stdout
+    assert "threads: 1 for every library" in r.stdout
+    assert re.search(r"^\[1/\d+\] elementwise chain.* \| microtorch pair 1: ", r.stderr, re.M)  # progress
+
+
+def test_train_threads_sets_the_blas_threads():
+    r = run_cli("train", "--model", "simple-cnn", "--epochs", "1", "--threads", "1", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    assert "seed 0, 1 BLAS threads" in r.stdout
 
 
 def test_shift_batch_moves_images_and_fills_with_background():

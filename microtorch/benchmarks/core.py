@@ -1,23 +1,27 @@
-"""Core benchmarks: per-op overhead, large elementwise ops, and a large matmul,
-each forward + backward, against torch and against numpy doing the same arithmetic."""
+"""Core benchmarks: per-op overhead, large elementwise ops and a large matmul, each forward +
+backward, in microtorch, torch (the same code: the API is the same) and numpy by hand."""
 
 from __future__ import annotations
 
-import numpy as np
+import importlib
+from functools import partial
 
-from . import Case, torch_or_none
+from . import Case
 
 __all__ = ["cases"]
 
 
-def _chain_case(n: int = 10) -> Case:
-    import microtorch as mt
+def _chain_data(n: int):
+    import numpy as np
 
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal(n).astype(np.float32)
-    x = mt.tensor(a, requires_grad=True)
+    return np.random.default_rng(0).standard_normal(n).astype(np.float32)
 
-    def run_mt():
+
+def _chain(library: str, n: int):
+    lib = importlib.import_module(library)
+    x = lib.tensor(_chain_data(n), requires_grad=True)
+
+    def run():
         y = x * 2.0
         y = y + 1.0
         y = y.sin()
@@ -30,121 +34,101 @@ def _chain_case(n: int = 10) -> Case:
         y.sum().backward()
         x.grad = None
 
-    def run_np():
+    return run
+
+
+def _chain_numpy(n: int):
+    import numpy as np
+
+    a = _chain_data(n)
+
+    def run():
         # the same arithmetic, forward and backward, written by hand
-        y1 = a * 2.0
-        y2 = y1 + 1.0
+        y2 = a * 2.0 + 1.0
         y3 = np.sin(y2)
-        y4 = y3 * a
-        y5 = np.exp(y4)
-        y6 = y5 - a
-        y7 = np.tanh(y6)
-        y8 = y7 * y7
-        y9 = 1 / (1 + np.exp(-y8))
-        g = np.ones_like(y9) * y9 * (1 - y9)
-        g = g * 2 * y7
-        g = g * (1 - y7 * y7)
+        y5 = np.exp(y3 * a)
+        y7 = np.tanh(y5 - a)
+        y9 = 1 / (1 + np.exp(-(y7 * y7)))
+        g = y9 * (1 - y9) * 2 * y7 * (1 - y7 * y7)
         ga = -g
         g = g * y5
         ga = ga + g * y3
-        g = g * a
-        g = g * np.cos(y2)
-        ga = ga + g * 2.0
-        return ga
+        return ga + g * a * np.cos(y2) * 2.0
 
-    torch = torch_or_none()
-    run_torch = None
-    if torch is not None:
-        tx = torch.tensor(a, requires_grad=True)
-
-        def run_torch():
-            y = tx * 2.0
-            y = y + 1.0
-            y = y.sin()
-            y = y * tx
-            y = y.exp()
-            y = y - tx
-            y = y.tanh()
-            y = y * y
-            y = y.sigmoid()
-            y.sum().backward()
-            tx.grad = None
-
-    return Case(f"elementwise chain, 10 ops on {n} elements, fwd+bwd", run_mt, run_torch, run_np, "per-op overhead")
+    return run
 
 
-def _large_case(n: int) -> Case:
-    import microtorch as mt
+def _pair_data(n: int):
+    import numpy as np
 
     rng = np.random.default_rng(1)
-    a = rng.standard_normal(n).astype(np.float32)
-    b = rng.standard_normal(n).astype(np.float32)
-    x = mt.tensor(a, requires_grad=True)
-    w = mt.tensor(b, requires_grad=True)
+    return rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
 
-    def run_mt():
+
+def _large(library: str, n: int):
+    lib = importlib.import_module(library)
+    a, b = _pair_data(n)
+    x, w = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+
+    def run():
         y = (x * w + 1.0).tanh()
         (y * y).sum().backward()
-        x.grad = None
-        w.grad = None
+        x.grad = w.grad = None
 
-    def run_np():
-        p = a * b
-        s = p + 1.0
-        t = np.tanh(s)
-        g = 2 * t
-        g = g * (1 - t * t)
+    return run
+
+
+def _large_numpy(n: int):
+    import numpy as np
+
+    a, b = _pair_data(n)
+
+    def run():
+        t = np.tanh(a * b + 1.0)
+        g = 2 * t * (1 - t * t)
         return g * b, g * a
 
-    torch = torch_or_none()
-    run_torch = None
-    if torch is not None:
-        tx = torch.tensor(a, requires_grad=True)
-        tw = torch.tensor(b, requires_grad=True)
-
-        def run_torch():
-            y = (tx * tw + 1.0).tanh()
-            (y * y).sum().backward()
-            tx.grad = None
-            tw.grad = None
-
-    return Case(f"elementwise (x*w+1).tanh()**2 on {n:,} elements, fwd+bwd", run_mt, run_torch, run_np, "float32")
+    return run
 
 
-def _matmul_case(n: int) -> Case:
-    import microtorch as mt
+def _square_data(n: int):
+    import numpy as np
 
     rng = np.random.default_rng(2)
     a = rng.standard_normal((n, n)).astype(np.float32)
-    b = rng.standard_normal((n, n)).astype(np.float32)
-    g = np.ones((n, n), dtype=np.float32)
-    x = mt.tensor(a, requires_grad=True)
-    y = mt.tensor(b, requires_grad=True)
-    go = mt.tensor(g)
+    return a, rng.standard_normal((n, n)).astype(np.float32), np.ones((n, n), dtype=np.float32)
 
-    def run_mt():
+
+def _matmul(library: str, n: int):
+    lib = importlib.import_module(library)
+    a, b, g = _square_data(n)
+    x, y, go = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True), lib.tensor(g)
+
+    def run():
         (x @ y).backward(go)
-        x.grad = None
-        y.grad = None
+        x.grad = y.grad = None
 
-    def run_np():
-        return a @ b, g @ b.T, a.T @ g
+    return run
 
-    torch = torch_or_none()
-    run_torch = None
-    if torch is not None:
-        tx = torch.tensor(a, requires_grad=True)
-        ty = torch.tensor(b, requires_grad=True)
-        tg = torch.tensor(g)
 
-        def run_torch():
-            (tx @ ty).backward(tg)
-            tx.grad = None
-            ty.grad = None
+def _matmul_numpy(n: int):
+    a, b, g = _square_data(n)
+    return lambda: (a @ b, g @ b.T, a.T @ g)
 
-    return Case(f"matmul {n}x{n} float32, fwd+bwd", run_mt, run_torch, run_np, "numpy = the 3 matmuls")
+
+def _case(name: str, fn, numpy_fn, n: int, note: str) -> Case:
+    builders = {lib: partial(fn, lib, n) for lib in ("microtorch", "torch")}
+    builders["numpy"] = partial(numpy_fn, n)
+    return Case(name, builders, note)
 
 
 def cases(quick: bool = False) -> list[Case]:
-    """The core benchmark cases."""
-    return [_chain_case(10), _large_case(100_000 if quick else 1_000_000), _matmul_case(256 if quick else 1024)]
+    """The core benchmark cases (smaller sizes with ``quick``)."""
+    n_large, n_mm = (100_000, 256) if quick else (1_000_000, 1024)
+    return [
+        _case("elementwise chain, 10 ops on 10 elements, fwd+bwd", _chain, _chain_numpy, 10, "per-op overhead"),
+        _case(
+            f"elementwise (x*w+1).tanh()**2 on {n_large:,} elements, fwd+bwd", _large, _large_numpy, n_large, "float32"
+        ),
+        _case(f"matmul {n_mm}x{n_mm} float32, fwd+bwd", _matmul, _matmul_numpy, n_mm, "numpy = the 3 matmuls"),
+    ]

@@ -1,107 +1,66 @@
-"""Training-step benchmarks: forward, loss, backward and optimizer step of SimpleCNN and LeNet5,
-against the same architecture built in torch (same weights, same data), in the same run."""
+"""Training-step benchmarks: forward, loss, backward and SGD step of the notes' SimpleCNN
+and of LeNet5, the same code in each library (same architecture, same weights, same data)."""
 
 from __future__ import annotations
 
-import numpy as np
+import importlib
+from functools import partial
 
-from . import Case, torch_or_none
+from . import Case
 
-__all__ = ["cases"]
-
-
-def _torch_simple_cnn(torch, model):
-    tn = torch.nn
-    net = tn.Sequential(
-        tn.Conv2d(1, 1, 2),
-        tn.ReLU(),
-        tn.MaxPool2d(2),
-        tn.Flatten(),
-        tn.Linear(4, 3),
-        tn.Sigmoid(),
-        tn.Linear(3, 2),
-        tn.Sigmoid(),
-    )
-    _copy_weights(torch, model, net)
-    return net
+__all__ = ["cases", "network"]
 
 
-def _torch_lenet5(torch, model):
-    tn = torch.nn
-    net = tn.Sequential(
-        tn.Conv2d(1, 6, 5, padding=2),
-        tn.ReLU(),
-        tn.MaxPool2d(2),
-        tn.Conv2d(6, 16, 5),
-        tn.ReLU(),
-        tn.MaxPool2d(2),
-        tn.Flatten(),
-        tn.Linear(400, 120),
-        tn.ReLU(),
-        tn.Linear(120, 84),
-        tn.ReLU(),
-        tn.Linear(84, 10),
-    )
-    _copy_weights(torch, model, net)
-    return net
-
-
-def _copy_weights(torch, model, net) -> None:
-    with torch.no_grad():
-        for p, q in zip(model.parameters(), net.parameters()):
-            q.copy_(torch.from_numpy(p.detach().numpy().copy()))
-
-
-def _step_case(name: str, kind: str, batch: int) -> Case:
-    import microtorch as mt
-    import microtorch.nn.functional as F
-    import microtorch.optim as optim
-    from microtorch.models import LeNet5, SimpleCNN
-
-    mt.manual_seed(0)
-    rng = np.random.default_rng(0)
+def network(lib, kind: str):
+    """SimpleCNN (the notes' network, as ``microtorch.models.SimpleCNN``) or LeNet5, as a Sequential of ``lib``."""
+    nn = lib.nn
     if kind == "simple":
-        model = SimpleCNN()
-        xa = rng.random((batch, 1, 5, 5), dtype=np.float32)
-        ya = np.eye(2, dtype=np.float32)[rng.integers(0, 2, batch)]
+        layers = [nn.Conv2d(1, 1, 2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten()]
+        layers += [nn.Linear(4, 3), nn.Sigmoid(), nn.Linear(3, 2), nn.Sigmoid()]
     else:
-        model = LeNet5()
-        xa = rng.random((batch, 1, 28, 28), dtype=np.float32)
-        ya = rng.integers(0, 10, batch)
-    x, y = mt.from_numpy(xa), mt.from_numpy(ya)
-    opt = optim.SGD(model.parameters(), lr=0.01)
+        layers = [nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU()]
+        layers += [nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU()]
+        layers += [nn.Linear(84, 10)]
+    return nn.Sequential(*layers)
 
-    def loss_fn(out, target):
-        return ((out - target) ** 2).sum() if kind == "simple" else F.cross_entropy(out, target)
 
-    def run_mt():
+def _step(library: str, kind: str, batch: int):
+    import numpy as np
+
+    lib = importlib.import_module(library)
+    rng = np.random.default_rng(0)
+    net = network(lib, kind)
+    with lib.no_grad():
+        for p in net.parameters():
+            p.copy_(lib.from_numpy((0.3 * rng.standard_normal(tuple(p.shape))).astype(np.float32)))
+    if kind == "simple":
+        x = lib.from_numpy(rng.random((batch, 1, 5, 5), dtype=np.float32))
+        y = lib.from_numpy(np.eye(2, dtype=np.float32)[rng.integers(0, 2, batch)])
+    else:
+        x = lib.from_numpy(rng.random((batch, 1, 28, 28), dtype=np.float32))
+        y = lib.from_numpy(rng.integers(0, 10, batch))
+    opt = lib.optim.SGD(net.parameters(), lr=0.01)
+    cross_entropy = lib.nn.functional.cross_entropy
+
+    def run():
         opt.zero_grad()
-        loss = loss_fn(model(x), y)
+        out = net(x)
+        loss = ((out - y) ** 2).sum() if kind == "simple" else cross_entropy(out, y)
         loss.backward()
         opt.step()
 
-    torch = torch_or_none()
-    run_torch = None
-    if torch is not None:
-        net = _torch_simple_cnn(torch, model) if kind == "simple" else _torch_lenet5(torch, model)
-        tx, ty = torch.from_numpy(xa), torch.from_numpy(ya)
-        topt = torch.optim.SGD(net.parameters(), lr=0.01)
-        tce = torch.nn.functional.cross_entropy
+    return run
 
-        def run_torch():
-            topt.zero_grad()
-            out = net(tx)
-            loss = ((out - ty) ** 2).sum() if kind == "simple" else tce(out, ty)
-            loss.backward()
-            topt.step()
 
-    return Case(name, run_mt, run_torch, None, "fwd + loss + bwd + SGD step")
+def _case(name: str, kind: str, batch: int) -> Case:
+    builders = {lib: partial(_step, lib, kind, batch) for lib in ("microtorch", "torch")}
+    return Case(name, builders, "fwd + loss + bwd + SGD step")
 
 
 def cases(quick: bool = False) -> list[Case]:
     """One training step of SimpleCNN (batch 1 and 256, 5x5) and LeNet5 (batch 64, 28x28)."""
     return [
-        _step_case("SimpleCNN train step, batch 1, 5x5", "simple", 1),
-        _step_case("SimpleCNN train step, batch 256, 5x5", "simple", 256),
-        _step_case("LeNet5 train step, batch 64, 28x28", "lenet", 64),
+        _case("SimpleCNN train step, batch 1, 5x5", "simple", 1),
+        _case("SimpleCNN train step, batch 256, 5x5", "simple", 256),
+        _case("LeNet5 train step, batch 64, 28x28", "lenet", 64),
     ]
