@@ -74,10 +74,10 @@ OPS = [
     A("hardsigmoid", unary(-4.0, 4.0, (-3.0, 3.0)), "F"),
     A("hardswish", unary(-4.0, 4.0, (-3.0, 3.0)), "F"),
     A("hardtanh", _hardtanh, "F"),
-    A("hardshrink", _lambd, "F"),
+    A("hardshrink", _lambd, "F Tensor"),
     A("softshrink", _lambd, "F"),
     A("threshold", _threshold, "F"),
     A("softplus", _softplus, "F"),
     A("glu", _glu, "F"),
-    A("prelu", _prelu, "F"),
+    A("prelu", _prelu, "F Tensor"),
 ]
