@@ -137,9 +137,9 @@ class Hardtanh(Op):
     def backward(self, g):
         (x,) = self.saved_tensors
         a = x._data
-        # "not outside", so NaN passes the gradient as in PyTorch's kernel definition (its scalar
-        # loop, used for strided inputs and tails; its SIMD body on contiguous data gives 0)
-        return _masked(~((a <= self.lo) | (a >= self.hi)), g)
+        # NaN gets 0, as PyTorch's vectorised kernel gives on contiguous data (its scalar loop,
+        # run for strided inputs and the last few elements, would give 1)
+        return _masked((a > self.lo) & (a < self.hi), g)
 
 
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -238,8 +238,8 @@ class Softshrink(Op):
     def backward(self, g):
         (x,) = self.saved_tensors
         a = x._data
-        # NaN passes the gradient, as PyTorch's scalar kernel (see Hardtanh.backward)
-        return _masked(~((a >= -self.lambd) & (a <= self.lambd)), g)
+        # NaN gets 0, as PyTorch's vectorised kernel (see Hardtanh.backward)
+        return _masked((a > self.lambd) | (a < -self.lambd), g)
 
 
 _FLOAT_LIMIT = {
