@@ -604,3 +604,31 @@ def test_sizes_beyond_int32_raise_as_torch(indices):
         assert F.max_pool1d(x, 3, stride=2**40).shape == (1, 2, 1)
     with pytest.raises(RuntimeError, match="without overflow"):
         F.avg_pool1d(x, 3, stride=2**40)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.nn.functional.max_unpool1d(
+            lib.ones(1, 2, 1, dtype=lib.bool), lib.zeros(1, 2, 1, dtype=lib.int64), 3, 2, 0, (1, 2, 3)
+        ),
+        lambda lib: lib.nn.functional.max_unpool2d(
+            lib.ones(1, 2, 1, 3, dtype=lib.int64), lib.zeros(1, 2, 1, 3, dtype=lib.int64), 3, 2
+        ),
+        lambda lib: lib.nn.functional.max_unpool1d(lib.ones(1, 2, 1), lib.zeros(1, 2, 1, dtype=lib.int64), 3, 2, 1.5),
+        lambda lib: lib.nn.functional.max_unpool2d(
+            lib.ones(1, 2, 1, 3), lib.zeros(1, 2, 1, 3, dtype=lib.int64), 3, 0, 0, (1, 2, 3, 6)
+        ),
+        lambda lib: lib.nn.functional.max_unpool2d(
+            lib.ones(1, 2, 2, 3), lib.zeros(1, 2, 1, 3, dtype=lib.int64), 3, 2, 0, (1, 2, 3, 6)
+        ),
+        lambda lib: lib.nn.functional.max_unpool1d(lib.tensor(1.0), lib.zeros(1, 2, 1, dtype=lib.int64), 3, 2),
+    ],
+)
+def test_max_unpool_checks_in_torch_order(call):
+    """The output size is checked first (PyTorch's Python-level ValueError), then the kernel's rules."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)):
+        call(mt)

@@ -585,7 +585,43 @@ class MaxUnpool(Op):
         return FlatGather.apply(g, idx=self.idx, k_in=self.k, k_idx=self.k)
 
 
+def _loose_tuple(value, k: int) -> tuple:
+    """PyTorch's ``_single`` / ``_pair`` / ``_triple``: a number repeated, a sequence kept as it is."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * k
+
+
+def _unpool_size(input, k, kernel, stride, padding, output_size, op) -> tuple:
+    """PyTorch's Python-level ``_unpool_output_size``: the default size, or ``output_size`` checked to
+    lie strictly within one stride of it (ValueError otherwise)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input.ndim < k:
+        raise IndexError(f"{op}: Dimension out of range: a {input.ndim}-d input has no {k} spatial dims")
+    spatial = tuple(input.shape[input.ndim - k :])
+    default = tuple((n - 1) * s + kk - 2 * p for n, s, kk, p in zip(spatial, stride, kernel, padding))
+    if output_size is None:
+        return default
+    size = tuple(output_size)
+    if len(size) == k + 2:
+        size = size[2:]
+    if len(size) != k:
+        raise ValueError(
+            f"{op}: output_size should be a sequence containing {k} or {k + 2} elements, but it has a length "
+            f"of '{len(size)}'"
+        )
+    for d, (o, dflt, s) in enumerate(zip(size, default, stride)):
+        if not dflt - s < o < dflt + s:
+            raise ValueError(f"{op}: invalid output_size {size} (dim {d} must be between {dflt - s} and {dflt + s})")
+    return size
+
+
 def _max_unpool(input, indices, k, kernel_size, stride, padding, output_size, op):
+    kernel = _loose_tuple(kernel_size, k)
+    stride = kernel if stride is None else _loose_tuple(stride, k)
+    plane = _unpool_size(input, k, kernel, stride, _loose_tuple(padding, k), output_size, op)
+    if not all(is_int(v) for v in plane):
+        raise TypeError(f"{op}(): argument 'output_size' must be tuple of ints, got {plane!r}")
+    plane = tuple(int(v) for v in plane)
     _check_input(input, k, op)
     if not isinstance(indices, Tensor) or indices._data.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: expected indices to be an int64 Tensor, got {getattr(indices, 'dtype', indices)!r}")
@@ -594,30 +630,7 @@ def _max_unpool(input, indices, k, kernel_size, stride, padding, output_size, op
             f"{op}: Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
             f"but got indices tensor with shape: {list(indices.shape)}"
         )
-    kernel = _ntuple(kernel_size, k, "kernel_size", op)
-    stride = kernel if stride is None else _ntuple(stride, k, "stride", op)
-    padding = _ntuple(padding, k, "padding", op)
-    if any(s <= 0 for s in stride):
-        raise RuntimeError(f"{op}: stride should be greater than zero, but got stride={stride}")
-    spatial = tuple(input.shape[-k:])
-    default = tuple((n - 1) * s - 2 * p + kk for n, s, p, kk in zip(spatial, stride, padding, kernel))
-    if output_size is None:
-        plane = default
-    else:
-        size = tuple(int(v) for v in output_size)
-        if len(size) == k + 2:
-            size = size[-k:]
-        if len(size) != k:
-            raise ValueError(
-                f"{op}: output_size should be a sequence containing {k} or {k + 2} elements, but it has a length "
-                f"of '{len(size)}'"
-            )
-        for d, (o, dflt, s) in enumerate(zip(size, default, stride)):
-            if not dflt - s < o < dflt + s:
-                raise ValueError(
-                    f"{op}: invalid output_size {size} (dim {d} must be between {dflt - s} and {dflt + s})"
-                )
-        plane = size
+    _require_dtype(input, "f", "max_unpool3d" if k == 3 else "max_unpool2d", op)
     if any(p <= 0 for p in plane):
         raise RuntimeError(f"{op}: computed output size {plane} is too small")
     idx = indices._data.astype(np.int64, copy=False)
