@@ -206,3 +206,19 @@ def test_bool_unfold_and_fold_match_torch():
     theirs = torch.nn.functional.fold(torch.tensor(cols), (4, 4), (2, 2), stride=1)
     assert ours.dtype == mt.bool
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.nn.functional.unfold(lib.ones(1, 1, 5, 5), 2, "1"),
+        lambda lib: lib.nn.functional.unfold(lib.ones(1, 1, 5, 5), (2, 1.5)),
+        lambda lib: lib.nn.functional.fold(lib.ones(1, 4, 16), (5, 5), 2, stride=True),
+    ],
+)
+def test_non_int_sizes_are_type_errors_as_torch(call):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError):
+        call(mt)

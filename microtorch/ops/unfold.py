@@ -15,7 +15,7 @@ import numpy as np
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import Op
-from ..kernels.windows import pad_spatial, sum_windows, window_view
+from ..kernels.windows import is_int, pad_spatial, sum_windows, window_arg, window_view
 
 __all__ = ["fold", "unfold"]
 
@@ -95,14 +95,11 @@ def _named(opts) -> dict:
 # --- argument checks ------------------------------------------------------------------
 
 
-def _pair(value, name: str) -> tuple:
+def _pair(value, name: str, op: str) -> tuple:
     """An int or a sequence of exactly two ints (PyTorch accepts nothing else here)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value, value)
-    try:
-        vals = tuple(int(v) for v in value)
-    except TypeError:
-        raise TypeError(f"argument '{name}' must be an int or a tuple of two ints, got {value!r}") from None
+    vals = window_arg(value, name, op)
+    if len(vals) == 1 and is_int(value):
+        return vals * 2
     if len(vals) != _DIMS:
         raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(vals)}")
     return vals
@@ -133,10 +130,10 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     """Sliding local blocks of a (N, C, H, W) or (C, H, W) tensor as columns (N, C*kH*kW, L)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"unfold(): argument 'input' must be Tensor, not {type(input).__name__}")
-    kernel = _pair(kernel_size, "kernel_size")
-    dilation = _pair(dilation, "dilation")
-    padding = _pair(padding, "padding")
-    stride = _pair(stride, "stride")
+    kernel = _pair(kernel_size, "kernel_size", "unfold")
+    dilation = _pair(dilation, "dilation", "unfold")
+    padding = _pair(padding, "padding", "unfold")
+    stride = _pair(stride, "stride", "unfold")
     if input.ndim < 3:
         raise IndexError(
             f"unfold: Dimension out of range (expected a (C, H, W) or (N, C, H, W) input, got {input.ndim} dims)"
@@ -166,11 +163,11 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     """Sum columns (N, C*kH*kW, L) back into a (N, C, *output_size) tensor: the adjoint of ``unfold``."""
     if not isinstance(input, Tensor):
         raise TypeError(f"fold(): argument 'input' must be Tensor, not {type(input).__name__}")
-    out_spatial = _pair(output_size, "output_size")
-    kernel = _pair(kernel_size, "kernel_size")
-    dilation = _pair(dilation, "dilation")
-    padding = _pair(padding, "padding")
-    stride = _pair(stride, "stride")
+    out_spatial = _pair(output_size, "output_size", "fold")
+    kernel = _pair(kernel_size, "kernel_size", "fold")
+    dilation = _pair(dilation, "dilation", "fold")
+    padding = _pair(padding, "padding", "fold")
+    stride = _pair(stride, "stride", "fold")
     shape = tuple(input.shape)
     if input.ndim not in (2, 3) or any(s == 0 for s in shape[-2:]):
         raise RuntimeError(
