@@ -298,11 +298,12 @@ def _split_key(nkey: tuple):
 def _getitem(self, key):
     """``self[key]`` with torch's indexing rules (ints, slices, None, ..., masks, index sequences)."""
     nkey, basic = S._normalize_key(self, _torch_key(key))
-    split = _split_key(nkey)
-    if split is not None:
-        return _getitem(_getitem(self, split[0]), split[1])
     S._check_key_bounds(self._data.shape, nkey)
-    return S.GetItem.apply(self, key=nkey, basic=basic)
+    if basic and not (
+        _state.enabled and (self._requires_grad or (self._base is not None and self._view_ver != self._vc.value))
+    ):
+        return S.GetItem.apply(self, key=nkey, basic=True)  # no graph to record: one numpy index
+    return S.index_chain(self, nkey)
 
 
 Tensor.__getitem__ = _getitem

@@ -1,7 +1,11 @@
 """The autograd graph's nodes as PyTorch records them: ``grad_fn.name()`` and the whole
-``next_functions`` tree of linear, matmul and the losses, compared with torch's own."""
+``next_functions`` tree of linear, matmul, the losses, indexing, shape ops and reductions,
+compared with torch's own."""
 
 from __future__ import annotations
+
+import gc
+import weakref
 
 import numpy as np
 import pytest
@@ -150,6 +154,158 @@ GRAPHS = {
 }
 
 
+def _x(lib, shape=(4, 3, 5)):
+    return _leaf(lib, shape)
+
+
+def _mask(lib):
+    return lib.tensor(_STATE["rng"].standard_normal((4, 3)) > 0)
+
+
+# torch's applySlicing: one select / slice / unsqueeze per index entry (full slices of a
+# multi-entry index skipped, nothing left: an alias), then one advanced index
+INDEX_GRAPHS = {
+    "index_int": lambda lib: _x(lib)[0],
+    "index_negative_int": lambda lib: _x(lib)[-1],
+    "index_int_dim1": lambda lib: _x(lib)[:, 1],
+    "index_ellipsis_int": lambda lib: _x(lib)[..., 0],
+    "index_slice": lambda lib: _x(lib)[:2],
+    "index_step": lambda lib: _x(lib)[::2],
+    "index_full_slice": lambda lib: _x(lib)[:],
+    "index_full_slice_past_end": lambda lib: _x(lib)[0:100],
+    "index_ellipsis": lambda lib: _x(lib)[...],
+    "index_full_slices": lambda lib: _x(lib)[:, :, :],
+    "index_full_slice_clamped": lambda lib: _x(lib)[:, 0:100],
+    "index_negative_start_full": lambda lib: _x(lib)[:, -100:100],
+    "index_ellipsis_slice": lambda lib: _x(lib)[..., :],
+    "index_slice_int": lambda lib: _x(lib)[1:3, 0],
+    "index_int_int": lambda lib: _x(lib)[0, 1],
+    "index_all_ints": lambda lib: _x(lib)[0, 1, 2],
+    "index_int_ellipsis_int": lambda lib: _x(lib)[0, ..., 1],
+    "index_none": lambda lib: _x(lib)[None],
+    "index_none_none": lambda lib: _x(lib)[None, None],
+    "index_none_slice": lambda lib: _x(lib)[:, None, 1:],
+    "index_none_int": lambda lib: _x(lib)[None, 0],
+    "index_int_none": lambda lib: _x(lib)[0, None],
+    "index_ellipsis_none": lambda lib: _x(lib)[..., None],
+    "index_slices": lambda lib: _x(lib)[1:, :2],
+    "index_last_slice": lambda lib: _x(lib)[:, :, 1:3],
+    "index_empty_slice": lambda lib: _x(lib)[2:2],
+    "index_vector_slice": lambda lib: _x(lib, (6,))[1:4],
+    "index_vector_int": lambda lib: _x(lib, (6,))[2],
+    "index_0d_tensor": lambda lib: _x(lib)[lib.tensor(1)],
+    "index_0d_tensor_slice": lambda lib: _x(lib)[lib.tensor(1), 1:],
+    "index_tuple_of_one": lambda lib: _x(lib)[(0,)],
+    "index_chained": lambda lib: _x(lib)[1:3][0],
+    "index_list": lambda lib: _x(lib)[[0, 1]],
+    "index_tensor": lambda lib: _x(lib)[lib.tensor([0, 2])],
+    "index_mask": lambda lib: _x(lib)[_mask(lib)],
+    "index_int_list": lambda lib: _x(lib)[0, [0, 1]],
+    "index_list_slice": lambda lib: _x(lib)[:, [0, 1], 1:],
+    "index_list_int_list": lambda lib: _x(lib)[[0, 1], 0, [1, 2]],
+    "index_list_none": lambda lib: _x(lib)[[0, 1], None],
+    "index_none_list_none_slice": lambda lib: _x(lib)[None, [0, 1], None, 1:],
+    "index_true": lambda lib: _x(lib)[True],
+    "index_false": lambda lib: _x(lib)[False],
+    "index_0d_bool_tensor": lambda lib: _x(lib)[lib.tensor(True)],
+    "index_int_true": lambda lib: _x(lib)[0, True],
+    "index_none_true": lambda lib: _x(lib)[None, True],
+    "select": lambda lib: _x(lib).select(1, -1),
+    "narrow": lambda lib: _x(lib).narrow(1, 1, 2),
+    "narrow_whole": lambda lib: _x(lib).narrow(0, 0, 4),
+}
+
+SHAPE_GRAPHS = {
+    "t": lambda lib: _x(lib, (3, 4)).t(),
+    "t_1d": lambda lib: _x(lib, (6,)).t(),
+    "transpose": lambda lib: _x(lib).transpose(0, 1),
+    "torch_transpose": lambda lib: lib.transpose(_x(lib), 0, 2),
+    "swapaxes": lambda lib: _x(lib).swapaxes(0, 2),
+    "mT": lambda lib: _x(lib).mT,
+    "T": lambda lib: _x(lib, (3, 4)).T,
+    "permute": lambda lib: _x(lib).permute(2, 0, 1),
+    "movedim": lambda lib: lib.movedim(_x(lib), 0, 2),
+    "squeeze_all": lambda lib: _x(lib)[:, :1].squeeze(),
+    "squeeze_dim": lambda lib: _x(lib)[:, :1].squeeze(1),
+    "squeeze_dim_not_one": lambda lib: _x(lib).squeeze(0),
+    "squeeze_dims": lambda lib: _x(lib)[:, :1].squeeze((1,)),
+    "squeeze_two_dims": lambda lib: _x(lib)[:1, :1].squeeze((0, 1)),
+    "squeeze_nothing": lambda lib: _x(lib).squeeze(),
+    "unsqueeze": lambda lib: _x(lib).unsqueeze(0),
+    "unsqueeze_last": lambda lib: _x(lib).unsqueeze(-1),
+    "unsqueeze_squeeze": lambda lib: _x(lib).unsqueeze(0).squeeze(0),
+    "flatten": lambda lib: _x(lib).flatten(),
+    "flatten_start": lambda lib: _x(lib).flatten(1),
+    "flatten_copy": lambda lib: _x(lib).transpose(0, 1).flatten(0, 1),
+    "reshape_view": lambda lib: _x(lib).reshape(12, 5),
+    "reshape_same": lambda lib: _x(lib).reshape(4, 3, 5),
+    "reshape_copy": lambda lib: _x(lib).transpose(0, 1).reshape(12, 5),
+    "reshape_copy_flat": lambda lib: _x(lib).transpose(0, 1).reshape(-1),
+    "view": lambda lib: _x(lib).view(12, 5),
+    "unflatten": lambda lib: _x(lib).unflatten(0, (2, 2)),
+    "expand": lambda lib: _x(lib).expand(2, 4, 3, 5),
+    "expand_same": lambda lib: _x(lib).expand(4, 3, 5),
+    "expand_slice": lambda lib: _x(lib)[:, :1].expand(4, 3, 5),
+    "contiguous_copy": lambda lib: _x(lib).transpose(0, 1).contiguous(),
+    "clone": lambda lib: _x(lib).clone(),
+    "split": lambda lib: _x(lib).split(2)[1],
+    "split_dim": lambda lib: _x(lib).split(2, dim=1)[0],
+    "split_sizes": lambda lib: _x(lib).split([1, 3])[1],
+    "chunk": lambda lib: _x(lib).chunk(3, 1)[2],
+    "unbind": lambda lib: _x(lib).unbind()[2],
+    "unbind_dim": lambda lib: _x(lib).unbind(1)[0],
+    "split_used_twice": lambda lib: (lambda p: p[0] * p[1])(_x(lib).split(2)),
+    "unbind_used_twice": lambda lib: (lambda p: p[0] + p[3])(_x(lib).unbind()),
+    "cat": lambda lib: lib.cat([_x(lib), _x(lib)], 1),
+    "stack": lambda lib: lib.stack([_x(lib), _x(lib)]),
+    "stack_dim": lambda lib: lib.stack([_x(lib), _x(lib, (4, 3, 5)).detach()], 2),
+    "flip": lambda lib: _x(lib).flip(0, 1),
+    "roll": lambda lib: _x(lib).roll(1, 0),
+    "roll_flat": lambda lib: _x(lib).roll(7),
+    "roll_dims": lambda lib: _x(lib).roll((1, 2), (0, -1)),
+    "repeat": lambda lib: _x(lib).repeat(2, 1, 1),
+    "repeat_lead": lambda lib: _x(lib, (3, 2)).repeat(2, 1, 3),
+    "repeat_ones": lambda lib: _x(lib).repeat(1, 1, 1),
+    "tile": lambda lib: lib.tile(_x(lib), (2,)),
+    "unfold": lambda lib: _x(lib).unfold(0, 2, 1),
+    "sum_to_size": lambda lib: _x(lib).sum_to_size(1, 3, 5),
+    "sum_to_size_lead": lambda lib: _x(lib).sum_to_size(3, 1),
+}
+
+REDUCTION_GRAPHS = {
+    "sum": lambda lib: _x(lib).sum(),
+    "sum_dim": lambda lib: _x(lib).sum(0),
+    "sum_dims_keepdim": lambda lib: _x(lib).sum((0, 1), keepdim=True),
+    "sum_empty_dims": lambda lib: lib.sum(_x(lib), dim=()),
+    "mean": lambda lib: _x(lib).mean(),
+    "mean_dim": lambda lib: _x(lib).mean(0),
+    "mean_dims_keepdim": lambda lib: _x(lib).mean((0, 1), keepdim=True),
+    "prod": lambda lib: _x(lib).prod(),
+    "prod_dim": lambda lib: _x(lib).prod(1),
+    "max": lambda lib: _x(lib).max(),
+    "max_dim": lambda lib: _x(lib).max(0)[0],
+    "min_dim": lambda lib: _x(lib).min(1, keepdim=True)[0],
+    "amax": lambda lib: _x(lib).amax(0),
+    "amin": lambda lib: _x(lib).amin((0, 1)),
+    "std": lambda lib: _x(lib).std(),
+    "std_dim": lambda lib: _x(lib).std(0, keepdim=True),
+    "std_correction": lambda lib: _x(lib).std((0, 2), correction=0),
+    "var": lambda lib: _x(lib).var(1),
+    "logsumexp": lambda lib: _x(lib).logsumexp(0),
+    "logsumexp_dims": lambda lib: _x(lib).logsumexp((0, 1)),
+    "softmax": lambda lib: _x(lib).softmax(0),
+    "log_softmax": lambda lib: lib.nn.functional.log_softmax(_x(lib), 1),
+    "norm": lambda lib: _x(lib).norm(dim=0),
+    "cumsum": lambda lib: _x(lib).cumsum(0),
+    "sort": lambda lib: _x(lib).sort(0)[0],
+    "topk": lambda lib: _x(lib).topk(2)[0],
+}
+
+GRAPHS.update(INDEX_GRAPHS)
+GRAPHS.update(SHAPE_GRAPHS)
+GRAPHS.update(REDUCTION_GRAPHS)
+
+
 @pytest.mark.parametrize("name", list(GRAPHS))
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_graph_matches_torch(name):
@@ -198,3 +354,97 @@ def test_graph_values_and_gradients_match_torch(name):
         assert (a.grad is None) == (b.grad is None)
         if a.grad is not None:
             np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", list(INDEX_GRAPHS) + list(SHAPE_GRAPHS) + list(REDUCTION_GRAPHS))
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_graph_gradgrad_matches_torch(name):
+    """Second derivatives through the new nodes: grad of <grad(sum(out * R)), S> against torch's."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (mt, torch):
+        out, leaves = _build(name, lib)
+        leaves = [t for t in leaves if t.requires_grad]
+        r = lib.tensor(np.random.default_rng(1).standard_normal(tuple(out.shape)))
+        grads = lib.autograd.grad((out * r).sum(), leaves, create_graph=True, allow_unused=True)
+        total = sum((g * g).sum() for g in grads if g is not None and g.requires_grad)
+        if not isinstance(total, lib.Tensor):
+            results.append(None)
+            continue
+        results.append([None if g is None else g.numpy() for g in lib.autograd.grad(total, leaves, allow_unused=True)])
+    ours, theirs = results
+    assert (ours is None) == (theirs is None)
+    for a, b in zip(ours or (), theirs or ()):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_one_accumulate_grad_node_per_leaf():
+    x = mt.randn(3, requires_grad=True)
+    a, b = x * 2, x.exp()
+    assert a.grad_fn.next_functions[0][0] is b.grad_fn.next_functions[0][0]
+    assert a.grad_fn.next_functions[0][0].variable is x
+
+
+def test_accumulate_grad_node_keeps_no_cycle_with_its_leaf():
+    x = mt.randn(3, requires_grad=True)
+    node = (x * 2).grad_fn.next_functions[0][0]
+    ref = weakref.ref(x)
+    del node, x
+    gc.disable()
+    try:
+        assert ref() is None  # freed by reference counting alone
+    finally:
+        gc.enable()
+
+
+def test_accumulate_grad_node_of_a_copied_leaf_is_its_own():
+    import copy
+
+    x = mt.randn(3, requires_grad=True)
+    node = (x * 2).grad_fn.next_functions[0][0]
+    y = copy.deepcopy(x)
+    assert (y * 2).grad_fn.next_functions[0][0].variable is y
+    assert node.variable is x
+
+
+def test_split_outputs_share_one_node():
+    x = mt.randn(4, 3, requires_grad=True)
+    a, b = x.split(2)
+    assert a.grad_fn is b.grad_fn and (a.output_nr, b.output_nr) == (0, 1)
+    (b * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.repeat([[0.0], [3.0]], 2, axis=0).repeat(3, axis=1))
+
+
+def test_select_slice_backward_writes_one_slice():
+    x = mt.zeros(4, 3, dtype=mt.float64, requires_grad=True)
+    g = mt.autograd.grad(x[1:3, 2].sum() * 1.0, x)[0]
+    expect = np.zeros((4, 3))
+    expect[1:3, 2] = 1
+    np.testing.assert_array_equal(g.numpy(), expect)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda t: t[1:3, 0],
+        lambda t: t[None, -1, ::2],
+        lambda t: t[..., None, 1],
+        lambda t: t[:, [0, 2], 1:],
+        lambda t: t[True, 0],
+        lambda t: t.split(2)[1] * t.split(2)[0],
+        lambda t: t.unbind(2)[1],
+        lambda t: mt.stack([t, t * 2], 1),
+        lambda t: t[:, :1].squeeze(),
+        lambda t: t.transpose(0, 2).reshape(-1),
+        lambda t: t.roll((1, -2), (0, 2)),
+        lambda t: t.repeat(2, 1, 1, 2),
+        lambda t: t.std(1),
+        lambda t: t.sum_to_size(3, 1),
+    ],
+)
+def test_new_nodes_gradcheck(fn):
+    x = mt.tensor(np.random.default_rng(0).standard_normal((4, 3, 5)), requires_grad=True)
+    assert mt.autograd.gradcheck(fn, (x,))
+    assert mt.autograd.gradgradcheck(fn, (x,))

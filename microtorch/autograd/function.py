@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re as _re
 from typing import Any
+from weakref import ref as _weakref
 
 from numpy import may_share_memory as _may_share
 
@@ -92,7 +93,7 @@ class Node:
             elif type(e) is tuple:
                 result.append(e)
             else:
-                result.append((_AccumulateGrad(e), 0))
+                result.append((_accumulate_grad(e), 0))
         return tuple(result)
 
     # --- saving -------------------------------------------------------------------
@@ -213,6 +214,8 @@ _TYPE_NAMES = {
 class _AccumulateGrad:
     """What ``next_functions`` shows for a leaf: the node that accumulates into ``.grad``."""
 
+    __slots__ = ("variable", "__weakref__")
+
     def __init__(self, variable) -> None:
         self.variable = variable
 
@@ -223,6 +226,17 @@ class _AccumulateGrad:
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
     next_functions = ()
+
+
+def _accumulate_grad(leaf) -> _AccumulateGrad:
+    """The leaf's one AccumulateGrad node while anything holds it, as torch's ``grad_accumulator``:
+    the leaf keeps only a weak reference, so node and leaf form no reference cycle."""
+    ref = leaf.__dict__.get("_grad_accumulator")
+    node = ref() if ref is not None else None
+    if node is None or node.variable is not leaf:  # gone, or copied over with the leaf's __dict__
+        node = _AccumulateGrad(leaf)
+        leaf.__dict__["_grad_accumulator"] = _weakref(node)
+    return node
 
 
 _refresh_view = None  # set by microtorch._tensor_methods, which defines the view-replay op

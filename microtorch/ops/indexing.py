@@ -14,7 +14,7 @@ from ..autograd.function import Op
 from ..autograd.grad_mode import _state
 from ._util import broadcast_shapes, wrap_dim
 from .elementwise import where
-from .shape import GetItem, _check_key_bounds, cat, expand, index_add_into, narrow, repeat, reshape, sum_to_size
+from .shape import GetItem, _check_key_bounds, expand, index_add_into, repeat, reshape, sum_to_size
 
 __all__ = [
     "gather",
@@ -1360,18 +1360,24 @@ def roll(x: Tensor, shifts, dims=None) -> Tensor:
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     if not x.numel():
         return x.clone()
-    if not dims:
-        return reshape(roll(reshape(x, (-1,)), shifts, 0), x.shape)
-    if x.ndim == 0:
+    if dims and x.ndim == 0:
         raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
-    out = x
-    for s, d in zip(shifts, dims):
-        d = wrap_dim(d, x.ndim)
-        n = x.shape[d]
-        if n and s % n:
-            s %= n
-            out = cat([narrow(out, d, n - s, s), narrow(out, d, 0, n - s)], d)
-    return out if out is not x else x.clone()
+    dims = tuple(wrap_dim(d, x.ndim) for d in dims) or None
+    return Roll.apply(x, shifts=shifts if dims else shifts[0], dims=dims)
+
+
+class Roll(Op):
+    """Elements rotated by ``shifts`` along ``dims`` (over the flattened tensor when None)."""
+
+    torch_name = "RollBackward0"
+
+    def forward(self, x, shifts, dims):
+        self.shifts, self.dims = shifts, dims
+        return np.roll(x._data, shifts, dims)
+
+    def backward(self, g):
+        back = tuple(-s for s in self.shifts) if self.dims else -self.shifts
+        return Roll.apply(g, shifts=back, dims=self.dims)
 
 
 def tile(x: Tensor, dims) -> Tensor:

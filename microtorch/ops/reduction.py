@@ -166,7 +166,13 @@ def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  #
     if npdt is not None and npdt != x._data.dtype and x._requires_grad:
         x = x.to(npdt)
         npdt = None
-    return Sum.apply(x, dims=dims, keepdim=keepdim, dtype=npdt)
+    return (Sum if dim is None else SumDim).apply(x, dims=dims, keepdim=keepdim, dtype=npdt)
+
+
+class SumDim(Sum):
+    """``sum(dim)``: torch's ``sum.dim_IntList`` overload."""
+
+    torch_name = "SumBackward1"
 
 
 class Mean(Op):
@@ -194,7 +200,13 @@ def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
             f"Got: {_type_word(x)}"
         )
-    return Mean.apply(x, dims=_axes(dim, x.ndim, "mean"), keepdim=keepdim)
+    return (Mean if dim is None else MeanDim).apply(x, dims=_axes(dim, x.ndim, "mean"), keepdim=keepdim)
+
+
+class MeanDim(Mean):
+    """``mean(dim)``: torch's ``mean.dim`` overload."""
+
+    torch_name = "MeanBackward1"
 
 
 _TYPE_WORDS = {
@@ -230,7 +242,7 @@ def _var_args(dim, unbiased):
     return dim, unbiased
 
 
-def _variance(x: Tensor, dim, unbiased, keepdim: bool, correction, op: str) -> Tensor:
+def _variance(x: Tensor, dim, unbiased, keepdim: bool, correction, op: str, node=None) -> Tensor:
     _check_args(op, x, keepdim=keepdim)
     dim, unbiased = _var_args(dim, unbiased)
     _check_correction(op, unbiased, correction)
@@ -240,8 +252,9 @@ def _variance(x: Tensor, dim, unbiased, keepdim: bool, correction, op: str) -> T
     dims = _axes(dim, x.ndim, op)
     dof = _count(x.shape, dims) - c
     if dof <= 0 and (dim is None or x.ndim == 0):
-        return NoDofVar.apply(x, dims=dims, keepdim=keepdim)
-    return Var.apply(x, dims=dims, keepdim=keepdim, dof=dof)
+        v = NoDofVar.apply(x, dims=dims, keepdim=keepdim)
+        return SafeSqrt.apply(v) if node is Std else v
+    return (node or Var).apply(x, dims=dims, keepdim=keepdim, dof=dof)
 
 
 def _mean_kept(a: np.ndarray, dims) -> np.ndarray:
@@ -308,9 +321,27 @@ class SafeSqrt(Op):
         return where(eq(y, 0), Tensor._make(np.zeros((), g._data.dtype)), g / (y * 2))
 
 
+class Std(Var):
+    """Standard deviation, one node as torch's: backward is var's on ``grad / (2 * std)``, which is
+    0 where std is 0."""
+
+    torch_name = "StdBackward0"
+
+    def forward(self, x, dims, keepdim, dof):
+        out = np.asarray(xp.sqrt(super().forward(x, dims, keepdim, dof)))
+        self.save_for_backward(x, OUTPUT)
+        return out
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        gv = where(eq(y, 0), Tensor._make(np.zeros((), g._data.dtype)), g / (y * 2))
+        scale = 2.0 / self.dof if self.dof else float("inf")
+        return _expand_back(gv, self.in_shape, self.dims, self.keepdim) * scale * (x - mean(x, self.dims, keepdim=True))
+
+
 def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation over ``dim`` with Bessel's ``correction`` (1 by default)."""
-    return SafeSqrt.apply(_variance(x, dim, unbiased, keepdim, correction, "std"))
+    return _variance(x, dim, unbiased, keepdim, correction, "std", Std)
 
 
 def var_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
@@ -554,6 +585,8 @@ def _lse_array(a: np.ndarray, dims, keepdim: bool) -> np.ndarray:
 
 
 class LogSumExp(Op):
+    torch_name = "LogsumexpBackward0"
+
     def forward(self, x, dims, keepdim):
         self.dims, self.keepdim, self.in_shape = dims, keepdim, x._data.shape
         self.save_for_backward(x, OUTPUT)
@@ -706,7 +739,13 @@ def prod(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     if npdt is not None and npdt != x._data.dtype and x._requires_grad:
         x = x.to(npdt)
         npdt = None
-    return Prod.apply(x, dims=dims, keepdim=keepdim, dtype=npdt)
+    return (Prod if dim is None else ProdDim).apply(x, dims=dims, keepdim=keepdim, dtype=npdt)
+
+
+class ProdDim(Prod):
+    """``prod(dim)``: torch's ``prod.dim_int`` overload."""
+
+    torch_name = "ProdBackward1"
 
 
 def _logical_reduce(x: Tensor, dim, keepdim: bool, name: str) -> Tensor:
@@ -929,7 +968,15 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
     if x.ndim == 0:
         return SortResult(x.clone(), Tensor._make(np.zeros((), np.int64)))
     idx = _sort_indices(x._data, d, descending)
-    return SortResult(TakeAlong.apply(x, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))
+    return SortResult(SortValues.apply(x, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))
+
+
+class SortValues(TakeAlong):
+    torch_name = "SortBackward0"
+
+
+class TopkValues(TakeAlong):
+    torch_name = "TopkBackward0"
 
 
 def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
@@ -954,4 +1001,4 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
         return TopkResult(x.clone(), Tensor._make(np.zeros((), np.int64)))
     idx = _sort_indices(x._data, d, largest)
     idx = np.ascontiguousarray(np.take(idx, np.arange(k), axis=d))
-    return TopkResult(TakeAlong.apply(x, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))
+    return TopkResult(TopkValues.apply(x, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))

@@ -8,7 +8,8 @@ import numpy as np
 from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor, _check_shape_args, check_format_rank, copy_as
-from ..autograd.function import Op, mark_multi_output_views
+from ..autograd.function import Op, _link_view, mark_multi_output_views
+from ..autograd.grad_mode import _state
 from ._util import broadcast_shapes, wrap_dim
 
 __all__ = [
@@ -110,12 +111,37 @@ class View(Reshape):
             ) from None
 
 
+class UnsafeView(Reshape):
+    """The reshape of a fresh copy (torch's ``_unsafe_view`` after ``clone`` when no view is possible)."""
+
+    torch_name = "UnsafeViewBackward0"
+    is_view = False
+
+
+def _viewable(a: np.ndarray, shape: tuple) -> bool:
+    """Whether ``a`` can take ``shape`` without a copy."""
+    if a.flags.c_contiguous:
+        return True
+    try:
+        xp.reshape(a, shape, copy=False)
+    except ValueError:
+        return False
+    return True
+
+
+def _reshaped(x: Tensor, shape: tuple) -> Tensor:
+    """``x`` with ``shape`` (already checked): a view when possible, else a copy, as torch records them."""
+    if _viewable(x._data, shape):
+        return Reshape.apply(x, shape=shape)
+    return UnsafeView.apply(Clone.apply(x, fmt=dt.contiguous_format), shape=shape)
+
+
 def reshape(x: Tensor, *shape) -> Tensor:
     """Return ``x`` with a new shape (a view when possible), one dim may be -1."""
     shape = _infer_shape("reshape", _check_shape_args("reshape", shape), x._data.size)
     if shape == x._data.shape:
         return Reshape.apply(x, shape=shape) if x._requires_grad else x._alias()
-    return Reshape.apply(x, shape=shape)
+    return _reshaped(x, shape)
 
 
 def view(x: Tensor, *shape) -> Tensor:
@@ -162,7 +188,15 @@ def sum_to_size(x: Tensor, shape) -> Tensor:
             raise RuntimeError
     except RuntimeError:
         raise RuntimeError(f"sum_to_size: size {list(x.shape)} is not expandable to size {list(shape)}") from None
-    return SumToSize.apply(x, shape=shape)
+    if not _state.enabled:  # nothing recorded (a plain backward pass): one op
+        return SumToSize.apply(x, shape=shape)
+    from .reduction import SumDim  # reduction imports this module
+
+    # recorded as torch does: sum over the reduced dims (kept), then a view dropping the leading ones
+    a, lead = x._data, x._data.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and a.shape[i + lead] != 1)
+    out = SumDim.apply(x, dims=dims, keepdim=True, dtype=None)
+    return Reshape.apply(out, shape=shape) if lead else out
 
 
 class Expand(Op):
@@ -243,15 +277,40 @@ def permute(x: Tensor, *dims) -> Tensor:
     return Permute.apply(x, dims=norm)
 
 
+class Transpose(Op):
+    """Swap two dimensions (a view)."""
+
+    torch_name = "TransposeBackward0"
+    is_view = True
+
+    def forward(self, x, dim0, dim1):
+        self.dims = (dim0, dim1)
+        a = x._data
+        return a.swapaxes(dim0, dim1) if a.ndim else a[...]
+
+    def backward(self, g):
+        return Transpose.apply(g, dim0=self.dims[0], dim1=self.dims[1])
+
+
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Return a view with ``dim0`` and ``dim1`` swapped."""
     _check_tensor("transpose", x)
     n = x.ndim
     d0, d1 = _int_dim(dim0, n, "transpose", "dim0"), _int_dim(dim1, n, "transpose", "dim1")
-    dims = list(range(n))
-    if n:
-        dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(x, dims=tuple(dims))
+    return Transpose.apply(x, dim0=d0, dim1=d1)
+
+
+class T(Op):
+    """``Tensor.t()``: a matrix transposed, a 0-d or 1-d tensor as it is (a view)."""
+
+    torch_name = "TBackward0"
+    is_view = True
+
+    def forward(self, x):
+        return x._data.T
+
+    def backward(self, g):
+        return T.apply(g)
 
 
 def t(x: Tensor) -> Tensor:
@@ -259,7 +318,7 @@ def t(x: Tensor) -> Tensor:
     _check_tensor("t", x)
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return transpose(x, 0, -1) if x.ndim == 2 else Permute.apply(x, dims=tuple(range(x.ndim)))
+    return T.apply(x)
 
 
 def _dim_list(dims, ndim: int, op: str, what: str) -> list:
@@ -309,28 +368,62 @@ def _squeeze_dims(dim, ndim: int) -> tuple:
     return tuple(dims) if ndim else ()
 
 
-def _squeezed_shape(x: Tensor, dim) -> tuple:
-    if dim is None:
-        return tuple(s for s in x.shape if s != 1)
-    dims = _squeeze_dims(dim, x.ndim)
-    return tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
+class Squeeze(Op):
+    """``squeeze()``: every dimension of size 1 removed (a view)."""
+
+    torch_name = "SqueezeBackward0"
+    is_view = True
+
+    def forward(self, x, dims):
+        self.dims = dims  # the dims removed, ascending
+        return x._data.reshape(tuple(s for i, s in enumerate(x._data.shape) if i not in dims))
+
+    def backward(self, g):
+        for d in self.dims:
+            g = Unsqueeze.apply(g, dim=d)
+        return g
+
+
+class SqueezeDim(Squeeze):
+    """``squeeze(dim)``."""
+
+    torch_name = "SqueezeBackward1"
+
+
+class SqueezeDims(Squeeze):
+    """``squeeze(dims)`` with a sequence of dims."""
+
+    torch_name = "SqueezeBackward2"
 
 
 def squeeze(x: Tensor, dim=None) -> Tensor:
     """Remove dimensions of size 1 (all of them, or those in ``dim``)."""
     _check_tensor("squeeze", x)
-    return Reshape.apply(x, shape=_squeezed_shape(x, dim))
+    shape = x._data.shape
+    if dim is None:
+        return Squeeze.apply(x, dims=tuple(i for i, s in enumerate(shape) if s == 1))
+    node = SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim
+    return node.apply(x, dims=tuple(sorted(d for d in _squeeze_dims(dim, x.ndim) if shape[d] == 1)))
 
 
-def _unsqueezed_shape(x: Tensor, dim) -> tuple:
-    d = _int_dim(dim, x.ndim + 1, "unsqueeze")
-    return x.shape[:d] + (1,) + x.shape[d:]
+class Unsqueeze(Op):
+    """A new dimension of size 1 at ``dim`` (a view)."""
+
+    torch_name = "UnsqueezeBackward0"
+    is_view = True
+
+    def forward(self, x, dim):
+        self.dim = dim
+        return x._data[(slice(None),) * dim + (None,)]
+
+    def backward(self, g):
+        return SqueezeDim.apply(g, dims=(self.dim,))
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a dimension of size 1 at ``dim``."""
     _check_tensor("unsqueeze", x)
-    return Reshape.apply(x, shape=_unsqueezed_shape(x, dim))
+    return Unsqueeze.apply(x, dim=_int_dim(dim, x.ndim + 1, "unsqueeze"))
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -346,7 +439,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     n = 1
     for k in shape[s : e + 1]:
         n *= k
-    return Reshape.apply(x, shape=tuple(shape[:s]) + (n,) + tuple(shape[e + 1 :]))
+    return _reshaped(x, tuple(shape[:s]) + (n,) + tuple(shape[e + 1 :]))
 
 
 def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
@@ -357,7 +450,9 @@ def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
 
 
 class Contiguous(Op):
-    """Copy into C order (identity gradient)."""
+    """Copy into C order (identity gradient); torch records it as a clone."""
+
+    torch_name = "CloneBackward0"
 
     def forward(self, x):
         return xp.ascontiguousarray(x._data)
@@ -497,7 +592,22 @@ def stack(tensors, dim: int = 0) -> Tensor:
                 f"{list(t.shape)} at entry {i}"
             )
     d = _int_dim(dim, len(ref) + 1, "stack")
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    dtype = _common_dtype(tensors)
+    return Stack.apply(*[t if t._data.dtype == dtype else t.to(dtype) for t in tensors], dim=d)
+
+
+class Stack(Op):
+    """Tensors of one shape joined along a new dimension."""
+
+    def forward(self, *tensors, dim):
+        self.dim = dim
+        return xp.stack([t._data for t in tensors], axis=dim)
+
+    def backward(self, g):
+        lead = (slice(None),) * self.dim
+        return tuple(
+            Select.apply(g, key=lead + (i, Ellipsis)) if need else None for i, need in enumerate(self.needs_input_grad)
+        )
 
 
 def _narrow_start(start) -> int:
@@ -529,8 +639,96 @@ def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
         raise RuntimeError("narrow(): length must be non-negative.")
     if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
-    key = (slice(None),) * d + (slice(start, start + length),)
-    return GetItem.apply(x, key=key, basic=True)
+    return Slice.apply(x, key=(slice(None),) * d + (slice(start, start + length),))
+
+
+class Select(Op):
+    """``x[..., index, ...]``: one index along a dimension, which is removed (a view)."""
+
+    torch_name = "SelectBackward0"
+    is_view = True
+
+    def forward(self, x, key):
+        self.key, self.in_shape = key, x._data.shape
+        return x._data[key]
+
+    def backward(self, g):
+        return SelectBackward.apply(g, key=self.key, shape=self.in_shape)
+
+
+class SelectBackward(Op):
+    """Zeros of ``shape`` with ``g`` written at ``key`` (the adjoint of a select or a slice)."""
+
+    torch_name = "SelectBackwardBackward0"
+
+    def forward(self, g, key, shape):
+        self.key = key
+        out = xp.zeros(shape, dtype=g._data.dtype)
+        out[key] = g._data
+        return out
+
+    def backward(self, gg):
+        return Select.apply(gg, key=self.key)
+
+
+class Slice(Select):
+    """``x[..., start:stop:step, ...]`` along one dimension (a view)."""
+
+    torch_name = "SliceBackward0"
+
+    def backward(self, g):
+        return SliceBackward.apply(g, key=self.key, shape=self.in_shape)
+
+
+class SliceBackward(SelectBackward):
+    torch_name = "SliceBackwardBackward0"
+
+    def backward(self, gg):
+        return Slice.apply(gg, key=self.key)
+
+
+class Alias(Op):
+    """The whole tensor as a new view of it (``x[...]``)."""
+
+    torch_name = "AliasBackward0"
+    is_view = True
+
+    def forward(self, x):
+        return x._data[...]
+
+    def backward(self, g):
+        return g
+
+
+class _MultiView(Op):
+    """Base of ops returning several views of their input (split, unbind): one node, one output each."""
+
+    @classmethod
+    def apply(cls, x, **options):
+        """Run the op, then link each output to ``x`` as a view."""
+        outs = super().apply(x, **options)
+        for o in outs:
+            _link_view(o, x)
+        return outs
+
+
+class Split(_MultiView):
+    """Consecutive slices of ``sizes`` along ``dim``."""
+
+    torch_name = "SplitBackward0"
+
+    def forward(self, x, dim, sizes):
+        a, lead = x._data, (slice(None),) * dim
+        self.dim = dim
+        bounds = np.cumsum((0,) + tuple(sizes)).tolist()
+        return tuple(a[lead + (slice(b, e),)] for b, e in zip(bounds, bounds[1:]))
+
+    def backward(self, *grads):
+        return Cat.apply(*grads, dim=self.dim)
+
+
+class SplitWithSizes(Split):
+    torch_name = "SplitWithSizesBackward0"
 
 
 def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
@@ -542,6 +740,7 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
         if size <= 0 and n > 0:
             raise RuntimeError(f"split: split_size must be positive, got {size}")
         sizes = [min(size, n - s) for s in range(0, n, size)] if n else [0]
+        op, name = Split, "Split"
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n:
@@ -549,12 +748,8 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension "
                 f"{d}), but got split_sizes={sizes}"
             )
-    out, start = [], 0
-    for s in sizes:
-        out.append(narrow(x, d, start, s))
-        start += s
-    name = "Split" if isinstance(split_size_or_sections, (int, np.integer)) else "SplitWithSizes"
-    return mark_multi_output_views(tuple(out), name)
+        op, name = SplitWithSizes, "SplitWithSizes"
+    return mark_multi_output_views(op.apply(x, dim=d, sizes=tuple(sizes)), name)
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
@@ -567,12 +762,26 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     return split(x, size, d)
 
 
+class Unbind(_MultiView):
+    """Every slice along ``dim``, with that dimension removed."""
+
+    torch_name = "UnbindBackward0"
+
+    def forward(self, x, dim):
+        a, lead = x._data, (slice(None),) * dim
+        self.dim = dim
+        return tuple(a[lead + (i, Ellipsis)] for i in range(a.shape[dim]))
+
+    def backward(self, *grads):
+        return Stack.apply(*grads, dim=self.dim)
+
+
 def unbind(x: Tensor, dim: int = 0) -> tuple:
     """Remove ``dim`` and return the slices along it."""
     if x.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = _int_dim(dim, x.ndim, "unbind")
-    return mark_multi_output_views(tuple(select(x, d, i) for i in range(x.shape[d])), "Unbind")
+    return mark_multi_output_views(Unbind.apply(x, dim=d), "Unbind")
 
 
 def select(x: Tensor, dim: int, index: int) -> Tensor:
@@ -585,8 +794,7 @@ def select(x: Tensor, dim: int, index: int) -> Tensor:
     n = x.shape[d]
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(x.shape)} at dimension {d}")
-    key = (slice(None),) * d + (index % n,)
-    return GetItem.apply(x, key=key, basic=True)
+    return Select.apply(x, key=(slice(None),) * d + (int(index) % n, Ellipsis))
 
 
 def _normalize_key(x: Tensor, key):
@@ -694,6 +902,71 @@ class GetItem(Op):
         return IndexAddInto.apply(g, key=self.key, shape=self.in_shape, basic=self.basic)
 
 
+def _is_scalar_mask(k) -> bool:
+    return type(k) is bool or (type(k) is np.ndarray and k.ndim == 0 and k.dtype == np.bool_)
+
+
+def _consumed(key: tuple) -> int:
+    """How many of the input's dimensions ``key`` indexes (what ``...`` does not stand for)."""
+    n = 0
+    for k in key:
+        if type(k) is np.ndarray:
+            n += k.ndim if k.dtype == np.bool_ else 1
+        elif k is not None and k is not Ellipsis and type(k) is not bool:
+            n += 1
+    return n
+
+
+def _full_slice(k: slice, n: int) -> bool:
+    """torch skips a slice of a multi-entry index that keeps the whole dimension as it is."""
+    return k.start in (None, 0) and k.step in (None, 1) and (k.stop is None or k.stop >= n)
+
+
+def _advanced_key(adv: dict) -> tuple:
+    """The numpy key of the advanced entries ``{dim: array}``, full slices in between."""
+    key, d, last = [], 0, max(adv)
+    while d <= last:
+        a = adv.get(d)
+        if a is None:
+            key.append(slice(None))
+            d += 1
+        else:
+            key.append(a)
+            d += a.ndim if a.dtype == np.bool_ else 1
+    return tuple(key)
+
+
+def index_chain(x: Tensor, key: tuple) -> Tensor:
+    """``x[key]`` for a normalized, bounds-checked key, recorded as torch's ``applySlicing`` does: a
+    select, slice or unsqueeze per entry (full slices skipped), then one advanced index."""
+    if len(key) == 1 and type(key[0]) is slice:
+        return Slice.apply(x, key=key)
+    t, dim, adv = x, 0, None
+    for k in key:
+        tk = type(k)
+        if tk is int:
+            t = Select.apply(t, key=(slice(None),) * dim + (k, Ellipsis))
+        elif tk is slice:
+            if not _full_slice(k, t._data.shape[dim]):
+                t = Slice.apply(t, key=(slice(None),) * dim + (k,))
+            dim += 1
+        elif k is None:
+            t = Unsqueeze.apply(t, dim=dim)
+            dim += 1
+        elif k is Ellipsis:
+            dim += x._data.ndim - _consumed(key)
+        else:
+            if _is_scalar_mask(k):  # a new dimension, indexed by [0] (True) or [] (False)
+                t = Unsqueeze.apply(t, dim=dim)
+                k = np.zeros(1 if k else 0, np.int64)
+            adv = adv or {}
+            adv[dim] = k
+            dim += k.ndim if k.dtype == np.bool_ else 1
+    if adv is not None:
+        return GetItem.apply(t, key=_advanced_key(adv), basic=False)
+    return Alias.apply(x) if t is x else t
+
+
 class IndexAddInto(Op):
     """Scatter-add ``g`` into zeros of ``shape`` at ``key`` (the adjoint of indexing)."""
 
@@ -723,7 +996,7 @@ def getitem(x: Tensor, key) -> Tensor:
     """``x[key]`` with PyTorch's indexing rules; differentiable."""
     key, basic = _normalize_key(x, key)
     _check_key_bounds(x._data.shape, key)
-    return GetItem.apply(x, key=key, basic=basic)
+    return index_chain(x, key)
 
 
 class Flip(Op):
@@ -756,22 +1029,34 @@ def flip(x: Tensor, *args, dims=None) -> Tensor:
     return Flip.apply(x, dims=dims)
 
 
+class Repeat(Op):
+    """``Tensor.repeat``: ``x`` tiled ``sizes[i]`` times along each dimension (leading ones added)."""
+
+    torch_name = "RepeatBackward0"
+
+    def forward(self, x, sizes):
+        self.sizes, self.in_shape = sizes, x._data.shape
+        return np.tile(x._data, sizes)
+
+    def backward(self, g):
+        sizes, lead = self.sizes, len(self.sizes) - len(self.in_shape)
+        shape = (1,) * lead + self.in_shape
+        inter = tuple(v for r, n in zip(sizes, shape) for v in (r, n))
+        from .reduction import sum as _sum  # reduction imports this module
+
+        # a leading (added) dim sums both its repeat and its size-1 axis away
+        return _sum(reshape(g, inter), tuple(range(2 * lead)) + tuple(range(2 * lead, len(inter), 2)))
+
+
 def repeat(x: Tensor, *sizes) -> Tensor:
     """Tile ``x`` ``sizes[i]`` times along each dimension (PyTorch's ``Tensor.repeat``)."""
     sizes = _check_shape_args("repeat", sizes)
     if len(sizes) < x.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
-    lead = len(sizes) - x.ndim
-    xs = reshape(x, (1,) * lead + tuple(x.shape))
-    # expand through an interleaved shape, then merge: differentiable via expand/reshape
-    inter, target = [], []
-    for r, s in zip(sizes, xs.shape):
-        inter += [1, s]
-        target += [r, s]
-    out = expand(reshape(xs, tuple(inter)), tuple(target))
-    return reshape(
-        contiguous(out) if not out._data.flags.c_contiguous else out, tuple(r * s for r, s in zip(sizes, xs.shape))
-    )
+    if any(r < 0 for r in sizes):
+        target = [r * n for r, n in zip(sizes, (1,) * (len(sizes) - x.ndim) + x._data.shape)]
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(target)}: {target}")
+    return Repeat.apply(x, sizes=tuple(sizes))
 
 
 class UnfoldDim(Op):
