@@ -74,6 +74,40 @@ def _cubic_taps(n_in: int, n_out: int, scale, align_corners: bool, dtype) -> lis
     return [(np.clip(i0 + j - 1, 0, n_in - 1), w.astype(dtype)) for j, w in enumerate(weights)]
 
 
+def _aa_filter(x: np.ndarray, cubic: bool) -> np.ndarray:
+    """PyTorch's (Pillow's) antialiasing filters: the triangle, or the cubic kernel with A = -0.5."""
+    x = np.abs(x)
+    if not cubic:
+        return np.maximum(1 - x, 0)
+    a = -0.5
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0))
+
+
+def _antialias_matrix(n_in: int, n_out: int, scale, align_corners: bool, cubic: bool, dtype) -> np.ndarray:
+    """(n_out, n_in) weights of antialiased resampling along one dim (PyTorch's ``_compute_weights_aa``):
+    the filter stretched by the scale when downsampling, truncated to its support, rows normalised."""
+    s = float(_src_scale(n_in, n_out, scale, align_corners, dtype))
+    support = (2.0 if cubic else 1.0) * (s if s >= 1 else 1.0)
+    invscale = 1 / s if s >= 1 else 1.0
+    center = s * (np.arange(n_out) + 0.5)
+    lo = np.maximum(np.trunc(center - support + 0.5), 0)
+    width = np.clip(np.minimum(np.trunc(center + support + 0.5), n_in) - lo, 0, math.ceil(support) * 2 + 1)
+    j = np.arange(n_in)[None, :]
+    inside = (j >= lo[:, None]) & (j < (lo + width)[:, None])
+    w = np.where(inside, _aa_filter((j - center[:, None] + 0.5) * invscale, cubic), 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    return np.divide(w, total, out=w, where=total != 0).astype(dtype)
+
+
+def _resample_matrix(x: Tensor, dim: int, weights: np.ndarray) -> Tensor:
+    """``x`` resampled along ``dim`` by a (n_out, n_in) weight matrix."""
+    moved = x.transpose(dim, -1) if dim != x.ndim - 1 else x
+    out = moved.matmul(Tensor._make(np.ascontiguousarray(weights.T)))
+    return out.transpose(dim, -1) if dim != x.ndim - 1 else out
+
+
 def _select(x: Tensor, dim: int, index: np.ndarray) -> Tensor:
     return x[(slice(None),) * dim + (Tensor._make(index),)]
 
@@ -181,8 +215,11 @@ def interpolate(
             "interpolate: align_corners option can only be set with the interpolating modes: "
             f"linear | bilinear | bicubic | trilinear (got mode={mode!r})"
         )
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not implemented in microtorch")
+    if antialias and (mode not in ("bilinear", "bicubic") or not isinstance(input, Tensor) or input.ndim != 4):
+        raise ValueError(
+            "interpolate: Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
+            "as input"
+        )
     k = input.ndim - 2
     spatial = tuple(input.shape[2:])
     out, scales = _output_sizes(spatial, size, scale_factor, recompute_scale_factor)
@@ -196,6 +233,15 @@ def interpolate(
         for i in range(k):
             x = _select(x, 2 + i, _nearest_index(spatial[i], out[i], scales[i], mode == "nearest-exact"))
         return x
+    if antialias:
+        x = input
+        for i in reversed(range(k)):  # the last dim first, as PyTorch's separable passes
+            if out[i] != spatial[i]:  # PyTorch skips a dim that keeps its size (its weights are the identity)
+                weights = _antialias_matrix(
+                    spatial[i], out[i], scales[i], bool(align_corners), mode == "bicubic", input._data.dtype
+                )
+                x = _resample_matrix(x, 2 + i, weights)
+        return x if x is not input else input.clone()
     taps = _cubic_taps if mode == "bicubic" else _linear_taps
     x = input
     # the last dim first: PyTorch interpolates along it innermost, then combines the results
