@@ -387,3 +387,29 @@ def test_flip_method_takes_dims_as_separate_ints():
         np.testing.assert_array_equal(mt.flip(x, dims=dims).numpy(), torch.flip(tx, dims=dims).numpy())
     with pytest.raises(RuntimeError, match="appears multiple times"):
         x.flip(0, -3)
+
+
+def test_chunk_of_an_empty_dim_gives_chunks_empty_pieces_of_one_node():
+    x = mt.zeros(0, 3, requires_grad=True)
+    pieces = x.chunk(5)
+    assert len(pieces) == 5 and all(p.shape == (0, 3) for p in pieces)
+    assert pieces[0].grad_fn is pieces[4].grad_fn and pieces[0].grad_fn.name() == "SplitWithSizesBackward0"
+
+
+def test_repeat_negative_count_of_an_empty_dim_is_empty_else_error():
+    assert mt.zeros(0).repeat(-1).shape == (0,)
+    with pytest.raises(RuntimeError, match=r"negative dimension -2: \[-2\]"):
+        mt.zeros(2).repeat(-1)
+
+
+@pytest.mark.parametrize("fn", [lambda t: t.split(1), lambda t: t.chunk(2), lambda t: t.split([1])])
+def test_split_and_chunk_of_a_0d_tensor_raise_as_torch(fn):
+    with pytest.raises(RuntimeError, match="expects at least a 1-dimensional tensor"):
+        fn(mt.tensor(1.0))
+
+
+@pytest.mark.parametrize("name", ["flatten", "unbind", "chunk"])
+def test_non_tensor_input_is_a_type_error(name):
+    args = (2,) if name == "chunk" else ()
+    with pytest.raises(TypeError, match=f"{name}\\(\\): argument 'input' \\(position 1\\) must be Tensor, not list"):
+        getattr(mt, name)([1.0], *args)

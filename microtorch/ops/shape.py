@@ -428,6 +428,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one."""
+    _check_tensor("flatten", x)
     s, e = _int_dim(start_dim, x.ndim, "flatten", "start_dim"), _int_dim(end_dim, x.ndim, "flatten", "end_dim")
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
@@ -733,6 +734,8 @@ class SplitWithSizes(Split):
 
 def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Split into chunks of a given size (the last may be smaller) or of given sizes."""
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _int_dim(dim, x.ndim, "split")
     n = x.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -754,12 +757,16 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split into ``chunks`` pieces of size ceil(n / chunks) (the last may be smaller)."""
+    _check_tensor("chunk", x)
+    if x.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = _int_dim(dim, x.ndim, "chunk")
     n = x.shape[d]
-    size = max(-(-n // chunks), 1)
-    return split(x, size, d)
+    if n == 0:  # torch: ``chunks`` empty pieces
+        return split(x, [0] * chunks, d)
+    return split(x, -(-n // chunks), d)
 
 
 class Unbind(_MultiView):
@@ -778,6 +785,7 @@ class Unbind(_MultiView):
 
 def unbind(x: Tensor, dim: int = 0) -> tuple:
     """Remove ``dim`` and return the slices along it."""
+    _check_tensor("unbind", x)
     if x.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = _int_dim(dim, x.ndim, "unbind")
@@ -1053,10 +1061,11 @@ def repeat(x: Tensor, *sizes) -> Tensor:
     sizes = _check_shape_args("repeat", sizes)
     if len(sizes) < x.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
-    if any(r < 0 for r in sizes):
-        target = [r * n for r, n in zip(sizes, (1,) * (len(sizes) - x.ndim) + x._data.shape)]
+    target = [r * n for r, n in zip(sizes, (1,) * (len(sizes) - x.ndim) + x._data.shape)]
+    if any(n < 0 for n in target):
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(target)}: {target}")
-    return Repeat.apply(x, sizes=tuple(sizes))
+    # a negative repeat of an empty dimension is allowed (the result is empty either way)
+    return Repeat.apply(x, sizes=tuple(max(r, 0) for r in sizes))
 
 
 class UnfoldDim(Op):
