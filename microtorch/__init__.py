@@ -219,6 +219,29 @@ from .ops.shape import (
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
 from . import autograd  # noqa: E402
+from . import linalg  # noqa: E402
+from .linalg.determinants import logdet  # noqa: E402
+from .linalg.legacy import (  # noqa: E402
+    cholesky,
+    cholesky_inverse,
+    cholesky_solve,
+    cross,
+    det,
+    geqrf,
+    inverse,
+    lu,
+    lu_solve,
+    matrix_power,
+    orgqr,
+    ormqr,
+    pinverse,
+    qr,
+    slogdet,
+    svd,
+    triangular_solve,
+)
+from .linalg.lu import lu_unpack  # noqa: E402
+from .linalg.products import matrix_exp  # noqa: E402
 
 concat = concatenate = cat
 swapaxes = transpose

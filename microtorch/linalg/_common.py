@@ -1,0 +1,149 @@
+"""Shared pieces of ``microtorch.linalg``: argument checks with torch's messages, the
+``LinAlgError`` class, differentiable diagonal helpers and small Tensor utilities."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Op
+from ..ops._promote import TYPE_WORD
+
+__all__ = ["LinAlgError"]
+
+
+class LinAlgError(RuntimeError):
+    """Raised when a linear-algebra routine fails on its input (singular, not positive-definite, ...)."""
+
+
+def scipy_linalg():
+    """``scipy.linalg``, imported on first use (it is the optional ``scipy`` extra)."""
+    try:
+        import scipy.linalg
+    except ImportError as exc:  # pragma: no cover - scipy is installed in CI
+        raise ImportError(
+            "this microtorch.linalg function needs scipy: install microtorch with the 'scipy' extra "
+            "(pip install 'microtorch[scipy]')"
+        ) from exc
+    return scipy.linalg
+
+
+def type_word(x: Tensor) -> str:
+    """The scalar type as torch's messages spell it (``Float``, ``Long``, ...)."""
+    name = x._data.dtype.name
+    return TYPE_WORD.get(name, name)
+
+
+def check_tensor(x, fn: str, name: str = "A", pos: int = 1) -> None:
+    """torch's TypeError for a non-Tensor argument."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {type(x).__name__}")
+
+
+def check_float(x: Tensor, fn: str) -> None:
+    """Only real floating tensors: torch's message for integers, ours for complex (out of scope)."""
+    kind = x._data.dtype.kind
+    if kind == "c":
+        raise TypeError(f"{fn}: complex tensors are out of scope for microtorch (real float32/float64 only)")
+    if kind != "f":
+        raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. Got {type_word(x)}")
+
+
+def check_matrix(x, fn: str, name: str = "A", *, square: bool = False, floating: bool = True) -> None:
+    """At least 2-D (batches of matrices), optionally square and floating, as torch checks."""
+    check_tensor(x, fn, "input" if name == "A" else name)
+    if x.ndim < 2:
+        raise RuntimeError(f"{fn}: The input tensor {name} must have at least 2 dimensions.")
+    if floating:
+        check_float(x, fn)
+    if square and x.shape[-1] != x.shape[-2]:
+        raise RuntimeError(
+            f"{fn}: {name} must be batches of square matrices, but they are {x.shape[-2]} by {x.shape[-1]} matrices"
+        )
+
+
+def check_same_dtype(a: Tensor, b: Tensor, fn: str, names: str = "A and B") -> None:
+    """torch's message when two operands disagree in dtype."""
+    if a._data.dtype != b._data.dtype:
+        first, second = names.split(" and ")
+        raise RuntimeError(
+            f"{fn}: Expected {first} and {second} to have the same dtype, but found {first} of type "
+            f"{type_word(a)} and {second} of type {type_word(b)} instead"
+        )
+
+
+def batch_prefix(index: tuple, batched: bool) -> str:
+    """``(Batch element k): `` as torch prefixes errors of batched inputs."""
+    if not batched:
+        return ""
+    return f"(Batch element {index}): "
+
+
+def mT(x: Tensor) -> Tensor:
+    """Transpose of the last two dims (a differentiable view)."""
+    return x.transpose(-1, -2)
+
+
+def eye_like(n: int, like: Tensor) -> Tensor:
+    """An ``n x n`` identity of ``like``'s dtype (no gradient)."""
+    return Tensor._make(np.eye(n, dtype=like._data.dtype))
+
+
+def const(array, like: Tensor) -> Tensor:
+    """A constant tensor of ``like``'s dtype."""
+    return Tensor._make(np.asarray(array, dtype=like._data.dtype))
+
+
+class Diagonal(Op):
+    """The diagonal of the last two dims (a copy), differentiable to any order."""
+
+    torch_name = "DiagonalBackward0"
+
+    def forward(self, x, offset=0):
+        self.offset, self.n = offset, x._data.shape[-2:]
+        return np.diagonal(x._data, offset, -2, -1).copy()
+
+    def backward(self, g):
+        return DiagEmbed.apply(g, offset=self.offset, shape=self.n)
+
+
+class DiagEmbed(Op):
+    """Matrices (of size ``shape``) holding ``x`` on the diagonal ``offset``, zeros elsewhere."""
+
+    torch_name = "DiagEmbedBackward0"
+
+    def forward(self, x, offset=0, shape=None):
+        k = x._data.shape[-1]
+        n = shape or (k + abs(offset), k + abs(offset))
+        self.offset = offset
+        out = np.zeros(x._data.shape[:-1] + tuple(n), dtype=x._data.dtype)
+        np.einsum("...ii->...i", _offset_view(out, offset))[...] = x._data
+        return out
+
+    def backward(self, g):
+        return Diagonal.apply(g, offset=self.offset)
+
+
+def _offset_view(a: np.ndarray, offset: int) -> np.ndarray:
+    """The sub-matrix view whose main diagonal is ``a``'s diagonal ``offset``."""
+    return a[..., :, offset:] if offset >= 0 else a[..., -offset:, :]
+
+
+def diagonal(x: Tensor, offset: int = 0) -> Tensor:
+    """Differentiable diagonal of the last two dims."""
+    return Diagonal.apply(x, offset=offset)
+
+
+def diag_embed(x: Tensor, n: int | None = None) -> Tensor:
+    """Differentiable square matrices with ``x`` on the diagonal."""
+    k = x.shape[-1]
+    return DiagEmbed.apply(x, offset=0, shape=(n or k, n or k))
+
+
+def masked_zero(x: Tensor, mask: np.ndarray) -> Tensor:
+    """``x`` with zeros where ``mask`` holds (torch's ``masked_fill(mask, 0)``)."""
+    from ..ops.comparison import where
+
+    if not mask.any():
+        return x
+    return where(Tensor._make(mask), const(0.0, x), x)

@@ -1,0 +1,278 @@
+"""The pre-``torch.linalg`` top-level names: ``torch.svd`` (returns V), ``qr(some=)``,
+``cholesky``, ``cholesky_solve``, ``cholesky_inverse``, ``pinverse``, ``triangular_solve``,
+``inverse``, ``det``, ``logdet``, ``slogdet``, ``geqrf``, ``orgqr``, ``ormqr``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import OUTPUT, Op
+from ..ops.linalg import matmul
+from ._common import check_float, check_matrix, check_tensor, mT, scipy_linalg
+from ._results import GeqrfResult, LegacyQrResult, LegacySlogdetResult, LegacySvdResult, TriangularSolveResult
+from .decompositions import cholesky as _linalg_cholesky
+from .decompositions import qr as _linalg_qr
+from .decompositions import svd as _linalg_svd
+from .determinants import slogdet as _linalg_slogdet
+from .products import householder_product
+from .pseudo import pinv
+from .solves import inv, solve_triangular
+
+__all__ = [
+    "svd",
+    "qr",
+    "cholesky",
+    "cholesky_solve",
+    "cholesky_inverse",
+    "pinverse",
+    "triangular_solve",
+    "inverse",
+    "slogdet",
+    "geqrf",
+    "orgqr",
+    "ormqr",
+    "det",
+    "matrix_power",
+    "cross",
+    "lu",
+    "lu_solve",
+]
+
+
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None) -> tuple:  # noqa: A002
+    """``(U, S, V)`` with ``input = U diag(S) V^T`` (V, not Vh); zero U, V without ``compute_uv``."""
+    check_matrix(input, "linalg.svd")
+    if not compute_uv:
+        from .decompositions import svdvals
+
+        m, n = input.shape[-2:]
+        batch = tuple(input.shape[:-2])
+        dtype = input._data.dtype
+        zeros_u = Tensor._make(np.zeros(batch + (m, m), dtype=dtype))
+        zeros_v = Tensor._make(np.zeros(batch + (n, n), dtype=dtype))
+        return LegacySvdResult(zeros_u, svdvals(input), zeros_v)
+    u, s, vh = _linalg_svd(input, full_matrices=not some)
+    return LegacySvdResult(u, s, mT(vh))
+
+
+def qr(input: Tensor, some: bool = True, *, out=None) -> tuple:  # noqa: A002
+    """``(Q, R)``: reduced with ``some=True``, complete otherwise."""
+    q, r = _linalg_qr(input, "reduced" if some else "complete")
+    return LegacyQrResult(q, r)
+
+
+def cholesky(input: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa: A002
+    """The Cholesky factor (``torch.cholesky``; prefer ``linalg.cholesky``)."""
+    return _linalg_cholesky(input, upper=upper, out=out)
+
+
+def _cholesky_solve_array(b: np.ndarray, factor: np.ndarray, upper: bool) -> np.ndarray:
+    low = np.swapaxes(factor, -1, -2) if upper else factor
+    low = np.tril(low)
+    a = low @ np.swapaxes(low, -1, -2)
+    return np.linalg.solve(a, b)
+
+
+class CholeskySolve(Op):
+    """``X = (L L^T)^{-1} B``; torch's ``cholesky_solve_backward`` (full, unmasked gradient for L)."""
+
+    torch_name = "CholeskySolveBackward0"
+
+    def forward(self, b, factor, upper):
+        self.upper = upper
+        self.shapes = (b._data.shape, factor._data.shape)
+        self.save_for_backward(factor, OUTPUT)
+        return _cholesky_solve_array(b._data, factor._data, upper)
+
+    def backward(self, g):
+        from ..ops.shape import sum_to_size
+
+        factor, x = self.saved_tensors
+        nb, nl = self.needs_input_grad
+        common = CholeskySolve.apply(g, factor, upper=self.upper)
+        gl = None
+        if nl:
+            term = matmul(common, mT(x))
+            term = term + mT(term)
+            gl = -matmul(factor, term) if self.upper else -matmul(term, factor)
+            gl = sum_to_size(gl, self.shapes[1])
+        return sum_to_size(common, self.shapes[0]) if nb else None, gl
+
+
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa: N803
+    """The solution of ``A X = B`` given A's Cholesky factor ``L`` (upper factor with ``upper=True``)."""
+    check_tensor(B, "cholesky_solve", "input")
+    check_tensor(L, "cholesky_solve", "input2", 2)
+    if B.ndim < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {B.ndim} dimensions instead")
+    if L.ndim < 2:
+        raise RuntimeError(f"u should have at least 2 dimensions, but has {L.ndim} dimensions instead")
+    check_float(B, "cholesky_solve")
+    if B._data.dtype != L._data.dtype:
+        raise RuntimeError(
+            f"Expected b and A to have the same dtype, but found b of type {B.dtype} and A of type {L.dtype} instead."
+        )
+    if L.shape[-1] != L.shape[-2]:
+        raise RuntimeError(
+            f"A must be batches of square matrices, but they are {L.shape[-2]} by {L.shape[-1]} matrices"
+        )
+    if L.shape[-1] != B.shape[-2]:
+        raise RuntimeError(
+            f"Incompatible matrix sizes for cholesky_solve: each A matrix is {L.shape[-1]} by {L.shape[-1]} but each b "
+            f"matrix is {B.shape[-2]} by {B.shape[-1]}"
+        )
+    return CholeskySolve.apply(B, L, upper=bool(upper))
+
+
+class CholeskyInverse(Op):
+    """``(L L^T)^{-1}``; torch's ``cholesky_inverse_backward``."""
+
+    torch_name = "CholeskyInverseBackward0"
+
+    def forward(self, factor, upper):
+        self.upper = upper
+        self.save_for_backward(factor, OUTPUT)
+        n = factor._data.shape[-1]
+        eye = np.broadcast_to(np.eye(n, dtype=factor._data.dtype), factor._data.shape)
+        return _cholesky_solve_array(eye, factor._data, upper)
+
+    def backward(self, g):
+        factor, inverse = self.saved_tensors
+        common = matmul(inverse, matmul(g + mT(g), inverse))
+        return -matmul(factor, common) if self.upper else -matmul(common, factor)
+
+
+def cholesky_inverse(L: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa: N803
+    """The inverse of ``A = L L^T`` from its Cholesky factor."""
+    check_matrix(L, "cholesky_inverse", square=True)
+    return CholeskyInverse.apply(L, upper=bool(upper))
+
+
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
+    """The pseudo-inverse with singular values below ``rcond * s_max`` dropped."""
+    return pinv(input, rtol=rcond)
+
+
+def triangular_solve(
+    b: Tensor,
+    A: Tensor,
+    upper: bool = True,
+    transpose: bool = False,
+    unitriangular: bool = False,
+    *,
+    out=None,  # noqa: N803
+) -> tuple:
+    """``(solution, cloned_coefficient)`` of ``A X = b`` (``A^T X = b`` with ``transpose``)."""
+    check_tensor(b, "triangular_solve", "input")
+    check_tensor(A, "triangular_solve", "A", 2)
+    if b.ndim < 2:
+        raise RuntimeError(
+            f"torch.triangular_solve: Expected b to have at least 2 dimensions, but it has {b.ndim} dimensions instead"
+        )
+    if A.ndim < 2:
+        raise RuntimeError(
+            f"torch.triangular_solve: Expected A to have at least 2 dimensions, but it has {A.ndim} dimensions instead"
+        )
+    coef = mT(A) if transpose else A
+    x = solve_triangular(coef, b, upper=bool(upper) != bool(transpose), unitriangular=unitriangular)
+    return TriangularSolveResult(x, A.clone())
+
+
+def inverse(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    """The inverse of each square matrix (``torch.inverse``)."""
+    return inv(input, out=out)
+
+
+def slogdet(input: Tensor, *, out=None) -> tuple:  # noqa: A002
+    """``(sign, logabsdet)`` (``torch.slogdet``)."""
+    sign, logabs = _linalg_slogdet(input)
+    return LegacySlogdetResult(sign, logabs)
+
+
+def geqrf(input: Tensor, *, out=None) -> tuple:  # noqa: A002
+    """LAPACK's compact QR ``(a, tau)``: R above the diagonal, Householder vectors below (no gradient)."""
+    check_tensor(input, "geqrf", "input")
+    if input.ndim < 2:
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    check_float(input, "torch.geqrf")
+    a = np.ascontiguousarray(input._data)
+    m, n = a.shape[-2:]
+    packed = np.empty_like(a)
+    tau = np.zeros(a.shape[:-2] + (min(m, n),), dtype=a.dtype)
+    if a.size:
+        geqrf_fn = scipy_linalg().lapack.get_lapack_funcs("geqrf", (a,))
+        for idx in np.ndindex(*a.shape[:-2]) if a.ndim > 2 else [()]:
+            qr_i, tau_i, _, _ = geqrf_fn(a[idx])
+            packed[idx], tau[idx] = qr_i, tau_i
+    return GeqrfResult(Tensor._make(packed), Tensor._make(tau))
+
+
+def orgqr(input: Tensor, tau: Tensor) -> Tensor:  # noqa: A002
+    """The explicit Q of ``geqrf``'s Householder form (``linalg.householder_product``)."""
+    return householder_product(input, tau)
+
+
+def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpose: bool = False, *, out=None) -> Tensor:  # noqa: A002
+    """``Q @ other`` (or ``other @ Q``, with Q^T when ``transpose``) for geqrf's implicit Q."""
+    from ..ops.shape import cat
+
+    check_tensor(input, "ormqr", "input")
+    check_tensor(other, "ormqr", "input3", 3)
+    m = input.shape[-2]
+    n = input.shape[-1]
+    if m > n:
+        pad = input.new_zeros(tuple(input.shape[:-1]) + (m - n,))
+        full_input = cat([input, pad], dim=-1)
+    else:
+        full_input = input[..., :, :m]
+    q = _full_q(full_input, tau, m)
+    q = mT(q) if transpose else q
+    return matmul(q, other) if left else matmul(other, q)
+
+
+def _full_q(a: Tensor, tau: Tensor, m: int) -> Tensor:
+    from .products import _householder
+
+    return _householder(a, tau, m)
+
+
+def det(input: Tensor) -> Tensor:  # noqa: A002
+    """The determinant (``torch.det``)."""
+    from .determinants import det as _det
+
+    return _det(input)
+
+
+def matrix_power(input: Tensor, n: int, *, out=None) -> Tensor:  # noqa: A002
+    """``input`` to the integer power ``n`` (``torch.matrix_power``)."""
+    from .products import matrix_power as _matrix_power
+
+    return _matrix_power(input, n, out=out)
+
+
+def cross(input: Tensor, other: Tensor, dim=None, *, out=None) -> Tensor:  # noqa: A002
+    """``torch.cross``: without ``dim``, the first dimension of size 3 (deprecated torch default)."""
+    from .products import cross as _cross
+
+    if dim is None:
+        from ..ops._util import broadcast_shapes
+
+        shape = broadcast_shapes(tuple(input.shape), tuple(other.shape))
+        dim = next((i for i, s in enumerate(shape) if s == 3), -1)
+    return _cross(input, other, dim=dim, out=out)
+
+
+def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None) -> tuple:  # noqa: N803
+    """``(LU, pivots)`` (and ``info`` with ``get_infos``), as the deprecated ``torch.lu``."""
+    from .lu import lu_factor_ex
+
+    packed, piv, info = lu_factor_ex(A, pivot=pivot, check_errors=not get_infos)
+    return (packed, piv, info) if get_infos else (packed, piv)
+
+
+def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out=None) -> Tensor:  # noqa: N803
+    """The solution of ``A X = b`` from ``torch.lu``'s factors (``torch.lu_solve``)."""
+    from .lu import lu_solve as _lu_solve
+
+    return _lu_solve(LU_data, LU_pivots, b)

@@ -1,0 +1,226 @@
+"""Rank-revealing routines: ``pinv``, ``matrix_rank`` and ``lstsq`` (torch's tolerances,
+drivers and result shapes; gradients through torch's ``pinv_backward``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import OUTPUT, Op
+from ..ops.linalg import matmul
+from ._common import check_float, check_matrix, check_tensor, mT
+from ._results import LstsqResult
+
+__all__ = ["pinv", "matrix_rank", "lstsq"]
+
+
+def _tol_value(value, batch: tuple) -> np.ndarray | float | None:
+    """A tolerance given as a number or a tensor (broadcast over the batch)."""
+    if value is None:
+        return None
+    if isinstance(value, Tensor):
+        return np.asarray(value._data, dtype=np.float64)
+    return float(value)
+
+
+def _tolerance(smax: np.ndarray, m: int, n: int, dtype, atol, rtol) -> np.ndarray:
+    """torch's ``max(atol, rtol * smax)``; rtol defaults to eps * max(m, n) unless atol is given."""
+    a = _tol_value(atol, smax.shape)
+    r = _tol_value(rtol, smax.shape)
+    if r is None:
+        r = np.finfo(dtype).eps * max(m, n) if a is None or np.all(np.asarray(a) <= 0) else 0.0
+    a = 0.0 if a is None else a
+    return np.maximum(a, np.asarray(r) * smax)
+
+
+def _pinv_array(a: np.ndarray, atol, rtol, hermitian: bool) -> np.ndarray:
+    m, n = a.shape[-2:]
+    if a.size == 0:
+        return np.zeros(a.shape[:-2] + (n, m), dtype=a.dtype)
+    if hermitian:
+        w, v = np.linalg.eigh(a)
+        wabs = np.abs(w)
+        tol = _tolerance(wabs.max(axis=-1), m, n, a.dtype, atol, rtol)[..., None]
+        with np.errstate(divide="ignore"):
+            winv = np.where(wabs > tol, 1.0 / w, 0.0).astype(a.dtype)
+        return (v * winv[..., None, :]) @ np.swapaxes(v, -1, -2)
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    tol = _tolerance(s[..., 0], m, n, a.dtype, atol, rtol)[..., None]
+    with np.errstate(divide="ignore"):
+        sinv = np.where(s > tol, 1.0 / s, 0.0).astype(a.dtype)
+    return (np.swapaxes(vh, -1, -2) * sinv[..., None, :]) @ np.swapaxes(u, -1, -2)
+
+
+def pinv_backward(g: Tensor, pinv_a: Tensor, a: Tensor) -> Tensor:
+    """torch's ``pinv_backward`` (Golub & Pereyra), smallest intermediate matrices first."""
+    m, n = a.shape[-2], a.shape[-1]
+    pinv_ah, gh = mT(pinv_a), mT(g)
+    if m <= n:
+        k = matmul(gh, pinv_a)
+        k_pinv_ah = matmul(k, pinv_ah)
+        return (
+            -mT(matmul(pinv_a, k))
+            + k_pinv_ah
+            - matmul(matmul(a, pinv_a), k_pinv_ah)
+            + matmul(matmul(pinv_ah, pinv_a), gh - matmul(k, a))
+        )
+    k = matmul(pinv_a, gh)
+    pinv_ah_k = matmul(pinv_ah, k)
+    return (
+        -mT(matmul(k, pinv_a))
+        + matmul(matmul(gh - matmul(a, k), pinv_a), pinv_ah)
+        + pinv_ah_k
+        - matmul(matmul(pinv_ah_k, pinv_a), a)
+    )
+
+
+class Pinv(Op):
+    """Moore-Penrose pseudo-inverse by SVD (or eigh for symmetric input)."""
+
+    torch_name = "LinalgPinvBackward0"
+
+    def forward(self, a, atol, rtol, hermitian):
+        self.save_for_backward(a, OUTPUT)
+        return _pinv_array(a._data, atol, rtol, hermitian)
+
+    def backward(self, g):
+        a, out = self.saved_tensors
+        return pinv_backward(g, out, a)
+
+
+def _check_pinv_input(A, fn: str) -> None:  # noqa: N803
+    check_tensor(A, fn, "input")
+    if A.ndim < 2 or A._data.dtype.kind != "f":
+        if A._data.dtype.kind == "c":
+            check_float(A, fn)
+        kind = {"float32": "Float", "float64": "Double"}.get(A._data.dtype.name, A._data.dtype.name)
+        raise RuntimeError(
+            f"{fn}({kind}{{{list(A.shape)}}}): expected a tensor with 2 or more dimensions of float, double, cfloat "
+            "or cdouble types"
+        )
+
+
+def pinv(
+    A: Tensor,  # noqa: N803
+    rcond=None,
+    hermitian: bool = False,
+    *,
+    atol=None,
+    rtol=None,
+    out: Tensor | None = None,
+) -> Tensor:
+    """The pseudo-inverse of ``A``; singular values below ``max(atol, rtol * s_max)`` are dropped."""
+    _check_pinv_input(A, "linalg.pinv")
+    if rcond is not None:
+        rtol = rcond
+    result = Pinv.apply(A, atol=atol, rtol=rtol, hermitian=bool(hermitian))
+    if out is not None:
+        out._data = result._data
+        return out
+    return result
+
+
+def matrix_rank(
+    A: Tensor,  # noqa: N803
+    tol=None,
+    hermitian: bool = False,
+    *,
+    atol=None,
+    rtol=None,
+    out: Tensor | None = None,
+) -> Tensor:
+    """The number of singular values above ``max(atol, rtol * s_max)`` (int64)."""
+    check_matrix(A, "linalg.matrix_rank")
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    a = A._data
+    m, n = a.shape[-2:]
+    if a.size == 0:
+        return Tensor._make(np.zeros(a.shape[:-2], dtype=np.int64))
+    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
+    tol_v = _tolerance(s.max(axis=-1), m, n, a.dtype, atol, rtol)[..., None]
+    result = Tensor._make(np.asarray(np.sum(s > tol_v, axis=-1), dtype=np.int64))
+    if out is not None:
+        out._data = result._data
+        return out
+    return result
+
+
+_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+class Lstsq(Op):
+    """Least-squares solution ``pinv(A) B`` (numpy's gelsd); torch's ``linalg_lstsq_backward``."""
+
+    torch_name = "LinalgLstsqBackward0"
+
+    def forward(self, a, b, rcond):
+        self.save_for_backward(a, b)
+        return _lstsq_solution(a._data, b._data, rcond)
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        na, nb = self.needs_input_grad
+        pinv_a = pinv(a)
+        ga = pinv_backward(matmul(g, mT(b)), pinv_a, a) if na else None
+        gb = matmul(mT(pinv_a), g) if nb else None
+        return ga, gb
+
+
+def _lstsq_solution(a: np.ndarray, b: np.ndarray, rcond) -> np.ndarray:
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    out = np.empty(batch + (a.shape[-1], b.shape[-1]), dtype=a.dtype)
+    for idx in np.ndindex(*batch) if batch else [()]:
+        out[idx] = np.linalg.lstsq(a[idx], b[idx], rcond=rcond)[0]
+    return out
+
+
+def _lstsq_extras(a: np.ndarray, b: np.ndarray, x: np.ndarray, driver: str, rcond) -> tuple:
+    """The residuals, rank and singular values torch returns for ``driver``."""
+    m, n = a.shape[-2:]
+    empty = np.zeros((0,), dtype=a.dtype)
+    s = np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,), a.dtype)
+    rank = None
+    if driver != "gels":
+        cutoff = (rcond if rcond is not None else np.finfo(a.dtype).eps * max(m, n)) * s[..., :1]
+        rank = np.sum(s > cutoff, axis=-1).astype(np.int64)
+    full_rank = rank is None or bool(np.all(rank == n))
+    residuals = empty
+    if m > n and driver != "gelsy" and full_rank:
+        residuals = np.sum((a @ x - b) ** 2, axis=-2)
+    values = s if driver in ("gelsd", "gelss") else empty
+    rank_t = np.zeros((0,), dtype=np.int64) if rank is None else np.asarray(rank)
+    return residuals, rank_t, values
+
+
+def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> tuple:  # noqa: N803
+    """``(solution, residuals, rank, singular_values)`` of ``min ||A X - B||`` (torch's CPU drivers)."""
+    fn = "torch.linalg.lstsq"
+    check_tensor(A, "linalg_lstsq", "self")
+    check_tensor(B, "linalg_lstsq", "b", 2)
+    check_float(A, fn)
+    if A.ndim < 2:
+        raise RuntimeError(f"{fn}: input must have at least 2 dimensions.")
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(
+            f"{fn}: Expected input and other to have the same dtype, but got input's dtype {_word(A)} and other's "
+            f"dtype {_word(B)}"
+        )
+    if driver is not None and driver not in _DRIVERS:
+        raise RuntimeError(f"{fn}: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    vector = B.ndim == A.ndim - 1
+    b = B.unsqueeze(-1) if vector else B
+    if b.ndim < 1 or b.shape[-2] != A.shape[-2]:
+        raise RuntimeError(f"{fn}: input.size(-2) should match other.size(-2)")
+    x = Lstsq.apply(A, b, rcond=rcond)
+    extras = _lstsq_extras(A._data, b._data, x._data, driver or "gelsy", rcond)
+    solution = x.squeeze(-1) if vector else x
+    return LstsqResult(solution, *(Tensor._make(np.asarray(e)) for e in extras))
+
+
+def _word(x: Tensor) -> str:
+    from ._common import type_word
+
+    return type_word(x)
