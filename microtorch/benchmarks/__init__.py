@@ -31,6 +31,9 @@ class Case:
     builders: dict[str, Callable[[], Callable[[], object]]]
     note: str = ""
     extra: dict = field(default_factory=dict)
+    # per library, a call run before a memory baseline: the library's one-time state (thread pools,
+    # kernel caches) is then in the baseline, not counted as the case's memory
+    prime: dict[str, Callable[[], object]] = field(default_factory=dict)
 
     def built(self, library: str) -> Callable[[], object] | None:
         """The callable of ``library`` built in this process (for smoke tests; timing uses workers)."""

@@ -82,6 +82,12 @@ def fwd_bwd_builder(library: str, dims: int, xs, ws, padding: int):
     return partial(_fwd_bwd, library, dims, xs, ws, padding)
 
 
+def _prime(library: str, dims: int, xs, ws, padding: int) -> None:
+    """One forward+backward of the same convolution on one small input (N=1, each side kernel + 1)."""
+    small = (1, xs[1], *(k + 1 for k in ws[2:]))
+    _fwd_bwd(library, dims, small, ws, padding)()
+
+
 def cases(quick: bool = False) -> list[Case]:
     """Forward (with the bare numpy GEMM) and forward+backward of each shape (two shapes with ``quick``)."""
     result = []
@@ -91,5 +97,6 @@ def cases(quick: bool = False) -> list[Case]:
         fwd["numpy"] = partial(_gemm, xs, ws, padding)
         result.append(Case(f"{name} fwd", fwd, "numpy = bare GEMM", {"flops": flops}))
         both = {lib: fwd_bwd_builder(lib, dims, xs, ws, padding) for lib in ("microtorch", "torch")}
-        result.append(Case(f"{name} fwd+bwd", both, "", {"flops": 3 * flops}))
+        prime = {lib: partial(_prime, lib, dims, xs, ws, padding) for lib in ("microtorch", "torch")}
+        result.append(Case(f"{name} fwd+bwd", both, "", {"flops": 3 * flops}, prime))
     return result

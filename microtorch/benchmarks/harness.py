@@ -202,16 +202,22 @@ def run_suite(
 
 @dataclass
 class MemoryReport:
-    """Peak RSS rise of one forward+backward per library (bytes, one per sample) and how it was measured."""
+    """Peak RSS of one forward+backward per library (bytes, one per sample) and how it was measured.
+
+    ``rise``: above the RSS after the warm-up calls; ``retained``: RSS kept after the warm-up
+    calls over the RSS with the inputs built; ``peak``: the call's peak over that same
+    baseline (retained + rise).
+    """
 
     name: str
     rise: dict[str, list[int]]
     retained: dict[str, list[int]]
+    peak: dict[str, list[int]]
     method: str
 
-    def ratio(self) -> float | None:
-        """microtorch's median rise / torch's."""
-        m, t = self.rise.get("microtorch"), self.rise.get("torch")
+    def ratio(self, key: str = "peak") -> float | None:
+        """microtorch's median of ``key`` (peak, rise or retained) / torch's."""
+        m, t = getattr(self, key).get("microtorch"), getattr(self, key).get("torch")
         return statistics.median(m) / statistics.median(t) if m and t and statistics.median(t) else None
 
 
@@ -224,17 +230,20 @@ def run_memory(settings: Settings, progress: Progress = lambda line: None) -> li
     for name, *_ in SHAPES[:2] if settings.quick else SHAPES:
         rise: dict[str, list[int]] = {lib: [] for lib in libs}
         retained: dict[str, list[int]] = {lib: [] for lib in libs}
+        peak: dict[str, list[int]] = {lib: [] for lib in libs}
         method = ""
         for sample in range(settings.pairs):
             for lib in libs if sample % 2 == 0 else reversed(libs):
                 spec = {"family": "conv", "case": f"{name} fwd+bwd", "quick": settings.quick, "mode": "memory"}
                 r = run_worker(dict(spec, library=lib), settings.threads)
                 rise[lib].append(r["rise"])
+                peak[lib].append(r["peak"])
                 if r["retained"] is not None:
                     retained[lib].append(r["retained"])
                 method = r["method"]
-                progress(f"memory {name} | {lib} sample {sample + 1}: +{r['rise'] / 2**20:.1f} MiB")
-        reports.append(MemoryReport(name, rise, retained, method))
+                mib = r["rise"] / 2**20, r["peak"] / 2**20
+                progress(f"memory {name} | {lib} sample {sample + 1}: rise {mib[0]:.1f} MiB, peak {mib[1]:.1f} MiB")
+        reports.append(MemoryReport(name, rise, retained, peak, method))
     return reports
 
 

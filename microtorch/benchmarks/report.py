@@ -55,24 +55,28 @@ def format_header(settings, info: dict) -> str:
 
 
 def format_memory(reports: list[MemoryReport]) -> str:
-    """A Markdown table of the peak RSS rise of one forward+backward, microtorch against torch."""
+    """A Markdown table of the peak RSS of one conv forward+backward, microtorch against torch."""
     lines = [
-        "| shape | microtorch peak rise | torch peak rise | microtorch/torch | microtorch retained | torch retained |",
-        "|---|---|---|---|---|---|",
+        "| shape | microtorch peak | torch peak | microtorch/torch | microtorch rise | torch rise |"
+        " microtorch retained | torch retained |",
+        "|---|---|---|---|---|---|---|---|",
     ]
 
     def mib(values: list[int]) -> str:
         return f"{statistics.median(values) / 2**20:.1f} MiB" if values else "-"
 
     for r in reports:
-        ratio = r.ratio()
-        lines.append(
-            f"| {r.name} | {mib(r.rise.get('microtorch', []))} | {mib(r.rise.get('torch', []))} | "
-            f"{'-' if ratio is None else f'{ratio:.2f}x'} | {mib(r.retained.get('microtorch', []))} | "
-            f"{mib(r.retained.get('torch', []))} |"
-        )
+        ratio = r.ratio("peak")
+        cells = [mib(getattr(r, key).get(lib, [])) for key in ("peak",) for lib in ("microtorch", "torch")]
+        cells.append("-" if ratio is None else f"{ratio:.2f}x")
+        cells += [mib(getattr(r, key).get(lib, [])) for key in ("rise", "retained") for lib in ("microtorch", "torch")]
+        lines.append(f"| {r.name} | {' | '.join(cells)} |")
     method = reports[0].method if reports else ""
-    lines.append(f"\nmethod: {method}; retained = RSS kept after the warm-up calls (workspaces, caches)")
+    lines.append(
+        f"\nmethod: {method}, medians of the samples; peak = VmHWM during the measured call minus VmRSS with the "
+        "inputs built and one small call of the same op made (the library's one-time state); rise = the part above the RSS after two warm-up calls; retained = "
+        "RSS kept after the warm-up calls (workspaces, freed blocks glibc keeps, the library's lazy state)"
+    )
     return "\n".join(lines)
 
 
