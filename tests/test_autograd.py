@@ -937,3 +937,31 @@ def test_node_hooks():
 def test_node_hooks_match_torch():
     torch = pytest.importorskip("torch")
     assert _node_hook_results(mt) == _node_hook_results(torch)
+
+
+def test_products_save_only_what_the_gradient_needs():
+    # x needs no gradient, so neither matmul nor mul keeps w: changing w in place afterwards is fine (as torch)
+    leaf = mt.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=mt.float64, requires_grad=True)
+    x = mt.tensor([[0.5, -1.0]], dtype=mt.float64)
+    w = leaf * 1.0
+    y = (x @ w).sum() + (x * w).sum()
+    w.add_(1.0)
+    y.backward()
+    np.testing.assert_allclose(leaf.grad.numpy(), [[1.0, -0.5], [-0.5, -2.0]])
+    # ... while a saved operand that is needed is still checked
+    z = (w * w).sum()
+    w.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+
+
+def test_scalar_division_is_reciprocal_times_scalar_as_torch():
+    x = mt.tensor([2.0, 4.0], requires_grad=True)
+    y = 2.0 / x
+    assert y.grad_fn.name() == "MulBackward0"
+    assert [n.name() if n is not None else None for n, _ in y.grad_fn.next_functions] == ["ReciprocalBackward0", None]
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [-0.5, -0.125])
+    # PyTorch computes s / x as reciprocal(x) * s, which rounds differently from a float32 division
+    s = mt.tensor(0.27100008726119995)
+    assert (0.1 / s).item() == 0.3690035939216614

@@ -554,6 +554,8 @@ def test_adam_rejects_tensor_hyperparameters_as_torch(kwargs, message):
 
 _DIFFERENTIABLE = [
     (optim.SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.1}),
+    (optim.Adam, {"lr": 0.1, "weight_decay": 0.1}),
+    (optim.AdamW, {"lr": 0.1}),
     (optim.Adagrad, {"lr": 0.1, "lr_decay": 0.01}),
     (optim.Adadelta, {"lr": 0.5, "weight_decay": 0.1}),
     (optim.RMSprop, {"lr": 0.01, "momentum": 0.5, "centered": True}),
@@ -581,7 +583,8 @@ def _differentiable_run(lib, cls, kwargs, differentiable):
 def test_differentiable_step_equals_the_plain_step(cls, kwargs):
     values, grad = _differentiable_run(mt, cls, kwargs, True)
     plain, _ = _differentiable_run(mt, cls, kwargs, False)
-    np.testing.assert_allclose(values, plain, rtol=1e-12)
+    # Adam's differentiable path computes its bias corrections in float32, as PyTorch's does
+    np.testing.assert_allclose(values, plain, rtol=1e-4 if issubclass(cls, optim.Adam) else 1e-12)
     assert grad is not None and grad.shape == (3,)
 
 
@@ -590,8 +593,11 @@ def test_differentiable_step_gradient_against_torch(cls, kwargs):
     torch = pytest.importorskip("torch")
     values, grad = _differentiable_run(mt, cls, kwargs, True)
     t_values, t_grad = _differentiable_run(torch, getattr(torch.optim, cls.__name__), kwargs, True)
-    np.testing.assert_allclose(values, t_values, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(grad.numpy(), t_grad.numpy(), rtol=1e-9, atol=1e-12)
+    # Adam's differentiable path has float32 bias corrections, and torch's float32 sqrt is sometimes
+    # 1 ulp from the correctly rounded one numpy gives: agreement to float32 rounding there
+    rtol = 1e-6 if issubclass(cls, optim.Adam) else 1e-10
+    np.testing.assert_allclose(values, t_values, rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(grad.numpy(), t_grad.numpy(), rtol=max(rtol, 1e-9), atol=1e-12)
 
 
 def test_differentiable_step_on_a_leaf_raises_as_torch():
@@ -1091,3 +1097,9 @@ def test_loading_keeps_a_tensor_steps_dtype_and_makes_numbers_scalar_state():
     sd["state"][0]["step"] = 5
     opt.load_state_dict(sd)
     assert opt.state[p]["step"].dtype == mt.float32 and opt.state[p]["step"].item() == 5.0
+
+
+def test_differentiable_amsgrad_raises_where_torch_raises():
+    # torch.maximum saves exp_avg_sq, which the next step changes in place: torch raises at backward too
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        _differentiable_run(mt, optim.Adam, {"lr": 0.1, "amsgrad": True, "weight_decay": 0.1}, True)

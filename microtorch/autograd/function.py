@@ -74,6 +74,8 @@ class Node:
         "__dict__",
         "__weakref__",
     )
+    #: the op also took a Python number, which PyTorch shows as a ``(None, 0)`` edge
+    scalar_operand = False
 
     def name(self) -> str:
         """The node's name as PyTorch prints it, e.g. ``MulBackward0``."""
@@ -94,6 +96,8 @@ class Node:
                 result.append(e)
             else:
                 result.append((_accumulate_grad(e), 0))
+        if self.scalar_operand:
+            result.append((None, 0))  # PyTorch wraps the Python number as an input without a gradient
         return tuple(result)
 
     # --- saving -------------------------------------------------------------------
@@ -240,6 +244,18 @@ def _accumulate_grad(leaf) -> _AccumulateGrad:
 
 
 _refresh_view = None  # set by microtorch._tensor_methods, which defines the view-replay op
+
+
+def wants_grad(t) -> bool:
+    """Whether ``t`` will get a gradient from an op applied to it now (views brought up to date)."""
+    return t._requires_grad or (t._base is not None and t._view_ver != t._vc.value and _refresh_view(t))
+
+
+def save_needed(a, b) -> tuple:
+    """For a product of ``a`` and ``b``: each operand is needed only for the other's gradient, so
+    save it only when the other will get one (as PyTorch, so an in-place change to a tensor whose
+    gradient nobody needs is not flagged)."""
+    return (a if wants_grad(b) else None, b if wants_grad(a) else None)
 
 
 def _edge(t):

@@ -13,7 +13,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor
-from ..autograd.function import OUTPUT, Op
+from ..autograd.function import OUTPUT, Op, save_needed, wants_grad
 from ._promote import TYPE_WORD, _align, _binary, _py, _pyscalar, _scalar_target, fit_int, invalid_arguments
 from ._util import as_tensor_arg, broadcast_error
 from .comparison import eq, ge, where
@@ -63,9 +63,23 @@ class Add(Op):
 
 class AddScalar(Op):
     torch_name = "AddBackward0"
+    scalar_operand = True
 
     def forward(self, x, s):
         return x._data + s
+
+    def backward(self, g):
+        return g
+
+
+class SubScalar(Op):
+    """``x - s``."""
+
+    torch_name = "SubBackward0"
+    scalar_operand = True
+
+    def forward(self, x, s):
+        return x._data - s
 
     def backward(self, g):
         return g
@@ -126,7 +140,7 @@ def sub(a, b, alpha=1) -> Tensor:
         ad = a._data
         if type(b) is float or type(b) is int:
             if ad.dtype.kind == "f":
-                return AddScalar.apply(a, s=-b * alpha)
+                return SubScalar.apply(a, s=b * alpha)
         elif isinstance(b, Tensor) and ad.dtype == b._data.dtype and ad.dtype.kind == "f":
             try:
                 return Sub.apply(a, b) if alpha == 1 else Sub.apply(a, mul(b, alpha))
@@ -150,7 +164,7 @@ def sub(a, b, alpha=1) -> Tensor:
         target = _scalar_target(a, b)
         if target is not None:
             a = a.to(target)
-        return AddScalar.apply(a, s=fit_int(a, -b))
+        return SubScalar.apply(a, s=fit_int(a, b))
     return _binary(Sub, None, a, b, "sub")
 
 
@@ -158,7 +172,7 @@ def sub(a, b, alpha=1) -> Tensor:
 class Mul(Op):
     def forward(self, a, b):
         self.shapes = (a._data.shape, b._data.shape)
-        self.save_for_backward(a, b)
+        self.save_for_backward(*save_needed(a, b))
         return a._data * b._data
 
     def backward(self, g):
@@ -169,6 +183,7 @@ class Mul(Op):
 
 class MulScalar(Op):
     torch_name = "MulBackward0"
+    scalar_operand = True
 
     def forward(self, x, s):
         self.s = s
@@ -201,7 +216,7 @@ def mul(a, b) -> Tensor:
 class Div(Op):
     def forward(self, a, b):
         self.shapes = (a._data.shape, b._data.shape)
-        self.save_for_backward(a, b)
+        self.save_for_backward(a if wants_grad(b) else None, b)
         return a._data / b._data
 
     def backward(self, g):
@@ -214,6 +229,7 @@ class Div(Op):
 
 class DivScalar(Op):
     torch_name = "DivBackward0"
+    scalar_operand = True
 
     def forward(self, x, s):
         self.s = s
@@ -399,7 +415,13 @@ def _int_pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _int_pow(a, b) if a.dtype.kind in "iu" and np.asarray(b).dtype.kind in "iu" else a**b
+    if a.dtype.kind in "iu" and np.asarray(b).dtype.kind in "iu":
+        return _int_pow(a, b)
+    out = np.result_type(a, b)
+    if out.kind == "f" and out.itemsize < 8:
+        # numpy's vectorised float32 pow is often 1 ulp off; through float64 it rounds correctly (as torch)
+        return (a.astype(np.float64) ** np.asarray(b, dtype=np.float64)).astype(out)
+    return a**b
 
 
 class Pow(Op):
@@ -450,7 +472,7 @@ class PowScalar(Op):
 class RPowScalar(Op):
     """``s ** x``."""
 
-    torch_name = "PowBackward1"
+    torch_name = "PowBackward2"
 
     def forward(self, x, s):
         self.s = s
@@ -492,9 +514,27 @@ def square(x: Tensor) -> Tensor:
     return pow(x, 2)
 
 
+class Reciprocal(Op):
+    """``1 / x``."""
+
+    torch_name = "ReciprocalBackward0"
+
+    def forward(self, x):
+        self.save_for_backward(OUTPUT)
+        return np.reciprocal(x._data)
+
+    def backward(self, g):
+        (out,) = self.saved_tensors
+        return neg(g) * (out * out)
+
+
 def reciprocal(x: Tensor) -> Tensor:
-    """Elementwise 1 / x."""
-    return div(1.0, x)
+    """Elementwise 1 / x (integer and bool inputs give the default float dtype)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"reciprocal(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    if x._data.dtype.kind != "f":
+        x = x.to(dt.get_default_dtype())
+    return Reciprocal.apply(x)
 
 
 _C_TYPE = {

@@ -10,7 +10,7 @@ import numpy as np
 from .._backend import xp
 from .._dtype import int64
 from .._tensor import Tensor
-from ..autograd.function import Op
+from ..autograd.function import Op, save_needed
 from ._promote import TYPE_WORD
 from ._util import broadcast_shapes
 from .elementwise import _align
@@ -98,7 +98,7 @@ class Mm(Op):
     torch_name = "MmBackward0"
 
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        self.save_for_backward(*save_needed(a, b))
         return xp.matmul(a._data, b._data)
 
     def backward(self, g):
@@ -114,7 +114,7 @@ class Addmm(Op):
 
     def forward(self, bias, a, b):
         self.bias_shape = bias._data.shape
-        self.save_for_backward(a, b)
+        self.save_for_backward(*save_needed(a, b))
         out = xp.matmul(a._data, b._data)
         out += bias._data
         return out
@@ -132,7 +132,7 @@ class Mv(Op):
     torch_name = "MvBackward0"
 
     def forward(self, a, v):
-        self.save_for_backward(a, v)
+        self.save_for_backward(*save_needed(a, v))
         return xp.matmul(a._data, v._data)
 
     def backward(self, g):
@@ -148,7 +148,7 @@ class Dot(Op):
     torch_name = "DotBackward0"
 
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        self.save_for_backward(*save_needed(a, b))
         return xp.asarray(xp.dot(a._data, b._data))
 
     def backward(self, g):
@@ -163,14 +163,15 @@ class Matmul(Op):
     torch_name = "BmmBackward0"
 
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        self.shapes = (a._data.shape, b._data.shape)
+        self.save_for_backward(*save_needed(a, b))
         return xp.matmul(a._data, b._data)
 
     def backward(self, g):
         a, b = self.saved_tensors
         na, nb = self.needs_input_grad
-        ga = sum_to_size(matmul(g, _mT(b)), a.shape) if na else None
-        gb = sum_to_size(matmul(_mT(a), g), b.shape) if nb else None
+        ga = sum_to_size(matmul(g, _mT(b)), self.shapes[0]) if na else None
+        gb = sum_to_size(matmul(_mT(a), g), self.shapes[1]) if nb else None
         return ga, gb
 
 

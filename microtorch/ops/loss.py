@@ -133,15 +133,17 @@ def _float_kernel(input: Tensor, target: Tensor, kernel: str) -> np.dtype:
 
 
 class _MulBackward1(MulScalar):
-    """``tensor * scalar`` as torch's C++ composites record it."""
+    """``tensor * scalar`` as torch's C++ composites record it (the scalar is no graph input there)."""
 
     torch_name = "MulBackward1"
+    scalar_operand = False
 
 
 class _DivBackward1(DivScalar):
-    """``tensor / scalar`` as torch's C++ composites record it."""
+    """``tensor / scalar`` as torch's C++ composites record it (the scalar is no graph input there)."""
 
     torch_name = "DivBackward1"
+    scalar_operand = False
 
 
 # --- mse / smooth L1 / Huber: one node each -------------------------------------------

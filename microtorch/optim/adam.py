@@ -116,7 +116,8 @@ class Adam(Optimizer):
                 v = kind.state(vmax)
             if kind is _TensorUpdate:
                 step_size_neg = -step_size
-                x += m / (kind.sqrt(v) / (bias_correction2_sqrt * step_size_neg) + eps / step_size_neg)
+                # m is a state tensor updated in place next step: divide a copy, as PyTorch does
+                x += m.clone() / (kind.sqrt(v) / (bias_correction2_sqrt * step_size_neg) + eps / step_size_neg)
             else:
                 x += -step_size * (m / (kind.sqrt(v) / bias_correction2_sqrt + eps))
             kind.touched(p)
