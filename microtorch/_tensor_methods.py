@@ -183,6 +183,7 @@ Tensor.expand_as = lambda self, other: S.expand(self, other.shape)
 Tensor.type_as = lambda self, other: self.to(other.dtype)
 Tensor.T = property(lambda self: S.permute(self, *reversed(range(self.ndim))), doc="Dimensions reversed.")
 Tensor.mT = property(lambda self: S.transpose(self, -2, -1), doc="Last two dimensions swapped.")
+Tensor.mH = property(lambda self: S.transpose(self, -2, -1), doc="Conjugate transpose of the last two dims (real tensors: mT).")
 
 
 # --- operators --------------------------------------------------------------------------

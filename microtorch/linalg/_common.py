@@ -117,16 +117,24 @@ class DiagEmbed(Op):
         n = shape or (k + abs(offset), k + abs(offset))
         self.offset = offset
         out = np.zeros(x._data.shape[:-1] + tuple(n), dtype=x._data.dtype)
-        np.einsum("...ii->...i", _offset_view(out, offset))[...] = x._data
+        idx = np.arange(k)
+        out[..., idx + max(-offset, 0), idx + max(offset, 0)] = x._data
         return out
 
     def backward(self, g):
         return Diagonal.apply(g, offset=self.offset)
 
 
-def _offset_view(a: np.ndarray, offset: int) -> np.ndarray:
-    """The sub-matrix view whose main diagonal is ``a``'s diagonal ``offset``."""
-    return a[..., :, offset:] if offset >= 0 else a[..., -offset:, :]
+class Constant(Op):
+    """A value that does not depend on its inputs but, as in torch, is still part of the graph
+    (its gradient is zero), e.g. ``matrix_power(A, 0)``."""
+
+    def forward(self, *inputs, value):
+        self.shapes = [(t._data.shape, t._data.dtype) for t in inputs]
+        return value
+
+    def backward(self, g):
+        return tuple(Tensor._make(np.zeros(s, dtype=d)) for s, d in self.shapes)
 
 
 def diagonal(x: Tensor, offset: int = 0) -> Tensor:

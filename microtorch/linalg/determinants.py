@@ -109,7 +109,7 @@ def slogdet(A: Tensor, *, out=None) -> tuple:  # noqa: N803
     """``(sign, logabsdet)`` of the determinant, stable for large and small determinants."""
     check_matrix(A, "linalg.slogdet", square=True)
     sign, logabs = Slogdet.apply(A)
-    return SlogdetResult(sign.detach(), logabs)
+    return SlogdetResult(sign, logabs)
 
 
 def logdet(A: Tensor) -> Tensor:  # noqa: N803

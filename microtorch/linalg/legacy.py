@@ -9,7 +9,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..ops.linalg import matmul
-from ._common import check_float, check_matrix, check_tensor, mT, scipy_linalg
+from ._common import check_float, check_matrix, check_tensor, mT, scipy_linalg, type_word
 from ._results import GeqrfResult, LegacyQrResult, LegacySlogdetResult, LegacySvdResult, TriangularSolveResult
 from .decompositions import cholesky as _linalg_cholesky
 from .decompositions import qr as _linalg_qr
@@ -217,8 +217,7 @@ def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpos
     """``Q @ other`` (or ``other @ Q``, with Q^T when ``transpose``) for geqrf's implicit Q."""
     from ..ops.shape import cat
 
-    check_tensor(input, "ormqr", "input")
-    check_tensor(other, "ormqr", "input3", 3)
+    _check_ormqr(input, tau, other, left)
     m = input.shape[-2]
     n = input.shape[-1]
     if m > n:
@@ -229,6 +228,34 @@ def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpos
     q = _full_q(full_input, tau, m)
     q = mT(q) if transpose else q
     return matmul(q, other) if left else matmul(other, q)
+
+
+def _check_ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool) -> None:  # noqa: A002
+    fn = "torch.ormqr"
+    for t, name, pos in ((input, "input", 1), (tau, "input2", 2), (other, "input3", 3)):
+        check_tensor(t, "ormqr", name, pos)
+    for t, name in ((input, "input"), (other, "other")):
+        if t.ndim < 2:
+            raise RuntimeError(f"{fn}: {name} must have at least 2 dimensions.")
+    side = other.shape[-2] if left else other.shape[-1]
+    if tau.shape[-1] > min(side, input.shape[-1]) if tau.ndim else False:
+        which = "other.shape[-2]" if left else "other.shape[-1]"
+        raise RuntimeError(f"{fn}: tau.shape[-1] must be equal to min({which}, input.shape[-1])")
+    if tau.ndim != input.ndim - 1:
+        raise RuntimeError(
+            f"{fn}: Expected tau to have one dimension less than input, but got tau.ndim equal to {tau.ndim} and "
+            f"input.ndim is equal to {input.ndim}"
+        )
+    if side != input.shape[-2]:
+        which = "other.shape[-2]" if left else "other.shape[-1]"
+        raise RuntimeError(f"{fn}: {which} must be equal to input.shape[-2]")
+    for t, name in ((other, "other"), (tau, "tau")):
+        if t._data.dtype != input._data.dtype:
+            raise RuntimeError(
+                f"{fn}: Expected input and {name} to have the same dtype, but input has dtype"
+                f"{type_word(input)} and {name} has dtype {type_word(t)}"
+            )
+    check_float(input, fn)
 
 
 def _full_q(a: Tensor, tau: Tensor, m: int) -> Tensor:

@@ -11,7 +11,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ..ops.linalg import matmul
 from ..ops.shape import cat, stack
-from ._common import check_float, check_matrix, check_tensor, const, mT, scipy_linalg, type_word
+from ._common import Constant, check_float, check_matrix, check_tensor, const, mT, scipy_linalg, type_word
 from ._common import diagonal as _last_diagonal
 
 __all__ = [
@@ -37,7 +37,7 @@ def matrix_power(A: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:  # 
         raise TypeError(f"linalg_matrix_power(): argument 'n' (position 2) must be int, not {type(n).__name__}")
     if n == 0:
         eye = np.broadcast_to(np.eye(A.shape[-1], dtype=A._data.dtype), A.shape)
-        result = Tensor._make(eye.copy())
+        result = Constant.apply(A, value=eye.copy())
     else:
         base = inv(A) if n < 0 else A
         result = _power(base, abs(int(n)))
@@ -74,7 +74,8 @@ class MatrixExp(Op):
         x = a._data
         if x.size == 0:
             return x.copy()
-        return np.asarray(scipy_linalg().expm(x), dtype=x.dtype)
+        # float32 in double precision: scipy's single-precision Pade loses digits torch keeps
+        return np.asarray(scipy_linalg().expm(x.astype(np.float64)), dtype=x.dtype)
 
     def backward(self, g):
         (a,) = self.saved_tensors
@@ -172,6 +173,8 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Tensor | None = N
     check_tensor(other, "linalg_cross", "other", 2)
     if input._data.dtype != other._data.dtype:
         raise RuntimeError(f"expected scalar type {type_word(input)} but found {type_word(other)}")
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     nd = max(input.ndim, other.ndim)
     if not -nd <= dim < max(nd, 1):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
@@ -227,7 +230,7 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
     """The Vandermonde matrix ``[x^0, x^1, ..., x^(N-1)]`` along a new last dim."""
     check_tensor(x, "linalg_vander", "x")
     if x.ndim == 0:
-        raise RuntimeError("N must be greater than 1.")
+        x = x.unsqueeze(0)
     n = x.shape[-1] if N is None else N
     if n <= 1:
         raise RuntimeError("N must be greater than 1.")
@@ -267,7 +270,8 @@ def householder_product(A: Tensor, tau: Tensor, *, out: Tensor | None = None) ->
 def _householder(A: Tensor, tau: Tensor, cols: int) -> Tensor:  # noqa: N803
     """``H_1 ... H_k`` applied to the first ``cols`` columns of the identity, right to left."""
     m = A.shape[-2]
-    q = Tensor._make(np.broadcast_to(np.eye(m, cols, dtype=A._data.dtype), tuple(A.shape[:-2]) + (m, cols)).copy())
+    eye = np.broadcast_to(np.eye(m, cols, dtype=A._data.dtype), tuple(A.shape[:-2]) + (m, cols)).copy()
+    q = Constant.apply(A, tau, value=eye)
     rows = np.arange(m)
     for i in range(tau.shape[-1] - 1, -1, -1):
         below = const((rows > i).astype(np.float64), A)

@@ -8,7 +8,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..ops.linalg import matmul
-from ._common import check_float, check_matrix, check_tensor, mT
+from ._common import Constant, check_float, check_matrix, check_tensor, mT
 from ._results import LstsqResult
 
 __all__ = ["pinv", "matrix_rank", "lstsq"]
@@ -177,8 +177,8 @@ def _lstsq_solution(a: np.ndarray, b: np.ndarray, rcond) -> np.ndarray:
     return out
 
 
-def _lstsq_extras(a: np.ndarray, b: np.ndarray, x: np.ndarray, driver: str, rcond) -> tuple:
-    """The residuals, rank and singular values torch returns for ``driver``."""
+def _lstsq_extras(a: np.ndarray, driver: str, rcond) -> tuple:
+    """Whether torch returns residuals, and the rank and singular values it returns, for ``driver``."""
     m, n = a.shape[-2:]
     empty = np.zeros((0,), dtype=a.dtype)
     s = np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,), a.dtype)
@@ -187,12 +187,10 @@ def _lstsq_extras(a: np.ndarray, b: np.ndarray, x: np.ndarray, driver: str, rcon
         cutoff = (rcond if rcond is not None else np.finfo(a.dtype).eps * max(m, n)) * s[..., :1]
         rank = np.sum(s > cutoff, axis=-1).astype(np.int64)
     full_rank = rank is None or bool(np.all(rank == n))
-    residuals = empty
-    if m > n and driver != "gelsy" and full_rank:
-        residuals = np.sum((a @ x - b) ** 2, axis=-2)
+    with_residuals = m > n and driver != "gelsy" and full_rank
     values = s if driver in ("gelsd", "gelss") else empty
     rank_t = np.zeros((0,), dtype=np.int64) if rank is None else np.asarray(rank)
-    return residuals, rank_t, values
+    return with_residuals, rank_t, values
 
 
 def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> tuple:  # noqa: N803
@@ -215,9 +213,13 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> tuple:  # noqa: N
     if b.ndim < 1 or b.shape[-2] != A.shape[-2]:
         raise RuntimeError(f"{fn}: input.size(-2) should match other.size(-2)")
     x = Lstsq.apply(A, b, rcond=rcond)
-    extras = _lstsq_extras(A._data, b._data, x._data, driver or "gelsy", rcond)
+    with_residuals, rank, values = _lstsq_extras(A._data, driver or "gelsy", rcond)
+    if with_residuals:
+        residuals = ((matmul(A, x) - b) ** 2).sum(dim=-2)
+    else:
+        residuals = Constant.apply(A, b, value=np.zeros((0,), dtype=A._data.dtype))
     solution = x.squeeze(-1) if vector else x
-    return LstsqResult(solution, *(Tensor._make(np.asarray(e)) for e in extras))
+    return LstsqResult(solution, residuals, Tensor._make(rank), Tensor._make(values))
 
 
 def _word(x: Tensor) -> str:
