@@ -29,13 +29,29 @@ EXCLUDED = {
         "all", "any", "allclose", "argmax", "argmin", "argsort", "count_nonzero", "eq", "equal", "ge", "gt",
         "greater", "isclose", "isfinite", "isinf", "isnan", "le", "less", "lt", "ne", "logical_and",
         "logical_not", "logical_or", "logical_xor", "nonzero", "unique", "is_floating_point", "numel",
+        "isneginf", "isposinf", "isreal", "signbit",
+        # integer-only ops
+        "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
+        "gcd", "lcm",
     )),
-    "torch.argwhere", "torch.is_tensor", "torch.is_inference_mode_enabled", "Tensor.greater_equal", "Tensor.less_equal", "Tensor.not_equal",
+    "linalg.matrix_rank",
+    "torch.argwhere", "torch.is_tensor", "torch.is_inference_mode_enabled", "Tensor.greater_equal",
+    "Tensor.less_equal", "Tensor.not_equal",
     "F.one_hot",
     # non-differentiable in PyTorch too: floor_divide ("derivative for aten::floor_divide is not
     # implemented"); detach/data cut the graph; casts to integer or bool types
     "torch.floor_divide", "Tensor.floor_divide", "Tensor.detach", "Tensor.data",
     "Tensor.bool", "Tensor.byte", "Tensor.char", "Tensor.int", "Tensor.long", "Tensor.short",
+    # no derivative in PyTorch either ("derivative for ... is not implemented", or outputs without grad_fn)
+    "torch.heaviside", "Tensor.heaviside", "torch.geqrf", "linalg.ldl_factor", "linalg.ldl_factor_ex",
+    "linalg.ldl_solve", "special.zeta", "special.airy_ai", "special.spherical_bessel_j0",
+    "special.bessel_j0", "special.bessel_j1", "special.bessel_y0", "special.bessel_y1",
+    "special.modified_bessel_i0", "special.modified_bessel_i1", "special.modified_bessel_k0",
+    "special.modified_bessel_k1",
+    "special.scaled_modified_bessel_k0", "special.scaled_modified_bessel_k1",
+    *(f"special.{p}_polynomial_{k}" for p in ("chebyshev", "shifted_chebyshev") for k in "tuvw"),
+    "special.hermite_polynomial_h", "special.hermite_polynomial_he", "special.laguerre_polynomial_l",
+    "special.legendre_polynomial_p",
     # bfloat16 has no storage in microtorch (numpy has no such dtype): the cast raises NotImplementedError
     "Tensor.bfloat16",
     # CUDA and pinned memory do not exist here: these raise
@@ -65,8 +81,10 @@ EXCLUDED = {
     )),
     # operators that are non-differentiable (comparisons, logic, floor division), in place, or Python protocol
     *(f"Tensor.__{n}__" for n in (
-        "eq", "ne", "lt", "le", "gt", "ge", "and", "rand", "or", "ror", "xor", "invert", "floordiv", "rfloordiv",
-        "iadd", "isub", "imul", "itruediv", "ifloordiv", "imod", "ipow", "setitem",
+        "eq", "ne", "lt", "le", "gt", "ge", "and", "rand", "or", "ror", "xor", "rxor", "invert", "floordiv",
+        "rfloordiv", "lshift", "rlshift", "rshift", "rrshift",
+        "iadd", "isub", "imul", "itruediv", "ifloordiv", "imod", "ipow", "iand", "ior", "ixor", "ilshift",
+        "irshift", "setitem",
         "bool", "float", "int", "index", "len", "iter", "array", "copy", "deepcopy", "repr", "str", "format",
         "init", "init_subclass", "subclasshook", "reduce_ex", "hash", "contains", "dlpack", "dlpack_device",
         "reversed",

@@ -6,15 +6,17 @@ build are skipped rather than failed.
 
 from __future__ import annotations
 
-from . import activation, conv, elementwise, indexing, linalg, loss, norm, pool, reduction, shape
+from . import activation, conv, decomp, elementwise, indexing, linalg, loss, math, norm, pool, reduction, shape
 from ._core import NAMESPACES, GradOp, build_case, case_rng, op, resolve
 
 OPS: list[GradOp] = [
     *elementwise.OPS,
+    *math.OPS,
     *reduction.OPS,
     *shape.OPS,
     *indexing.OPS,
     *linalg.OPS,
+    *decomp.OPS,
     *activation.OPS,
     *norm.OPS,
     *conv.OPS,

@@ -236,6 +236,7 @@ OPS = [
     S("t", _matrix(0, 2)),
     S("T", _matrix(2, 2), "Tensor"),
     S("mT", _matrix(2, 3), "Tensor"),
+    S("mH", _matrix(2, 3), "Tensor"),
     S("movedim", _in(1, _movedim)),
     S("expand", _expand_method, "Tensor"),
     S("expand_as", _expand_as, "Tensor"),
