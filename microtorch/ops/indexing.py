@@ -364,7 +364,11 @@ _TORCH_WORD = {
 def _index_select(x: Tensor, d: int, idx: np.ndarray) -> Tensor:
     if x.ndim == 0:
         return x.clone()
-    return GetItem.apply(x, key=(slice(None),) * d + (idx.reshape(-1),), basic=False)
+    return IndexSelect.apply(x, key=(slice(None),) * d + (idx.reshape(-1),), basic=False)
+
+
+class IndexSelect(GetItem):
+    torch_name = "IndexSelectBackward0"
 
 
 def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
@@ -505,7 +509,26 @@ def _scatter(op: str, x: Tensor, dim: int, index: Tensor, source, value, reduce)
                 stacklevel=4,
             )
         return ScatterReduce.apply(x, src, idx=idx, dim=d, reduce=reduce)
+    if op == "scatter" and not isinstance(source, Tensor):  # a number: torch's scatter.value, one edge
+        return ScatterValue.apply(x, src=src._data, idx=idx, dim=d)
     return (ScatterAdd if op == "scatter_add" else Scatter).apply(x, src, idx=idx, dim=d)
+
+
+class ScatterValue(Op):
+    """``out = x`` with the number (broadcast to the index as array ``src``) written at ``idx``."""
+
+    torch_name = "ScatterBackward1"
+
+    def forward(self, x, src, idx, dim):
+        self.key = _full_index(idx, dim)
+        out = x._data.copy()
+        out[self.key] = src
+        return out
+
+    def backward(self, g):
+        mask = np.ones(g.shape, dtype=g._data.dtype)
+        mask[self.key] = 0
+        return g * Tensor._make(mask)
 
 
 def scatter(
@@ -740,14 +763,14 @@ class MaskedScatter(Op):
     torch_name = "MaskedScatterBackward0"
 
     def forward(self, x, src, mask):
-        self.mask, self.src_shape = mask, src._data.shape
-        out = np.array(x._data)
+        self.mask, self.src_shape, self.in_shape = mask, src._data.shape, x._data.shape
+        out = np.array(np.broadcast_to(x._data, mask.shape))
         out[mask] = src._data.reshape(-1)[: int(mask.sum())]
         return out
 
     def backward(self, g):
         nx, ns = self.needs_input_grad
-        gx = g * _const((~self.mask).astype(g._data.dtype)) if nx else None
+        gx = sum_to_size(g * _const((~self.mask).astype(g._data.dtype)), self.in_shape) if nx else None
         gs = None
         if ns:
             taken = GetItem.apply(g, key=(self.mask,), basic=False)
@@ -774,7 +797,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:  # no
     full_mask = np.broadcast_to(mask._data, shape)
     if source.numel() < int(full_mask.sum()):
         raise RuntimeError("Number of elements of source < number of ones in mask")
-    return MaskedScatter.apply(expand(input, shape), source, mask=full_mask)
+    return MaskedScatter.apply(input, source, mask=full_mask)
 
 
 class Put(Op):
@@ -988,8 +1011,59 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:  # noqa: A002
     if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
         got = _CPP_NAMES.get(mask._data.dtype.name, mask._data.dtype.name) if isinstance(mask, Tensor) else "none"
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
-    broadcast_shapes(mask.shape, input.shape)
-    return where(mask, _fill_value(input, value), input)
+    shape = broadcast_shapes(mask.shape, input.shape)
+    return _masked_fill(input, np.broadcast_to(mask._data, shape), _fill_value(input, value), value, MaskedFill)
+
+
+def _masked_fill(x: Tensor, mask: np.ndarray, fill: Tensor, value, node) -> Tensor:
+    """``node`` (a masked or index fill) of ``x`` with the 0-d ``fill``; a tensor ``value`` is an input."""
+    if isinstance(value, Tensor):
+        return node.tensor_value.apply(x, fill, mask=mask)
+    return node.apply(x, mask=mask, value=fill._data)
+
+
+def _zero_like(g: Tensor) -> Tensor:
+    return Tensor._make(np.zeros((), g._data.dtype))
+
+
+class MaskedFill(Op):
+    """``value`` (a number) where ``mask`` (already broadcast) is True, ``x`` elsewhere."""
+
+    torch_name = "MaskedFillBackward0"
+
+    def forward(self, x, mask, value):
+        self.mask, self.in_shape = mask, x._data.shape
+        return np.where(mask, value, x._data)
+
+    def backward(self, g):
+        return sum_to_size(where(Tensor._make(self.mask), _zero_like(g), g), self.in_shape)
+
+
+class MaskedFillTensor(Op):
+    """``value`` (a 0-d tensor, differentiable) where ``mask`` is True, ``x`` elsewhere."""
+
+    torch_name = "MaskedFillBackward1"
+
+    def forward(self, x, value, mask):
+        self.mask, self.in_shape = mask, x._data.shape
+        return np.where(mask, value._data, x._data)
+
+    def backward(self, g):
+        nx, nv = self.needs_input_grad
+        m, zero = Tensor._make(self.mask), _zero_like(g)
+        gx = sum_to_size(where(m, zero, g), self.in_shape) if nx else None
+        return gx, (where(m, g, zero).sum() if nv else None)
+
+
+class IndexFill(MaskedFill):
+    torch_name = "IndexFillBackward0"
+
+
+class IndexFillTensor(MaskedFillTensor):
+    torch_name = "IndexFillBackward1"
+
+
+MaskedFill.tensor_value, IndexFill.tensor_value = MaskedFillTensor, IndexFillTensor
 
 
 def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
@@ -1000,9 +1074,20 @@ def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> 
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape = broadcast_shapes(mask.shape, input.shape)
     key = (np.broadcast_to(mask._data, shape),)
-    return _with_out(
-        "masked_select", out, (input, mask), lambda: GetItem.apply(expand(input, shape), key=key, basic=False)
-    )
+    return _with_out("masked_select", out, (input, mask), lambda: MaskedSelect.apply(input, key=key, shape=shape))
+
+
+class MaskedSelect(Op):
+    """The elements of ``x`` (broadcast to ``shape``) where the mask ``key[0]`` is True, as a 1-D tensor."""
+
+    torch_name = "MaskedSelectBackward0"
+
+    def forward(self, x, key, shape):
+        self.key, self.shape, self.in_shape = key, shape, x._data.shape
+        return np.broadcast_to(x._data, shape)[key]
+
+    def backward(self, g):
+        return sum_to_size(index_add_into(g, self.key, self.shape), self.in_shape)
 
 
 def take(input: Tensor, index: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
@@ -1017,10 +1102,23 @@ def take(input: Tensor, index: Tensor, *, out: Tensor | None = None) -> Tensor: 
     if idx.size and (idx.min() < -n or idx.max() >= n):
         bad = idx.reshape(-1)[np.flatnonzero((idx.reshape(-1) < -n) | (idx.reshape(-1) >= n))[0]]
         raise IndexError(f"out of range: tried to access index {int(bad)} on a tensor of {n} elements.")
-    flat = np.where(idx < 0, idx + n, idx).reshape(-1)
-    return _with_out(
-        "take", out, (input, index), lambda: reshape(Gather.apply(reshape(input, (-1,)), idx=flat, dim=0), idx.shape)
-    )
+    flat = np.where(idx < 0, idx + n, idx)
+    return _with_out("take", out, (input, index), lambda: Take.apply(input, idx=flat))
+
+
+class Take(Op):
+    """Elements of the flattened ``x`` at the (non-negative) positions ``idx``, shaped as ``idx``."""
+
+    torch_name = "TakeBackward0"
+
+    def forward(self, x, idx):
+        self.idx, self.in_shape = idx, x._data.shape
+        return np.take(x._data, idx)
+
+    def backward(self, g):
+        n = int(np.prod(self.in_shape))
+        flat = index_add_into(reshape(g, (-1,)), (self.idx.reshape(-1),), (n,))
+        return reshape(flat, self.in_shape)
 
 
 # --- index_add / index_copy / index_fill ---------------------------------------------------
@@ -1162,7 +1260,12 @@ def _as_1d(t: Tensor) -> Tensor:
 
 def _slices_like(x: Tensor, d: int, n: int, source: Tensor) -> Tensor:
     """``source`` shaped as ``x`` (0-d read as 1-d) with ``n`` entries along ``d``."""
-    return reshape(source, _shape1(x.shape)[:d] + (n,) + _shape1(x.shape)[d + 1 :])
+    return _reshaped(source, _shape1(x.shape)[:d] + (n,) + _shape1(x.shape)[d + 1 :])
+
+
+def _reshaped(t: Tensor, shape: tuple) -> Tensor:
+    """``t`` with ``shape``; ``t`` itself when it has it already (torch records no view then)."""
+    return t if t.shape == tuple(shape) else reshape(t, shape)
 
 
 def index_add(
@@ -1191,7 +1294,7 @@ def index_add(
 
     def compute():
         added = IndexAdd.apply(_as_1d(input), _slices_like(input, d, flat.size, source), idx=flat, dim=d, alpha=alpha)
-        return reshape(added, input.shape)
+        return _reshaped(added, input.shape)
 
     return _with_out("index_add", out, (input, index, source), compute)
 
@@ -1247,7 +1350,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor, *, out: T
 
     def compute():
         copied = IndexCopy.apply(_as_1d(input), _slices_like(input, d, flat.size, source), idx=flat, dim=d)
-        return reshape(copied, input.shape)
+        return _reshaped(copied, input.shape)
 
     return _with_out("index_copy", out, (input, index, source), compute)
 
@@ -1282,7 +1385,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:  # noqa
         if isinstance(value, Tensor)
         else Tensor._make(np.asarray(value).astype(input._data.dtype))
     )
-    return where(Tensor._make(mask.reshape(input.shape)), fill, input)
+    return _masked_fill(input, mask.reshape(input.shape), fill, value, IndexFill)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -1337,16 +1440,58 @@ def diag(x: Tensor, diagonal: int = 0) -> Tensor:
     _tensor_arg("diag", x, "input", 1)
     diagonal = _int_arg("diag", diagonal, "diagonal", 2)
     if x.ndim == 1:
-        n = x.shape[0] + abs(diagonal)
-        rows = np.arange(x.shape[0]) + max(-diagonal, 0)
-        cols = np.arange(x.shape[0]) + max(diagonal, 0)
-        return index_add_into(x, (rows, cols), (n, n))
+        return DiagEmbed.apply(x, offset=diagonal)
     if x.ndim == 2:
-        rows = np.arange(max(0, -diagonal), x.shape[0])
-        cols = rows + diagonal
-        keep = (cols >= 0) & (cols < x.shape[1])
-        return x[Tensor._make(rows[keep]), Tensor._make(cols[keep])]
+        return DiagonalCopy.apply(x, offset=diagonal)
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
+
+
+def _diagonal_key(n: int, offset: int) -> tuple:
+    """Rows and columns of the ``n`` elements of diagonal ``offset``."""
+    i = np.arange(n)
+    return i + max(-offset, 0), i + max(offset, 0)
+
+
+class DiagonalCopy(Op):
+    """``diag(matrix, offset)``: a copy of the diagonal."""
+
+    torch_name = "DiagonalBackward0_copy"
+
+    def forward(self, x, offset):
+        self.offset, self.in_shape = offset, x._data.shape
+        return np.diagonal(x._data, offset).copy()
+
+    def backward(self, g):
+        return DiagonalScatter.apply(g, offset=self.offset, shape=self.in_shape)
+
+
+class DiagonalScatter(Op):
+    """Zeros of ``shape`` with ``g`` on diagonal ``offset`` (the adjoint of ``DiagonalCopy``)."""
+
+    torch_name = "DiagonalBackwardBackward0"
+
+    def forward(self, g, offset, shape):
+        self.offset = offset
+        out = np.zeros(shape, g._data.dtype)
+        out[_diagonal_key(g._data.shape[0], offset)] = g._data
+        return out
+
+    def backward(self, gg):
+        return DiagonalCopy.apply(gg, offset=self.offset)
+
+
+class DiagEmbed(Op):
+    """``diag(vector, offset)``: a square matrix with the vector on diagonal ``offset``."""
+
+    torch_name = "DiagEmbedBackward0"
+
+    def forward(self, v, offset):
+        self.offset = offset
+        n = v._data.shape[0] + abs(offset)
+        return DiagonalScatter.forward(self, v, offset, (n, n))
+
+    def backward(self, g):
+        return DiagonalCopy.apply(g, offset=self.offset)
 
 
 def roll(x: Tensor, shifts, dims=None) -> Tensor:

@@ -253,7 +253,7 @@ def _variance(x: Tensor, dim, unbiased, keepdim: bool, correction, op: str, node
     dof = _count(x.shape, dims) - c
     if dof <= 0 and (dim is None or x.ndim == 0):
         v = NoDofVar.apply(x, dims=dims, keepdim=keepdim)
-        return SafeSqrt.apply(v) if node is Std else v
+        return SafeSqrt.apply(v) if node in (Std, StdMean) else v
     return (node or Var).apply(x, dims=dims, keepdim=keepdim, dof=dof)
 
 
@@ -344,19 +344,61 @@ def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
     return _variance(x, dim, unbiased, keepdim, correction, "std", Std)
 
 
+def _mean_array(a: np.ndarray, dims, keepdim: bool) -> np.ndarray:
+    """The mean over ``dims`` (NaN for an empty slice, without numpy's warning)."""
+    n = _count(a.shape, dims)
+    if n == 0:
+        return np.full(_kept_shape(a.shape, dims) if keepdim else _reduced_shape(a.shape, dims), np.nan, a.dtype)
+    return np.asarray(a.mean(axis=dims, keepdims=keepdim))
+
+
+def _mean_grad(node, g: Tensor) -> Tensor:
+    """The gradient of the mean output of ``var_mean`` / ``std_mean``."""
+    n = _count(node.in_shape, node.dims)
+    return _expand_back(g / n if n else g * float("nan"), node.in_shape, node.dims, node.keepdim)
+
+
+class VarMean(Var):
+    """``var_mean``: one node with two outputs, as torch's."""
+
+    torch_name = "VarMeanBackward0"
+
+    def forward(self, x, dims, keepdim, dof):
+        return super().forward(x, dims, keepdim, dof), _mean_array(x._data, dims, keepdim)
+
+    def backward(self, gv, gm):
+        return Var.backward(self, gv) + _mean_grad(self, gm)
+
+
+class StdMean(Std):
+    """``std_mean``: one node with two outputs, as torch's."""
+
+    torch_name = "StdMeanBackward0"
+
+    def forward(self, x, dims, keepdim, dof):
+        return super().forward(x, dims, keepdim, dof), _mean_array(x._data, dims, keepdim)
+
+    def backward(self, gs, gm):
+        return Std.backward(self, gs) + _mean_grad(self, gm)
+
+
+def _with_mean(out, x: Tensor, dim, keepdim: bool, op: str) -> tuple:
+    """A two-output node's result as it is; else (no degrees of freedom left) ``(out, mean)``."""
+    if type(out) is tuple:
+        return out
+    return out, mean(x, _axes(dim, x.ndim, op), keepdim)
+
+
 def var_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """``(var, mean)`` over ``dim``."""
-    dim, unbiased = _var_args(dim, unbiased)
-    return _variance(x, dim, unbiased, keepdim, correction, "var_mean"), mean(
-        x, _axes(dim, x.ndim, "var_mean"), keepdim
-    )
+    out = _variance(x, dim, unbiased, keepdim, correction, "var_mean", VarMean)
+    return _with_mean(out, x, _var_args(dim, unbiased)[0], keepdim, "var_mean")
 
 
 def std_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """``(std, mean)`` over ``dim``."""
-    dim, unbiased = _var_args(dim, unbiased)
-    sd = SafeSqrt.apply(_variance(x, dim, unbiased, keepdim, correction, "std_mean"))
-    return sd, mean(x, _axes(dim, x.ndim, "std_mean"), keepdim)
+    out = _variance(x, dim, unbiased, keepdim, correction, "std_mean", StdMean)
+    return _with_mean(out, x, _var_args(dim, unbiased)[0], keepdim, "std_mean")
 
 
 class Amax(Op):
