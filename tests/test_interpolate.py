@@ -297,3 +297,13 @@ def test_antialias_keeps_constants_and_has_gradients(mode):
     assert gradgradcheck(fn, (x,))
     with pytest.raises(ValueError, match="Anti-alias"):
         F.interpolate(mt.ones(1, 2, 5), 3, mode="linear", antialias=True)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_antialias_weights_in_float32_as_torch(mode):
+    """456 -> 270 columns in float32: window bounds and weights computed in float32, as PyTorch's."""
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).standard_normal((1, 2, 5, 456)).astype(np.float32)
+    ours = F.interpolate(mt.tensor(a), size=(5, 270), mode=mode, antialias=True).numpy()
+    theirs = torch.nn.functional.interpolate(torch.tensor(a), size=(5, 270), mode=mode, antialias=True).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=3e-6, atol=3e-6)

@@ -79,7 +79,7 @@ def _aa_filter(x: np.ndarray, cubic: bool) -> np.ndarray:
     x = np.abs(x)
     if not cubic:
         return np.maximum(1 - x, 0)
-    a = -0.5
+    a = x.dtype.type(-0.5)
     near = ((a + 2) * x - (a + 3)) * x * x + 1
     far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
     return np.where(x < 1, near, np.where(x < 2, far, 0))
@@ -87,18 +87,24 @@ def _aa_filter(x: np.ndarray, cubic: bool) -> np.ndarray:
 
 def _antialias_matrix(n_in: int, n_out: int, scale, align_corners: bool, cubic: bool, dtype) -> np.ndarray:
     """(n_out, n_in) weights of antialiased resampling along one dim (PyTorch's ``_compute_weights_aa``):
-    the filter stretched by the scale when downsampling, truncated to its support, rows normalised."""
-    s = float(_src_scale(n_in, n_out, scale, align_corners, dtype))
-    support = (2.0 if cubic else 1.0) * (s if s >= 1 else 1.0)
-    invscale = 1 / s if s >= 1 else 1.0
-    center = s * (np.arange(n_out) + 0.5)
-    lo = np.maximum(np.trunc(center - support + 0.5), 0)
-    width = np.clip(np.minimum(np.trunc(center + support + 0.5), n_in) - lo, 0, math.ceil(support) * 2 + 1)
-    j = np.arange(n_in)[None, :]
+    the filter stretched by the scale when downsampling, truncated to its support, rows normalised.
+
+    Computed in the input's float type, as PyTorch does: float32 window bounds and weights
+    move float32 results by up to 4e-5 against float64 ones.
+    """
+    f = dtype.type
+    s = _src_scale(n_in, n_out, scale, align_corners, dtype)
+    one = f(1)
+    support = f(2.0 if cubic else 1.0) * (s if s >= 1 else one)
+    invscale = one / s if s >= 1 else one
+    center = s * (np.arange(n_out, dtype=dtype) + f(0.5))
+    lo = np.maximum(np.trunc(center - support + f(0.5)), 0)
+    width = np.clip(np.minimum(np.trunc(center + support + f(0.5)), n_in) - lo, 0, math.ceil(support) * 2 + 1)
+    j = np.arange(n_in, dtype=dtype)[None, :]
     inside = (j >= lo[:, None]) & (j < (lo + width)[:, None])
-    w = np.where(inside, _aa_filter((j - center[:, None] + 0.5) * invscale, cubic), 0.0)
+    w = np.where(inside, _aa_filter((j - center[:, None] + f(0.5)) * invscale, cubic), f(0)).astype(dtype)
     total = w.sum(axis=1, keepdims=True)
-    return np.divide(w, total, out=w, where=total != 0).astype(dtype)
+    return np.divide(w, total, out=w, where=total != 0)
 
 
 def _resample_matrix(x: Tensor, dim: int, weights: np.ndarray) -> Tensor:
