@@ -123,7 +123,7 @@ def lu_backward(gl, gu, p: Tensor, low: Tensor, up: Tensor) -> Tensor | None:
         gu_total = extra if gu is None else gu + extra
     gx = _lu_square_backward(gl1, gu_total, _eye_like_p(p, n), l1, up)
     gy = solve_triangular(mT(up), gl2, upper=False, left=False) if gl2 is not None else None
-    stacked = cat([gx, gy if gy is not None else gx.new_zeros((m - n,) + tuple(gx.shape[-1:]))], dim=-2)
+    stacked = cat([gx, gy if gy is not None else gx.new_zeros(tuple(gx.shape[:-2]) + (m - n, n))], dim=-2)
     return matmul(p, stacked)
 
 
