@@ -306,6 +306,12 @@ def _idx(lib, *values):
     return lib.tensor(list(values))
 
 
+def _scatter_reduce(lib, reduce, include_self, src_shape=(2, 3)):
+    """Positions hit 0, 1 or 2 times (a larger source: only its leading block is read)."""
+    index = lib.tensor([[0, 0, 2], [1, 2, 2]])
+    return _x(lib, (2, 4)).scatter_reduce(1, index, _x(lib, src_shape), reduce, include_self=include_self)
+
+
 INDEX_OP_GRAPHS = {
     "index_select": lambda lib: _x(lib).index_select(1, _idx(lib, 2, 0)),
     "index_select_of_select": lambda lib: _x(lib)[0].index_select(0, _idx(lib, 0)),
@@ -320,6 +326,13 @@ INDEX_OP_GRAPHS = {
     "masked_scatter_broadcast": lambda lib: _x(lib, (3,)).masked_scatter(_mask(lib), _x(lib, (4, 3))),
     "scatter_value": lambda lib: _x(lib, (4, 3)).scatter(1, lib.zeros(4, 1, dtype=lib.long), 2.0),
     "scatter_src": lambda lib: _x(lib, (4, 3)).scatter(1, lib.zeros(4, 1, dtype=lib.long), _x(lib, (4, 1))),
+    "scatter_reduce_sum": lambda lib: _scatter_reduce(lib, "sum", True),
+    "scatter_reduce_sum_exclude": lambda lib: _scatter_reduce(lib, "sum", False),
+    "scatter_reduce_mean": lambda lib: _scatter_reduce(lib, "mean", True),
+    "scatter_reduce_mean_exclude": lambda lib: _scatter_reduce(lib, "mean", False),
+    "scatter_reduce_prod": lambda lib: _scatter_reduce(lib, "prod", True),
+    "scatter_reduce_prod_exclude": lambda lib: _scatter_reduce(lib, "prod", False),
+    "scatter_reduce_amax_exclude": lambda lib: _scatter_reduce(lib, "amax", False),
     "index_add": lambda lib: _x(lib).index_add(0, _idx(lib, 0, 1), _x(lib)[:2], alpha=2),
     "index_copy": lambda lib: _x(lib).index_copy(0, _idx(lib, 0, 1), _x(lib)[:2]),
     "index_fill": lambda lib: _x(lib).index_fill(0, _idx(lib, 0, 2), 2.0),
@@ -484,3 +497,18 @@ def test_new_nodes_gradcheck(fn):
     x = mt.tensor(np.random.default_rng(0).standard_normal((4, 3, 5)), requires_grad=True)
     assert mt.autograd.gradcheck(fn, (x,))
     assert mt.autograd.gradgradcheck(fn, (x,))
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "prod", "amax"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_larger_source_gradcheck(reduce, include_self):
+    """Only the source's leading block is read (torch's own backward fails on such a source)."""
+    x = mt.tensor(np.random.default_rng(0).standard_normal((2, 4)), requires_grad=True)
+    src = mt.tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    index = mt.tensor([[0, 0, 2], [1, 2, 2]])
+
+    def fn(a, b):
+        return a.scatter_reduce(1, index, b, reduce, include_self=include_self)
+
+    assert mt.autograd.gradcheck(fn, (x, src))
+    assert mt.autograd.gradgradcheck(fn, (x, src))

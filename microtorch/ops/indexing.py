@@ -449,7 +449,7 @@ class ScatterAdd(Op):
 class ScatterReduce(Op):
     """``scatter(..., reduce='add' | 'multiply')``: torch defines no derivative for it."""
 
-    torch_name = "NotImplemented"
+    torch_name = "torch::autograd::NotImplemented"
 
     def forward(self, x, src, idx, dim, reduce):
         out = x._data.copy()
@@ -639,26 +639,77 @@ def _leading(src: Tensor, idx: np.ndarray) -> Tensor:
     return GetItem.apply(src, key=tuple(slice(0, n) for n in idx.shape), basic=True)
 
 
-class ScatterProd(Op):
-    """``x`` with each position multiplied by the source elements landing on it."""
+class ScatterSum(Op):
+    """``scatter_reduce`` with sum or mean: the source elements (its leading ``idx.shape`` block)
+    added onto ``x`` (onto zeros where ``include_self`` is off), divided by the count for a mean."""
 
     torch_name = "ScatterReduceBackward0"
 
-    def forward(self, x, src, idx, dim):
-        self.x, self.src, self.idx, self.dim = x, src, idx, dim
+    def forward(self, x, src, idx, dim, mean, include_self):
+        self.idx, self.dim, self.src_shape = idx, dim, src._data.shape
+        hit = _hit_counts(x._data.shape, idx, dim)
         out = x._data.copy()
-        np.multiply.at(out, _full_index(idx, dim), src._data)
+        if not include_self:
+            out[hit > 0] = 0
+        _accumulate(out, _full_index(idx, dim), _read_src(src._data, idx))
+        # the gradient's factor on each position of x: 0 where x was left out, 1 / count for a mean
+        self.self_scale = None if include_self and not mean else np.where(hit > 0, 0.0, 1.0)
+        self.scale = None
+        if mean:
+            count = np.maximum(hit + int(include_self), 1).astype(out.dtype)
+            if out.dtype.kind in "iu":
+                return np.floor_divide(out, count)
+            self.scale = 1 / count
+            self.self_scale = self.scale if include_self else self.self_scale
+            out = out / count
         return out
 
     def backward(self, g):
         nx, ns = self.needs_input_grad
-        x, src, idx, d = self.x, self.src, self.idx, self.dim
-        gx = gs = None
-        if nx:  # d out / d x: the product of the source factors on that position
-            gx = g * ScatterProd.apply(_const(np.ones(x.shape, x._data.dtype)), src, idx=idx, dim=d)
+        dtype = g._data.dtype
+        gx = g if self.self_scale is None else g * _const(self.self_scale.astype(dtype))
+        gs = None
         if ns:
-            gs = _prod_src_grad(g, x, src, idx, d)
+            scaled = g if self.scale is None else g * _const(self.scale.astype(dtype))
+            gs = _src_grad(scaled, self.idx, self.dim, self.src_shape)
+        return (gx if nx else None), gs
+
+
+class ScatterProd(Op):
+    """``x`` (ones where ``include_self`` is off) with each position multiplied by the source elements
+    (its leading ``idx.shape`` block) landing on it."""
+
+    torch_name = "ScatterReduceBackward0"
+
+    def forward(self, x, src, idx, dim, include_self=True):
+        self.x, self.src, self.idx, self.dim, self.include_self = x, src, idx, dim, include_self
+        self.hit = _hit_counts(x._data.shape, idx, dim) > 0
+        out = x._data.copy()
+        if not include_self:
+            out[self.hit] = 1
+        np.multiply.at(out, _full_index(idx, dim), _read_src(src._data, idx))
+        return out
+
+    def backward(self, g):
+        nx, ns = self.needs_input_grad
+        x, idx, d = self.x, self.idx, self.dim
+        src = _leading(self.src, idx)
+        gx = gs = None
+        if nx:  # d out / d x: the product of the source factors on that position (0 where x was left out)
+            factors = ScatterProd.apply(_const(np.ones(x.shape, x._data.dtype)), src, idx=idx, dim=d)
+            gx = (
+                g * factors
+                if self.include_self
+                else where(_const(self.hit), _const(np.zeros((), g._data.dtype)), g * factors)
+            )
+        if ns:
+            base = x if self.include_self else where(_const(self.hit), _const(np.ones((), x._data.dtype)), x)
+            gs = _pad_to(_prod_src_grad(g, base, src, idx, d), idx, self.src_shape)
         return gx, gs
+
+    @property
+    def src_shape(self) -> tuple:
+        return self.src._data.shape
 
 
 def _prod_src_grad(g: Tensor, x: Tensor, src: Tensor, idx: np.ndarray, d: int) -> Tensor:
@@ -710,19 +761,9 @@ def _scatter_reduce(x: Tensor, d: int, idx: np.ndarray, src: Tensor, name: str, 
         return reshape(flat, x.shape)
     if name in ("amax", "amin"):
         return ScatterExtreme.apply(x, src, idx=idx, dim=d, take_max=name == "amax", include_self=include_self)
-    hit = _hit_counts(x.shape, idx, d)
-    identity = _const(np.asarray(1 if name == "prod" else 0).astype(x._data.dtype))
-    base = x if include_self else where(_const(hit > 0), identity, x)
-    used = _leading(src, idx)
     if name == "prod":
-        return ScatterProd.apply(base, used, idx=idx, dim=d)
-    total = ScatterAdd.apply(base, used, idx=idx, dim=d)
-    if name == "sum":
-        return total
-    count = np.maximum(hit + int(include_self), 1).astype(x._data.dtype)
-    if x._data.dtype.kind in "iu":
-        return Tensor._make(np.floor_divide(total._data, count))
-    return total / _const(count)
+        return ScatterProd.apply(x, src, idx=idx, dim=d, include_self=include_self)
+    return ScatterSum.apply(x, src, idx=idx, dim=d, mean=name == "mean", include_self=include_self)
 
 
 def scatter_reduce(
