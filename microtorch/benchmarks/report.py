@@ -98,7 +98,8 @@ def plot_ratios(reports: list[CaseReport], path: str) -> None:
     err = [[m - lo for _, (m, lo, _) in rows], [hi - m for _, (m, _, hi) in rows]]
     ax.barh([n for n, _ in rows], med, xerr=err, color="tab:blue", capsize=2)
     ax.axvline(1.0, color="k", lw=1)
-    ax.set_xlabel("microtorch time / torch time, median of pairs (bars: min-max); lower is better")
+    ax.set_xscale("log")
+    ax.set_xlabel("microtorch time / torch time, median of pairs (bars: min-max, log scale); lower is better")
     ax.invert_yaxis()
     ax.tick_params(axis="y", labelsize=7)
     fig.tight_layout()
