@@ -328,3 +328,51 @@ from . import nn  # noqa: E402
 from ._save import load, save  # noqa: E402
 from . import optim, utils  # noqa: E402
 from . import signal  # noqa: E402
+
+from .ops.special import (  # noqa: E402
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    bitwise_and,
+    bitwise_left_shift,
+    bitwise_not,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
+    copysign,
+    cosh,
+    deg2rad,
+    exp2,
+    float_power,
+    fmax,
+    fmin,
+    frac,
+    gcd,
+    heaviside,
+    hypot,
+    isneginf,
+    isposinf,
+    isreal,
+    lcm,
+    ldexp,
+    logaddexp,
+    logaddexp2,
+    logit,
+    nan_to_num,
+    nextafter,
+    positive,
+    rad2deg,
+    sgn,
+    signbit,
+    sinh,
+    xlogy,
+)
+from .ops.special_functions import digamma, erfc, erfinv, i0, lgamma, mvlgamma, polygamma, sinc  # noqa: E402
+from . import special  # noqa: E402
+
+arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+arcsinh, arccosh, arctanh = asinh, acosh, atanh

@@ -1355,3 +1355,58 @@ Tensor.transpose_ = _inplace_view("transpose_", S.transpose)
 Tensor.t_ = _inplace_view("t_", _checked_t_)
 Tensor.swapaxes_ = _inplace_view("swapaxes_", S.transpose)
 Tensor.cumsum_ = _inplace("cumsum_", R.cumsum)
+
+
+# --- special functions and more elementwise math (ops/special*.py) ------------------------
+from .ops import special as _SP  # noqa: E402
+from .ops import special_functions as _SF  # noqa: E402
+
+_SPECIAL_METHODS = {
+    **{name: getattr(_SP, name) for name in _SP.__all__},
+    **{name: getattr(_SF, name) for name in ("erfc", "erfinv", "lgamma", "digamma", "mvlgamma", "i0", "sinc")},
+    "arcsin": _SP.asin,
+    "arccos": _SP.acos,
+    "arctan": _SP.atan,
+    "arctan2": _SP.atan2,
+    "arcsinh": _SP.asinh,
+    "arccosh": _SP.acosh,
+    "arctanh": _SP.atanh,
+}
+_SPECIAL_INPLACE = (
+    "asin acos atan atan2 sinh cosh asinh acosh atanh arcsin arccos arctan arctan2 arcsinh arccosh arctanh exp2 "
+    "hypot frac copysign heaviside sgn float_power fmax fmin gcd lcm ldexp nextafter xlogy logit erfc erfinv lgamma "
+    "digamma mvlgamma i0 sinc deg2rad rad2deg nan_to_num bitwise_and bitwise_or bitwise_xor bitwise_not "
+    "bitwise_left_shift bitwise_right_shift"
+).split()
+for _name, _fn in _SPECIAL_METHODS.items():
+    setattr(Tensor, _name, _method(_fn, _name))
+for _name in _SPECIAL_INPLACE:
+    if _name not in ("fmax", "fmin"):  # torch has no fmax_ / fmin_
+        setattr(Tensor, _name + "_", _inplace(_name + "_", _no_bool_promotion(_name + "_", _SPECIAL_METHODS[_name])))
+
+
+def _float_power_(self: Tensor, exponent) -> Tensor:
+    """In-place ``float_power``: ``self`` must already be float64, as PyTorch."""
+    if self.dtype != dt.float64:
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {_TYPE_WORD_F.get(self.dtype.name, self.dtype.name)} "
+            "but the operation's result requires dtype Double"
+        )
+    return _inplace("float_power_", _SP.float_power)(self, exponent)
+
+
+_TYPE_WORD_F = {**_TYPE_WORD, "float32": "Float", "float16": "Half", "float64": "Double"}
+Tensor.float_power_ = _float_power_
+Tensor.polygamma = _method(lambda self, n: _SF.polygamma(n, self), "polygamma")
+Tensor.polygamma_ = _inplace("polygamma_", lambda self, n: _SF.polygamma(n, self))
+Tensor.__lshift__ = _SP.bitwise_left_shift
+Tensor.__rlshift__ = lambda self, other: _SP.bitwise_left_shift(other, self)
+Tensor.__rshift__ = _SP.bitwise_right_shift
+Tensor.__rrshift__ = lambda self, other: _SP.bitwise_right_shift(other, self)
+Tensor.__rxor__ = Tensor.__xor__
+Tensor.__rdiv__ = Tensor.__rtruediv__
+Tensor.__ilshift__ = lambda self, other: Tensor.bitwise_left_shift_(self, other)
+Tensor.__irshift__ = lambda self, other: Tensor.bitwise_right_shift_(self, other)
+Tensor.__iand__ = lambda self, other: Tensor.bitwise_and_(self, other)
+Tensor.__ior__ = lambda self, other: Tensor.bitwise_or_(self, other)
+Tensor.__ixor__ = lambda self, other: Tensor.bitwise_xor_(self, other)
