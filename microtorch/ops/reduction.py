@@ -164,14 +164,33 @@ def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  #
     dims = _axes(dim, x.ndim, "sum")
     npdt = _accumulate_dtype(x, dtype)
     if npdt is not None and npdt != x._data.dtype and x._requires_grad:
-        x = x.to(npdt)
-        npdt = None
+        return (SumCast if dim is None else SumDimCast).apply(x, dims=dims, keepdim=keepdim, dtype=None, cast=npdt)
     return (Sum if dim is None else SumDim).apply(x, dims=dims, keepdim=keepdim, dtype=npdt)
 
 
 class SumDim(Sum):
     """``sum(dim)``: torch's ``sum.dim_IntList`` overload."""
 
+    torch_name = "SumBackward1"
+
+
+class _CastBack:
+    """Mixin for a reduction given ``dtype=``: the input is cast inside the node (torch records no
+    ToCopy for it) and the gradient cast back to the input's dtype."""
+
+    def forward(self, x, *args, cast, **kwargs):
+        self.in_dtype = dt.from_numpy_dtype(x._data.dtype)
+        return super().forward(Tensor._make(x._data.astype(cast)), *args, **kwargs)
+
+    def backward(self, g):
+        return super().backward(g).to(self.in_dtype)
+
+
+class SumCast(_CastBack, Sum):
+    torch_name = "SumBackward0"
+
+
+class SumDimCast(_CastBack, SumDim):
     torch_name = "SumBackward1"
 
 
@@ -194,6 +213,10 @@ def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Arithmetic mean over ``dim`` (floating-point tensors only, as PyTorch)."""
     _check_args("mean", x, keepdim=keepdim)
     if dtype is not None:
+        npdt = dt.to_numpy_dtype(dtype)
+        if x._requires_grad and npdt.kind == "f" and npdt != x._data.dtype:
+            node = MeanCast if dim is None else MeanDimCast
+            return node.apply(x, dims=_axes(dim, x.ndim, "mean"), keepdim=keepdim, cast=npdt)
         x = x.to(dtype)
     if x._data.dtype.kind != "f":
         raise RuntimeError(
@@ -206,6 +229,14 @@ def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
 class MeanDim(Mean):
     """``mean(dim)``: torch's ``mean.dim`` overload."""
 
+    torch_name = "MeanBackward1"
+
+
+class MeanCast(_CastBack, Mean):
+    torch_name = "MeanBackward0"
+
+
+class MeanDimCast(_CastBack, MeanDim):
     torch_name = "MeanBackward1"
 
 
@@ -779,7 +810,7 @@ def prod(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
         keepdim = False
     npdt = _accumulate_dtype(x, dtype)
     if npdt is not None and npdt != x._data.dtype and x._requires_grad:
-        x = x.to(npdt)
+        x = x.to(dt.from_numpy_dtype(npdt))
         npdt = None
     return (Prod if dim is None else ProdDim).apply(x, dims=dims, keepdim=keepdim, dtype=npdt)
 
@@ -983,10 +1014,16 @@ def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
     if npdt == np.bool_:
         raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
     if npdt is not None and npdt != x._data.dtype:
-        x = x.to(npdt)
+        if x._requires_grad and x.ndim:
+            return CumsumCast.apply(x, dim=d, cast=npdt)
+        x = x.to(dt.from_numpy_dtype(npdt))
     if x.ndim == 0:
         return x.clone()
     return Cumsum.apply(x, dim=d)
+
+
+class CumsumCast(_CastBack, Cumsum):
+    torch_name = "CumsumBackward0"
 
 
 SortResult = namedtuple("sort", ["values", "indices"])
