@@ -288,3 +288,43 @@ def test_error_messages_match_torch(call):
         call(LA, mt)
     assert isinstance(m_err.value, RuntimeError) == isinstance(t_err.value, RuntimeError)
     assert str(m_err.value) == str(t_err.value)
+
+
+def test_out_argument_writes_and_refuses_autograd():
+    a = _rand((3, 3), 30)
+    out = mt.empty(3, 3, dtype=mt.float64)
+    assert LA.inv(_t(a, False), out=out) is out
+    np.testing.assert_allclose(out.numpy(), np.linalg.inv(a))
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        LA.inv(_t(a), out=mt.empty(3, 3, dtype=mt.float64))
+    with pytest.raises(TypeError):
+        LA.svd(_t(a, False), out=(out, out, out))
+
+
+def test_graph_constants_and_dtypes_as_torch():
+    torch = pytest.importorskip("torch")
+    a = _rand((3, 3), 31)
+    for lib, x in ((torch, torch.tensor(a, requires_grad=True)), (mt, _t(a))):
+        assert lib.linalg.matrix_power(x, 0).requires_grad
+        assert lib.linalg.slogdet(x).sign.requires_grad
+        assert lib.linalg.lstsq(x, x[:, :1]).residuals.requires_grad
+    for dt in ("int8", "int32", "int64"):
+        got = LA.vander(mt.tensor([1, 2, 3], dtype=getattr(mt, dt)))
+        assert got.dtype == mt.int64
+        assert got.dtype.name == str(torch.linalg.vander(torch.tensor([1, 2, 3], dtype=getattr(torch, dt))).dtype)[6:]
+    for ord in (1, math.inf, 2, "nuc", "fro"):  # noqa: A001
+        empty = mt.ones(2, 0, 3, dtype=mt.float64)
+        ref = torch.linalg.matrix_norm(torch.ones(2, 0, 3, dtype=torch.float64), ord).numpy()
+        np.testing.assert_array_equal(LA.matrix_norm(empty, ord).numpy(), ref)
+
+
+def test_residuals_gradient_matches_torch():
+    torch = pytest.importorskip("torch")
+    a, b = _rand((5, 3), 32), _rand((5, 2), 33)
+    ta, ma = torch.tensor(a, requires_grad=True), _t(a)
+    tr = torch.linalg.lstsq(ta, torch.tensor(b), driver="gelsd").residuals.sum()
+    mr = LA.lstsq(ma, mt.tensor(b), driver="gelsd").residuals.sum()
+    np.testing.assert_allclose(mr.item(), tr.item(), rtol=1e-10)
+    (tg,) = torch.autograd.grad(tr, ta)
+    (mg,) = mt.autograd.grad(mr, ma)
+    np.testing.assert_allclose(mg.numpy(), tg.numpy(), rtol=1e-8, atol=1e-10)

@@ -155,3 +155,13 @@ def masked_zero(x: Tensor, mask: np.ndarray) -> Tensor:
     if not mask.any():
         return x
     return where(Tensor._make(mask), const(0.0, x), x)
+
+
+def write_out(out, result: Tensor, fn: str = "linalg") -> Tensor:
+    """``out=``: torch's checks (no autograd, dtype, overlap) and resize, then the result written into ``out``."""
+    if out is None:
+        return result
+    from ..ops.indexing import _check_out_grad, _write_out
+
+    _check_out_grad(fn, out, (result,))
+    return _write_out(out, result._data, ())

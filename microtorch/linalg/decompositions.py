@@ -9,7 +9,7 @@ from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..autograd.grad_mode import _state
 from ..ops.linalg import matmul
-from ._common import LinAlgError, check_matrix, diag_embed, eye_like, mT, scipy_linalg
+from ._common import LinAlgError, check_matrix, diag_embed, eye_like, mT, scipy_linalg, write_out
 from ._results import CholeskyExResult, EighResult, QrResult, SvdResult
 
 __all__ = ["svd", "svdvals", "eigh", "eigvalsh", "qr", "cholesky", "cholesky_ex"]
@@ -101,7 +101,7 @@ def svd_backward(gu, gs, gvh, u: Tensor, s: Tensor, vh: Tensor):
     return matmul(u, matmul(ga, vh)) if m >= n else matmul(matmul(u, ga), vh)
 
 
-def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> tuple:  # noqa: N803
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None) -> tuple:  # noqa: N803
     """``(U, S, Vh)`` with ``A = U diag(S) Vh`` (singular values descending)."""
     check_matrix(A, "linalg.svd")
     if driver is not None:
@@ -123,10 +123,7 @@ def svdvals(A: Tensor, *, driver=None, out: Tensor | None = None) -> Tensor:  # 
     else:
         x = A._data
         result = Tensor._make(np.linalg.svd(x, compute_uv=False) if x.size else _empty_svd(x, False)[1])
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 # --- symmetric eigendecomposition ---------------------------------------------------
@@ -168,7 +165,7 @@ def _check_uplo(uplo) -> str:
     return uplo.upper()
 
 
-def eigh(A: Tensor, UPLO: str = "L", *, out=None) -> tuple:  # noqa: N803
+def eigh(A: Tensor, UPLO: str = "L") -> tuple:  # noqa: N803
     """``(eigenvalues, eigenvectors)`` of symmetric ``A``, reading the ``UPLO`` triangle."""
     check_matrix(A, "linalg.eigh", square=True)
     uplo = _check_uplo(UPLO)
@@ -183,10 +180,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor
         result = keep_outputs(Eigh.apply(A, uplo=uplo))[0]
     else:
         result = Tensor._make(np.linalg.eigvalsh(A._data, UPLO=uplo))
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 # --- QR -----------------------------------------------------------------------------
@@ -274,7 +268,7 @@ def qr_backward(gq, gr, q: Tensor, r: Tensor) -> Tensor:
     return cat([gx, gy], dim=-1)
 
 
-def qr(A: Tensor, mode: str = "reduced", *, out=None) -> tuple:  # noqa: N803
+def qr(A: Tensor, mode: str = "reduced") -> tuple:  # noqa: N803
     """``(Q, R)`` with ``A = Q R``; ``mode`` is 'reduced', 'complete' or 'r' (Q empty)."""
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(
@@ -354,13 +348,10 @@ def _cholesky(A: Tensor, upper: bool, check: bool, fn: str) -> tuple:  # noqa: N
 def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The Cholesky factor (lower, or upper with ``upper=True``) of symmetric positive-definite ``A``."""
     result = _cholesky(A, upper, True, "linalg.cholesky")[0]
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
-def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None) -> tuple:  # noqa: N803
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:  # noqa: N803
     """``(L, info)``: info is the order of the first non-positive leading minor (0 on success)."""
     result, info = _cholesky(A, upper, check_errors, "linalg.cholesky_ex")
     return CholeskyExResult(result, Tensor._make(info))

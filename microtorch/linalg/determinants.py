@@ -9,7 +9,7 @@ from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..ops.comparison import where
 from ..ops.linalg import matmul
-from ._common import check_matrix, const, diag_embed, mT
+from ._common import check_matrix, const, diag_embed, mT, write_out
 from ._results import SlogdetResult
 
 __all__ = ["det", "slogdet", "logdet"]
@@ -81,10 +81,7 @@ def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The determinant of each square matrix of ``A``."""
     check_matrix(A, "linalg.det", square=True)
     result = Det.apply(A)
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 class Slogdet(Op):
@@ -105,7 +102,7 @@ class Slogdet(Op):
         return _cofactor_solve(a, glog)
 
 
-def slogdet(A: Tensor, *, out=None) -> tuple:  # noqa: N803
+def slogdet(A: Tensor) -> tuple:  # noqa: N803
     """``(sign, logabsdet)`` of the determinant, stable for large and small determinants."""
     check_matrix(A, "linalg.slogdet", square=True)
     sign, logabs = Slogdet.apply(A)

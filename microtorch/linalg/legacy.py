@@ -9,7 +9,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..ops.linalg import matmul
-from ._common import check_float, check_matrix, check_tensor, mT, scipy_linalg, type_word
+from ._common import check_float, check_matrix, check_tensor, mT, scipy_linalg, type_word, write_out
 from ._results import GeqrfResult, LegacyQrResult, LegacySlogdetResult, LegacySvdResult, TriangularSolveResult
 from .decompositions import cholesky as _linalg_cholesky
 from .decompositions import qr as _linalg_qr
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 
-def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None) -> tuple:  # noqa: A002
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> tuple:  # noqa: A002
     """``(U, S, V)`` with ``input = U diag(S) V^T`` (V, not Vh); zero U, V without ``compute_uv``."""
     check_matrix(input, "linalg.svd")
     if not compute_uv:
@@ -56,7 +56,7 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None) 
     return LegacySvdResult(u, s, mT(vh))
 
 
-def qr(input: Tensor, some: bool = True, *, out=None) -> tuple:  # noqa: A002
+def qr(input: Tensor, some: bool = True) -> tuple:  # noqa: A002
     """``(Q, R)``: reduced with ``some=True``, complete otherwise."""
     q, r = _linalg_qr(input, "reduced" if some else "complete")
     return LegacyQrResult(q, r)
@@ -122,7 +122,7 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Te
             f"Incompatible matrix sizes for cholesky_solve: each A matrix is {L.shape[-1]} by {L.shape[-1]} but each b "
             f"matrix is {B.shape[-2]} by {B.shape[-1]}"
         )
-    return CholeskySolve.apply(B, L, upper=bool(upper))
+    return write_out(out, CholeskySolve.apply(B, L, upper=bool(upper)))
 
 
 class CholeskyInverse(Op):
@@ -146,7 +146,7 @@ class CholeskyInverse(Op):
 def cholesky_inverse(L: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa: N803
     """The inverse of ``A = L L^T`` from its Cholesky factor."""
     check_matrix(L, "cholesky_inverse", square=True)
-    return CholeskyInverse.apply(L, upper=bool(upper))
+    return write_out(out, CholeskyInverse.apply(L, upper=bool(upper)))
 
 
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
@@ -160,8 +160,6 @@ def triangular_solve(
     upper: bool = True,
     transpose: bool = False,
     unitriangular: bool = False,
-    *,
-    out=None,  # noqa: N803
 ) -> tuple:
     """``(solution, cloned_coefficient)`` of ``A X = b`` (``A^T X = b`` with ``transpose``)."""
     check_tensor(b, "triangular_solve", "input")
@@ -184,13 +182,13 @@ def inverse(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
     return inv(input, out=out)
 
 
-def slogdet(input: Tensor, *, out=None) -> tuple:  # noqa: A002
+def slogdet(input: Tensor) -> tuple:  # noqa: A002
     """``(sign, logabsdet)`` (``torch.slogdet``)."""
     sign, logabs = _linalg_slogdet(input)
     return LegacySlogdetResult(sign, logabs)
 
 
-def geqrf(input: Tensor, *, out=None) -> tuple:  # noqa: A002
+def geqrf(input: Tensor) -> tuple:  # noqa: A002
     """LAPACK's compact QR ``(a, tau)``: R above the diagonal, Householder vectors below (no gradient)."""
     check_tensor(input, "geqrf", "input")
     if input.ndim < 2:
@@ -227,7 +225,7 @@ def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpos
         full_input = input[..., :, :m]
     q = _full_q(full_input, tau, m)
     q = mT(q) if transpose else q
-    return matmul(q, other) if left else matmul(other, q)
+    return write_out(out, matmul(q, other) if left else matmul(other, q))
 
 
 def _check_ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool) -> None:  # noqa: A002
@@ -290,7 +288,7 @@ def cross(input: Tensor, other: Tensor, dim=None, *, out=None) -> Tensor:  # noq
     return _cross(input, other, dim=dim, out=out)
 
 
-def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None) -> tuple:  # noqa: N803
+def lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> tuple:  # noqa: N803
     """``(LU, pivots)`` (and ``info`` with ``get_infos``), as the deprecated ``torch.lu``."""
     from .lu import lu_factor_ex
 
@@ -302,4 +300,4 @@ def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out=None) -> Tens
     """The solution of ``A X = b`` from ``torch.lu``'s factors (``torch.lu_solve``)."""
     from .lu import lu_solve as _lu_solve
 
-    return _lu_solve(LU_data, LU_pivots, b)
+    return _lu_solve(LU_data, LU_pivots, b, out=out)

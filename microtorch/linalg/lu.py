@@ -9,7 +9,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ..ops.linalg import matmul
 from ..ops.shape import cat
-from ._common import LinAlgError, check_float, check_matrix, check_tensor, const, mT, scipy_linalg
+from ._common import LinAlgError, check_float, check_matrix, check_tensor, const, mT, scipy_linalg, write_out
 from ._results import LdlFactorExResult, LdlFactorResult, LuFactorExResult, LuFactorResult, LuResult, LuUnpackResult
 
 __all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_unpack", "lu_solve", "ldl_factor", "ldl_factor_ex", "ldl_solve"]
@@ -131,7 +131,7 @@ def _eye_like_p(p: Tensor, n: int) -> Tensor:
     return const(np.eye(n), p)
 
 
-def lu(A: Tensor, *, pivot: bool = True, out=None) -> tuple:  # noqa: N803
+def lu(A: Tensor, *, pivot: bool = True) -> tuple:  # noqa: N803
     """``(P, L, U)`` with ``A = P L U`` (partial pivoting; L unit lower, U upper)."""
     from .decompositions import keep_outputs
 
@@ -174,7 +174,7 @@ def _grad_enabled() -> bool:
     return _state.enabled
 
 
-def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, out=None) -> tuple:  # noqa: N803
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False) -> tuple:  # noqa: N803
     """``(LU, pivots, info)``: the packed factors, LAPACK's 1-based pivots and getrf's info."""
     packed, piv, info = _lu_factor(A, pivot, "torch.linalg.lu_factor_ex")
     if check_errors and info.any():
@@ -184,7 +184,7 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, o
     return LuFactorExResult(packed, piv, Tensor._make(info))
 
 
-def lu_factor(A: Tensor, *, pivot: bool = True, out=None) -> tuple:  # noqa: N803
+def lu_factor(A: Tensor, *, pivot: bool = True) -> tuple:  # noqa: N803
     """``(LU, pivots)`` of a partial-pivoting LU; raises where U has a zero on its diagonal."""
     packed, piv, info = _lu_factor(A, pivot, "torch.lu_factor")
     bad = info[info != 0]
@@ -200,7 +200,7 @@ def lu_factor(A: Tensor, *, pivot: bool = True, out=None) -> tuple:  # noqa: N80
     return LuFactorResult(packed, piv)
 
 
-def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True, *, out=None):  # noqa: N803
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True):  # noqa: N803
     """``(P, L, U)`` from ``lu_factor``'s packed factors and pivots (L and U differentiable)."""
     check_tensor(LU_data, "lu_unpack", "LU_data")
     if LU_data.ndim < 2:
@@ -241,15 +241,15 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
     p, low, up = lu_unpack(LU, pivots)
     if not left:
         # X A = B  <=>  A^T X^T = B^T
-        return mT(lu_solve(LU, pivots, mT(B), left=True, adjoint=not adjoint))
+        return write_out(out, mT(lu_solve(LU, pivots, mT(B), left=True, adjoint=not adjoint)))
     if adjoint:
         # A^T = U^T L^T P^T: X = P L^{-T} U^{-T} B
         y = solve_triangular(mT(up), B, upper=False)
         y = solve_triangular(mT(low), y, upper=True, unitriangular=True)
-        return matmul(p, y)
+        return write_out(out, matmul(p, y))
     y = matmul(mT(p), B)
     y = solve_triangular(low, y, upper=False, unitriangular=True)
-    return solve_triangular(up, y, upper=True)
+    return write_out(out, solve_triangular(up, y, upper=True))
 
 
 def _sytrf(a: np.ndarray, hermitian: bool) -> tuple:
@@ -266,7 +266,7 @@ def _sytrf(a: np.ndarray, hermitian: bool) -> tuple:
     return ld, piv, info
 
 
-def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False, out=None) -> tuple:  # noqa: N803
+def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False) -> tuple:  # noqa: N803
     """``(LD, pivots, info)`` of the Bunch-Kaufman factorization (LAPACK sytrf's compact form)."""
     check_matrix(A, "torch.linalg.ldl_factor_ex", square=True)
     ld, piv, info = _sytrf(np.ascontiguousarray(A._data), hermitian)
@@ -277,7 +277,7 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
     return LdlFactorExResult(Tensor._make(ld), Tensor._make(piv), Tensor._make(info))
 
 
-def ldl_factor(A: Tensor, *, hermitian: bool = False, out=None) -> tuple:  # noqa: N803
+def ldl_factor(A: Tensor, *, hermitian: bool = False) -> tuple:  # noqa: N803
     """``(LD, pivots)`` of the Bunch-Kaufman factorization of symmetric ``A``."""
     check_matrix(A, "torch.linalg.ldl_factor_ex", square=True)
     ld, piv, info = _sytrf(np.ascontiguousarray(A._data), hermitian)
@@ -302,4 +302,4 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False,
     x = np.empty(b.shape, dtype=b.dtype)
     for idx in _batches(batch):
         x[idx] = sytrs(ld[idx], piv[idx], b[idx], lower=1)[0] if b.shape[-2] else b[idx]
-    return Tensor._make(x)
+    return write_out(out, Tensor._make(x))

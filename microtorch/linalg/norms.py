@@ -11,7 +11,7 @@ from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..ops._util import dims_arg
 from ..ops.comparison import where
-from ._common import check_float, check_matrix, check_tensor, const, type_word
+from ._common import check_float, check_matrix, check_tensor, const, type_word, write_out
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "cond"]
 
@@ -133,10 +133,7 @@ def vector_norm(
         dims = ()
     _check_empty_reduction(x, float(ord), dims, whole)
     result = VectorNorm.apply(x, ord=float(ord), dims=dims, keepdim=keepdim)
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 def _matrix_dims(x: Tensor, dim, fn: str) -> tuple:
@@ -175,10 +172,7 @@ def matrix_norm(
     A = _norm_dtype(A, dtype, fn)
     d0, d1 = _matrix_dims(A, dim, fn)
     result = _matrix_norm(A, ord, d0, d1, keepdim, fn)
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 def _matrix_norm(A: Tensor, ord, d0: int, d1: int, keepdim: bool, fn: str) -> Tensor:  # noqa: A002, N803
@@ -191,9 +185,10 @@ def _matrix_norm(A: Tensor, ord, d0: int, d1: int, keepdim: bool, fn: str) -> Te
     p = float(ord)
     if abs(p) not in (1.0, 2.0, math.inf):
         raise RuntimeError(f"{fn}: Order {_ord_text(p)} not supported.")
+    if A._data.size == 0 and p > 0:
+        # torch: every positive-order norm of an empty matrix is 0
+        return vector_norm(A, 2, (d0, d1), keepdim)
     if abs(p) == 2:
-        if A._data.size == 0 and p > 0:
-            return vector_norm(A, 2, (d0, d1), keepdim)
         return _svd_norm(A, d0, d1, keepdim, lambda s: s.amax(dim=-1) if p > 0 else s.amin(dim=-1))
     if abs(p) == math.inf:
         d0, d1 = d1, d0
@@ -226,10 +221,7 @@ def norm(
         result = matrix_norm(A, ord, tuple(dim) if dim is not None else (0, 1), keepdim, dtype=dtype)
     else:
         result = vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 def cond(A: Tensor, p=None, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
@@ -247,10 +239,7 @@ def cond(A: Tensor, p=None, *, out: Tensor | None = None) -> Tensor:  # noqa: N8
             raise RuntimeError(f"{fn} got an invalid norm type: {p}")
         check_matrix(A, fn, square=True)
         result = _cond_by_inverse(A, p, inv)
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 def _cond_by_inverse(A: Tensor, p, inv) -> Tensor:  # noqa: N803

@@ -11,7 +11,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ..ops.linalg import matmul
 from ..ops.shape import cat, stack
-from ._common import Constant, check_float, check_matrix, check_tensor, const, mT, scipy_linalg, type_word
+from ._common import Constant, check_float, check_matrix, check_tensor, const, mT, scipy_linalg, type_word, write_out
 from ._common import diagonal as _last_diagonal
 
 __all__ = [
@@ -41,10 +41,7 @@ def matrix_power(A: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:  # 
     else:
         base = inv(A) if n < 0 else A
         result = _power(base, abs(int(n)))
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 def _power(a: Tensor, n: int) -> Tensor:
@@ -135,10 +132,7 @@ def multi_dot(tensors, *, out: Tensor | None = None) -> Tensor:
         result = result.squeeze(0)
     elif last_vec:
         result = result.squeeze(-1)
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 def _chain_order(dims: list) -> list:
@@ -187,10 +181,7 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Tensor | None = N
     a, b = a.movedim(dim, -1), b.movedim(dim, -1)
     parts = [a[..., (i + 1) % 3] * b[..., (i + 2) % 3] - a[..., (i + 2) % 3] * b[..., (i + 1) % 3] for i in range(3)]
     result = stack(parts, dim=-1).movedim(-1, dim)
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) -> Tensor:
@@ -204,10 +195,7 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) ->
             f"type {type_word(y)} instead"
         )
     result = (x * y).sum(dim=dim)
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: N803
@@ -229,6 +217,15 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
     """The Vandermonde matrix ``[x^0, x^1, ..., x^(N-1)]`` along a new last dim."""
     check_tensor(x, "linalg_vander", "x")
+    kind = x._data.dtype.kind
+    if kind == "b":
+        raise RuntimeError(
+            f"linalg.vander supports floating point, complex, and integer tensors, but got {type_word(x)}"
+        )
+    if kind in "iu":
+        from .._dtype import int64
+
+        x = x.to(int64)
     if x.ndim == 0:
         x = x.unsqueeze(0)
     n = x.shape[-1] if N is None else N
@@ -261,10 +258,7 @@ def householder_product(A: Tensor, tau: Tensor, *, out: Tensor | None = None) ->
     if A._data.dtype != tau._data.dtype:
         raise RuntimeError(f"{fn}: tau dtype {tau.dtype} does not match input dtype {A.dtype}")
     result = _householder(A, tau, n)
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 def _householder(A: Tensor, tau: Tensor, cols: int) -> Tensor:  # noqa: N803
@@ -297,10 +291,7 @@ def tensorinv(A: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tensor: 
             f"{cols} != {rows}"
         )
     result = inv(A.reshape(rows, cols)).reshape(*tail, *head)
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 def tensorsolve(A: Tensor, B: Tensor, dims=None, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
@@ -320,7 +311,4 @@ def tensorsolve(A: Tensor, B: Tensor, dims=None, *, out: Tensor | None = None) -
             f"but got {cols} != {math.prod(A.shape[: B.ndim])}"
         )
     result = solve(A.reshape(rows, cols), B.reshape(rows)).reshape(*result_shape)
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)

@@ -8,7 +8,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..ops.linalg import matmul
-from ._common import Constant, check_float, check_matrix, check_tensor, mT
+from ._common import Constant, check_float, check_matrix, check_tensor, mT, write_out
 from ._results import LstsqResult
 
 __all__ = ["pinv", "matrix_rank", "lstsq"]
@@ -114,10 +114,7 @@ def pinv(
     if rcond is not None:
         rtol = rcond
     result = Pinv.apply(A, atol=atol, rtol=rtol, hermitian=bool(hermitian))
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 def matrix_rank(
@@ -140,10 +137,7 @@ def matrix_rank(
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
     tol_v = _tolerance(s.max(axis=-1), m, n, a.dtype, atol, rtol)[..., None]
     result = Tensor._make(np.asarray(np.sum(s > tol_v, axis=-1), dtype=np.int64))
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")

@@ -12,7 +12,7 @@ from ..autograd.function import OUTPUT, Op
 from ..ops._util import broadcast_shapes
 from ..ops.linalg import matmul
 from ..ops.shape import sum_to_size
-from ._common import LinAlgError, check_matrix, check_same_dtype, check_tensor, mT, scipy_linalg
+from ._common import LinAlgError, check_matrix, check_same_dtype, check_tensor, mT, scipy_linalg, write_out
 
 __all__ = ["solve", "solve_ex", "solve_triangular", "inv", "inv_ex"]
 
@@ -97,7 +97,7 @@ class Inv(Op):
         return -matmul(yt, matmul(g, yt))
 
 
-def inv_ex(A: Tensor, *, check_errors: bool = False, out=None) -> tuple:  # noqa: N803
+def inv_ex(A: Tensor, *, check_errors: bool = False) -> tuple:  # noqa: N803
     """``(inverse, info)``; info is getrf's (nonzero for a singular matrix, which raises only with check_errors)."""
     from ._results import InvExResult
 
@@ -117,10 +117,7 @@ def inv(A: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The inverse of each square matrix of ``A`` (torch's LinAlgError when one is singular)."""
     check_matrix(A, "linalg.inv", square=True)
     result = Inv.apply(A, fn="linalg.inv", check=True)
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
 def _singular_solve_error(a: np.ndarray, fn: str) -> LinAlgError:
@@ -199,13 +196,10 @@ def _solve(A: Tensor, B: Tensor, left: bool, fn: str, check: bool) -> Tensor:  #
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The solution X of ``A X = B`` (``X A = B`` with ``left=False``), batched and broadcast."""
     result = _solve(A, B, left, "linalg.solve", True)
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
 
 
-def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None) -> tuple:  # noqa: N803
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> tuple:  # noqa: N803
     """``(result, info)`` of ``solve``; a singular matrix raises only with ``check_errors``."""
     from ._results import SolveExResult
 
@@ -293,7 +287,4 @@ def solve_triangular(
         result = SolveTriangular.apply(A, B, upper=upper, unit=unitriangular)
     else:
         result = mT(SolveTriangular.apply(mT(A), mT(B), upper=not upper, unit=unitriangular))
-    if out is not None:
-        out._data = result._data
-        return out
-    return result
+    return write_out(out, result)
