@@ -299,6 +299,13 @@ REDUCTION_GRAPHS = {
     "cumsum": lambda lib: _x(lib).cumsum(0),
     "sort": lambda lib: _x(lib).sort(0)[0],
     "topk": lambda lib: _x(lib).topk(2)[0],
+    "sort_0d": lambda lib: _x(lib, ()).sort()[0],
+    "topk_0d": lambda lib: _x(lib, ()).topk(1)[0],
+    "cumsum_0d": lambda lib: _x(lib, ()).cumsum(0),
+    "max_dim_0d": lambda lib: _x(lib, ()).max(0)[0],
+    "min_dim_0d": lambda lib: _x(lib, ()).min(0, keepdim=True)[0],
+    "index_select_0d": lambda lib: _x(lib, ()).index_select(0, lib.tensor([0])),
+    "roll_empty": lambda lib: _x(lib, (0, 3)).roll(1),
 }
 
 

@@ -14,7 +14,7 @@ from ..autograd.function import Op
 from ..autograd.grad_mode import _state
 from ._util import broadcast_shapes, wrap_dim
 from .elementwise import where
-from .shape import GetItem, _check_key_bounds, expand, index_add_into, repeat, reshape, sum_to_size
+from .shape import GetItem, ZeroDimCopy, _check_key_bounds, expand, index_add_into, repeat, reshape, sum_to_size
 
 __all__ = [
     "gather",
@@ -363,11 +363,15 @@ _TORCH_WORD = {
 # --- index_select ------------------------------------------------------------------------
 def _index_select(x: Tensor, d: int, idx: np.ndarray) -> Tensor:
     if x.ndim == 0:
-        return x.clone()
+        return IndexSelectZeroDim.apply(x)
     return IndexSelect.apply(x, key=(slice(None),) * d + (idx.reshape(-1),), basic=False)
 
 
 class IndexSelect(GetItem):
+    torch_name = "IndexSelectBackward0"
+
+
+class IndexSelectZeroDim(ZeroDimCopy):
     torch_name = "IndexSelectBackward0"
 
 
@@ -1544,8 +1548,8 @@ def roll(x: Tensor, shifts, dims=None) -> Tensor:
         raise RuntimeError("`shifts` required")
     if (dims or len(shifts) != 1) and len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
-    if not x.numel():
-        return x.clone()
+    if not x.numel():  # torch checks nothing more on an empty tensor
+        return Roll.apply(x, shifts=0, dims=None)
     if dims and x.ndim == 0:
         raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     dims = tuple(wrap_dim(d, x.ndim) for d in dims) or None

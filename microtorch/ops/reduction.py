@@ -18,7 +18,7 @@ from ._util import wrap_dim
 from .elementwise import abs as _abs
 from .elementwise import eq, exp, isnan, logical_or, sign, where
 from .elementwise import pow as _pow
-from .shape import expand, flip, permute, reshape
+from .shape import ZeroDimCopy, expand, flip, permute, reshape
 
 __all__ = [
     "sum",
@@ -601,7 +601,7 @@ def _max_min(x: Tensor, dim, keepdim: bool, other, take_max: bool, name: str):
     d = _one_dim(dim, x.ndim, name)
     result = MaxResult if take_max else MinResult
     if x.ndim == 0:
-        values = x.clone() if x._requires_grad else x._alias()
+        values = (MaxZeroDim if take_max else MinZeroDim).apply(x) if x._requires_grad else x._alias()
         return result(values, Tensor._make(np.zeros((), np.int64)))
     _check_nonempty(x, (d,), False, name)
     node_out = (MaxDim if take_max else MinDim).apply(x, dim=d, keepdim=keepdim, take_max=take_max)
@@ -1018,7 +1018,7 @@ def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
             return CumsumCast.apply(x, dim=d, cast=npdt)
         x = x.to(dt.from_numpy_dtype(npdt))
     if x.ndim == 0:
-        return x.clone()
+        return CumsumZeroDim.apply(x)
     return Cumsum.apply(x, dim=d)
 
 
@@ -1045,7 +1045,7 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
     _check_args("sort", x, descending=descending, stable=stable)
     d = _one_dim(dim, x.ndim, "sort")
     if x.ndim == 0:
-        return SortResult(x.clone(), Tensor._make(np.zeros((), np.int64)))
+        return SortResult(SortZeroDim.apply(x), Tensor._make(np.zeros((), np.int64)))
     idx = _sort_indices(x._data, d, descending)
     return SortResult(SortValues.apply(x, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))
 
@@ -1077,7 +1077,27 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
     if x.ndim == 0:
-        return TopkResult(x.clone(), Tensor._make(np.zeros((), np.int64)))
+        return TopkResult(TopkZeroDim.apply(x), Tensor._make(np.zeros((), np.int64)))
     idx = _sort_indices(x._data, d, largest)
     idx = np.ascontiguousarray(np.take(idx, np.arange(k), axis=d))
     return TopkResult(TopkValues.apply(x, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))
+
+
+class MaxZeroDim(ZeroDimCopy):
+    torch_name = "MaxBackward0"
+
+
+class MinZeroDim(ZeroDimCopy):
+    torch_name = "MinBackward0"
+
+
+class CumsumZeroDim(ZeroDimCopy):
+    torch_name = "CumsumBackward0"
+
+
+class SortZeroDim(ZeroDimCopy):
+    torch_name = "SortBackward0"
+
+
+class TopkZeroDim(ZeroDimCopy):
+    torch_name = "TopkBackward0"

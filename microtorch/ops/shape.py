@@ -488,6 +488,17 @@ def clone(x: Tensor, memory_format=None) -> Tensor:
     return Clone.apply(x, fmt=fmt)
 
 
+class ZeroDimCopy(Op):
+    """A copy with the identity gradient: what a reduction or selection along a dimension does to
+    a 0-d tensor; subclasses carry the name torch records for that op."""
+
+    def forward(self, x):
+        return x._data.copy()
+
+    def backward(self, g):
+        return g
+
+
 class Cat(Op):
     """Concatenate along a dimension."""
 
