@@ -49,17 +49,30 @@ def check_float(x: Tensor, fn: str) -> None:
         raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. Got {type_word(x)}")
 
 
-def check_matrix(x, fn: str, name: str = "A", *, square: bool = False, floating: bool = True) -> None:
-    """At least 2-D (batches of matrices), optionally square and floating, as torch checks."""
+def check_matrix(
+    x, fn: str, name: str = "A", *, square: bool = False, floating: bool = True, kernel: str | None = None
+) -> None:
+    """At least 2-D (batches of matrices), optionally square and floating, as torch checks; ``kernel``
+    names the CPU kernel whose NotImplementedError torch raises for integer input instead."""
     check_tensor(x, fn, "input" if name == "A" else name)
     if x.ndim < 2:
         raise RuntimeError(f"{fn}: The input tensor {name} must have at least 2 dimensions.")
+    if kernel is not None and x._data.dtype.kind in "biu":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_word(x)}'")
     if floating:
         check_float(x, fn)
     if square and x.shape[-1] != x.shape[-2]:
         raise RuntimeError(
             f"{fn}: {name} must be batches of square matrices, but they are {x.shape[-2]} by {x.shape[-1]} matrices"
         )
+
+
+def check_float_or_double(x: Tensor) -> None:
+    """The message of torch's LAPACK wrappers that take only float and double."""
+    if x._data.dtype.kind == "c":
+        check_float(x, "linalg")
+    if x._data.dtype.kind != "f":
+        raise RuntimeError("This function doesn't handle types other than float and double")
 
 
 def check_same_dtype(a: Tensor, b: Tensor, fn: str, names: str = "A and B") -> None:

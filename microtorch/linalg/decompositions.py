@@ -167,14 +167,14 @@ def _check_uplo(uplo) -> str:
 
 def eigh(A: Tensor, UPLO: str = "L") -> tuple:  # noqa: N803
     """``(eigenvalues, eigenvectors)`` of symmetric ``A``, reading the ``UPLO`` triangle."""
-    check_matrix(A, "linalg.eigh", square=True)
+    check_matrix(A, "linalg.eigh", square=True, kernel="linalg_eigh_cpu")
     uplo = _check_uplo(UPLO)
     return EighResult(*keep_outputs(Eigh.apply(A, uplo=uplo)))
 
 
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The eigenvalues of symmetric ``A`` in ascending order."""
-    check_matrix(A, "linalg.eigh", square=True)
+    check_matrix(A, "linalg.eigh", square=True, kernel="linalg_eigh_cpu")
     uplo = _check_uplo(UPLO)
     if _needs_graph(A):
         result = keep_outputs(Eigh.apply(A, uplo=uplo))[0]
@@ -353,5 +353,6 @@ def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Te
 
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:  # noqa: N803
     """``(L, info)``: info is the order of the first non-positive leading minor (0 on success)."""
+    check_matrix(A, "linalg.cholesky", square=True)
     result, info = _cholesky(A, upper, check_errors, "linalg.cholesky_ex")
     return CholeskyExResult(result, Tensor._make(info))

@@ -9,7 +9,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ..ops.linalg import matmul
 from ..ops.shape import cat
-from ._common import LinAlgError, check_float, check_matrix, check_tensor, const, mT, scipy_linalg, write_out
+from ._common import LinAlgError, check_float, check_matrix, check_tensor, const, mT, scipy_linalg, type_word, write_out
 from ._results import LdlFactorExResult, LdlFactorResult, LuFactorExResult, LuFactorResult, LuResult, LuUnpackResult
 
 __all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_unpack", "lu_solve", "ldl_factor", "ldl_factor_ex", "ldl_solve"]
@@ -57,6 +57,8 @@ def _check_lu_input(A, fn: str) -> None:  # noqa: N803
     check_tensor(A, fn, "A")
     if A.ndim < 2:
         raise RuntimeError(f"{fn}: Expected tensor with 2 or more dimensions. Got size: {list(A.shape)} instead")
+    if A._data.dtype.kind in "biu":
+        raise NotImplementedError(f"\"lu_cpu\" not implemented for '{type_word(A)}'")
     check_float(A, fn)
 
 

@@ -230,14 +230,17 @@ def cond(A: Tensor, p=None, *, out: Tensor | None = None) -> Tensor:  # noqa: N8
     from .solves import inv
 
     fn = "linalg.cond"
-    check_matrix(A, fn)
+    check_tensor(A, "linalg_cond", "input")
+    if A.ndim < 2:
+        raise RuntimeError(f"{fn}: The input tensor must have at least 2 dimensions.")
     if p is None or p in (2, -2):
+        check_matrix(A, "linalg.svd")
         s = svdvals(A)
         result = s.amax(dim=-1) / s.amin(dim=-1) if p != -2 else s.amin(dim=-1) / s.amax(dim=-1)
     else:
         if not (isinstance(p, str) and p in ("fro", "nuc")) and p not in (1, -1, math.inf, -math.inf):
             raise RuntimeError(f"{fn} got an invalid norm type: {p}")
-        check_matrix(A, fn, square=True)
+        check_matrix(A, f"{fn}(ord={p})", square=True)
         result = _cond_by_inverse(A, p, inv)
     return write_out(out, result)
 

@@ -244,6 +244,8 @@ def householder_product(A: Tensor, tau: Tensor, *, out: Tensor | None = None) ->
     check_tensor(tau, "linalg_householder_product", "tau", 2)
     if A.ndim < 2:
         raise RuntimeError(f"{fn}: input must have at least 2 dimensions.")
+    if A._data.dtype.kind in "biu":
+        raise NotImplementedError(f"\"orgqr_cpu\" not implemented for '{type_word(A)}'")
     check_float(A, fn)
     m, n = A.shape[-2:]
     k = tau.shape[-1] if tau.ndim else 0

@@ -8,7 +8,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..ops.linalg import matmul
-from ._common import Constant, check_float, check_matrix, check_tensor, mT, write_out
+from ._common import Constant, check_float, check_float_or_double, check_matrix, check_tensor, mT, type_word, write_out
 from ._results import LstsqResult
 
 __all__ = ["pinv", "matrix_rank", "lstsq"]
@@ -93,9 +93,8 @@ def _check_pinv_input(A, fn: str) -> None:  # noqa: N803
     if A.ndim < 2 or A._data.dtype.kind != "f":
         if A._data.dtype.kind == "c":
             check_float(A, fn)
-        kind = {"float32": "Float", "float64": "Double"}.get(A._data.dtype.name, A._data.dtype.name)
         raise RuntimeError(
-            f"{fn}({kind}{{{list(A.shape)}}}): expected a tensor with 2 or more dimensions of float, double, cfloat "
+            f"{fn}({type_word(A)}{{{list(A.shape)}}}): expected a tensor with 2 or more dimensions of float, double, cfloat "
             "or cdouble types"
         )
 
@@ -111,6 +110,8 @@ def pinv(
 ) -> Tensor:
     """The pseudo-inverse of ``A``; singular values below ``max(atol, rtol * s_max)`` are dropped."""
     _check_pinv_input(A, "linalg.pinv")
+    if hermitian:
+        check_matrix(A, "linalg.eigh", square=True)
     if rcond is not None:
         rtol = rcond
     result = Pinv.apply(A, atol=atol, rtol=rtol, hermitian=bool(hermitian))
@@ -127,7 +128,10 @@ def matrix_rank(
     out: Tensor | None = None,
 ) -> Tensor:
     """The number of singular values above ``max(atol, rtol * s_max)`` (int64)."""
-    check_matrix(A, "linalg.matrix_rank")
+    check_tensor(A, "linalg_matrix_rank", "input")
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
+    check_float_or_double(A)
     if tol is not None:
         atol, rtol = tol, 0.0
     a = A._data
@@ -192,7 +196,7 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> tuple:  # noqa: N
     fn = "torch.linalg.lstsq"
     check_tensor(A, "linalg_lstsq", "self")
     check_tensor(B, "linalg_lstsq", "b", 2)
-    check_float(A, fn)
+    check_float_or_double(A)
     if A.ndim < 2:
         raise RuntimeError(f"{fn}: input must have at least 2 dimensions.")
     if A._data.dtype != B._data.dtype:
@@ -217,6 +221,4 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> tuple:  # noqa: N
 
 
 def _word(x: Tensor) -> str:
-    from ._common import type_word
-
     return type_word(x)

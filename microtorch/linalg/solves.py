@@ -101,7 +101,7 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> tuple:  # noqa: N803
     """``(inverse, info)``; info is getrf's (nonzero for a singular matrix, which raises only with check_errors)."""
     from ._results import InvExResult
 
-    check_matrix(A, "linalg.inv_ex", square=True)
+    check_matrix(A, "linalg.inv", square=True)
     result = Inv.apply(A, fn="linalg.inv_ex", check=check_errors)
     return InvExResult(result, _info(A, result))
 
@@ -186,7 +186,7 @@ def _solve(A: Tensor, B: Tensor, left: bool, fn: str, check: bool) -> Tensor:  #
         return _solve(mT(A), B, True, fn, check)
     _check_solve_shapes(A, B, left, vector, fn)
     b = B.unsqueeze(-1) if vector else B
-    broadcast_shapes(tuple(A.shape[:-2]), tuple(b.shape[:-2]))
+    broadcast_shapes(tuple(b.shape[:-2]), tuple(A.shape[:-2]))
     if not left:
         return mT(Solve.apply(mT(A), mT(b), fn=fn, check=check))
     x = Solve.apply(A, b, fn=fn, check=check)
@@ -268,7 +268,7 @@ def solve_triangular(
 ) -> Tensor:
     """The solution of ``A X = B`` (``X A = B`` if not ``left``) for triangular ``A``."""
     fn = "linalg.solve_triangular"
-    check_matrix(A, fn, square=True)
+    check_matrix(A, fn, square=True, kernel="triangular_solve_cpu")
     check_matrix(B, fn, "B")
     if A._data.dtype != B._data.dtype:
         from .._dtype import from_numpy_dtype
