@@ -283,8 +283,7 @@ def _variance(x: Tensor, dim, unbiased, keepdim: bool, correction, op: str, node
     dims = _axes(dim, x.ndim, op)
     dof = _count(x.shape, dims) - c
     if dof <= 0 and (dim is None or x.ndim == 0):
-        v = NoDofVar.apply(x, dims=dims, keepdim=keepdim)
-        return SafeSqrt.apply(v) if node in (Std, StdMean) else v
+        return (NoDofStd if node in (Std, StdMean) else NoDofVar).apply(x, dims=dims, keepdim=keepdim)
     return (node or Var).apply(x, dims=dims, keepdim=keepdim, dof=dof)
 
 
@@ -332,24 +331,24 @@ class NoDofVar(Op):
         return _expand_back(g, self.in_shape, self.dims, self.keepdim) * Tensor._make(self.weight)
 
 
-def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    """Variance over ``dim`` with Bessel's ``correction`` (1 by default)."""
-    return _variance(x, dim, unbiased, keepdim, correction, "var")
+class NoDofStd(NoDofVar):
+    """The standard deviation with no degrees of freedom left, one node as torch's std."""
 
+    torch_name = "StdBackward0"
 
-class SafeSqrt(Op):
-    """``sqrt`` whose gradient is 0 where the result is 0 (torch's std backward: ``grad / (2 * std)``
-    masked to 0 there, so a second derivative at 0 is NaN as in torch)."""
-
-    torch_name = "SqrtBackward0"
-
-    def forward(self, x):
+    def forward(self, x, dims, keepdim):
+        out = np.asarray(xp.sqrt(super().forward(x, dims, keepdim)))
         self.save_for_backward(OUTPUT)
-        return xp.sqrt(x._data)
+        return out
 
     def backward(self, g):
         (y,) = self.saved_tensors
-        return where(eq(y, 0), Tensor._make(np.zeros((), g._data.dtype)), g / (y * 2))
+        return NoDofVar.backward(self, where(eq(y, 0), Tensor._make(np.zeros((), g._data.dtype)), g / (y * 2)))
+
+
+def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (1 by default)."""
+    return _variance(x, dim, unbiased, keepdim, correction, "var")
 
 
 class Std(Var):
