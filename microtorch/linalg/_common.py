@@ -178,3 +178,17 @@ def write_out(out, result: Tensor, fn: str = "linalg") -> Tensor:
 
     _check_out_grad(fn, out, (result,))
     return _write_out(out, result._data, ())
+
+
+def np_svd(a: np.ndarray, **kwargs):
+    """``numpy.linalg.svd`` with torch's LinAlgError when it does not converge (non-finite input)."""
+    try:
+        return np.linalg.svd(a, **kwargs)
+    except np.linalg.LinAlgError:
+        prefix = ""
+        if a.ndim > 2:
+            bad = ~np.isfinite(a.reshape(-1, *a.shape[-2:])).all(axis=(-2, -1))
+            prefix = f"(Batch element {int(np.flatnonzero(bad)[0]) if bad.any() else 0}): "
+        raise LinAlgError(
+            f"linalg.svd: {prefix}The algorithm failed to converge because the input matrix contained non-finite values."
+        ) from None

@@ -8,7 +8,18 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..ops.linalg import matmul
-from ._common import Constant, check_float, check_float_or_double, check_matrix, check_tensor, mT, type_word, write_out
+from ._common import (
+    Constant,
+    LinAlgError,
+    check_float,
+    check_float_or_double,
+    check_matrix,
+    check_tensor,
+    mT,
+    np_svd,
+    type_word,
+    write_out,
+)
 from ._results import LstsqResult
 
 __all__ = ["pinv", "matrix_rank", "lstsq"]
@@ -44,7 +55,7 @@ def _pinv_array(a: np.ndarray, atol, rtol, hermitian: bool) -> np.ndarray:
         with np.errstate(divide="ignore"):
             winv = np.where(wabs > tol, 1.0 / w, 0.0).astype(a.dtype)
         return (v * winv[..., None, :]) @ np.swapaxes(v, -1, -2)
-    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    u, s, vh = np_svd(a, full_matrices=False)
     tol = _tolerance(s[..., 0], m, n, a.dtype, atol, rtol)[..., None]
     with np.errstate(divide="ignore"):
         sinv = np.where(s > tol, 1.0 / s, 0.0).astype(a.dtype)
@@ -138,7 +149,7 @@ def matrix_rank(
     m, n = a.shape[-2:]
     if a.size == 0:
         return Tensor._make(np.zeros(a.shape[:-2], dtype=np.int64))
-    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
+    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np_svd(a, compute_uv=False)
     tol_v = _tolerance(s.max(axis=-1), m, n, a.dtype, atol, rtol)[..., None]
     result = Tensor._make(np.asarray(np.sum(s > tol_v, axis=-1), dtype=np.int64))
     return write_out(out, result)
@@ -171,7 +182,13 @@ def _lstsq_solution(a: np.ndarray, b: np.ndarray, rcond) -> np.ndarray:
     b = np.broadcast_to(b, batch + b.shape[-2:])
     out = np.empty(batch + (a.shape[-1], b.shape[-1]), dtype=a.dtype)
     for idx in np.ndindex(*batch) if batch else [()]:
-        out[idx] = np.linalg.lstsq(a[idx], b[idx], rcond=rcond)[0]
+        try:
+            out[idx] = np.linalg.lstsq(a[idx], b[idx], rcond=rcond)[0]
+        except np.linalg.LinAlgError:
+            raise LinAlgError(
+                "torch.linalg.lstsq: The least squares solution could not be computed because the input matrix "
+                "contained non-finite values."
+            ) from None
     return out
 
 
@@ -179,7 +196,7 @@ def _lstsq_extras(a: np.ndarray, driver: str, rcond) -> tuple:
     """Whether torch returns residuals, and the rank and singular values it returns, for ``driver``."""
     m, n = a.shape[-2:]
     empty = np.zeros((0,), dtype=a.dtype)
-    s = np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,), a.dtype)
+    s = np_svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,), a.dtype)
     rank = None
     if driver != "gels":
         cutoff = (rcond if rcond is not None else np.finfo(a.dtype).eps * max(m, n)) * s[..., :1]
