@@ -176,7 +176,7 @@ def test_gradcheck_help_and_list_name_the_default_order_and_forms():
     assert re.search(r"^elementwise\s+add\s+.*Tensor\.__radd__", r.stdout, re.M)
 
 
-def test_gradcheck_fails_on_a_wrong_second_derivative(monkeypatch):
+def test_gradcheck_fails_on_a_wrong_second_derivative(monkeypatch, capsys):
     """A backward that is right but not differentiable passes --order 1 and fails the default order 2."""
     import microtorch as mt
     from microtorch.autograd import Function
@@ -201,6 +201,10 @@ def test_gradcheck_fails_on_a_wrong_second_derivative(monkeypatch):
     monkeypatch.setattr(gradcheck, "OPS", [GradOp("detached_square", "custom", build)])
     assert main(["gradcheck", "--examples", "1", "--order", "1"]) == 0
     assert main(["gradcheck", "--examples", "1"]) == 1
+    # an op declared first-order only is not checked at second order: its row says n/a
+    monkeypatch.setattr(gradcheck, "OPS", [GradOp("detached_square", "custom", build, second_order=False)])
+    assert main(["gradcheck", "--examples", "1"]) == 0
+    assert "| yes | n/a | n/a | n/a |" in capsys.readouterr().out
 
 
 def test_gradcheck_cases_cycle_through_the_public_forms(monkeypatch):
