@@ -207,6 +207,19 @@ def test_gradcheck_fails_on_a_wrong_second_derivative(monkeypatch, capsys):
     assert "| yes | n/a | n/a | n/a |" in capsys.readouterr().out
 
 
+def test_gradcheck_reports_a_case_that_raises_in_both_orders(monkeypatch, capsys):
+    from microtorch.cli import gradcheck, main
+    from microtorch.cli.gradcheck_ops import GradOp
+
+    def build(rng):
+        raise ValueError("no such shape")
+
+    monkeypatch.setattr(gradcheck, "OPS", [GradOp("broken", "custom", build)])
+    assert main(["gradcheck", "--examples", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "| - | - | NO (ValueError: no such shape) | - | - | NO (ValueError: no such shape) |" in out
+
+
 def test_gradcheck_cases_cycle_through_the_public_forms(monkeypatch):
     """Case k calls the op through its k-th form: a wrong Tensor method is caught although torch.X is right."""
     import microtorch as mt

@@ -183,7 +183,8 @@ def check_op(op: GradOp, examples: int, seed: int, order: int) -> tuple[Result, 
         try:
             fn, inputs = build_case(op, rng, forms[k % len(forms)] if forms else 0)
         except Exception as e:  # a generator or op that raises while building: the row fails
-            first.fail(e)
+            for result in (first, second) if second is not None else (first,):
+                result.fail(e)
             continue
         first.add(check_case, fn, inputs, op.eps)
         if second is not None:
