@@ -289,6 +289,8 @@ def test_values_and_gradients_match_torch(name, fn, shape):
         lambda L, t: L.cond(t.ones(3)),
         lambda L, t: L.inv_ex(t.ones(2, 3)),
         lambda L, t: L.solve(t.ones(2, 3, 3), t.ones(3, 3, 1)),
+        lambda L, t: L.solve(t.eye(2), t.ones(2), left=False),
+        lambda L, t: L.solve(t.eye(1), t.ones(1), left=False),
         lambda L, t: L.householder_product(t.ones(3, 2), t.ones(3)),
         lambda L, t: L.tensorinv(t.ones(4, 2, 3), ind=1),
         lambda L, t: L.svd(t.tensor([[[1.0, 1.0], [0.0, 1.0]], [[1.0, math.nan], [0.0, 1.0]]])),

@@ -165,11 +165,12 @@ def _is_vector_rhs(A: Tensor, B: Tensor) -> bool:  # noqa: N803
     return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
 
 
-def _check_solve_shapes(A: Tensor, B: Tensor, left: bool, vector: bool, fn: str) -> None:  # noqa: N803
+def _check_solve_shapes(A: Tensor, b: Tensor, left: bool, fn: str) -> None:  # noqa: N803
+    """``b`` is B as a matrix (a vector B already unsqueezed to a column, as torch does)."""
     n = A.shape[-1]
-    rows = B.shape[-1] if vector else (B.shape[-2] if left else B.shape[-1])
+    rows = b.shape[-2] if left else b.shape[-1]
     if rows != n:
-        bshape = f"{B.shape[-1]}x1" if vector else f"{B.shape[-2]}x{B.shape[-1]}"
+        bshape = f"{b.shape[-2]}x{b.shape[-1]}"
         eq = "AX = B" if left else "XA = B"
         raise RuntimeError(f"{fn}: Incompatible shapes of A and B for the equation {eq} ({n}x{n} and {bshape})")
 
@@ -181,15 +182,15 @@ def _solve(A: Tensor, B: Tensor, left: bool, fn: str, check: bool) -> Tensor:  #
     vector = _is_vector_rhs(A, B)
     if not vector and B.ndim < 2:
         raise RuntimeError(f"{fn}: The input tensor B must have at least 2 dimensions.")
-    if vector and not left and B.ndim >= 1:
-        _check_solve_shapes(A, B, left, vector, fn)
-        return _solve(mT(A), B, True, fn, check)
-    _check_solve_shapes(A, B, left, vector, fn)
     b = B.unsqueeze(-1) if vector else B
+    _check_solve_shapes(A, b, left, fn)
+    if vector and not left:
+        raise RuntimeError(
+            f"{fn}: Vector broadcasting of the left hand side is not supported for left=False. In this case "
+            "linalg.solve is equivalent to B / A.squeeze(-1)"
+        )
     broadcast_shapes(tuple(b.shape[:-2]), tuple(A.shape[:-2]))
-    if not left:
-        return mT(Solve.apply(mT(A), mT(b), fn=fn, check=check))
-    x = Solve.apply(A, b, fn=fn, check=check)
+    x = Solve.apply(A, b, fn=fn, check=check) if left else mT(Solve.apply(mT(A), mT(b), fn=fn, check=check))
     return x.squeeze(-1) if vector else x
 
 
