@@ -174,3 +174,32 @@ def test_failed_batch_norm_leaves_running_statistics():
     np.testing.assert_array_equal(rm.numpy(), np.zeros(5))
     out = F.batch_norm(mt.ones(5, 0, 5, dtype=mt.int64), mt.ones(5), mt.ones(5), mt.ones(5), mt.ones(5), True)
     assert out.shape == (5, 0, 5)  # empty: PyTorch checks nothing
+
+
+@pytest.mark.parametrize("eps, training", [(-1.0, True), (0.0, True), (-1.0, False)])
+def test_non_positive_eps_is_a_value_error_as_torch(eps, training):
+    import microtorch.nn.functional as F
+
+    with pytest.raises(ValueError, match="eps must be"):
+        F.batch_norm(mt.ones(2, 3), mt.zeros(3), mt.ones(3), training=training, eps=eps)
+    assert F.batch_norm(mt.ones(2, 3), mt.zeros(3), mt.ones(3), training=False, eps=0.0).shape == (2, 3)
+
+
+def test_failed_forward_leaves_module_state():
+    """A forward that fails (wrong channels, bad eps) changes no buffer, num_batches_tracked included."""
+    bn = nn.BatchNorm1d(3, eps=-1.0)
+    with pytest.raises(ValueError):
+        bn(mt.ones(4, 3))
+    assert bn.num_batches_tracked.item() == 0
+    bn = nn.BatchNorm1d(3, momentum=None)
+    with pytest.raises(RuntimeError):
+        bn(mt.ones(4, 5))
+    assert bn.num_batches_tracked.item() == 0
+    x = mt.tensor(np.random.default_rng(0).standard_normal((4, 3)), dtype=mt.float32)
+    bn(x)
+    bn(x * 2)
+    assert bn.num_batches_tracked.item() == 2
+    # momentum=None: the cumulative average of the two batches' statistics
+    a = x.numpy()
+    np.testing.assert_allclose(bn.running_mean.numpy(), (a.mean(0) + 2 * a.mean(0)) / 2, rtol=1e-5, atol=1e-6)
+    assert bn(mt.ones(0, 5)).shape == (0, 5)  # empty: PyTorch checks no channel count

@@ -189,3 +189,13 @@ def test_float16_conv_matches_torch(name):
     # ours rounds once, so it sits within a few float16 steps of torch's
     tol = 2e-3 if name == "conv2d" else 1e-2
     np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.numpy().astype(np.float64), rtol=tol, atol=tol)
+
+
+def test_transposed_convolution_of_empty_positions_raises_as_torch():
+    """PyTorch's transposed kernels take an empty batch or channel dim, never empty positions."""
+    _raises_like_torch(
+        lambda lib, a, b: lib.conv_transpose2d(a, b),
+        np.ones((2, 4, 0, 4), np.float32),
+        np.ones((4, 2, 2, 2), np.float32),
+    )
+    assert F.conv_transpose2d(mt.ones(0, 4, 3, 4), mt.ones(4, 2, 2, 2)).shape == (0, 2, 4, 5)

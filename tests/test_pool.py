@@ -632,3 +632,14 @@ def test_max_unpool_checks_in_torch_order(call):
         call(torch)
     with pytest.raises(type(theirs.value)):
         call(mt)
+
+
+@pytest.mark.parametrize("fn", ["avg_pool2d", "lp_pool2d"])
+@pytest.mark.parametrize("shape", [(), (6,), (6, 6)])
+def test_two_dim_pooling_of_low_rank_input_is_an_index_error_as_torch(fn, shape):
+    torch = pytest.importorskip("torch")
+    args = (2, 2) if fn == "lp_pool2d" else (2,)
+    with pytest.raises(IndexError):
+        getattr(torch.nn.functional, fn)(torch.ones(shape), *args)
+    with pytest.raises(IndexError):
+        getattr(F, fn)(mt.ones(shape), *args)

@@ -332,6 +332,10 @@ def _conv_transpose(op, k, input, weight, bias, stride, padding, output_padding,
             f"{op}: output padding must be smaller than either stride or dilation, but got "
             f"output_padding={op_}, stride={stride}, dilation={dilation}"
         )
+    if 0 in x.shape[2:]:
+        raise RuntimeError(
+            f"{op}: Only zero batch or zero channel inputs are supported, but got input shape: {list(x.shape)}"
+        )
     cin_w, cg = weight.shape[0], weight.shape[1]
     _check_out_channels(op, weight, groups)
     if x.shape[1] != cin_w:

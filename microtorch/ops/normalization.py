@@ -63,7 +63,18 @@ def batch_norm(
 ) -> Tensor:
     """Normalise over every dim but the channel dim 1 (batch statistics when training)."""
     stats = {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias}
-    if isinstance(input, Tensor) and input.numel() == 0:  # nothing to normalise or check, no statistics to update
+    if not isinstance(input, Tensor):
+        raise TypeError(f"batch_norm(): argument 'input' must be Tensor, not {type(input).__name__}")
+    # PyTorch's Python-level checks come first: batch size, then eps
+    if training and input.ndim >= 1 and input.shape[0] * math.prod(input.shape[2:]) == 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size torch.Size({list(input.shape)})"
+        )
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if input.numel() == 0:  # nothing to normalise or check, no statistics to update
         fits = input.ndim >= 2 and all(t is None or t.numel() == input.shape[1] for t in (weight, bias))
         return _channel_affine(input * 0, weight, bias) if fits else input * 0
     _check_dtypes("batch_norm", "batch_norm", input, **stats)
@@ -80,10 +91,6 @@ def batch_norm(
             f"for input of {input.ndim} dims"
         )
     per_channel = input.shape[0] * math.prod(input.shape[2:]) if input.ndim >= 2 else 0
-    if training and per_channel == 1:
-        raise ValueError(
-            f"Expected more than 1 value per channel when training, got input size torch.Size({list(input.shape)})"
-        )
     dims = (0,) + tuple(range(2, input.ndim))
     shape = (1, c) + (1,) * (input.ndim - 2)
     if training:
@@ -121,6 +128,11 @@ def layer_norm(
         raise TypeError(f"layer_norm(): argument 'normalized_shape' must be tuple of ints, got {normalized_shape!r}")
     normalized_shape = tuple(int(v) for v in normalized_shape)
     k = len(normalized_shape)
+    if k == 0:
+        raise RuntimeError(
+            "layer_norm: Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+            "element, but got normalized_shape = []"
+        )
     _check_dtypes("layer_norm", "LayerNormKernelImpl", input, weight=weight, bias=bias)
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != normalized_shape:

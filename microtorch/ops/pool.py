@@ -349,8 +349,8 @@ class AvgPoolAdjoint(Op):
 
 
 def _avg_pool(input, k, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, op):
-    if op == "avg_pool2d" and isinstance(input, Tensor) and input.ndim == 0:  # it looks up dim -3 first
-        raise IndexError(f"{op}: Dimension out of range (expected a 3D or 4D input, got a 0-d tensor)")
+    if k == 2 and isinstance(input, Tensor) and input.ndim < 3:  # PyTorch looks up dim -3 first
+        raise IndexError(f"{op}: Dimension out of range (expected a 3D or 4D input, got a {input.ndim}-d tensor)")
     geom = _geometry(input, k, kernel_size, stride, padding, 1, ceil_mode, op)
     if k == 3 and any(n < kk for n, kk in zip(geom.spatial, geom.kernel)):
         raise RuntimeError(
@@ -417,6 +417,8 @@ def avg_pool3d(
 
 
 def _lp_pool(input, k, norm_type, kernel_size, stride, ceil_mode, op):
+    if k == 2 and isinstance(input, Tensor) and input.ndim < 3:  # as avg_pool2d, which PyTorch calls
+        raise IndexError(f"{op}: Dimension out of range (expected a 3D or 4D input, got a {input.ndim}-d tensor)")
     _check_input(input, k, op)
     kernel = _ntuple(kernel_size, k, "kernel_size", op)
     p = float(norm_type)

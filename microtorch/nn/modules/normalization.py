@@ -24,8 +24,8 @@ __all__ = [
 
 def _register_affine(module: Module, shape: tuple, affine: bool, bias: bool, dtype) -> None:
     """``weight`` (ones) and ``bias`` (zeros) of ``shape`` as parameters, or registered as None."""
-    module.register_parameter("weight", Parameter(C.ones(*shape, dtype=dtype)) if affine else None)
-    module.register_parameter("bias", Parameter(C.zeros(*shape, dtype=dtype)) if affine and bias else None)
+    module.register_parameter("weight", Parameter(C.ones(tuple(shape), dtype=dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(C.zeros(tuple(shape), dtype=dtype)) if affine and bias else None)
 
 
 class _BatchNorm(Module):
@@ -80,19 +80,17 @@ class _BatchNorm(Module):
     def forward(self, input: Tensor) -> Tensor:
         """Normalise with batch statistics (training) or running statistics (eval)."""
         self._check_input_dim(input)
-        if input.shape[1] != self.num_features:
+        if input.numel() and input.shape[1] != self.num_features:
             raise RuntimeError(
                 f"{type(self).__name__}: running_mean should contain {input.shape[1]} elements not {self.num_features}"
             )
         factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked._data += 1
-            self.num_batches_tracked._vc.value += 1
-            if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.item())
+        counting = self.training and self.track_running_stats
+        if counting and self.momentum is None:
+            factor = 1.0 / float(self.num_batches_tracked.item() + 1)
         bn_training = self.training or (self.running_mean is None and self.running_var is None)
         keep = not self.training or self.track_running_stats
-        return batch_norm(
+        out = batch_norm(
             input,
             self.running_mean if keep else None,
             self.running_var if keep else None,
@@ -102,6 +100,10 @@ class _BatchNorm(Module):
             factor,
             self.eps,
         )
+        if counting:  # only once the call has succeeded: a failed forward leaves the module as it was
+            self.num_batches_tracked._data += 1
+            self.num_batches_tracked._vc.value += 1
+        return out
 
     def extra_repr(self) -> str:
         return (
