@@ -183,6 +183,10 @@ def test_vector_norm_gradients(p):
     _check_grads(lambda x: LA.vector_norm(x, p, dim=-1), _rand((3, 4), 14))
 
 
+def test_cross_gradients_with_broadcast():
+    _check_grads(lambda x, y: LA.cross(x, y, dim=0), _rand((3, 1, 2), 17), _rand((3, 4, 2), 18))
+
+
 def test_lstsq_gradients():
     a, b = _rand((5, 3), 15), _rand((5, 2), 16)
     _check_grads(lambda x, y: LA.lstsq(x, y).solution, a, b)

@@ -113,7 +113,4 @@ def logdet(A: Tensor) -> Tensor:  # noqa: N803
     """``log(det(A))``: nan for a negative determinant, -inf for a zero one."""
     check_matrix(A, "logdet", square=True)
     sign, logabs = Slogdet.apply(A)
-    bad = sign._data < 0
-    if bad.any():
-        return where(Tensor._make(bad), const(np.nan, A), logabs)
-    return logabs
+    return where(sign == -1, const(np.nan, A), logabs)

@@ -161,7 +161,6 @@ def _chain(mats: list, split: list, i: int, j: int) -> Tensor:
 def cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """The 3-D cross product along ``dim`` (operands broadcast)."""
     from ..ops._util import broadcast_shapes
-    from ..ops.shape import broadcast_to
 
     check_tensor(input, "linalg_cross", "input")
     check_tensor(other, "linalg_cross", "other", 2)
@@ -176,12 +175,29 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Tensor | None = N
     lb = other.shape[dim] if other.ndim + dim >= 0 or dim >= 0 else 1
     if la != 3 or lb != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {la} and {lb}")
-    shape = broadcast_shapes(tuple(input.shape), tuple(other.shape))
-    a, b = broadcast_to(input, shape), broadcast_to(other, shape)
-    a, b = a.movedim(dim, -1), b.movedim(dim, -1)
-    parts = [a[..., (i + 1) % 3] * b[..., (i + 2) % 3] - a[..., (i + 2) % 3] * b[..., (i + 1) % 3] for i in range(3)]
-    result = stack(parts, dim=-1).movedim(-1, dim)
-    return write_out(out, result)
+    broadcast_shapes(tuple(input.shape), tuple(other.shape))
+    return write_out(out, Cross.apply(input, other, dim=dim % nd))
+
+
+class Cross(Op):
+    """``a x b`` along ``dim`` (broadcast); gradients ``b x g`` and ``g x a``, themselves cross products."""
+
+    torch_name = "LinalgCrossBackward0"
+
+    def forward(self, a, b, dim):
+        self.dim = dim
+        self.shapes = (a._data.shape, b._data.shape)
+        self.save_for_backward(a, b)
+        return np.cross(a._data, b._data, axis=dim)
+
+    def backward(self, g):
+        from ..ops.shape import sum_to_size
+
+        a, b = self.saved_tensors
+        na, nb = self.needs_input_grad
+        ga = sum_to_size(Cross.apply(b, g, dim=self.dim), self.shapes[0]) if na else None
+        gb = sum_to_size(Cross.apply(g, a, dim=self.dim), self.shapes[1]) if nb else None
+        return ga, gb
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) -> Tensor:
