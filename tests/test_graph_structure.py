@@ -336,6 +336,7 @@ INDEX_OP_GRAPHS = {
     "masked_scatter_broadcast": lambda lib: _x(lib, (3,)).masked_scatter(_mask(lib), _x(lib, (4, 3))),
     "scatter_value": lambda lib: _x(lib, (4, 3)).scatter(1, lib.zeros(4, 1, dtype=lib.long), 2.0),
     "scatter_src": lambda lib: _x(lib, (4, 3)).scatter(1, lib.zeros(4, 1, dtype=lib.long), _x(lib, (4, 1))),
+    "scatter_empty_index_value": lambda lib: _x(lib, (4, 3)).scatter(1, lib.zeros(0, dtype=lib.long), 2.0),
     "scatter_reduce_sum": lambda lib: _scatter_reduce(lib, "sum", True),
     "scatter_reduce_sum_exclude": lambda lib: _scatter_reduce(lib, "sum", False),
     "scatter_reduce_mean": lambda lib: _scatter_reduce(lib, "mean", True),
@@ -553,3 +554,13 @@ def test_reduction_dtype_argument_casts_inside_the_node(name, src, dst):
     tol = 1e-6 if "float32" in (src, dst) else 1e-12
     np.testing.assert_allclose(v1, v2, rtol=tol)
     np.testing.assert_allclose(g1, g2, rtol=tol * 10)
+
+
+@pytest.mark.parametrize("op, name", [("scatter", "ScatterBackward0"), ("scatter_add", "ScatterAddBackward0")])
+def test_scatter_with_an_empty_index_is_the_ops_node(op, name):
+    x, src = mt.randn(4, 3, requires_grad=True), mt.randn(2, requires_grad=True)
+    out = getattr(x, op)(1, mt.zeros(0, dtype=mt.int64), src)
+    assert out.grad_fn.name() == name and out.grad_fn.next_functions[1][0].variable is src
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((4, 3)))
+    np.testing.assert_array_equal(src.grad.numpy(), np.zeros(2))  # torch's own backward fails here

@@ -14,7 +14,7 @@ from ..autograd.function import Op
 from ..autograd.grad_mode import _state
 from ._util import broadcast_shapes, wrap_dim
 from .elementwise import where
-from .shape import GetItem, ZeroDimCopy, _check_key_bounds, expand, index_add_into, repeat, reshape, sum_to_size
+from .shape import CopyNode, GetItem, _check_key_bounds, expand, index_add_into, repeat, reshape, sum_to_size
 
 __all__ = [
     "gather",
@@ -371,7 +371,7 @@ class IndexSelect(GetItem):
     torch_name = "IndexSelectBackward0"
 
 
-class IndexSelectZeroDim(ZeroDimCopy):
+class IndexSelectZeroDim(CopyNode):
     torch_name = "IndexSelectBackward0"
 
 
@@ -434,6 +434,29 @@ class Scatter(Op):
         return gx, gs
 
 
+class ScatterNothing(Op):
+    """``scatter`` with an empty index: a copy of ``x``; the source gets a zero gradient."""
+
+    torch_name = "ScatterBackward0"
+
+    def forward(self, x, src):
+        self.src_meta = (src._data.shape, src._data.dtype)
+        return x._data.copy()
+
+    def backward(self, g):
+        return g, Tensor._make(np.zeros(*self.src_meta))
+
+
+class ScatterAddNothing(ScatterNothing):
+    torch_name = "ScatterAddBackward0"
+
+
+class ScatterValueNothing(CopyNode):
+    """``scatter`` of a number with an empty index: a copy of ``x``."""
+
+    torch_name = "ScatterBackward1"
+
+
 class ScatterAdd(Op):
     """``out = x`` with ``src`` added at ``idx`` along ``dim`` (repeated positions accumulate)."""
 
@@ -490,9 +513,11 @@ def _scatter_src(x: Tensor, src, value, idx: np.ndarray) -> Tensor:
 
 def _scatter(op: str, x: Tensor, dim: int, index: Tensor, source, value, reduce) -> Tensor:
     d = wrap_dim(dim, x.ndim)
-    if not index._data.size:
-        _scatter_src(x, source, value, index._data)
-        return x.clone()
+    if not index._data.size:  # nothing written: a copy, recorded under the op's node as torch does
+        src = _scatter_src(x, source, value, index._data)
+        if isinstance(source, Tensor) and reduce is None:
+            return (ScatterAddNothing if op == "scatter_add" else ScatterNothing).apply(x, src)
+        return ScatterValueNothing.apply(x) if reduce is None else x.clone()
     idx = _index_array("scatter", index)
     src = _scatter_src(x, source, value, idx)
     if reduce is not None and reduce not in ("add", "multiply"):

@@ -18,7 +18,7 @@ from ._util import wrap_dim
 from .elementwise import abs as _abs
 from .elementwise import eq, exp, isnan, logical_or, sign, where
 from .elementwise import pow as _pow
-from .shape import ZeroDimCopy, expand, flip, permute, reshape
+from .shape import CopyNode, expand, flip, permute, reshape
 
 __all__ = [
     "sum",
@@ -1082,21 +1082,21 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     return TopkResult(TopkValues.apply(x, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))
 
 
-class MaxZeroDim(ZeroDimCopy):
+class MaxZeroDim(CopyNode):
     torch_name = "MaxBackward0"
 
 
-class MinZeroDim(ZeroDimCopy):
+class MinZeroDim(CopyNode):
     torch_name = "MinBackward0"
 
 
-class CumsumZeroDim(ZeroDimCopy):
+class CumsumZeroDim(CopyNode):
     torch_name = "CumsumBackward0"
 
 
-class SortZeroDim(ZeroDimCopy):
+class SortZeroDim(CopyNode):
     torch_name = "SortBackward0"
 
 
-class TopkZeroDim(ZeroDimCopy):
+class TopkZeroDim(CopyNode):
     torch_name = "TopkBackward0"

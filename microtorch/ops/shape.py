@@ -488,9 +488,9 @@ def clone(x: Tensor, memory_format=None) -> Tensor:
     return Clone.apply(x, fmt=fmt)
 
 
-class ZeroDimCopy(Op):
-    """A copy with the identity gradient: what a reduction or selection along a dimension does to
-    a 0-d tensor; subclasses carry the name torch records for that op."""
+class CopyNode(Op):
+    """A copy with the identity gradient, under the name torch records for the op it stands for
+    (subclasses): a sort or cumsum of a 0-d tensor, a scatter with an empty index."""
 
     def forward(self, x):
         return x._data.copy()
