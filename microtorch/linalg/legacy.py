@@ -68,10 +68,13 @@ def cholesky(input: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa
 
 
 def _cholesky_solve_array(b: np.ndarray, factor: np.ndarray, upper: bool) -> np.ndarray:
-    low = np.swapaxes(factor, -1, -2) if upper else factor
-    low = np.tril(low)
-    a = low @ np.swapaxes(low, -1, -2)
-    return np.linalg.solve(a, b)
+    """``(L L^T)^{-1} B`` (or ``(U^T U)^{-1} B``) by two triangular solves."""
+    from .solves import _triangular_array
+
+    ft = np.swapaxes(factor, -1, -2)
+    if upper:
+        return _triangular_array(factor, _triangular_array(ft, b, False, False), True, False)
+    return _triangular_array(ft, _triangular_array(factor, b, False, False), True, False)
 
 
 class CholeskySolve(Op):
