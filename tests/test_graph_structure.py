@@ -532,6 +532,7 @@ _DTYPE_REDUCTIONS = {
     "mean_dims": lambda t, d: t.mean((0, 1), dtype=d),
     "cumsum": lambda t, d: t.cumsum(1, dtype=d),
     "prod_dim": lambda t, d: t.prod(1, dtype=d),
+    "prod": lambda t, d: t.prod(dtype=d),
 }
 
 
@@ -549,8 +550,7 @@ def test_reduction_dtype_argument_casts_inside_the_node(name, src, dst):
         )
     (t1, d1, gd1, v1, g1), (t2, d2, gd2, v2, g2) = results
     assert (d1, gd1) == (d2, gd2)
-    if name != "prod_dim":  # microtorch's prod(dtype=) still casts in a ToCopy node of its own
-        assert t1 == t2
+    assert t1 == t2
     tol = 1e-6 if "float32" in (src, dst) else 1e-12
     np.testing.assert_allclose(v1, v2, rtol=tol)
     np.testing.assert_allclose(g1, g2, rtol=tol * 10)
@@ -564,3 +564,14 @@ def test_scatter_with_an_empty_index_is_the_ops_node(op, name):
     out.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.ones((4, 3)))
     np.testing.assert_array_equal(src.grad.numpy(), np.zeros(2))  # torch's own backward fails here
+
+
+@pytest.mark.parametrize("dim", [None, 1])
+@pytest.mark.filterwarnings("ignore:Input #0 requires gradient and is not a double")
+def test_prod_with_dtype_second_derivative_reaches_the_input(dim):
+    x = mt.tensor(np.random.default_rng(0).uniform(0.5, 1.5, (3, 4)), dtype=mt.float32, requires_grad=True)
+
+    def fn(t):
+        return (t.prod(dtype=mt.float64) if dim is None else t.prod(dim, dtype=mt.float64)).to(mt.float32)
+
+    assert mt.autograd.gradgradcheck(fn, (x,), eps=1e-3, atol=1e-2, rtol=1e-2)

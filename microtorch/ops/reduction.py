@@ -759,14 +759,18 @@ class Prod(Op):
         return np.asarray(x._data.prod(axis=dims, keepdims=keepdim, dtype=dtype or x._data.dtype))
 
     def backward(self, g):
-        x, out = self.saved_tensors
-        dims = self.dims
-        g_full = _expand_back(g, self.in_shape, dims, self.keepdim)
-        if not dims or x._data.size == 0:
-            return g_full
-        if not (x._data == 0).any():
-            return g_full * (_keep(out, self.in_shape, dims, self.keepdim) / x)
-        return g_full * _prod_of_others(x, dims)
+        return _prod_grad(self, g, *self.saved_tensors)
+
+
+def _prod_grad(node, g: Tensor, x: Tensor, out: Tensor) -> Tensor:
+    """The gradient of a product ``out`` of ``x`` over ``node.dims``."""
+    dims = node.dims
+    g_full = _expand_back(g, node.in_shape, dims, node.keepdim)
+    if not dims or x._data.size == 0:
+        return g_full
+    if not (x._data == 0).any():
+        return g_full * (_keep(out, node.in_shape, dims, node.keepdim) / x)
+    return g_full * _prod_of_others(x, dims)
 
 
 def _prod_of_others(x: Tensor, dims) -> Tensor:
@@ -809,14 +813,34 @@ def prod(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
         keepdim = False
     npdt = _accumulate_dtype(x, dtype)
     if npdt is not None and npdt != x._data.dtype and x._requires_grad:
-        x = x.to(dt.from_numpy_dtype(npdt))
-        npdt = None
+        return (ProdCast if dim is None else ProdDimCast).apply(x, dims=dims, keepdim=keepdim, cast=npdt)
     return (Prod if dim is None else ProdDim).apply(x, dims=dims, keepdim=keepdim, dtype=npdt)
 
 
 class ProdDim(Prod):
     """``prod(dim)``: torch's ``prod.dim_int`` overload."""
 
+    torch_name = "ProdBackward1"
+
+
+class ProdCast(Prod):
+    """``prod(dtype=)`` of a tensor needing a gradient: the cast inside the node, as torch's; the input
+    is saved as it is and cast again in backward, so that second derivatives reach it."""
+
+    torch_name = "ProdBackward0"
+
+    def forward(self, x, dims, keepdim, cast):
+        self.in_dtype, self.cast = dt.from_numpy_dtype(x._data.dtype), dt.from_numpy_dtype(cast)
+        out = super().forward(Tensor._make(x._data.astype(cast)), dims, keepdim, None)
+        self.save_for_backward(x, OUTPUT)
+        return out
+
+    def backward(self, g):
+        x, out = self.saved_tensors
+        return _prod_grad(self, g, x.to(self.cast), out).to(self.in_dtype)
+
+
+class ProdDimCast(ProdCast):
     torch_name = "ProdBackward1"
 
 
