@@ -207,7 +207,7 @@ def frac(input: Tensor) -> Tensor:  # noqa: A002
     return _Frac.apply(input)
 
 
-_Sgn = pointwise("SgnBackward0", lambda a: sign(Tensor._make(a))._data, lambda g, x, y: g * 0)
+_Sgn = pointwise("SgnBackward0", lambda a: sign(Tensor._make(a))._data, lambda g, x, y: zeros_of(x))
 
 
 def sgn(input: Tensor) -> Tensor:  # noqa: A002
@@ -279,8 +279,10 @@ def isreal(input: Tensor) -> Tensor:  # noqa: A002
 
 # --- two-argument float functions ----------------------------------------------------------
 def _atan2_grad(g, y, x, out):
-    r = g / (x * x + y * y)
-    return r * x, -(r * y)
+    denom = x * x + y * y
+    vanishing = denom._data == 0  # PyTorch: no gradient where x**2 + y**2 is 0 (or underflows to it)
+    recip = 1 / denom
+    return _masked(~vanishing, g * x * recip), _masked(~vanishing, -(g * y * recip))
 
 
 _Atan2 = pointwise("Atan2Backward0", xp.arctan2, _atan2_grad)
@@ -289,9 +291,18 @@ _LogAddExp = pointwise(
     xp.logaddexp,
     lambda g, a, b, out: (g / (exp(b - a) + 1), g / (exp(a - b) + 1)),
 )
+
+
+def _logaddexp2_kernel(a, b):
+    # PyTorch's formula (numpy's logaddexp2 rounds differently in the last bit)
+    m = xp.maximum(a, b)
+    out = m + xp.log1p(xp.exp2(-xp.abs(a - b))) * a.dtype.type(1 / np.log(2.0))
+    return np.asarray(xp.where(xp.isinf(a) & (a == b), a, out))
+
+
 _LogAddExp2 = pointwise(
     "Logaddexp2Backward0",
-    xp.logaddexp2,
+    _logaddexp2_kernel,
     lambda g, a, b, out: (g / (_pow(2.0, b - a) + 1), g / (_pow(2.0, a - b) + 1)),
 )
 _Hypot = pointwise("HypotBackward0", xp.hypot, lambda g, a, b, out: (g * a / out, g * b / out), uses_output=True)
@@ -325,9 +336,13 @@ def hypot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 
 def _copysign_grad(g, a, b, out):
-    nonzero = a._data != 0
-    ratio = out / where(Tensor._make(nonzero), a, constant(a, 1))
-    return _masked(nonzero, g * ratio), g * 0
+    # PyTorch's form: result / self with 0 where self is 0 (so its double backward has NaN there too)
+    return _masked(a._data != 0, g * (out / a)), zeros_of(b)
+
+
+def zeros_of(x: Tensor) -> Tensor:
+    """A constant zero gradient of ``x``'s shape and dtype (PyTorch's ``zeros_like``: not ``g * 0``, which is NaN at inf)."""
+    return Tensor._make(np.zeros(x._data.shape, x._data.dtype))
 
 
 _Copysign = pointwise("CopysignBackward0", xp.copysign, _copysign_grad, uses_output=True)
@@ -474,7 +489,7 @@ def ldexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     check_tensor("ldexp", input)
     check_tensor("ldexp", other, "other", 2)
     try:
-        return input * exp2(other)
+        return input * _pow(2.0, other)  # PyTorch's composite, so its gradients are pow's
     except RuntimeError as exc:
         if "must match" in str(exc):
             raise broadcast_error("ldexp", input.shape, other.shape) from None
@@ -482,7 +497,9 @@ def ldexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 
 # PyTorch passes the gradient to ``input`` where the step was taken (input != other), none to ``other``
-_Nextafter = pointwise("NextafterBackward0", xp.nextafter, lambda g, a, b, out: (_masked(a._data != b._data, g), g * 0))
+_Nextafter = pointwise(
+    "NextafterBackward0", xp.nextafter, lambda g, a, b, out: (_masked(a._data != b._data, g), zeros_of(b))
+)
 
 
 def nextafter(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002

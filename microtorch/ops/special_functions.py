@@ -18,7 +18,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ._promote import type_name
 from .special import apply_binary, check_tensor, constant, operands, pointwise, to_float
-from .unary import _masked, exp, log, sign
+from .unary import _erf, _masked, exp, log, sign
 
 __all__ = [
     "erfc",
@@ -99,10 +99,18 @@ erfcx = _unary(
     uses_output=True,
 )
 erfcx.__doc__ = "Scaled complementary error function ``exp(x**2) * erfc(x)``."
+
+
+def _ndtr_kernel(a):
+    # PyTorch's formula (1 + erf(x / sqrt 2)) / 2 in the input's precision: 0 far in the left tail
+    t = a * a.dtype.type(np.sqrt(0.5))
+    return np.asarray((1 + _erf(t)) * a.dtype.type(0.5))
+
+
 ndtr = _unary(
     "special.ndtr",
     "SpecialNdtrBackward0",
-    _scipy_kernel("ndtr", "special.ndtr"),
+    _ndtr_kernel,
     lambda g, x, y: g * exp(x * x * -0.5) / _SQRT_2PI,
 )
 ndtr.__doc__ = "Standard normal cumulative distribution function."
@@ -198,7 +206,7 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:  # noqa: A002
 
 # --- modified Bessel functions of order 0 and 1 (differentiable) ------------------------
 def _tiny_safe(x: Tensor):
-    tiny = np.abs(x._data) <= np.finfo(x._data.dtype).eps
+    tiny = ~(np.abs(x._data) > np.finfo(x._data.dtype).eps)  # NaN counts as tiny, as in PyTorch
     return tiny, Tensor._make(tiny), where_const(tiny, x, np.finfo(x._data.dtype).eps)
 
 
@@ -250,13 +258,12 @@ entr.__doc__ = "Elementwise entropy term ``-x * log(x)`` (0 at 0, -inf below 0).
 
 
 def _sinc_grad(g, x, y):
-    zero = x._data == 0
-    safe = where_const(zero, x, 1.0)
-    px = safe * float(np.pi)
+    # PyTorch's formula, division by zero included (its double backward is NaN at 0 as theirs)
     from .unary import cos, sin
 
-    d = (px * cos(px) - sin(px)) / (px * safe)
-    return _masked(~zero, g * d)
+    px = x * float(np.pi)
+    sq = x * x * float(np.pi)
+    return _masked(sq._data != 0, g * (px * cos(px) - sin(px)) / sq)
 
 
 sinc = _unary("sinc", "SincBackward0", lambda a: np.asarray(np.sinc(a)).astype(a.dtype, copy=False), _sinc_grad)

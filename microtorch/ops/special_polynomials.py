@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ._util import broadcast_error
 from .special import operands
 
 __all__ = ["POLYNOMIALS"]
@@ -122,11 +123,12 @@ def _polynomial(name: str, kernel):
 
     def fn(input, n) -> Tensor:  # noqa: A002 - PyTorch's names
         a, b = operands(op, input, n, scalars=True, floating=True)
-        x, deg = np.broadcast_arrays(a._data, b._data)
-        with np.errstate(all="ignore"):  # NaN degrees cast to an arbitrary integer, as in C++
-            d = np.nan_to_num(deg).astype(np.int64)
-        out = np.where(d < 0, 0, kernel(x, d))
-        return Tensor._make(np.asarray(np.where(np.isnan(x), x, out), a._data.dtype))
+        try:
+            x, deg = np.broadcast_arrays(a._data, b._data)
+        except ValueError:
+            raise broadcast_error(op, a.shape, b.shape) from None
+        d = np.nan_to_num(deg).astype(np.int64)  # C++ truncates the degree to an integer
+        return Tensor._make(np.asarray(np.where(d < 0, 0, kernel(x, d)), a._data.dtype))
 
     fn.__name__ = name
     fn.__doc__ = f"PyTorch's ``torch.special.{name}(input, n)`` (degree ``n`` truncated to an integer; no gradient)."
