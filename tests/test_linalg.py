@@ -125,6 +125,19 @@ def test_matrix_exp_power_lu_match_scipy():
     np.testing.assert_allclose(LA.lu_solve(lu_data, piv, _t(rhs, False)).numpy(), np.linalg.solve(a, rhs), rtol=1e-9)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_matrix_exp_follows_torch_algorithm(dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    for shape, scale in [((3, 3), 1e-5), ((3, 3), 0.3), ((4, 4), 3.0), ((3, 5, 5), 3.0), ((2, 3, 3), 0.01)]:
+        a = (rng.standard_normal(shape) * scale).astype(dtype)
+        ref = torch.linalg.matrix_exp(torch.tensor(a)).numpy()
+        got = LA.matrix_exp(mt.tensor(a)).numpy()
+        assert got.dtype == ref.dtype
+        tol = 1e-14 if dtype == "float64" else 2e-6
+        assert np.abs(got - ref).max() <= tol * np.abs(ref).max()
+
+
 def test_products():
     a, b = _rand((4, 3), 1), _rand((4, 3), 2)
     np.testing.assert_allclose(LA.cross(_t(a, False), _t(b, False)).numpy(), np.cross(a, b))

@@ -11,8 +11,9 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ..ops.linalg import matmul
 from ..ops.shape import cat, stack
-from ._common import Constant, check_float, check_matrix, check_tensor, const, mT, scipy_linalg, type_word, write_out
+from ._common import Constant, check_float, check_matrix, check_tensor, const, mT, type_word, write_out
 from ._common import diagonal as _last_diagonal
+from ._expm import expm
 
 __all__ = [
     "matrix_power",
@@ -62,7 +63,7 @@ def _power(a: Tensor, n: int) -> Tensor:
 
 
 class MatrixExp(Op):
-    """``expm`` (scipy); the gradient is the exponential of a block matrix, differentiable again."""
+    """torch's optimized-Taylor ``expm``; the gradient is the exponential of a block matrix, differentiable again."""
 
     torch_name = "LinalgMatrixExpBackward0"
 
@@ -71,8 +72,7 @@ class MatrixExp(Op):
         x = a._data
         if x.size == 0:
             return x.copy()
-        # float32 in double precision: scipy's single-precision Pade loses digits torch keeps
-        return np.asarray(scipy_linalg().expm(x.astype(np.float64)), dtype=x.dtype)
+        return expm(x)
 
     def backward(self, g):
         (a,) = self.saved_tensors
