@@ -1152,12 +1152,6 @@ Tensor.put = lambda self, index, source, accumulate=False: _I.put(self, index, s
 Tensor.put_ = _inplace("put_", _I.put)
 
 
-def _checked_t_(x: Tensor) -> Tensor:
-    if x.ndim > 2:
-        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return S.t(x)
-
-
 Tensor.t = S.t
 Tensor.unique = lambda self, sorted=True, return_inverse=False, return_counts=False, dim=None: _I.unique(
     self, sorted, return_inverse, return_counts, dim
@@ -1349,11 +1343,11 @@ def _inplace_view(op_name: str, view):
     return method
 
 
-Tensor.squeeze_ = _inplace_view("squeeze_", S.squeeze)
-Tensor.unsqueeze_ = _inplace_view("unsqueeze_", S.unsqueeze)
-Tensor.transpose_ = _inplace_view("transpose_", S.transpose)
-Tensor.t_ = _inplace_view("t_", _checked_t_)
-Tensor.swapaxes_ = _inplace_view("swapaxes_", S.transpose)
+Tensor.squeeze_ = _inplace_view("squeeze_", S.squeeze_view_)
+Tensor.unsqueeze_ = _inplace_view("unsqueeze_", S.unsqueeze_view_)
+Tensor.transpose_ = _inplace_view("transpose_", S.transpose_view_)
+Tensor.t_ = _inplace_view("t_", S.t_view_)
+Tensor.swapaxes_ = _inplace_view("swapaxes_", S.transpose_view_)
 Tensor.cumsum_ = _inplace("cumsum_", R.cumsum)
 
 

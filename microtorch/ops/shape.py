@@ -426,6 +426,61 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
     return Unsqueeze.apply(x, dim=_int_dim(dim, x.ndim + 1, "unsqueeze"))
 
 
+class SqueezeInplace(Squeeze):
+    torch_name = "SqueezeBackward3"
+
+
+class SqueezeDimInplace(Squeeze):
+    torch_name = "SqueezeBackward4"
+
+
+class SqueezeDimsInplace(Squeeze):
+    torch_name = "SqueezeBackward5"
+
+
+class UnsqueezeInplace(Unsqueeze):
+    torch_name = "UnsqueezeBackward1"
+
+
+class TransposeInplace(Transpose):
+    torch_name = "TransposeBackward1"
+
+
+class TInplace(T):
+    torch_name = "TBackward1"
+
+
+def squeeze_view_(x: Tensor, dim=None) -> Tensor:
+    """The view ``x.squeeze_(dim)`` turns ``x`` into, with the node torch records for the in-place op."""
+    _check_tensor("squeeze_", x)
+    shape = x._data.shape
+    if dim is None:
+        return SqueezeInplace.apply(x, dims=tuple(i for i, s in enumerate(shape) if s == 1))
+    node = SqueezeDimsInplace if isinstance(dim, (tuple, list)) else SqueezeDimInplace
+    return node.apply(x, dims=tuple(sorted(d for d in _squeeze_dims(dim, x.ndim) if shape[d] == 1)))
+
+
+def unsqueeze_view_(x: Tensor, dim: int) -> Tensor:
+    """The view ``x.unsqueeze_(dim)`` turns ``x`` into (``UnsqueezeBackward1``)."""
+    _check_tensor("unsqueeze_", x)
+    return UnsqueezeInplace.apply(x, dim=_int_dim(dim, x.ndim + 1, "unsqueeze"))
+
+
+def transpose_view_(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """The view ``x.transpose_(dim0, dim1)`` turns ``x`` into (``TransposeBackward1``)."""
+    _check_tensor("transpose_", x)
+    n = x.ndim
+    d0, d1 = _int_dim(dim0, n, "transpose", "dim0"), _int_dim(dim1, n, "transpose", "dim1")
+    return TransposeInplace.apply(x, dim0=d0, dim1=d1)
+
+
+def t_view_(x: Tensor) -> Tensor:
+    """The view ``x.t_()`` turns ``x`` into (``TBackward1``)."""
+    if x.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return TInplace.apply(x)
+
+
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one."""
     _check_tensor("flatten", x)
@@ -500,18 +555,34 @@ class CopyNode(Op):
 
 
 class Cat(Op):
-    """Concatenate along a dimension."""
+    """Concatenate along a dimension; 1-D empty tensors of another rank are inputs that add nothing
+    (torch's legacy rule)."""
 
-    def forward(self, *tensors, dim):
+    def forward(self, *tensors, dim, dtype=None):
         self.dim = dim
-        self.sizes = [t._data.shape[dim] for t in tensors]
-        return xp.concatenate([t._data for t in tensors], axis=dim)
+        # per input: its size along dim, or None for a skipped empty tensor
+        ndim = max(t._data.ndim for t in tensors)
+        self.sizes = [t._data.shape[dim] if t._data.ndim == ndim else None for t in tensors]
+        # inputs of other dtypes are promoted here, and their gradients cast back (torch records no ToCopy)
+        self.dtypes = None if dtype is None else [dt.from_numpy_dtype(t._data.dtype) for t in tensors]
+        arrays = [t._data for t, n in zip(tensors, self.sizes) if n is not None] if None in self.sizes else None
+        if arrays is None or len(tensors) == 1:
+            arrays = [t._data for t in tensors]
+        if dtype is None:
+            return xp.concatenate(arrays, axis=dim)
+        return xp.concatenate(arrays, axis=dim, dtype=dtype, casting="unsafe")
 
     def backward(self, g):
         out, start = [], 0
-        for size, need in zip(self.sizes, self.needs_input_grad):
-            out.append(narrow(g, self.dim, start, size) if need else None)
-            start += size
+        for i, (size, need) in enumerate(zip(self.sizes, self.needs_input_grad)):
+            if size is None:
+                gi = Tensor._make(xp.zeros((0,), g._data.dtype)) if need else None
+            else:
+                gi = narrow(g, self.dim, start, size) if need else None
+                start += size
+            if gi is not None and self.dtypes is not None and gi.dtype != self.dtypes[i]:
+                gi = gi.to(self.dtypes[i])
+            out.append(gi)
         return tuple(out)
 
 
@@ -577,11 +648,11 @@ def cat(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
                     f"torch.cat(): Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list."
                 )
-    dtype = _common_dtype(nonempty)
-    nonempty = [t if t._data.dtype == dtype else t.to(dtype) for t in nonempty]
+    dtype = _common_dtype(tensors)
+    mixed = dtype if any(t._data.dtype != dtype for t in tensors) else None
     if out is not None:
-        return _cat_into(out, Cat.apply(*[t.detach() for t in nonempty], dim=d), tensors)
-    return Cat.apply(*nonempty, dim=d)
+        return _cat_into(out, Cat.apply(*[t.detach() for t in tensors], dim=d, dtype=mixed), tensors)
+    return Cat.apply(*tensors, dim=d, dtype=mixed)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
@@ -605,21 +676,28 @@ def stack(tensors, dim: int = 0) -> Tensor:
             )
     d = _int_dim(dim, len(ref) + 1, "stack")
     dtype = _common_dtype(tensors)
-    return Stack.apply(*[t if t._data.dtype == dtype else t.to(dtype) for t in tensors], dim=d)
+    return Stack.apply(*tensors, dim=d, dtype=dtype if any(t._data.dtype != dtype for t in tensors) else None)
 
 
 class Stack(Op):
-    """Tensors of one shape joined along a new dimension."""
+    """Tensors of one shape joined along a new dimension (other dtypes promoted here, their
+    gradients cast back: torch records no ToCopy)."""
 
-    def forward(self, *tensors, dim):
+    def forward(self, *tensors, dim, dtype=None):
         self.dim = dim
-        return xp.stack([t._data for t in tensors], axis=dim)
+        self.dtypes = None if dtype is None else [dt.from_numpy_dtype(t._data.dtype) for t in tensors]
+        if dtype is None:
+            return xp.stack([t._data for t in tensors], axis=dim)
+        return xp.stack([t._data for t in tensors], axis=dim, dtype=dtype, casting="unsafe")
 
     def backward(self, g):
-        lead = (slice(None),) * self.dim
-        return tuple(
-            Select.apply(g, key=lead + (i, Ellipsis)) if need else None for i, need in enumerate(self.needs_input_grad)
-        )
+        lead, out = (slice(None),) * self.dim, []
+        for i, need in enumerate(self.needs_input_grad):
+            gi = Select.apply(g, key=lead + (i, Ellipsis)) if need else None
+            if gi is not None and self.dtypes is not None and gi.dtype != self.dtypes[i]:
+                gi = gi.to(self.dtypes[i])
+            out.append(gi)
+        return tuple(out)
 
 
 def _narrow_start(start) -> int:
