@@ -1,6 +1,7 @@
 """``microtorch.linalg``: PyTorch's ``torch.linalg`` for real float32/float64 tensors, with
 numpy (and scipy where numpy lacks a routine) doing the arithmetic and torch's gradients."""
 
+from ..ops.linalg import matmul
 from ._common import LinAlgError
 from .decompositions import cholesky, cholesky_ex, eigh, eigvalsh, qr, svd, svdvals
 from .determinants import det, slogdet
@@ -42,6 +43,7 @@ __all__ = [
     "lu_factor",
     "lu_factor_ex",
     "lu_solve",
+    "matmul",
     "matrix_exp",
     "matrix_norm",
     "matrix_power",
