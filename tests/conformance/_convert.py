@@ -173,7 +173,7 @@ def note_shared_storages(obj, memo: dict) -> None:
 
     seen: dict = {}
     for t in torch_leaves(obj):
-        if t.layout == torch.strided and not t.is_complex():
+        if t.layout == torch.strided and not t.is_complex() and t.untyped_storage().nbytes() > 0:
             ptr = t.untyped_storage().data_ptr()
             seen[ptr] = seen.get(ptr, 0) + 1
     memo["__shared__"] = {ptr for ptr, n in seen.items() if n > 1}
@@ -181,6 +181,8 @@ def note_shared_storages(obj, memo: dict) -> None:
 
 def _aliased(t, memo: dict) -> bool:
     """A tensor whose elements overlap (expanded) or whose storage another sample tensor shares."""
+    if t.numel() == 0:
+        return False
     overlapping = any(st == 0 and n > 1 for st, n in zip(t.stride(), t.shape))
     return overlapping or t.untyped_storage().data_ptr() in memo.get("__shared__", ())
 
@@ -190,11 +192,14 @@ def _storage_view(t, memo: dict) -> np.ndarray:
     import torch
 
     storages = memo.setdefault("__storages__", {})
-    ptr = t.untyped_storage().data_ptr()
-    if ptr not in storages:
+    key = (t.untyped_storage().data_ptr(), t.untyped_storage().nbytes(), t.dtype)
+    if key not in storages:
         whole = torch.empty(0, dtype=t.dtype).set_(t.untyped_storage())
-        storages[ptr] = whole.numpy(force=True).copy()
-    flat = storages[ptr]
+        storages[key] = whole.numpy(force=True).copy()
+    flat = storages[key]
+    last = t.storage_offset() + sum((n - 1) * st for n, st in zip(t.shape, t.stride()) if n > 0)
+    if t.numel() == 0 or last >= flat.size or min(t.stride(), default=0) < 0:
+        return t.detach().numpy(force=True).copy()  # nothing to alias, or a geometry numpy cannot hold
     item = flat.itemsize
     view = np.lib.stride_tricks.as_strided(
         flat[t.storage_offset() :], tuple(t.shape), tuple(st * item for st in t.stride())
