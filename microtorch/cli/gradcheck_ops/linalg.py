@@ -60,7 +60,7 @@ def _linear(rng, f):
 
 
 OPS = [
-    L("matmul", _matmul, "torch Tensor Tensor.__matmul__"),
+    L("matmul", _matmul, "torch Tensor Tensor.__matmul__ linalg"),
     L("rmatmul", swapped(_matmul), "Tensor.__rmatmul__"),
     L("mm", _pair(lambda b, n, k, m: ((n, k), (k, m)))),
     L("bmm", _pair(lambda b, n, k, m: ((b, n, k), (b, k, m)))),
