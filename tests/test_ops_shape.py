@@ -413,3 +413,29 @@ def test_non_tensor_input_is_a_type_error(name):
     args = (2,) if name == "chunk" else ()
     with pytest.raises(TypeError, match=f"{name}\\(\\): argument 'input' \\(position 1\\) must be Tensor, not list"):
         getattr(mt, name)([1.0], *args)
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (0,), (2, 6)])
+@pytest.mark.parametrize(
+    "dim, sizes",
+    [
+        (0, (1,)),
+        (1, (3,)),
+        (-1, (3, 1)),
+        (0, (-1,)),
+        (0, (2, 2)),
+        (0, (-1, -1)),
+        (0, (-2, 3)),
+        (0, (0, -1)),
+        (1, (2, -1)),
+    ],
+)
+def test_unflatten_results_and_errors_match_torch(shape, dim, sizes):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (torch, mt):
+        try:
+            results.append(tuple(lib.zeros(shape).unflatten(dim, sizes).shape))
+        except (RuntimeError, IndexError) as e:
+            results.append((type(e).__name__, str(e).split("\nException raised")[0]))
+    assert results[0] == results[1]

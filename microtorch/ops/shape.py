@@ -3,6 +3,8 @@ storage and the version counter with their base, as in PyTorch."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _dtype as dt
@@ -498,10 +500,39 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return _reshaped(x, tuple(shape[:s]) + (n,) + tuple(shape[e + 1 :]))
 
 
+_UNFLATTEN_INTERNAL = "unflatten got an unexpected error:\n"
+
+
+def _unflatten_sizes(x: Tensor, d: int, sizes: tuple) -> tuple:
+    """``sizes`` with its ``-1`` resolved, checked with torch's messages (some are its internal errors)."""
+    if x.ndim == 0:
+        raise RuntimeError(_UNFLATTEN_INTERNAL + "Dimension specified as 0 but tensor has no dimensions")
+    if sizes.count(-1) > 1:
+        raise RuntimeError(_UNFLATTEN_INTERNAL + "only one dimension can be inferred")
+    for i, n in enumerate(sizes):
+        if n < -1:
+            raise RuntimeError(_UNFLATTEN_INTERNAL + f"invalid shape dimension {n} at index {i} of shape {list(sizes)}")
+    size, known = x.shape[d], math.prod(n for n in sizes if n != -1)
+    if -1 in sizes and known and size % known == 0:
+        return tuple(size // known if n == -1 else n for n in sizes)
+    if -1 in sizes and not known and not size:
+        raise RuntimeError(
+            _UNFLATTEN_INTERNAL + f"cannot reshape tensor of 0 elements into shape {list(sizes)} because the "
+            "unspecified dimension size -1 can be any value and is ambiguous"
+        )
+    if -1 in sizes or known != size:
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} ({size}) in the "
+            "input tensor"
+        )
+    return sizes
+
+
 def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
     """Split dimension ``dim`` into ``sizes``."""
-    d = _int_dim(dim, x.ndim, "unflatten")
-    sizes = _infer_shape("unflatten", tuple(sizes), x.shape[d])
+    _check_tensor("unflatten", x)
+    d = _int_dim(dim, max(x.ndim, 1), "unflatten")
+    sizes = _unflatten_sizes(x, d, tuple(int(n) for n in sizes))
     return Reshape.apply(x, shape=tuple(x.shape[:d]) + sizes + tuple(x.shape[d + 1 :]))
 
 
