@@ -439,3 +439,15 @@ def test_unflatten_results_and_errors_match_torch(shape, dim, sizes):
         except (RuntimeError, IndexError) as e:
             results.append((type(e).__name__, str(e).split("\nException raised")[0]))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("sizes", [(2, 2.0), (8.5,), "ab", 8, (2, True, 4)])
+def test_unflatten_bad_sizes_types_match_torch(sizes):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (torch, mt):
+        try:
+            results.append(tuple(lib.zeros(8).unflatten(0, sizes).shape))
+        except (RuntimeError, TypeError) as e:
+            results.append((type(e).__name__, str(e)))
+    assert results[0] == results[1]

@@ -500,6 +500,25 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return _reshaped(x, tuple(shape[:s]) + (n,) + tuple(shape[e + 1 :]))
 
 
+def _int_tuple(op: str, arg: str, pos: int, value) -> tuple:
+    """A tuple-of-ints argument, with the TypeErrors of torch's argument parser."""
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{op}(): argument '{arg}' (position {pos}) must be tuple of ints, not {type(value).__name__}")
+    for i, n in enumerate(value):
+        if not isinstance(n, (int, np.integer)):  # bools pass, as in torch
+            kind = type(n).__name__
+            if i == 0:
+                raise TypeError(
+                    f"{op}(): argument '{arg}' (position {pos}) must be tuple of ints, but found element of type {kind} "
+                    "at pos 0"
+                )
+            raise TypeError(
+                f"{op}(): argument '{arg}' failed to unpack the object at pos {pos} with error \"type must be tuple of "
+                f'ints,but got {kind}"'
+            )
+    return tuple(int(n) for n in value)
+
+
 _UNFLATTEN_INTERNAL = "unflatten got an unexpected error:\n"
 
 
@@ -532,7 +551,7 @@ def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
     """Split dimension ``dim`` into ``sizes``."""
     _check_tensor("unflatten", x)
     d = _int_dim(dim, max(x.ndim, 1), "unflatten")
-    sizes = _unflatten_sizes(x, d, tuple(int(n) for n in sizes))
+    sizes = _unflatten_sizes(x, d, _int_tuple("unflatten", "sizes", 2, sizes))
     return Reshape.apply(x, shape=tuple(x.shape[:d]) + sizes + tuple(x.shape[d + 1 :]))
 
 
