@@ -451,3 +451,24 @@ def test_unflatten_bad_sizes_types_match_torch(sizes):
         except (RuntimeError, TypeError) as e:
             results.append((type(e).__name__, str(e)))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.permute("a", (0, 1)),
+        lambda lib: lib.select("a", 0, 0),
+        lambda lib: lib.reshape("a", (2,)),
+        lambda lib: lib.unflatten("a", 0, (2,)),
+        lambda lib: lib.split(lib.zeros(4, 5), 1.5),
+        lambda lib: lib.split(lib.zeros(4, 5), [1.0, 3]),
+        lambda lib: lib.split(lib.zeros(4, 5), [1, 1, 1.0, 1]),
+    ],
+)
+def test_bad_argument_types_are_torchs_type_errors(call):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError) as theirs:
+        call(torch)
+    with pytest.raises(TypeError) as ours:
+        call(mt)
+    assert str(ours.value) == str(theirs.value)

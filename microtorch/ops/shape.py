@@ -140,6 +140,7 @@ def _reshaped(x: Tensor, shape: tuple) -> Tensor:
 
 def reshape(x: Tensor, *shape) -> Tensor:
     """Return ``x`` with a new shape (a view when possible), one dim may be -1."""
+    _check_tensor("reshape", x)
     shape = _infer_shape("reshape", _check_shape_args("reshape", shape), x._data.size)
     if shape == x._data.shape:
         return Reshape.apply(x, shape=shape) if x._requires_grad else x._alias()
@@ -267,6 +268,7 @@ class Permute(Op):
 
 def permute(x: Tensor, *dims) -> Tensor:
     """Return a view with dimensions reordered as ``dims``."""
+    _check_tensor("permute", x)
     dims = _check_shape_args("permute", dims)
     if len(dims) != x.ndim:
         raise RuntimeError(
@@ -513,7 +515,7 @@ def _int_tuple(op: str, arg: str, pos: int, value) -> tuple:
                     "at pos 0"
                 )
             raise TypeError(
-                f"{op}(): argument '{arg}' failed to unpack the object at pos {pos} with error \"type must be tuple of "
+                f"{op}(): argument '{arg}' failed to unpack the object at pos {i + 1} with error \"type must be tuple of "
                 f'ints,but got {kind}"'
             )
     return tuple(int(n) for n in value)
@@ -873,6 +875,7 @@ class SplitWithSizes(Split):
 
 def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Split into chunks of a given size (the last may be smaller) or of given sizes."""
+    _check_tensor("split", x)
     if x.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _int_dim(dim, x.ndim, "split")
@@ -884,7 +887,7 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
         sizes = [min(size, n - s) for s in range(0, n, size)] if n else [0]
         op, name = Split, "Split"
     else:
-        sizes = [int(s) for s in split_size_or_sections]
+        sizes = list(_int_tuple("split_with_sizes", "split_sizes", 2, split_size_or_sections))
         if sum(sizes) != n:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension "
@@ -933,6 +936,7 @@ def unbind(x: Tensor, dim: int = 0) -> tuple:
 
 def select(x: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim``, with that dimension removed."""
+    _check_tensor("select", x)
     d = _int_dim(dim, x.ndim, "select")
     if isinstance(index, Tensor) and index.ndim == 0 and index._data.dtype.kind in "iu":
         index = int(index._data)
