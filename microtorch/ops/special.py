@@ -523,12 +523,30 @@ def _integer_result(op: str, kernel, a: Tensor, b: Tensor) -> Tensor:
         raise broadcast_error(op, a.shape, b.shape) from None
 
 
+def _gcd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """PyTorch's Euclid: |a| and |b| in the dtype (so |-128| stays -128 in int8), C remainders."""
+    a, b = np.broadcast_arrays(xp.abs(a), xp.abs(b))
+    while True:
+        nonzero = a != 0
+        if not nonzero.any():
+            return np.asarray(b)
+        a, b = xp.where(nonzero, xp.fmod(b, xp.where(nonzero, a, 1)), 0), xp.where(nonzero, a, b)
+
+
+def _lcm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    g = _gcd(a, b)
+    zero = g == 0
+    # C++ computes small integer types in int (then wraps on the cast back): int64 here
+    wide = xp.abs(a.astype(np.int64) // xp.where(zero, 1, g) * b)
+    return np.asarray(xp.where(zero, 0, wide).astype(g.dtype))
+
+
 def gcd(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     """Elementwise greatest common divisor (integer tensors, always >= 0)."""
     check_tensor("gcd", input)
     check_tensor("gcd", other, "other", 2)
     a, b = _integer_operands("gcd", "gcd", input, other, bools=False)
-    return _integer_result("gcd", xp.gcd, a, b)
+    return _integer_result("gcd", _gcd, a, b)
 
 
 def lcm(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
@@ -536,7 +554,7 @@ def lcm(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     check_tensor("lcm", input)
     check_tensor("lcm", other, "other", 2)
     a, b = _integer_operands("lcm", "lcm", input, other, bools=False)
-    return _integer_result("lcm", xp.lcm, a, b)
+    return _integer_result("lcm", _lcm, a, b)
 
 
 def bitwise_and(input, other) -> Tensor:  # noqa: A002
