@@ -32,7 +32,10 @@ def scalar_name(dtype: np.dtype) -> str:
 
 def is_int(value) -> bool:
     """Whether PyTorch takes ``value`` as an int argument: an integer or an integer 0-d tensor, never a bool."""
-    if isinstance(value, (bool, np.bool_)):
+    kind = type(value)
+    if kind is int:  # the common case first: this runs on every convolution and pooling call
+        return True
+    if kind is bool or isinstance(value, np.bool_):
         return False
     if isinstance(value, (int, np.integer)):
         return True
@@ -45,6 +48,11 @@ def window_arg(value, name: str, op: str) -> tuple:
 
     Anything else is PyTorch's TypeError: floats and bools are refused, never truncated.
     """
+    kind = type(value)
+    if kind is int:
+        return (value,)
+    if kind is tuple and all(type(v) is int for v in value):
+        return value
     if is_int(value):
         return (int(value),)
     if not isinstance(value, (tuple, list)):

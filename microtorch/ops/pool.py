@@ -87,7 +87,7 @@ def _check_input(input, k: int, op: str) -> None:
 
 
 def _check_int32(values) -> None:
-    if any(abs(v) > _INT32_MAX for v in values):
+    if max(values) > _INT32_MAX or min(values) < -_INT32_MAX:
         raise RuntimeError("value cannot be converted to type int without overflow")
 
 
