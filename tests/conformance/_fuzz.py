@@ -179,7 +179,16 @@ def judge(t_out, t_exc, m_out, m_exc, snapshot, exact: bool = False) -> str | No
     return None if why is None else f"mismatch: {why}"
 
 
-def fuzz_call(label: str, t_fn, m_fn, call_args: list, kwargs: dict, per_call: int) -> list[Case]:
+def _module_state(module) -> dict:
+    return {k: v._data.copy() for k, v in module.state_dict().items()} if module is not None else {}
+
+
+def _module_unchanged(module, before: dict) -> bool:
+    now = module.state_dict() if module is not None else {}
+    return all(np.array_equal(now[k]._data, v, equal_nan=True) for k, v in before.items())
+
+
+def fuzz_call(label: str, t_fn, m_fn, call_args: list, kwargs: dict, per_call: int, module=None) -> list[Case]:
     """Perturb one valid call in several ways and judge each perturbed call.
 
     Each kind of perturbation draws from its own generator seeded by the label, so the
@@ -204,10 +213,13 @@ def fuzz_call(label: str, t_fn, m_fn, call_args: list, kwargs: dict, per_call: i
             except Unconvertible:
                 continue
             snapshot = _snapshot(_mt_tensors([m_args, m_kwargs]))
+            state_before = _module_state(module)
             with _quiet():
                 t_out, t_exc = _call(t_fn, t_args, t_kwargs)
                 m_out, m_exc = _call(m_fn, m_args, m_kwargs)
             why = judge(t_out, t_exc, m_out, m_exc, snapshot, exact=label.split("#")[0] in TIE_ORDER_ENTRIES)
+            if why is None and m_exc is not None and not _module_unchanged(module, state_before):
+                why = "state: a failed forward changed the module's state"
             key = f"{label} {kind} {made}"
             cases.append(Case(key, why is None, why or ("raises" if t_exc is not None else "accepts")))
             made += 1
@@ -274,14 +286,7 @@ def fuzz_module(info, per_call: int = 1) -> list[Case]:
     except Exception:  # noqa: BLE001 - construction differences are the module conformance test's
         return cases
     fargs, fkwargs = list(module_input.forward_input.args), dict(module_input.forward_input.kwargs)
-    state_before = {k: v._data.copy() for k, v in m_mod.state_dict().items()}
-    forward_cases = fuzz_call(f"{name}.forward", t_mod, m_mod, fargs, fkwargs, per_call)
-    for case in forward_cases:
-        if case.detail.startswith("raises"):
-            state_now = m_mod.state_dict()
-            if any(not np.array_equal(state_now[k]._data, v, equal_nan=True) for k, v in state_before.items()):
-                case.ok, case.detail = False, "state: a failed forward changed the module's state"
-    return cases + forward_cases
+    return cases + fuzz_call(f"{name}.forward", t_mod, m_mod, fargs, fkwargs, per_call, module=m_mod)
 
 
 def _optim_calls():
