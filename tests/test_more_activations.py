@@ -243,3 +243,134 @@ def test_hardshrink_and_prelu_methods():
     assert x.hardshrink(0.5).tolist() == F.hardshrink(x, 0.5).tolist()
     w = mt.tensor([0.25])
     assert x.prelu(w).tolist() == F.prelu(x, w).tolist() == [[-0.25, 0.25, 2.0]]
+
+
+def _raises_as_torch(torch, run, *args, **kwargs):
+    """``run(lib, *args)`` raises in microtorch exactly what (class and message) it raises in torch."""
+    with pytest.raises(Exception) as want:
+        run(torch, *args, **kwargs)
+    with pytest.raises(type(want.value)) as got:
+        run(mt, *args, **kwargs)
+    assert type(got.value) is type(want.value)
+    assert str(got.value) == str(want.value)
+
+
+FLOAT_ONLY = {
+    "leaky_relu": lambda f, x: f.leaky_relu(x),
+    "softplus": lambda f, x: f.softplus(x),
+    "elu": lambda f, x: f.elu(x),
+    "celu": lambda f, x: f.celu(x),
+    "selu": lambda f, x: f.selu(x),
+    "silu": lambda f, x: f.silu(x),
+    "hardswish": lambda f, x: f.hardswish(x),
+    "hardsigmoid": lambda f, x: f.hardsigmoid(x),
+    "mish": lambda f, x: f.mish(x),
+    "logsigmoid": lambda f, x: f.logsigmoid(x),
+    "hardshrink": lambda f, x: f.hardshrink(x),
+    "glu": lambda f, x: f.glu(x),
+}
+
+
+@pytest.mark.parametrize("name", list(FLOAT_ONLY))
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "bool"])
+def test_float_only_activations_reject_integer_and_bool_inputs_as_torch(name, dtype):
+    torch = pytest.importorskip("torch")
+    values = np.array([1, 0, 1, 1]).astype(dtype)
+    _raises_as_torch(torch, lambda lib: FLOAT_ONLY[name](lib.nn.functional, lib.tensor(values)))
+
+
+@pytest.mark.parametrize("name", [*FLOAT_ONLY, "relu", "gelu", "softshrink", "hardtanh", "threshold_"])
+@pytest.mark.parametrize("bad", [[1.0, 2.0], "tensor", 1.5])
+def test_activations_of_a_non_tensor_raise_torchs_type_error(name, bad):
+    torch = pytest.importorskip("torch")
+    calls = {**FLOAT_ONLY, "relu": lambda f, x: f.relu(x), "gelu": lambda f, x: f.gelu(x)}
+    calls.update(softshrink=lambda f, x: f.softshrink(x), hardtanh=lambda f, x: f.hardtanh(x))
+    calls["threshold_"] = lambda f, x: f.threshold(x, 0.5, 0.0)
+    if name == "glu":  # torch's glu is Python code that fails on x.dim(); a TypeError is the API error
+        with pytest.raises(TypeError, match="glu"):
+            F.glu(bad)
+        return
+    _raises_as_torch(torch, lambda lib: calls[name](lib.nn.functional, bad))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f, x: f.softplus(x, beta="0.5"),
+        lambda f, x: f.softplus(x, 1.0, "0.5"),
+        lambda f, x: f.softplus(x, threshold=None),
+        lambda f, x: f.leaky_relu(x, "0.5"),
+        lambda f, x: f.leaky_relu(x, negative_slope=None),
+        lambda f, x: f.elu(x, "0.5"),
+        lambda f, x: f.elu(x, alpha="0.5"),
+        lambda f, x: f.celu(x, alpha=None),
+        lambda f, x: f.hardshrink(x, "0.5"),
+        lambda f, x: f.hardshrink(x, lambd="0.5"),
+        lambda f, x: f.glu(x, 1.5),
+        lambda f, x: f.glu(x, True),
+        lambda f, x: f.glu(x, None),
+    ],
+)
+def test_activation_parameters_of_the_wrong_type_raise_torchs_type_error(call):
+    torch = pytest.importorskip("torch")
+    values = np.array([[1.0, -2.0, 3.0, 4.0]])
+    _raises_as_torch(torch, lambda lib: call(lib.nn.functional, lib.tensor(values)))
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 5)])
+def test_glu_of_a_scalar_or_an_odd_dim_raises_as_torch(shape):
+    torch = pytest.importorskip("torch")
+    values = np.ones(shape)
+    _raises_as_torch(torch, lambda lib: lib.nn.functional.glu(lib.tensor(values)))
+    _raises_as_torch(torch, lambda lib: lib.nn.GLU()(lib.tensor(values)))
+
+
+def test_relu_of_bool_raises_and_integers_stay_integer_as_torch():
+    torch = pytest.importorskip("torch")
+    _raises_as_torch(torch, lambda lib: lib.nn.functional.relu(lib.tensor([True, False])))
+    _raises_as_torch(torch, lambda lib: lib.nn.functional.hardtanh(lib.tensor([True, False])))
+    _raises_as_torch(torch, lambda lib: lib.nn.functional.softsign(lib.tensor([True, False])))
+    got = F.relu(mt.tensor([-2, 0, 3]))
+    assert got.dtype == mt.int64 and got.tolist() == [0, 0, 3]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda nn_: nn_.ELU(),
+        lambda nn_: nn_.CELU(),
+        lambda nn_: nn_.SELU(),
+        lambda nn_: nn_.SiLU(),
+        lambda nn_: nn_.Softplus(),
+        lambda nn_: nn_.Mish(),
+        lambda nn_: nn_.LeakyReLU(),
+        lambda nn_: nn_.LogSigmoid(),
+        lambda nn_: nn_.Hardswish(),
+        lambda nn_: nn_.Hardshrink(),
+        lambda nn_: nn_.GLU(),
+    ],
+)
+@pytest.mark.parametrize("bad", ["long", "bool", "list"])
+def test_activation_layers_reject_bad_inputs_as_torch(make, bad):
+    torch = pytest.importorskip("torch")
+    values = np.array([[1.0, -2.0, 3.0, 4.0]])
+
+    def run(lib):
+        x = lib.tensor(values)
+        x = x.long() if bad == "long" else x.bool() if bad == "bool" else x.tolist()
+        return make(lib.nn)(x)
+
+    if bad == "list" and make(nn).__class__.__name__ == "GLU":
+        with pytest.raises(TypeError):
+            run(mt)
+        return
+    _raises_as_torch(torch, run)
+
+
+def test_checked_activations_keep_their_values_and_gradients():
+    v = np.random.default_rng(7).uniform(-4, 4, 20)
+    v = v[np.abs(np.abs(v) - 0.25) > 0.3]  # away from the kinks at 0 and +-0.5
+    x = mt.tensor(v, dtype=mt.float64, requires_grad=True)
+    for fn in (F.elu, F.celu, F.selu, F.silu, F.softplus, F.mish, F.logsigmoid, F.hardshrink, F.leaky_relu):
+        assert gradcheck(fn, (x,))
+    assert mt.allclose(F.elu(x, alpha=2.0), mt.where(x > 0, x, 2.0 * mt.expm1(mt.clamp(x, max=0))))

@@ -113,7 +113,13 @@ def check_tensor(op: str, x, name: str = "input", position: int = 1) -> None:
         raise not_a_tensor(op, x, name, position)
 
 
-def check_number(op: str, x, name: str, position: int) -> None:
-    """PyTorch's TypeError unless ``x`` is a number (an int, float or bool)."""
+def check_number(op: str, x, name: str, position: int | None) -> None:
+    """PyTorch's TypeError unless ``x`` is a number (an int, float or bool); ``position`` None: passed by keyword."""
     if not isinstance(x, _pyscalar):
-        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Number, not {type_name(x)}")
+        where = "" if position is None else f" (position {position})"
+        raise TypeError(f"{op}(): argument '{name}'{where} must be Number, not {type_name(x)}")
+
+
+def not_implemented(kernel: str, x: Tensor) -> NotImplementedError:
+    """PyTorch's error for a kernel that has no loop for ``x``'s dtype."""
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{TYPE_WORD[x._data.dtype.name]}'")

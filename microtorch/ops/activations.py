@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
-from ._promote import TYPE_WORD, _float_array, check_number, check_tensor
+from ._promote import TYPE_WORD, _float_array, check_number, check_tensor, not_a_tensor, not_implemented
 from .comparison import ge, gt, le, logical_and, lt, where
 from .unary import _masked, abs, clamp, erf, expm1, sigmoid, tanh
 
@@ -36,6 +38,36 @@ __all__ = [
 ]
 
 
+def _float_activation(kernel: str, *numbers: str, name: str | None = None, positional: bool = False):
+    """Give an activation PyTorch's argument checks where it enters.
+
+    The input must be a Tensor (TypeError) of a floating dtype (NotImplementedError naming
+    PyTorch's ``kernel``); the scalar parameters ``numbers``, which follow the input in
+    order, must be numbers. PyTorch names their position when they were passed by
+    position, or always where its Python wrapper passes them on positionally.
+    """
+
+    def decorate(fn):
+        op = name or fn.__name__
+
+        @functools.wraps(fn)
+        def checked(x, *args, **kwargs):
+            if not isinstance(x, Tensor):
+                raise not_a_tensor(op, x, "input", 1)
+            for i, param in enumerate(numbers):
+                if i < len(args):
+                    check_number(op, args[i], param, i + 2)
+                elif param in kwargs:
+                    check_number(op, kwargs[param], param, i + 2 if positional else None)
+            if x._data.dtype.kind != "f":
+                raise not_implemented(kernel, x)
+            return fn(x, *args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
 class Relu(Op):
     def forward(self, x):
         a = x._data
@@ -61,10 +93,19 @@ class LeakyRelu(Op):
 
 
 def relu(x: Tensor) -> Tensor:
-    """Elementwise max(x, 0); the gradient at 0 is 0."""
+    """Elementwise max(x, 0); the gradient at 0 is 0 (integer inputs stay integer)."""
+    try:
+        kind = x._data.dtype.kind
+    except AttributeError:  # free on the normal path: no isinstance check per call
+        if not isinstance(x, Tensor):
+            raise not_a_tensor("relu", x, "input", 1) from None
+        raise
+    if kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(x)
 
 
+@_float_activation("leaky_relu_cpu", "negative_slope", positional=True)
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``x`` where positive, ``negative_slope * x`` elsewhere."""
     return LeakyRelu.apply(x, slope=negative_slope)
@@ -93,16 +134,19 @@ def _const(value, like: Tensor) -> Tensor:
     return Tensor._make(np.asarray(value, like._data.dtype))
 
 
+@_float_activation("softplus_cpu", "beta", "threshold")
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta x)) / beta``, linear above ``threshold`` (as PyTorch)."""
     return Softplus.apply(x, beta=beta, threshold=threshold)
 
 
+@_float_activation("elu_cpu", "alpha", positional=True)
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """``x`` where positive, ``alpha (e**x - 1)`` elsewhere."""
     return where(gt(x, 0), x, expm1(clamp(x, max=0)) * alpha)
 
 
+@_float_activation("silu_cpu")
 def silu(x: Tensor) -> Tensor:
     """``x * sigmoid(x)``."""
     return x * sigmoid(x)
@@ -151,7 +195,7 @@ def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
         raise ValueError("hardtanh: min_val cannot be greater than max_val")
     kind = x._data.dtype.kind
     if kind == "b":
-        raise NotImplementedError("\"hardtanh_cpu\" not implemented for 'Bool'")
+        raise RuntimeError("Bool inputs not supported for hardtanh")
     if kind == "u" and min_val < 0:
         raise RuntimeError("hardtanh: cannot do hardtanh on an unsigned type with negative limits")
     return Hardtanh.apply(x, lo=min_val, hi=max_val)
@@ -163,17 +207,20 @@ def relu6(x: Tensor) -> Tensor:
     return hardtanh(x, 0.0, 6.0)
 
 
+@_float_activation("hardswish_cpu")
 def hardswish(x: Tensor) -> Tensor:
     """``x * relu6(x + 3) / 6``; gradient ``x / 3 + 1 / 2`` strictly inside (-3, 3), 0 below, 1 above (as PyTorch)."""
     return where(le(x, -3.0), x * 0.0, where(lt(x, 3.0), x * (x + 3.0) / 6.0, x))
 
 
+@_float_activation("hardsigmoid_cpu")
 def hardsigmoid(x: Tensor) -> Tensor:
     """``relu6(x + 3) / 6``; gradient 1/6 strictly inside (-3, 3), 0 elsewhere."""
     inside = logical_and(gt(x, -3.0), lt(x, 3.0))
     return where(inside, x / 6.0 + 0.5, ge(x, 3.0).to(x.dtype))
 
 
+@_float_activation("mish_cpu")
 def mish(x: Tensor) -> Tensor:
     """``x * tanh(softplus(x))``."""
     return x * tanh(softplus(x))
@@ -194,6 +241,7 @@ class LogSigmoid(Op):
         return g * sigmoid(-x)
 
 
+@_float_activation("log_sigmoid_cpu", name="log_sigmoid")
 def logsigmoid(x: Tensor) -> Tensor:
     """``log(sigmoid(x))`` without overflow."""
     return LogSigmoid.apply(x)
@@ -203,11 +251,13 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+@_float_activation("elu_cpu")
 def selu(x: Tensor) -> Tensor:
     """``scale * elu(x, alpha)`` with the self-normalising constants."""
     return elu(x, _SELU_ALPHA) * _SELU_SCALE
 
 
+@_float_activation("elu_cpu", "alpha", positional=True)
 def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """``x`` where positive, ``alpha (exp(x / alpha) - 1)`` elsewhere."""
     return where(gt(x, 0), x, expm1(clamp(x, max=0) / alpha) * alpha)
@@ -264,9 +314,11 @@ def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     return Softshrink.apply(x, lambd=lambd)
 
 
+@_float_activation("hardshrink_cpu", "lambd")
 def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
-    """``x`` where ``|x| > lambd``, 0 elsewhere."""
-    return where(gt(abs(x), lambd), x, x * 0.0)
+    """0 where ``-lambd <= x <= lambd``, ``x`` elsewhere (NaN and a NaN ``lambd`` keep ``x``, as PyTorch)."""
+    inside = logical_and(ge(x, -lambd), le(x, lambd))
+    return where(inside, _const(0, x), x)
 
 
 class Threshold(Op):
@@ -300,7 +352,14 @@ def glu(x: Tensor, dim: int = -1) -> Tensor:
     """Gated linear unit: ``a * sigmoid(b)`` for the two halves ``a, b`` of ``dim``."""
     from ._util import wrap_dim
 
-    d = wrap_dim(dim, x.ndim, "glu")
+    check_tensor("glu", x)
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, (bool, np.bool_)):
+        raise TypeError(f"glu(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
+    if x.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    if x._data.dtype.kind != "f":
+        raise not_implemented("glu_cpu", x)
+    d = wrap_dim(int(dim), x.ndim, "glu")
     if x.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {x.shape[d]}")
     a, b = x.chunk(2, d)

@@ -8,7 +8,7 @@ from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
-from ._promote import _align, _float_array, _pyscalar, not_a_tensor, type_name
+from ._promote import _align, _float_array, _pyscalar, not_a_tensor, not_implemented, type_name
 from ._util import broadcast_error
 from .comparison import where
 from .shape import sum_to_size
@@ -129,6 +129,8 @@ class Rsqrt(Op):
 
 class Abs(Op):
     def forward(self, x):
+        if x._data.dtype.kind == "b":
+            raise not_implemented("abs_cpu", x)
         self.save_for_backward(x)
         return xp.abs(x._data)
 
@@ -561,32 +563,71 @@ def _sign(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rounding(fn):
-    """``fn`` for floats; integers and bools are already whole (PyTorch returns a copy)."""
-    return lambda a: fn(a) if a.dtype.kind == "f" else a.copy()
-
-
 def sign(x: Tensor) -> Tensor:
     """Elementwise sign (-1, 0 or 1; 0 for NaN, as PyTorch)."""
     _check_tensor("sign", x)
     return _ZeroGrad.apply(x, fn=_sign)
 
 
+def _copy(a: np.ndarray) -> np.ndarray:
+    return a.copy()
+
+
+def _whole(x, op: str, kernel: str) -> bool:
+    """Whether ``x`` holds integers (already whole: rounding returns a copy); bools and non-tensors raise as PyTorch."""
+    try:
+        kind = x._data.dtype.kind
+    except AttributeError:  # free on the normal path: no isinstance check per call
+        if not isinstance(x, Tensor):
+            raise not_a_tensor(op, x, "input", 1) from None
+        raise
+    if kind == "b":
+        raise not_implemented(kernel, x)
+    return kind != "f"
+
+
 def floor(x: Tensor) -> Tensor:
-    """Round down elementwise."""
-    return _ZeroGrad.apply(x, fn=_rounding(xp.floor))
+    """Round down elementwise (integers: a copy)."""
+    return _ZeroGrad.apply(x, fn=_copy if _whole(x, "floor", "floor_vml_cpu") else xp.floor)
 
 
 def ceil(x: Tensor) -> Tensor:
-    """Round up elementwise."""
-    return _ZeroGrad.apply(x, fn=_rounding(xp.ceil))
+    """Round up elementwise (integers: a copy)."""
+    return _ZeroGrad.apply(x, fn=_copy if _whole(x, "ceil", "ceil_vml_cpu") else xp.ceil)
 
 
 def trunc(x: Tensor) -> Tensor:
-    """Round toward zero elementwise."""
-    return _ZeroGrad.apply(x, fn=_rounding(xp.trunc))
+    """Round toward zero elementwise (integers: a copy)."""
+    return _ZeroGrad.apply(x, fn=_copy if _whole(x, "trunc", "trunc_vml_cpu") else xp.trunc)
 
 
-def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001
-    """Round half to even, as PyTorch."""
-    return _ZeroGrad.apply(x, fn=_rounding(lambda a: xp.round(a, decimals)))
+_NO_DECIMALS = object()  # PyTorch's round without ``decimals`` is another overload than ``decimals=0``
+
+
+def round(x: Tensor, *, decimals: int = _NO_DECIMALS) -> Tensor:  # noqa: A001
+    """Round half to even (to ``decimals`` places), as PyTorch; integers only without ``decimals``."""
+    if decimals is _NO_DECIMALS:
+        return _ZeroGrad.apply(x, fn=_copy if _whole(x, "round", "round_vml_cpu") else xp.round)
+    if not isinstance(decimals, (int, np.integer)) or isinstance(decimals, (bool, np.bool_)):
+        raise TypeError(
+            f"round() received an invalid combination of arguments - got (Tensor, decimals={type_name(decimals)}), "
+            "but expected one of:\n * (Tensor input, *, Tensor out = None)\n * (Tensor input, *, int decimals, Tensor out = None)"
+        )
+    kernel = "round_vml_cpu" if decimals == 0 else "round_cpu"
+    if _whole(x, "round", kernel):
+        raise not_implemented(kernel, x)
+    return _ZeroGrad.apply(x, fn=lambda a: _round_decimals(a, int(decimals)))
+
+
+def _round_decimals(a: np.ndarray, decimals: int) -> np.ndarray:
+    """PyTorch's kernel: ``rint(a * 10**d) / 10**d`` (``rint(a / 10**-d) * 10**-d`` for d < 0).
+
+    It computes in ``a``'s dtype (float16 in float32, rounded back at the end)."""
+    work = a.astype(np.float32) if a.dtype == np.float16 else a
+    digits = -decimals if decimals < 0 else decimals
+    # a power of ten beyond the dtype's range is inf, as in PyTorch (its results are then nan or 0)
+    ten = 10.0**digits if digits <= 308 else np.inf
+    ten = work.dtype.type(ten if ten <= np.finfo(work.dtype).max else np.inf)
+    with np.errstate(over="ignore", invalid="ignore"):  # not a hot path: only rounding to decimals
+        out = xp.rint(work / ten) * ten if decimals < 0 else xp.rint(work * ten) / ten
+    return out.astype(a.dtype, copy=False)
