@@ -264,14 +264,17 @@ def allclose(
     input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: builtins.bool = False
 ) -> builtins.bool:
     """Whether all elements satisfy ``|input - other| <= atol + rtol * |other|``."""
-    import numpy as _np
+    from .ops.comparison import close_mask
 
-    other_data = other._data if isinstance(other, Tensor) else other
-    return builtins.bool(_np.allclose(input._data, other_data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return builtins.bool(close_mask("allclose", input, other, rtol, atol, equal_nan).all())
 
 
-def equal(input: Tensor, other: Tensor):
+def equal(input: Tensor, other: Tensor) -> builtins.bool:
     """Whether both tensors have the same shape and elements."""
+    from .ops._promote import check_tensor
+
+    check_tensor("equal", input)
+    check_tensor("equal", other, "other", 2)
     return input.equal(other)
 
 

@@ -415,3 +415,120 @@ def test_erf_property_vs_math(data):
     a = data.draw(arrays(data.draw(shapes(0, 3, 1, 4)), "float64", -8.0, 8.0))
     ref = np.vectorize(math.erf, otypes=[np.float64])(a) if a.size else a
     np.testing.assert_allclose(mt.erf(mt.tensor(a)).numpy(), ref, rtol=4e-16, atol=1e-300)
+
+
+def _raises_as_torch(torch, run):
+    """``run(lib)`` raises in microtorch exactly what (class and message) it raises in torch."""
+    with pytest.raises(Exception) as want:
+        run(torch)
+    with pytest.raises(type(want.value)) as got:
+        run(mt)
+    assert type(got.value) is type(want.value)
+    assert str(got.value) == str(want.value)
+
+
+ROUNDING = {
+    "floor": lambda lib, x: lib.floor(x),
+    "ceil": lambda lib, x: lib.ceil(x),
+    "trunc": lambda lib, x: lib.trunc(x),
+    "round": lambda lib, x: lib.round(x),
+    "round_decimals_0": lambda lib, x: lib.round(x, decimals=0),
+    "round_decimals_3": lambda lib, x: lib.round(x, decimals=3),
+    "round_decimals_neg_3": lambda lib, x: lib.round(x, decimals=-3),
+}
+
+
+@pytest.mark.parametrize("name", list(ROUNDING))
+@pytest.mark.parametrize("dtype", ["bool", "int64", "uint8"])
+def test_rounding_of_integers_and_bools_as_torch(name, dtype):
+    torch = pytest.importorskip("torch")
+    values = np.array([1, 0, 1]).astype(dtype)
+    try:
+        want = ROUNDING[name](torch, torch.tensor(values))
+    except NotImplementedError:
+        _raises_as_torch(torch, lambda lib: ROUNDING[name](lib, lib.tensor(values)))
+        return
+    got = ROUNDING[name](mt, mt.tensor(values))  # integers are whole: a copy of the same dtype
+    assert str(got.dtype) == str(want.dtype) and got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("name", [*ROUNDING, "isnan", "isinf", "isfinite", "abs", "exp"])
+@pytest.mark.parametrize("bad", [[1.5, 2.0], "tensor"])
+def test_unary_of_a_non_tensor_raises_torchs_type_error(name, bad):
+    torch = pytest.importorskip("torch")
+    call = ROUNDING.get(name, lambda lib, x: getattr(lib, name)(x))
+    _raises_as_torch(torch, lambda lib: call(lib, bad))
+
+
+@pytest.mark.parametrize("decimals", [1.5, "1", None, True])
+def test_round_decimals_of_the_wrong_type_raises_torchs_type_error(decimals):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=r"round\(\) received an invalid combination of arguments"):
+        torch.round(torch.ones(2), decimals=decimals)
+    with pytest.raises(TypeError, match=r"round\(\) received an invalid combination of arguments"):
+        mt.round(mt.ones(2), decimals=decimals)
+    with pytest.raises(TypeError):
+        mt.round(mt.ones(2), 3)  # decimals is keyword-only, as in torch
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("decimals", [0, 2, -2, 39, 99, -99, 400, 2**40])
+def test_round_decimals_matches_torch_also_beyond_the_dtypes_range(dtype, decimals):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    a = (rng.standard_normal(50) * 10.0 ** rng.integers(-4, 5, 50)).astype(dtype)
+    a = np.concatenate([a, np.array([0.0, -0.0, 0.5, 2.5, 1234.5, np.inf, -np.inf, np.nan], dtype)])
+    want = torch.round(torch.tensor(a), decimals=decimals).numpy()
+    got = mt.round(mt.tensor(a), decimals=decimals).numpy()
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+def test_round_decimals_against_numpy_and_zero_gradient():
+    a = np.array([1.23456, -2.5e-3, 1234.5678, 0.125])
+    np.testing.assert_array_equal(mt.round(mt.tensor(a), decimals=2).numpy(), np.round(a, 2))
+    x = mt.tensor(a, requires_grad=True)
+    mt.round(x, decimals=1).sum().backward()
+    assert x.grad.tolist() == [0.0] * 4
+
+
+@pytest.mark.parametrize("fn", ["isclose", "allclose"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        lambda lib, f: f(lib.ones(3, dtype=lib.int64), lib.ones(3, dtype=lib.float64)),
+        lambda lib, f: f(lib.ones(3), lib.ones(3, dtype=lib.float64)),
+        lambda lib, f: f(lib.ones(3), lib.ones(3), atol=float("nan")),
+        lambda lib, f: f(lib.ones(3), lib.ones(3), rtol=float("nan")),
+        lambda lib, f: f(lib.ones(3), lib.ones(3), atol=-1.0),
+        lambda lib, f: f(lib.ones(3), lib.ones(3), rtol=-1e-10),
+        lambda lib, f: f(lib.ones(3), lib.ones(3), atol="0.5"),
+        lambda lib, f: f(lib.ones(3), lib.ones(3), equal_nan=1),
+        lambda lib, f: f([1.0], lib.ones(1)),
+        lambda lib, f: f(lib.ones(1), "tensor"),
+    ],
+)
+def test_isclose_and_allclose_bad_arguments_raise_as_torch(fn, case):
+    torch = pytest.importorskip("torch")
+    _raises_as_torch(torch, lambda lib: case(lib, getattr(lib, fn)))
+
+
+def test_isclose_and_allclose_values_as_torch():
+    torch = pytest.importorskip("torch")
+    a = np.array([1.0, np.nan, np.inf, 2.0, -np.inf, 0.0])
+    b = np.array([1.0 + 1e-9, np.nan, np.inf, 2.1, np.inf, 1e-9])
+    for kw in ({}, {"equal_nan": True}, {"atol": 0.2}, {"atol": float("inf")}, {"rtol": 0, "atol": 0}):
+        want = torch.isclose(torch.tensor(a), torch.tensor(b), **kw)
+        assert mt.isclose(mt.tensor(a), mt.tensor(b), **kw).tolist() == want.tolist()
+        assert mt.allclose(mt.tensor(a[:1]), mt.tensor(b[:1]), **kw) == torch.allclose(
+            torch.tensor(a[:1]), torch.tensor(b[:1]), **kw
+        )
+    assert mt.allclose(mt.tensor([3]), mt.tensor([1]), atol=2.5) and not mt.allclose(mt.tensor([3]), mt.tensor([1]))
+
+
+@pytest.mark.parametrize("bad", [[1.0, 2.0], "tensor", None, (2,)])
+def test_equal_with_a_non_tensor_raises_torchs_type_error(bad):
+    torch = pytest.importorskip("torch")
+    _raises_as_torch(torch, lambda lib: lib.equal(lib.ones(2), bad))
+    _raises_as_torch(torch, lambda lib: lib.equal(bad, lib.ones(2)))
+    assert mt.equal(mt.ones(2), mt.ones(2, dtype=mt.int64)) and not mt.equal(mt.ones(2), mt.ones(1))

@@ -81,16 +81,22 @@ def logical_not(x: Tensor) -> Tensor:
 
 def isnan(x: Tensor) -> Tensor:
     """Where the values are NaN."""
+    if not isinstance(x, Tensor):
+        raise not_a_tensor("isnan", x, "input", 1)
     return Tensor._make(np.isnan(x._data) if x._data.dtype.kind == "f" else np.zeros(x.shape, bool))
 
 
 def isinf(x: Tensor) -> Tensor:
     """Where the values are +-inf."""
+    if not isinstance(x, Tensor):
+        raise not_a_tensor("isinf", x, "input", 1)
     return Tensor._make(np.isinf(x._data) if x._data.dtype.kind == "f" else np.zeros(x.shape, bool))
 
 
 def isfinite(x: Tensor) -> Tensor:
     """Where the values are neither NaN nor infinite."""
+    if not isinstance(x, Tensor):
+        raise not_a_tensor("isfinite", x, "input", 1)
     return Tensor._make(np.isfinite(x._data) if x._data.dtype.kind == "f" else np.ones(x.shape, bool))
 
 
@@ -136,22 +142,36 @@ def where(condition, input=None, other=None) -> Tensor:  # noqa: A002
         raise broadcast_error("where", a.shape, cond.shape if a.ndim <= b.ndim else b.shape) from None
 
 
-def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:  # noqa: A002
-    """Elementwise ``|input - other| <= atol + rtol * |other|`` (equal values, infinities included, are close)."""
-    if not isinstance(input, Tensor):
-        raise not_a_tensor("isclose", input, "input", 1)
-    if not isinstance(other, Tensor):
-        raise not_a_tensor("isclose", other, "other", 2)
-    a, b = input._data, other._data
+def _tolerances(op: str, a: np.ndarray, b: np.ndarray, rtol, atol, equal_nan) -> None:
+    """PyTorch's checks of ``isclose`` / ``allclose`` arguments: equal dtypes, tolerances >= 0, a bool flag."""
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if not isinstance(tol, _pyscalar):
+            raise TypeError(f"{op}(): argument '{name}' must be float, not {type(tol).__name__}")
+    if type(equal_nan) is not bool:
+        raise TypeError(f"{op}(): argument 'equal_nan' must be bool, not {type(equal_nan).__name__}")
     if a.dtype != b.dtype:
-        raise RuntimeError(f"isclose: {TYPE_WORD[a.dtype.name]} did not match {TYPE_WORD[b.dtype.name]}")
-    if rtol < 0:
-        raise RuntimeError(f"isclose: rtol must be greater than or equal to zero, but got {rtol}")
-    if atol < 0:
-        raise RuntimeError(f"isclose: atol must be greater than or equal to zero, but got {atol}")
+        raise RuntimeError(f"{TYPE_WORD[a.dtype.name]} did not match {TYPE_WORD[b.dtype.name]}")
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if not tol >= 0:  # NaN fails too
+            raise RuntimeError(f"{name} must be greater than or equal to zero, but got {float(tol):g}")
+
+
+def close_mask(op: str, input: Tensor, other: Tensor, rtol, atol, equal_nan) -> np.ndarray:  # noqa: A002
+    """The checked elementwise ``|input - other| <= atol + rtol * |other|`` as a bool array."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor(op, input, "input", 1)
+    if not isinstance(other, Tensor):
+        raise not_a_tensor(op, other, "other", 2)
+    a, b = input._data, other._data
+    _tolerances(op, a, b, rtol, atol, equal_nan)
     if a.dtype.kind == "b":
         a, b = a.astype(np.int64), b.astype(np.int64)
     try:
-        return Tensor._make(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+        return np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
     except ValueError:
-        raise broadcast_error("isclose", a.shape, b.shape) from None
+        raise broadcast_error(op, a.shape, b.shape) from None
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:  # noqa: A002
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` (equal values, infinities included, are close)."""
+    return Tensor._make(close_mask("isclose", input, other, rtol, atol, equal_nan))

@@ -608,10 +608,15 @@ def round(x: Tensor, *, decimals: int = _NO_DECIMALS) -> Tensor:  # noqa: A001
     """Round half to even (to ``decimals`` places), as PyTorch; integers only without ``decimals``."""
     if decimals is _NO_DECIMALS:
         return _ZeroGrad.apply(x, fn=_copy if _whole(x, "round", "round_vml_cpu") else xp.round)
-    if not isinstance(decimals, (int, np.integer)) or isinstance(decimals, (bool, np.bool_)):
+    if (
+        not isinstance(x, Tensor)
+        or not isinstance(decimals, (int, np.integer))
+        or isinstance(decimals, (bool, np.bool_))
+    ):
         raise TypeError(
-            f"round() received an invalid combination of arguments - got (Tensor, decimals={type_name(decimals)}), "
-            "but expected one of:\n * (Tensor input, *, Tensor out = None)\n * (Tensor input, *, int decimals, Tensor out = None)"
+            f"round() received an invalid combination of arguments - got ({type_name(x)}, "
+            f"decimals={type_name(decimals)}), "
+            "but expected one of:\n * (Tensor input, *, Tensor out = None)\n * (Tensor input, *, int decimals, Tensor out = None)\n"
         )
     kernel = "round_vml_cpu" if decimals == 0 else "round_cpu"
     if _whole(x, "round", kernel):
