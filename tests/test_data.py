@@ -291,3 +291,42 @@ def test_tensor_dataset_fast_path_equals_per_sample_collation():
         for a, b in zip(f, s):
             assert a.dtype == b.dtype and a.shape == b.shape
             np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def _raises_as_torch(torch, run):
+    """``run(lib)`` raises in microtorch exactly what (class and message) it raises in torch."""
+    with pytest.raises(Exception) as want:
+        run(torch)
+    with pytest.raises(type(want.value)) as got:
+        run(mt)
+    assert type(got.value) is type(want.value)
+    assert str(got.value) == str(want.value)
+
+
+@pytest.mark.parametrize("shapes", [[()], [(3,), ()]])
+def test_tensor_dataset_of_a_0d_tensor_raises_torchs_index_error(shapes):
+    torch = pytest.importorskip("torch")
+    _raises_as_torch(torch, lambda lib: lib.utils.data.TensorDataset(*(lib.ones(s) for s in shapes)))
+
+
+class _Count(IterableDataset):
+    def __iter__(self):
+        return iter(range(5))
+
+
+@pytest.mark.parametrize("drop_last", ["yes", 1, 0, None, 1.5])
+@pytest.mark.parametrize("iterable", [False, True])
+def test_dataloader_drop_last_must_be_a_bool_as_torch(drop_last, iterable):
+    torch = pytest.importorskip("torch")
+    import torch.utils.data as tud
+
+    def run(lib):
+        data = lib.utils.data
+        dataset = (_Count if lib is mt else type("C", (tud.IterableDataset,), {"__iter__": _Count.__iter__}))()
+        return data.DataLoader(
+            dataset if iterable else data.TensorDataset(lib.ones(4)), batch_size=2, drop_last=drop_last
+        )
+
+    _raises_as_torch(torch, run)
+    # without automatic batching drop_last is not looked at unless it is true, as in torch
+    assert DataLoader(TensorDataset(mt.ones(4)), batch_size=None, drop_last=0).batch_size is None

@@ -88,10 +88,12 @@ class DataLoader:
                 )
         elif not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        elif not isinstance(drop_last, bool):  # PyTorch's BatchSampler check, iterable datasets included
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
         if sampler is None and not iterable:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
         if batch_size is not None and batch_sampler is None and not iterable:
-            batch_sampler = BatchSampler(sampler, batch_size, bool(drop_last))
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.dataset = dataset
         self.batch_size = batch_size
         self.drop_last = bool(drop_last)

@@ -42,7 +42,7 @@ class TensorDataset(Dataset):
             if not isinstance(t, Tensor):
                 raise TypeError(f"TensorDataset: expected Tensors, got {type(t).__name__}")
             if t.ndim == 0:
-                raise ValueError("TensorDataset: tensors must have at least one dimension")
+                raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         if tensors and any(t.size(0) != tensors[0].size(0) for t in tensors):
             sizes = [t.size(0) for t in tensors]
             raise ValueError(f"Size mismatch between tensors: first dimensions {sizes}")
