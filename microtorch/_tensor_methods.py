@@ -23,6 +23,7 @@ from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import reduction as R
 from .ops import shape as S
+from .ops._promote import not_a_tensor as _not_a_tensor
 from .ops._util import as_tensor_arg
 from .random import rng
 
@@ -177,13 +178,44 @@ def _leaky_relu(self, negative_slope=0.01):
 
 
 Tensor.leaky_relu = _leaky_relu
-Tensor.view_as = lambda self, other: S.view(self, other.shape)
-Tensor.reshape_as = lambda self, other: S.reshape(self, other.shape)
-Tensor.expand_as = lambda self, other: S.expand(self, other.shape)
+
+
+def _shape_of_other(op: str, other) -> tuple:
+    """``other.shape`` for the ``*_as`` methods, with PyTorch's TypeError unless ``other`` is a Tensor."""
+    if not isinstance(other, Tensor):
+        raise _not_a_tensor(op, other, "other", 1)
+    return other.shape
+
+
+Tensor.view_as = lambda self, other: S.view(self, _shape_of_other("view_as", other))
+Tensor.reshape_as = lambda self, other: S.reshape(self, _shape_of_other("reshape_as", other))
+Tensor.expand_as = lambda self, other: S.expand(self, _shape_of_other("expand_as", other))
 Tensor.type_as = lambda self, other: self.to(other.dtype)
 Tensor.T = property(lambda self: S.permute(self, *reversed(range(self.ndim))), doc="Dimensions reversed.")
-Tensor.mT = property(lambda self: S.transpose(self, -2, -1), doc="Last two dimensions swapped.")
-Tensor.mH = property(lambda self: S.transpose(self, -2, -1), doc="Conjugate transpose of the last two dims (real tensors: mT).")
+
+
+def _matrix_transpose(name: str, zero_dim_warning: str):
+    """The ``mT`` / ``mH`` getter: the last two dims swapped; a 0-d tensor itself (PyTorch warns), 1-d raises."""
+
+    def getter(self: Tensor) -> Tensor:
+        if self.ndim >= 2:
+            return S.transpose(self, -2, -1)
+        if self.ndim == 1:
+            raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. Got 1-D tensor.")
+        warnings.warn(zero_dim_warning, UserWarning, stacklevel=2)
+        return self
+
+    return getter
+
+
+Tensor.mT = property(
+    _matrix_transpose("mT", "Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases."),
+    doc="Last two dimensions swapped.",
+)
+Tensor.mH = property(
+    _matrix_transpose("mH", "Tensor.mH is deprecated on 0-D tensors. Consider using x.conj()."),
+    doc="Conjugate transpose of the last two dims (real tensors: mT).",
+)
 
 
 # --- operators --------------------------------------------------------------------------

@@ -1311,15 +1311,26 @@ class PixelUnshuffle(Op):
         return PixelShuffle.apply(g, factor=self.factor)
 
 
-def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
-    """Rearrange (*, C*r^2, H, W) into (*, C, H*r, W*r) with r = ``upscale_factor``."""
-    r = int(upscale_factor)
+def _pixel_factor(op: str, input, factor, name: str) -> int:
+    """Check a pixel (un)shuffle call as PyTorch: a Tensor of >= 3 dims and a positive int factor."""
+    _check_tensor(op, input)
+    if not isinstance(factor, (int, np.integer)) or isinstance(factor, (bool, np.bool_)):
+        raise TypeError(f"{op}(): argument '{name}' (position 2) must be int, not {type(factor).__name__}")
     if input.ndim < 3:
         raise RuntimeError(
-            f"pixel_shuffle expects input to have at least 3 dimensions, but got input with {input.ndim} dimension(s)"
+            f"{op} expects input to have at least 3 dimensions, but got input with {input.ndim} dimension(s)"
         )
+    r = int(factor)
     if r <= 0:
-        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+        raise RuntimeError(f"{op} expects a positive {name}, but got {r}")
+    return r
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """Rearrange (*, C*r^2, H, W) into (*, C, H*r, W*r) with r = ``upscale_factor``."""
+    r = _pixel_factor("pixel_shuffle", input, upscale_factor, "upscale_factor")
+    if r * r > np.iinfo(np.int64).max:
+        raise ValueError(f"upscale factor is too large, (upscale_factor)^2 overflowed: upscale_factor={r}")
     c = input.shape[-3]
     if c % (r * r):
         raise RuntimeError(
@@ -1331,17 +1342,12 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """Rearrange (*, C, H*r, W*r) into (*, C*r^2, H, W) with r = ``downscale_factor``."""
-    r = int(downscale_factor)
-    if input.ndim < 3:
-        raise RuntimeError(
-            f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with {input.ndim} dimension(s)"
-        )
-    if r <= 0:
-        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    r = _pixel_factor("pixel_unshuffle", input, downscale_factor, "downscale_factor")
     for name, i in (("height", -2), ("width", -1)):
         if input.shape[i] % r:
             raise RuntimeError(
                 f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but input.size({i})="
                 f"{input.shape[i]} is not divisible by {r}"
             )
-    return PixelUnshuffle.apply(input, factor=r)
+    # PyTorch returns an empty input as it is (a copy), whatever the factor
+    return PixelUnshuffle.apply(input, factor=r if input.numel() else 1)

@@ -6,6 +6,8 @@ left, right, top, bottom, front, back).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..._tensor import Tensor
 from ...ops.padding import pad
 from .module import Module
@@ -37,9 +39,8 @@ class _PadNd(Module):
 
     def __init__(self, padding) -> None:
         super().__init__()
-        if isinstance(padding, int) and not isinstance(padding, bool):
-            padding = (padding,) * (2 * self._n)
-        self.padding = tuple(int(p) for p in padding)
+        # stored as given, as PyTorch's _ntuple does: F.pad checks the values when the layer runs
+        self.padding = tuple(padding) if isinstance(padding, Iterable) else (padding,) * (2 * self._n)
 
     def forward(self, input: Tensor) -> Tensor:
         """Pad ``input``."""
