@@ -323,15 +323,21 @@ class _Runner:
                 m_outs.append(m)
         rng = np.random.RandomState(1234)
         weights = [rng.standard_normal(tuple(t.shape)) for t in t_outs]
-        with _quiet():
-            t_loss = sum((o * torch.from_numpy(w).to(o.dtype)).sum() for o, w in zip(t_outs, weights))
-            t_grads = torch.autograd.grad(t_loss, t_inputs, allow_unused=True, create_graph=gradgrad)
-        try:
-            with _quiet():
-                m_loss = sum((o * mt.tensor(w, dtype=o.dtype)).sum() for o, w in zip(m_outs, weights))
-                m_grads = mt.autograd.grad(m_loss, m_inputs, allow_unused=True, create_graph=gradgrad)
-        except Exception as exc:  # noqa: BLE001
-            self.add(self._grad_key, False, f"microtorch backward raised {_describe(exc)}")
+        t_loss = sum((o * torch.from_numpy(w).to(o.dtype)).sum() for o, w in zip(t_outs, weights))
+        t_grads, t_exc = _call(
+            torch.autograd.grad, [t_loss, t_inputs], {"allow_unused": True, "create_graph": gradgrad}
+        )
+
+        def m_backward():
+            m_loss = sum((o * mt.tensor(w, dtype=o.dtype)).sum() for o, w in zip(m_outs, weights))
+            return mt.autograd.grad(m_loss, m_inputs, allow_unused=True, create_graph=gradgrad)
+
+        m_grads, m_exc = _call(m_backward, [], {})
+        if t_exc is not None:  # e.g. "derivative for aten::remainder is not implemented": raise too
+            self.add(self._grad_key, *_raise_check(t_exc, m_exc, m_grads))
+            return
+        if m_exc is not None:
+            self.add(self._grad_key, False, f"microtorch backward raised {_describe(m_exc)}")
             return
         t_dense = [torch.zeros_like(t) if g is None else g for t, g in zip(t_inputs, t_grads)]
         m_dense = [mt.zeros_like(t) if g is None else g for t, g in zip(m_inputs, m_grads)]
@@ -349,15 +355,21 @@ class _Runner:
             for g, w in zip(m_grads, second)
             if g is not None and g.requires_grad
         ]
-        with _quiet():
-            t_gg = torch.autograd.grad(sum(t_terms), t_inputs, allow_unused=True) if t_terms else [None] * len(t_inputs)
-        try:
-            with _quiet():
-                m_gg = (
-                    mt.autograd.grad(sum(m_terms), m_inputs, allow_unused=True) if m_terms else [None] * len(m_inputs)
-                )
-        except Exception as exc:  # noqa: BLE001
-            self.add(self._gradgrad_key, False, f"microtorch double backward raised {_describe(exc)}")
+        t_gg, t_exc = (
+            _call(torch.autograd.grad, [sum(t_terms), t_inputs], {"allow_unused": True})
+            if t_terms
+            else ([None] * len(t_inputs), None)
+        )
+        m_gg, m_exc = (
+            _call(mt.autograd.grad, [sum(m_terms), m_inputs], {"allow_unused": True})
+            if m_terms
+            else ([None] * len(m_inputs), None)
+        )
+        if t_exc is not None:
+            self.add(self._gradgrad_key, *_raise_check(t_exc, m_exc, m_gg))
+            return
+        if m_exc is not None:
+            self.add(self._gradgrad_key, False, f"microtorch double backward raised {_describe(m_exc)}")
             return
         t_gg = [torch.zeros_like(t) if g is None else g for t, g in zip(t_inputs, t_gg)]
         m_gg = [mt.zeros_like(t) if g is None else g for t, g in zip(m_inputs, m_gg)]
