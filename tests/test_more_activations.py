@@ -374,3 +374,34 @@ def test_checked_activations_keep_their_values_and_gradients():
     for fn in (F.elu, F.celu, F.selu, F.silu, F.softplus, F.mish, F.logsigmoid, F.hardshrink, F.leaky_relu):
         assert gradcheck(fn, (x,))
     assert mt.allclose(F.elu(x, alpha=2.0), mt.where(x > 0, x, 2.0 * mt.expm1(mt.clamp(x, max=0))))
+
+
+@pytest.mark.parametrize("name", ["relu", "hardsigmoid", "hardshrink"])
+def test_values_and_gradients_at_nan_inf_and_kinks_as_torch(name):
+    torch = pytest.importorskip("torch")
+    special = [np.nan, np.inf, -np.inf, 0.0, 0.5, -0.5, 3.0, -3.0]
+    v = np.concatenate([np.tile(special, 8), np.random.default_rng(2).uniform(-5, 5, 64)])
+    tx = torch.tensor(v, requires_grad=True)
+    getattr(torch.nn.functional, name)(tx).backward(torch.ones(v.size, dtype=torch.float64) * 0.25)
+    mx = mt.tensor(v, requires_grad=True)
+    out = getattr(F, name)(mx)
+    out.backward(mt.ones(v.size, dtype=mt.float64) * 0.25)
+    want = getattr(torch.nn.functional, name)(torch.tensor(v)).numpy()
+    np.testing.assert_array_equal(out.detach().numpy(), want)
+    np.testing.assert_array_equal(mx.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("lambd", [0.5, float("nan"), -1.0, float("inf")])
+def test_hardshrink_with_odd_lambd_keeps_x_as_torch(lambd):
+    torch = pytest.importorskip("torch")
+    v = np.array([-5.0, -1.0, -0.5, 0.0, 0.5, 1.0, np.inf, -np.inf])
+    np.testing.assert_array_equal(
+        F.hardshrink(mt.tensor(v), lambd).numpy(), torch.nn.functional.hardshrink(torch.tensor(v), lambd).numpy()
+    )
+
+
+def test_elu_family_gradient_at_nan_passes_as_on_the_positive_side():
+    x = mt.tensor([np.nan, -1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    for fn in (F.elu, F.celu):
+        (g,) = mt.autograd.grad(fn(x).sum(), x)
+        assert g[0].item() == 1.0 and np.isnan(fn(x)[0].item())

@@ -10,7 +10,7 @@ from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ._promote import TYPE_WORD, _float_array, check_number, check_tensor, not_a_tensor, not_implemented
-from .comparison import ge, gt, le, logical_and, lt, where
+from .comparison import gt, le, lt, where
 from .unary import _masked, abs, clamp, erf, expm1, sigmoid, tanh
 
 __all__ = [
@@ -76,8 +76,9 @@ class Relu(Op):
 
     def backward(self, g):
         (y,) = self.saved_tensors
-        # the mask is a constant: build it in g's dtype at once (no bool tensor, no cast op)
-        return g * Tensor._make((y._data > 0).astype(g._data.dtype, copy=False))
+        # the mask is a constant: build it in g's dtype at once (no bool tensor, no cast op); PyTorch's
+        # threshold_backward passes the gradient where the output is not <= 0, NaN included
+        return g * Tensor._make((~(y._data <= 0)).astype(g._data.dtype, copy=False))
 
 
 class LeakyRelu(Op):
@@ -142,8 +143,8 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 @_float_activation("elu_cpu", "alpha", positional=True)
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
-    """``x`` where positive, ``alpha (e**x - 1)`` elsewhere."""
-    return where(gt(x, 0), x, expm1(clamp(x, max=0)) * alpha)
+    """``alpha (e**x - 1)`` where ``x <= 0``, ``x`` elsewhere (NaN too: gradient 1 there, as PyTorch)."""
+    return where(le(x, 0), expm1(clamp(x, max=0)) * alpha, x)
 
 
 @_float_activation("silu_cpu")
@@ -215,9 +216,29 @@ def hardswish(x: Tensor) -> Tensor:
 
 @_float_activation("hardsigmoid_cpu")
 def hardsigmoid(x: Tensor) -> Tensor:
-    """``relu6(x + 3) / 6``; gradient 1/6 strictly inside (-3, 3), 0 elsewhere."""
-    inside = logical_and(gt(x, -3.0), lt(x, 3.0))
-    return where(inside, x / 6.0 + 0.5, ge(x, 3.0).to(x.dtype))
+    """``relu6(x + 3) / 6``; gradient 1/6 strictly inside (-3, 3), 0 elsewhere (NaN: NaN, gradient 0)."""
+    return Hardsigmoid.apply(x)
+
+
+_ONE_SIXTH = float(np.float32(1) / np.float32(6))
+
+
+class Hardsigmoid(Op):
+    """PyTorch's ``min(max(x + 3, 0), 6) / 6`` (NaN stays NaN) and its gradient, 0 outside (-3, 3) and at NaN."""
+
+    torch_name = "HardsigmoidBackward0"
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        a = x._data
+        cast = a.dtype.type
+        return xp.minimum(xp.maximum(a + cast(3), cast(0)), cast(6)) / cast(6)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        a = x._data
+        # PyTorch's kernel multiplies by 1/6 rounded to float32, in every dtype
+        return _masked((a > -3) & (a < 3), g) * _ONE_SIXTH
 
 
 @_float_activation("mish_cpu")
@@ -259,8 +280,8 @@ def selu(x: Tensor) -> Tensor:
 
 @_float_activation("elu_cpu", "alpha", positional=True)
 def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
-    """``x`` where positive, ``alpha (exp(x / alpha) - 1)`` elsewhere."""
-    return where(gt(x, 0), x, expm1(clamp(x, max=0) / alpha) * alpha)
+    """``alpha (exp(x / alpha) - 1)`` where ``x <= 0``, ``x`` elsewhere (NaN too, as PyTorch)."""
+    return where(le(x, 0), expm1(clamp(x, max=0) / alpha) * alpha, x)
 
 
 def softsign(x: Tensor) -> Tensor:
@@ -317,8 +338,25 @@ def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
 @_float_activation("hardshrink_cpu", "lambd")
 def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     """0 where ``-lambd <= x <= lambd``, ``x`` elsewhere (NaN and a NaN ``lambd`` keep ``x``, as PyTorch)."""
-    inside = logical_and(ge(x, -lambd), le(x, lambd))
-    return where(inside, _const(0, x), x)
+    return Hardshrink.apply(x, lambd=lambd)
+
+
+class Hardshrink(Op):
+    """PyTorch's kernels: the value keeps ``x`` unless ``-lambd <= x <= lambd``; the gradient passes only
+    where ``x < -lambd`` or ``x > lambd`` (so not at NaN, as its vectorised backward)."""
+
+    torch_name = "HardshrinkBackward0"
+
+    def forward(self, x, lambd):
+        a = x._data
+        self.lambd = a.dtype.type(lambd)
+        self.save_for_backward(x)
+        return xp.where((a >= -self.lambd) & (a <= self.lambd), a.dtype.type(0), a)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        a = x._data
+        return _masked((a > self.lambd) | (a < -self.lambd), g)
 
 
 class Threshold(Op):
