@@ -40,6 +40,38 @@ def check_tensor(x, fn: str, name: str = "A", pos: int = 1) -> None:
         raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {type(x).__name__}")
 
 
+def _type_name(value) -> str:
+    """A value's type as torch's argument parser names it (``str``, ``numpy.bool``, ``Tensor``)."""
+    kind = type(value)
+    module = kind.__module__
+    return kind.__name__ if module in ("builtins", "microtorch._tensor") else f"{module.split('.')[0]}.{kind.__name__}"
+
+
+def check_bools(fn: str, **flags) -> None:
+    """torch's argument-parser TypeError for a bool argument given anything but a Python bool."""
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise TypeError(f"{fn}(): argument '{name}' must be bool, not {_type_name(value)}")
+
+
+def check_int(value, fn: str, name: str) -> int:
+    """torch's argument-parser TypeError for an int argument given a non-integer."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{fn}(): argument '{name}' must be int, not {_type_name(value)}")
+    return int(value)
+
+
+def dim_size(x: Tensor, dim: int) -> int:
+    """``x.size(dim)`` with torch's IndexError for a dim the tensor does not have."""
+    if x.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    if not -x.ndim <= dim < x.ndim:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-x.ndim}, {x.ndim - 1}], but got {dim})"
+        )
+    return x.shape[dim]
+
+
 def check_float(x: Tensor, fn: str) -> None:
     """Only real floating tensors: torch's message for integers, ours for complex (out of scope)."""
     kind = x._data.dtype.kind

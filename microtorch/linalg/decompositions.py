@@ -9,7 +9,7 @@ from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..autograd.grad_mode import _state
 from ..ops.linalg import matmul
-from ._common import LinAlgError, check_matrix, diag_embed, eye_like, mT, np_svd, scipy_linalg, write_out
+from ._common import LinAlgError, check_bools, check_matrix, diag_embed, eye_like, mT, np_svd, scipy_linalg, write_out
 from ._results import CholeskyExResult, EighResult, QrResult, SvdResult
 
 __all__ = ["svd", "svdvals", "eigh", "eigvalsh", "qr", "cholesky", "cholesky_ex"]
@@ -103,6 +103,7 @@ def svd_backward(gu, gs, gvh, u: Tensor, s: Tensor, vh: Tensor):
 
 def svd(A: Tensor, full_matrices: bool = True, *, driver=None) -> tuple:  # noqa: N803
     """``(U, S, Vh)`` with ``A = U diag(S) Vh`` (singular values descending)."""
+    check_bools("linalg_svd", full_matrices=full_matrices)
     check_matrix(A, "linalg.svd")
     if driver is not None:
         raise RuntimeError(
@@ -347,12 +348,14 @@ def _cholesky(A: Tensor, upper: bool, check: bool, fn: str) -> tuple:  # noqa: N
 
 def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The Cholesky factor (lower, or upper with ``upper=True``) of symmetric positive-definite ``A``."""
+    check_bools("linalg_cholesky", upper=upper)
     result = _cholesky(A, upper, True, "linalg.cholesky")[0]
     return write_out(out, result)
 
 
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:  # noqa: N803
     """``(L, info)``: info is the order of the first non-positive leading minor (0 on success)."""
+    check_bools("linalg_cholesky_ex", upper=upper, check_errors=check_errors)
     check_matrix(A, "linalg.cholesky", square=True)
     result, info = _cholesky(A, upper, check_errors, "linalg.cholesky_ex")
     return CholeskyExResult(result, Tensor._make(info))

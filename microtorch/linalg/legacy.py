@@ -9,9 +9,19 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..ops.linalg import matmul
-from ._common import check_float, check_matrix, check_tensor, mT, scipy_linalg, type_word, write_out
+from ._common import (
+    Constant,
+    check_bools,
+    check_float,
+    check_matrix,
+    check_tensor,
+    dim_size,
+    mT,
+    scipy_linalg,
+    type_word,
+    write_out,
+)
 from ._results import GeqrfResult, LegacyQrResult, LegacySlogdetResult, LegacySvdResult, TriangularSolveResult
-from .decompositions import cholesky as _linalg_cholesky
 from .decompositions import qr as _linalg_qr
 from .decompositions import svd as _linalg_svd
 from .determinants import slogdet as _linalg_slogdet
@@ -42,6 +52,7 @@ __all__ = [
 
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> tuple:  # noqa: A002
     """``(U, S, V)`` with ``input = U diag(S) V^T`` (V, not Vh); zero U, V without ``compute_uv``."""
+    check_bools("svd", some=some, compute_uv=compute_uv)
     check_matrix(input, "linalg.svd")
     if not compute_uv:
         from .decompositions import svdvals
@@ -58,13 +69,28 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> tuple:  # 
 
 def qr(input: Tensor, some: bool = True) -> tuple:  # noqa: A002
     """``(Q, R)``: reduced with ``some=True``, complete otherwise."""
+    check_bools("qr", some=some)
     q, r = _linalg_qr(input, "reduced" if some else "complete")
     return LegacyQrResult(q, r)
 
 
 def cholesky(input: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa: A002
-    """The Cholesky factor (``torch.cholesky``; prefer ``linalg.cholesky``)."""
-    return _linalg_cholesky(input, upper=upper, out=out)
+    """The Cholesky factor (``torch.cholesky``; prefer ``linalg.cholesky``); empty input of any shape is returned empty."""
+    from .decompositions import _cholesky
+
+    check_bools("cholesky", upper=upper)
+    check_tensor(input, "cholesky", "input")
+    if input._data.size == 0:
+        return write_out(out, Constant.apply(input, value=np.zeros_like(input._data)))
+    check_matrix(input, "cholesky", square=True, floating=False)
+    _check_kernel(input, "cholesky_cpu")
+    return write_out(out, _cholesky(input, upper, True, "cholesky")[0])
+
+
+def _check_kernel(x: Tensor, kernel: str) -> None:
+    """torch's NotImplementedError of a LAPACK kernel given integer or bool input."""
+    if x._data.dtype.kind in "biu":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_word(x)}'")
 
 
 def _cholesky_solve_array(b: np.ndarray, factor: np.ndarray, upper: bool) -> np.ndarray:
@@ -105,6 +131,7 @@ class CholeskySolve(Op):
 
 def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa: N803
     """The solution of ``A X = B`` given A's Cholesky factor ``L`` (upper factor with ``upper=True``)."""
+    check_bools("cholesky_solve", upper=upper)
     check_tensor(B, "cholesky_solve", "input")
     check_tensor(L, "cholesky_solve", "input2", 2)
     if B.ndim < 2:
@@ -148,7 +175,10 @@ class CholeskyInverse(Op):
 
 def cholesky_inverse(L: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa: N803
     """The inverse of ``A = L L^T`` from its Cholesky factor."""
-    check_matrix(L, "cholesky_inverse", square=True)
+    check_bools("cholesky_inverse", upper=upper)
+    check_matrix(L, "cholesky_inverse", square=True, floating=False)
+    _check_kernel(L, "cholesky_inverse_out_cpu")
+    check_float(L, "cholesky_inverse")
     return write_out(out, CholeskyInverse.apply(L, upper=bool(upper)))
 
 
@@ -164,20 +194,42 @@ def triangular_solve(
     transpose: bool = False,
     unitriangular: bool = False,
 ) -> tuple:
-    """``(solution, cloned_coefficient)`` of ``A X = b`` (``A^T X = b`` with ``transpose``)."""
+    """``(solution, cloned_coefficient)`` of ``A X = b`` (``A^T X = b`` with ``transpose``); the clone is A
+    broadcast to the batch shape, as torch returns it."""
+    from ..ops._util import broadcast_shapes
+
+    check_bools("triangular_solve", upper=upper, transpose=transpose, unitriangular=unitriangular)
+    _check_triangular_solve(b, A)
+    batch = broadcast_shapes(tuple(b.shape[:-2]), tuple(A.shape[:-2]))
+    _check_kernel(A, "triangular_solve_cpu")
+    coef = mT(A) if transpose else A
+    x = solve_triangular(coef, b, upper=upper != transpose, unitriangular=unitriangular)
+    return TriangularSolveResult(x, A.expand(*batch, *A.shape[-2:]).clone())
+
+
+def _check_triangular_solve(b: Tensor, A: Tensor) -> None:  # noqa: N803
+    """torch's checks of ``triangular_solve`` (its ``linearSolveCheckInputs``), in its order."""
     check_tensor(b, "triangular_solve", "input")
     check_tensor(A, "triangular_solve", "A", 2)
-    if b.ndim < 2:
+    for t, name in ((b, "b"), (A, "A")):
+        if t.ndim < 2:
+            raise RuntimeError(
+                f"torch.triangular_solve: Expected {name} to have at least 2 dimensions, but it has {t.ndim} "
+                "dimensions instead"
+            )
+    if b._data.dtype != A._data.dtype:
         raise RuntimeError(
-            f"torch.triangular_solve: Expected b to have at least 2 dimensions, but it has {b.ndim} dimensions instead"
+            f"Expected b and A to have the same dtype, but found b of type {type_word(b)} and A of type "
+            f"{type_word(A)} instead."
         )
-    if A.ndim < 2:
+    n = A.shape[-1]
+    if A.shape[-2] != n:
+        raise RuntimeError(f"A must be batches of square matrices, but they are {A.shape[-2]} by {n} matrices")
+    if b.shape[-2] != n:
         raise RuntimeError(
-            f"torch.triangular_solve: Expected A to have at least 2 dimensions, but it has {A.ndim} dimensions instead"
+            f"Incompatible matrix sizes for triangular_solve: each A matrix is {n} by {n} but each b matrix is "
+            f"{b.shape[-2]} by {b.shape[-1]}"
         )
-    coef = mT(A) if transpose else A
-    x = solve_triangular(coef, b, upper=bool(upper) != bool(transpose), unitriangular=unitriangular)
-    return TriangularSolveResult(x, A.clone())
 
 
 def inverse(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
@@ -196,6 +248,7 @@ def geqrf(input: Tensor) -> tuple:  # noqa: A002
     check_tensor(input, "geqrf", "input")
     if input.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    _check_kernel(input, "geqrf_cpu")
     check_float(input, "torch.geqrf")
     a = np.ascontiguousarray(input._data)
     m, n = a.shape[-2:]
@@ -218,6 +271,7 @@ def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpos
     """``Q @ other`` (or ``other @ Q``, with Q^T when ``transpose``) for geqrf's implicit Q."""
     from ..ops.shape import cat
 
+    check_bools("ormqr", left=left, transpose=transpose)
     _check_ormqr(input, tau, other, left)
     m = input.shape[-2]
     n = input.shape[-1]
@@ -232,31 +286,47 @@ def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpos
 
 
 def _check_ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool) -> None:  # noqa: A002
+    """torch's checks of ``ormqr``, in its order."""
     fn = "torch.ormqr"
     for t, name, pos in ((input, "input", 1), (tau, "input2", 2), (other, "input3", 3)):
         check_tensor(t, "ormqr", name, pos)
     for t, name in ((input, "input"), (other, "other")):
         if t.ndim < 2:
             raise RuntimeError(f"{fn}: {name} must have at least 2 dimensions.")
-    side = other.shape[-2] if left else other.shape[-1]
-    if tau.shape[-1] > min(side, input.shape[-1]) if tau.ndim else False:
-        which = "other.shape[-2]" if left else "other.shape[-1]"
-        raise RuntimeError(f"{fn}: tau.shape[-1] must be equal to min({which}, input.shape[-1])")
-    if tau.ndim != input.ndim - 1:
-        raise RuntimeError(
-            f"{fn}: Expected tau to have one dimension less than input, but got tau.ndim equal to {tau.ndim} and "
-            f"input.ndim is equal to {input.ndim}"
-        )
-    if side != input.shape[-2]:
-        which = "other.shape[-2]" if left else "other.shape[-1]"
+    side, which = (-2, "other.shape[-2]") if left else (-1, "other.shape[-1]")
+    if other.shape[side] != input.shape[-2]:
         raise RuntimeError(f"{fn}: {which} must be equal to input.shape[-2]")
-    for t, name in ((other, "other"), (tau, "tau")):
+    if dim_size(tau, -1) != min(other.shape[side], input.shape[-1]):
+        raise RuntimeError(f"{fn}: tau.shape[-1] must be equal to min({which}, input.shape[-1])")
+    _check_ormqr_ranks(input, tau, other)
+    for t, name in ((tau, "tau"), (other, "other")):
         if t._data.dtype != input._data.dtype:
             raise RuntimeError(
                 f"{fn}: Expected input and {name} to have the same dtype, but input has dtype"
                 f"{type_word(input)} and {name} has dtype {type_word(t)}"
             )
+    _check_kernel(input, "ormqr_cpu")
     check_float(input, fn)
+
+
+def _check_ormqr_ranks(input: Tensor, tau: Tensor, other: Tensor) -> None:  # noqa: A002
+    fn = "torch.ormqr"
+    if tau.ndim != input.ndim - 1:
+        raise RuntimeError(
+            f"{fn}: Expected tau to have one dimension less than input, but got tau.ndim equal to {tau.ndim} and "
+            f"input.ndim is equal to {input.ndim}"
+        )
+    if other.ndim != input.ndim:
+        raise RuntimeError(
+            f"{fn}: Expected other to have the same number of dimensions as input, but got other.ndim equal to "
+            f"{other.ndim} and input.ndim is equal to {input.ndim}"
+        )
+    batch = tuple(input.shape[:-2])
+    for name, got in (("tau", tuple(tau.shape[:-1])), ("other", tuple(other.shape[:-2]))):
+        if got != batch:
+            raise RuntimeError(
+                f"{fn}: Expected batch dimensions of {name} to be equal to input.shape[:-2], but got {list(got)}"
+            )
 
 
 def _full_q(a: Tensor, tau: Tensor, m: int) -> Tensor:
@@ -283,6 +353,8 @@ def cross(input: Tensor, other: Tensor, dim=None, *, out=None) -> Tensor:  # noq
     """``torch.cross``: without ``dim``, the first dimension of size 3 (deprecated torch default)."""
     from .products import cross as _cross
 
+    check_tensor(input, "cross", "input")
+    check_tensor(other, "cross", "other", 2)
     if dim is None:
         from ..ops._util import broadcast_shapes
 
@@ -295,6 +367,7 @@ def lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> tuple:  # noqa
     """``(LU, pivots)`` (and ``info`` with ``get_infos``), as the deprecated ``torch.lu``."""
     from .lu import lu_factor_ex
 
+    check_bools("_lu_with_info", pivot=pivot)
     packed, piv, info = lu_factor_ex(A, pivot=pivot, check_errors=not get_infos)
     return (packed, piv, info) if get_infos else (packed, piv)
 
@@ -303,4 +376,6 @@ def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out=None) -> Tens
     """The solution of ``A X = b`` from ``torch.lu``'s factors (``torch.lu_solve``)."""
     from .lu import lu_solve as _lu_solve
 
+    for t, name, pos in ((b, "input", 1), (LU_data, "LU_data", 2), (LU_pivots, "LU_pivots", 3)):
+        check_tensor(t, "lu_solve", name, pos)
     return _lu_solve(LU_data, LU_pivots, b, out=out)

@@ -3,13 +3,28 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ..ops._util import broadcast_shapes
 from ..ops.linalg import matmul
 from ..ops.shape import cat
-from ._common import LinAlgError, check_float, check_matrix, check_tensor, const, mT, scipy_linalg, type_word, write_out
+from ._common import (
+    LinAlgError,
+    check_bools,
+    check_float,
+    check_matrix,
+    check_tensor,
+    const,
+    dim_size,
+    mT,
+    scipy_linalg,
+    type_word,
+    write_out,
+)
 from ._results import LdlFactorExResult, LdlFactorResult, LuFactorExResult, LuFactorResult, LuResult, LuUnpackResult
 
 __all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_unpack", "lu_solve", "ldl_factor", "ldl_factor_ex", "ldl_solve"]
@@ -40,8 +55,9 @@ def _permutation(piv: np.ndarray, m: int, dtype) -> np.ndarray:
     """The permutation matrices P (A = P L U) of LAPACK's 1-based row interchanges."""
     batch = piv.shape[:-1]
     perm = np.broadcast_to(np.arange(m), batch + (m,)).copy()
-    flat = perm.reshape(-1, m)
-    flat_piv = piv.reshape(-1, piv.shape[-1]) - 1
+    count = math.prod(batch)  # explicit: -1 is ambiguous when a matrix is empty
+    flat = perm.reshape(count, m)
+    flat_piv = piv.reshape(count, piv.shape[-1]) - 1
     r = np.arange(flat.shape[0])
     for i in range(piv.shape[-1]):
         j = flat_piv[:, i]
@@ -137,6 +153,7 @@ def lu(A: Tensor, *, pivot: bool = True) -> tuple:  # noqa: N803
     """``(P, L, U)`` with ``A = P L U`` (partial pivoting; L unit lower, U upper)."""
     from .decompositions import keep_outputs
 
+    check_bools("linalg_lu", pivot=pivot)
     _check_lu_input(A, "linalg.lu")
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
@@ -178,6 +195,7 @@ def _grad_enabled() -> bool:
 
 def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False) -> tuple:  # noqa: N803
     """``(LU, pivots, info)``: the packed factors, LAPACK's 1-based pivots and getrf's info."""
+    check_bools("linalg_lu_factor_ex", pivot=pivot, check_errors=check_errors)
     packed, piv, info = _lu_factor(A, pivot, "torch.linalg.lu_factor_ex")
     if check_errors and info.any():
         raise LinAlgError(
@@ -188,6 +206,7 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False) -
 
 def lu_factor(A: Tensor, *, pivot: bool = True) -> tuple:  # noqa: N803
     """``(LU, pivots)`` of a partial-pivoting LU; raises where U has a zero on its diagonal."""
+    check_bools("linalg_lu_factor", pivot=pivot)
     packed, piv, info = _lu_factor(A, pivot, "torch.lu_factor")
     bad = info[info != 0]
     if bad.size:
@@ -230,16 +249,8 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
     """The solution of ``A X = B`` (or ``A^T``, or ``X A = B``) from ``lu_factor``'s output."""
     from .solves import solve_triangular
 
-    fn = "linalg.lu_solve"
-    check_matrix(LU, fn, "LU", square=True)
-    check_matrix(B, fn, "B")
-    n = LU.shape[-1]
-    rows = B.shape[-2] if left else B.shape[-1]
-    if rows != n:
-        eq = "AX = B" if left else "XA = B"
-        raise RuntimeError(
-            f"{fn}: Incompatible shapes of A and B for the equation {eq} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})"
-        )
+    check_bools("linalg_lu_solve", left=left, adjoint=adjoint)
+    _check_lu_solve(LU, pivots, B, left)
     p, low, up = lu_unpack(LU, pivots)
     if not left:
         # X A = B  <=>  A^T X^T = B^T
@@ -252,6 +263,53 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
     y = matmul(mT(p), B)
     y = solve_triangular(low, y, upper=False, unitriangular=True)
     return write_out(out, solve_triangular(up, y, upper=True))
+
+
+def _check_pivot_values(piv: np.ndarray, n: int, too_small: str, too_large: str) -> None:
+    """LAPACK pivots are 1-based row numbers: torch refuses others instead of reading out of bounds."""
+    if piv.size and piv.max() > n:
+        raise RuntimeError(too_large)
+    if piv.size and piv.min() < 1:
+        raise RuntimeError(too_small)
+
+
+def _check_lu_solve(LU, pivots, B, left: bool) -> None:  # noqa: N803
+    """torch's checks of ``linalg.lu_solve``, in its order."""
+    fn = "linalg.lu_solve"
+    check_tensor(LU, "linalg_lu_solve", "LU")
+    check_tensor(pivots, "linalg_lu_solve", "pivots", 2)
+    check_tensor(B, "linalg_lu_solve", "B", 3)
+    check_float(LU, "torch.linalg.lu_solve")
+    if LU._data.dtype != B._data.dtype:
+        raise RuntimeError(
+            f"{fn}: Expected LU and B to have the same dtype, but found LU of type {type_word(LU)} and B of type "
+            f"{type_word(B)} instead"
+        )
+    if pivots._data.dtype != np.int32:
+        raise RuntimeError(f"{fn}: pivots should be a Tensor of scalar type torch.int32")
+    check_matrix(LU, "torch.linalg.lu_solve", square=True)
+    check_matrix(B, fn, "B")
+    n = LU.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(
+            f"{fn}: Incompatible shapes of A and B for the equation {eq} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})"
+        )
+    if dim_size(pivots, -1) != n:
+        raise RuntimeError(f"{fn}: Number of pivots per batch should be same as the dimension of the matrix")
+    if tuple(pivots.shape) != tuple(LU.shape[:-1]):
+        raise RuntimeError(
+            f"{fn}: Expected LU.shape[:-1] and pivots.shape to be the same, but got pivots with shape "
+            f"{list(pivots.shape)} instead"
+        )
+    broadcast_shapes(tuple(B.shape[:-2]), tuple(LU.shape[:-2]))
+    hint = " Did you properly pass the result of lu_factor?"
+    _check_pivot_values(
+        pivots._data,
+        n,
+        "Pivots given to lu_solve must all be greater or equal to 1." + hint,
+        "Pivots given to lu_solve must all be smaller or equal to LU.size(-2)." + hint,
+    )
 
 
 def _sytrf(a: np.ndarray, hermitian: bool) -> tuple:
@@ -270,6 +328,7 @@ def _sytrf(a: np.ndarray, hermitian: bool) -> tuple:
 
 def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False) -> tuple:  # noqa: N803
     """``(LD, pivots, info)`` of the Bunch-Kaufman factorization (LAPACK sytrf's compact form)."""
+    check_bools("linalg_ldl_factor_ex", hermitian=hermitian, check_errors=check_errors)
     check_matrix(A, "torch.linalg.ldl_factor_ex", square=True)
     ld, piv, info = _sytrf(np.ascontiguousarray(A._data), hermitian)
     if check_errors and info.any():
@@ -281,21 +340,51 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
 
 def ldl_factor(A: Tensor, *, hermitian: bool = False) -> tuple:  # noqa: N803
     """``(LD, pivots)`` of the Bunch-Kaufman factorization of symmetric ``A``."""
+    check_bools("linalg_ldl_factor", hermitian=hermitian)
     check_matrix(A, "torch.linalg.ldl_factor_ex", square=True)
     ld, piv, info = _sytrf(np.ascontiguousarray(A._data), hermitian)
     return LdlFactorResult(Tensor._make(ld), Tensor._make(piv))
 
 
+def _check_ldl_solve(LD, pivots, B) -> None:  # noqa: N803
+    """torch's checks of ``linalg.ldl_solve``, in its order."""
+    fn = "torch.linalg.ldl_solve"
+    for t, name, pos in ((LD, "LD", 1), (pivots, "pivots", 2), (B, "B", 3)):
+        check_tensor(t, "linalg_ldl_solve", name, pos)
+    check_matrix(LD, fn, square=True, floating=False)
+    check_float(LD, fn)
+    if B._data.dtype != LD._data.dtype:
+        raise RuntimeError(
+            f"Expected b and A to have the same dtype, but found b of type {type_word(B)} and A of type "
+            f"{type_word(LD)} instead."
+        )
+    n = LD.shape[-1]
+    if dim_size(B, -2) != n:
+        raise RuntimeError(
+            f"Incompatible matrix sizes for {fn}: each A matrix is {n} by {n} but each b matrix is {B.shape[-2]} by "
+            f"{B.shape[-1]}"
+        )
+    if tuple(pivots.shape) != tuple(LD.shape[:-1]):
+        raise RuntimeError(
+            f"{fn}: Expected LD.shape[:-1] and pivots.shape to be the same, but got pivots with shape "
+            f"{list(pivots.shape)} instead"
+        )
+    if pivots._data.dtype.kind not in "iu":
+        raise RuntimeError(f"{fn}: Expected pivots to be integers. Got {type_word(pivots)}")
+    broadcast_shapes(tuple(B.shape[:-2]), tuple(LD.shape[:-2]))
+    hint = " Did you properly pass the result of ldl_factor?"
+    _check_pivot_values(
+        np.abs(pivots._data),
+        n,
+        "Pivots given to ldl_solve must all satisfy |pivot| >= 1." + hint,
+        "Pivots given to ldl_solve must all satisfy |pivot| <= LD.size(-2)." + hint,
+    )
+
+
 def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False, out=None) -> Tensor:  # noqa: N803
     """The solution of ``A X = B`` from ``ldl_factor``'s output (LAPACK sytrs)."""
-    fn = "torch.linalg.ldl_solve"
-    check_matrix(LD, fn, "LD", square=True)
-    check_matrix(B, fn, "B")
-    if LD.shape[-1] != B.shape[-2]:
-        raise RuntimeError(
-            f"{fn}: Incompatible shapes of A and B for the equation AX = B ({LD.shape[-2]}x{LD.shape[-1]} and "
-            f"{B.shape[-2]}x{B.shape[-1]})"
-        )
+    check_bools("linalg_ldl_solve", hermitian=hermitian)
+    _check_ldl_solve(LD, pivots, B)
     sytrs = scipy_linalg().lapack.get_lapack_funcs("sytrs", (LD._data,))
     batch = np.broadcast_shapes(LD.shape[:-2], B.shape[:-2], pivots.shape[:-1])
     ld = np.broadcast_to(LD._data, batch + tuple(LD.shape[-2:]))

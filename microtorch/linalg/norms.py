@@ -22,6 +22,9 @@ def _abs_pow(a: np.ndarray, p: float) -> np.ndarray:
 
 def _vector_norm_array(a: np.ndarray, p: float, axes: tuple, keepdim: bool) -> np.ndarray:
     """The p-norm of ``a`` over ``axes`` in numpy (``axes`` empty: no reduction happens)."""
+    if p != 0 and math.prod(a.shape[d] for d in axes) == 1:
+        # one element per result: torch gives |x| exactly, with no |x|^p overflow for a large p
+        return np.abs(a).sum(axis=axes, keepdims=keepdim)
     if p == math.inf:
         return np.amax(np.abs(a), axis=axes, keepdims=keepdim)
     if p == -math.inf:
@@ -235,12 +238,15 @@ def cond(A: Tensor, p=None, *, out: Tensor | None = None) -> Tensor:  # noqa: N8
         raise RuntimeError(f"{fn}: The input tensor must have at least 2 dimensions.")
     if p is None or p in (2, -2):
         check_matrix(A, "linalg.svd")
+        if 0 in A.shape[-2:]:  # torch: the condition number of an empty matrix is 0
+            return write_out(out, Tensor._make(np.zeros(A.shape[:-2], dtype=A._data.dtype)))
         s = svdvals(A)
         result = s.amax(dim=-1) / s.amin(dim=-1) if p != -2 else s.amin(dim=-1) / s.amax(dim=-1)
     else:
         if not (isinstance(p, str) and p in ("fro", "nuc")) and p not in (1, -1, math.inf, -math.inf):
             raise RuntimeError(f"{fn} got an invalid norm type: {p}")
-        check_matrix(A, f"{fn}(ord={p})", square=True)
+        check_matrix(A, f"{fn}(ord={p})", square=True, floating=False)
+        check_float(A, "linalg.inv")
         result = _cond_by_inverse(A, p, inv)
     return write_out(out, result)
 

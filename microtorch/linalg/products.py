@@ -11,7 +11,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ..ops.linalg import matmul
 from ..ops.shape import cat, stack
-from ._common import Constant, check_float, check_matrix, check_tensor, const, mT, type_word, write_out
+from ._common import Constant, check_float, check_int, check_matrix, check_tensor, const, mT, type_word, write_out
 from ._common import diagonal as _last_diagonal
 from ._expm import expm
 
@@ -164,8 +164,6 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Tensor | None = N
 
     check_tensor(input, "linalg_cross", "input")
     check_tensor(other, "linalg_cross", "other", 2)
-    if input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"expected scalar type {type_word(input)} but found {type_word(other)}")
     if input.ndim != other.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     nd = max(input.ndim, other.ndim)
@@ -176,6 +174,11 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Tensor | None = N
     if la != 3 or lb != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {la} and {lb}")
     broadcast_shapes(tuple(input.shape), tuple(other.shape))
+    # torch picks the kernel by input's dtype (none for bool), then finds other's dtype wrong
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"expected scalar type {type_word(input)} but found {type_word(other)}")
     return write_out(out, Cross.apply(input, other, dim=dim % nd))
 
 
@@ -217,14 +220,11 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) ->
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: N803
     """The diagonal ``offset`` of the matrices in dims (dim1, dim2), as its last dim."""
     check_tensor(A, "linalg_diagonal", "A")
-    if A.ndim < 2:
-        raise RuntimeError(f"diagonal dimensions requires ndim larger than 2 but got {A.ndim}")
-    d1, d2 = (d % A.ndim if -A.ndim <= d < A.ndim else None for d in (dim1, dim2))
+    nd = max(A.ndim, 1)  # torch wraps dims of a 0-d tensor as if it were 1-d
+    d1, d2 = (d % nd if -nd <= d < nd else None for d in (dim1, dim2))
     if d1 is None or d2 is None:
         bad = dim1 if d1 is None else dim2
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-A.ndim}, {A.ndim - 1}], but got {bad})"
-        )
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {bad})")
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     return _last_diagonal(A.movedim((d1, d2), (-2, -1)), offset)
@@ -299,8 +299,11 @@ def tensorinv(A: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tensor: 
     from .solves import inv
 
     check_tensor(A, "linalg_tensorinv", "input")
+    ind = check_int(ind, "linalg_tensorinv", "ind")
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    if ind > A.ndim:
+        raise RuntimeError(f"ArrayRef: invalid slice, N = {ind}; size = {A.ndim}")
     head, tail = tuple(A.shape[:ind]), tuple(A.shape[ind:])
     rows, cols = math.prod(head), math.prod(tail)
     if rows != cols:

@@ -7,10 +7,12 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
+from ..ops._util import broadcast_shapes
 from ..ops.linalg import matmul
 from ._common import (
     Constant,
     LinAlgError,
+    check_bools,
     check_float,
     check_float_or_double,
     check_matrix,
@@ -120,8 +122,9 @@ def pinv(
     out: Tensor | None = None,
 ) -> Tensor:
     """The pseudo-inverse of ``A``; singular values below ``max(atol, rtol * s_max)`` are dropped."""
+    check_bools("linalg_pinv", hermitian=hermitian)
     _check_pinv_input(A, "linalg.pinv")
-    if hermitian:
+    if hermitian and A._data.size:  # torch returns an empty (n, m) result before looking at the shape
         check_matrix(A, "linalg.eigh", square=True)
     if rcond is not None:
         rtol = rcond
@@ -139,6 +142,7 @@ def matrix_rank(
     out: Tensor | None = None,
 ) -> Tensor:
     """The number of singular values above ``max(atol, rtol * s_max)`` (int64)."""
+    check_bools("linalg_matrix_rank", hermitian=hermitian)
     check_tensor(A, "linalg_matrix_rank", "input")
     if A.ndim < 2:
         raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
@@ -149,6 +153,8 @@ def matrix_rank(
     m, n = a.shape[-2:]
     if a.size == 0:
         return Tensor._make(np.zeros(a.shape[:-2], dtype=np.int64))
+    if hermitian:
+        check_matrix(A, "linalg.eigh", square=True)
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np_svd(a, compute_uv=False)
     tol_v = _tolerance(s.max(axis=-1), m, n, a.dtype, atol, rtol)[..., None]
     result = Tensor._make(np.asarray(np.sum(s > tol_v, axis=-1), dtype=np.int64))
@@ -210,23 +216,10 @@ def _lstsq_extras(a: np.ndarray, driver: str, rcond) -> tuple:
 
 def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> tuple:  # noqa: N803
     """``(solution, residuals, rank, singular_values)`` of ``min ||A X - B||`` (torch's CPU drivers)."""
-    fn = "torch.linalg.lstsq"
-    check_tensor(A, "linalg_lstsq", "self")
-    check_tensor(B, "linalg_lstsq", "b", 2)
-    check_float_or_double(A)
-    if A.ndim < 2:
-        raise RuntimeError(f"{fn}: input must have at least 2 dimensions.")
-    if A._data.dtype != B._data.dtype:
-        raise RuntimeError(
-            f"{fn}: Expected input and other to have the same dtype, but got input's dtype {_word(A)} and other's "
-            f"dtype {_word(B)}"
-        )
-    if driver is not None and driver not in _DRIVERS:
-        raise RuntimeError(f"{fn}: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
-    vector = B.ndim == A.ndim - 1
+    vector, batch = _check_lstsq(A, B, rcond, driver)
     b = B.unsqueeze(-1) if vector else B
-    if b.ndim < 1 or b.shape[-2] != A.shape[-2]:
-        raise RuntimeError(f"{fn}: input.size(-2) should match other.size(-2)")
+    if not vector and B.ndim == A.ndim - 1:
+        b = b.expand(*batch, *b.shape[-2:])
     x = Lstsq.apply(A, b, rcond=rcond)
     with_residuals, rank, values = _lstsq_extras(A._data, driver or "gelsy", rcond)
     if with_residuals:
@@ -235,6 +228,41 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> tuple:  # noqa: N
         residuals = Constant.apply(A, b, value=np.zeros((0,), dtype=A._data.dtype))
     solution = x.squeeze(-1) if vector else x
     return LstsqResult(solution, residuals, Tensor._make(rank), Tensor._make(values))
+
+
+def _check_lstsq(A, B, rcond, driver) -> tuple:  # noqa: N803
+    """torch's checks of ``linalg.lstsq`` in its order; whether B is a (batch of) vector(s), and the batch shape."""
+    fn = "torch.linalg.lstsq"
+    check_tensor(A, "linalg_lstsq", "self")
+    check_tensor(B, "linalg_lstsq", "b", 2)
+    if rcond is not None and (isinstance(rcond, bool) or not isinstance(rcond, (int, float, np.integer, np.floating))):
+        raise TypeError(f"linalg_lstsq(): argument 'rcond' must be float, not {type(rcond).__name__}")
+    if driver is not None and not isinstance(driver, str):
+        raise TypeError(f"linalg_lstsq(): argument 'driver' must be str, not {type(driver).__name__}")
+    if A.ndim < 2:
+        raise RuntimeError(f"{fn}: input must have at least 2 dimensions.")
+    if B.ndim < 1:
+        raise RuntimeError(f"{fn}: other must have at least 1 dimension.")
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(
+            f"{fn}: Expected input and other to have the same dtype, but got input's dtype {_word(A)} and other's "
+            f"dtype {_word(B)}"
+        )
+    if not 0 <= A.ndim - B.ndim <= 1:
+        raise RuntimeError(
+            f"{fn}: input.dim() must be greater or equal to other.dim() and (input.dim() - other.dim()) <= 1"
+        )
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    rows = B.shape[-1] if vector else B.shape[-2]
+    if rows != A.shape[-2]:
+        raise RuntimeError(f"{fn}: input.size(-2) should match other.size({-1 if vector else -2})")
+    check_float_or_double(A)
+    if driver is not None and driver not in _DRIVERS:
+        raise RuntimeError(f"{fn}: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    # torch broadcasts A's batch with B.shape[:-1] whenever B has one dim less, even for a matrix B
+    # (whose rows then act as a batch dim)
+    b_batch = B.shape[:-1] if B.ndim == A.ndim - 1 else B.shape[:-2]
+    return vector, broadcast_shapes(tuple(A.shape[:-2]), tuple(b_batch))
 
 
 def _word(x: Tensor) -> str:

@@ -12,7 +12,7 @@ from ..autograd.function import OUTPUT, Op
 from ..ops._util import broadcast_shapes
 from ..ops.linalg import matmul
 from ..ops.shape import sum_to_size
-from ._common import LinAlgError, check_matrix, check_same_dtype, check_tensor, mT, scipy_linalg, write_out
+from ._common import LinAlgError, check_bools, check_matrix, check_same_dtype, check_tensor, mT, scipy_linalg, write_out
 
 __all__ = ["solve", "solve_ex", "solve_triangular", "inv", "inv_ex"]
 
@@ -101,6 +101,7 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> tuple:  # noqa: N803
     """``(inverse, info)``; info is getrf's (nonzero for a singular matrix, which raises only with check_errors)."""
     from ._results import InvExResult
 
+    check_bools("linalg_inv_ex", check_errors=check_errors)
     check_matrix(A, "linalg.inv", square=True)
     result = Inv.apply(A, fn="linalg.inv_ex", check=check_errors)
     return InvExResult(result, _info(A, result))
@@ -196,6 +197,7 @@ def _solve(A: Tensor, B: Tensor, left: bool, fn: str, check: bool) -> Tensor:  #
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The solution X of ``A X = B`` (``X A = B`` with ``left=False``), batched and broadcast."""
+    check_bools("linalg_solve", left=left)
     result = _solve(A, B, left, "linalg.solve", True)
     return write_out(out, result)
 
@@ -204,6 +206,7 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
     """``(result, info)`` of ``solve``; a singular matrix raises only with ``check_errors``."""
     from ._results import SolveExResult
 
+    check_bools("linalg_solve_ex", left=left, check_errors=check_errors)
     result = _solve(A, B, left, "torch.linalg.solve_ex" if check_errors else "linalg.solve_ex", check_errors)
     return SolveExResult(result, _info(A, result))
 
@@ -269,8 +272,9 @@ def solve_triangular(
 ) -> Tensor:
     """The solution of ``A X = B`` (``X A = B`` if not ``left``) for triangular ``A``."""
     fn = "linalg.solve_triangular"
+    check_bools("linalg_solve_triangular", upper=upper, left=left, unitriangular=unitriangular)
     check_matrix(A, fn, square=True, kernel="triangular_solve_cpu")
-    check_matrix(B, fn, "B")
+    check_matrix(B, fn, "B", floating=False)  # an integer B is promoted to A's floating type
     if A._data.dtype != B._data.dtype:
         from .._dtype import from_numpy_dtype
 
