@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import microtorch as mt
 import microtorch.nn as nn
 import microtorch.nn.functional as F
-from microtorch.autograd import gradcheck
+from microtorch.autograd import gradcheck, gradgradcheck
 
 ALPHA, SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
@@ -405,3 +405,27 @@ def test_elu_family_gradient_at_nan_passes_as_on_the_positive_side():
     for fn in (F.elu, F.celu):
         (g,) = mt.autograd.grad(fn(x).sum(), x)
         assert g[0].item() == 1.0 and np.isnan(fn(x)[0].item())
+
+
+@pytest.mark.parametrize("name, kwargs", [("elu", {"alpha": 0.8}), ("celu", {"alpha": 0.8}), ("selu", {})])
+def test_elu_family_first_and_second_derivatives_at_0_nan_and_both_sides_as_torch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    v = np.array([0.0, -1.0, np.nan, 1.0, -30.0, 2.5])
+    r = np.arange(1.0, 7.0)
+    results = []
+    for lib in (torch, mt):
+        x = lib.tensor(v, requires_grad=True)
+        (g,) = lib.autograd.grad(getattr(lib.nn.functional, name)(x, **kwargs).sum(), x, create_graph=True)
+        (gg,) = lib.autograd.grad((g * lib.tensor(r)).sum(), x)
+        results.append((g.detach().numpy(), gg.numpy()))
+    (tg, tgg), (mg, mgg) = results
+    # torch's celu backward scales by 1/alpha rounded to float32 (its forward does not)
+    np.testing.assert_allclose(mg, tg, rtol=1e-6)
+    np.testing.assert_allclose(mgg, tgg, rtol=1e-6)
+    x = mt.tensor(np.array([-1.5, -0.2, 0.7]), requires_grad=True)
+    assert gradgradcheck(lambda t: getattr(F, name)(t, **kwargs), (x,))
+
+
+def test_celu_alpha_0_raises_as_torch():
+    torch = pytest.importorskip("torch")
+    _raises_as_torch(torch, lambda lib: lib.nn.functional.celu(lib.ones(2), 0.0))

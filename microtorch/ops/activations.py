@@ -11,7 +11,7 @@ from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ._promote import TYPE_WORD, _float_array, check_number, check_tensor, not_a_tensor, not_implemented
 from .comparison import gt, le, lt, where
-from .unary import _masked, abs, clamp, erf, expm1, sigmoid, tanh
+from .unary import _masked, abs, erf, exp, sigmoid, tanh
 
 __all__ = [
     "relu",
@@ -144,7 +144,32 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 @_float_activation("elu_cpu", "alpha", positional=True)
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """``alpha (e**x - 1)`` where ``x <= 0``, ``x`` elsewhere (NaN too: gradient 1 there, as PyTorch)."""
-    return where(le(x, 0), expm1(clamp(x, max=0)) * alpha, x)
+    return Elu.apply(x, alpha=alpha, scale=1.0, input_scale=1.0)
+
+
+class Elu(Op):
+    """PyTorch's elu kernel: ``scale * (alpha (exp(x * input_scale) - 1) if x <= 0 else x)``.
+
+    The gradient takes the exponential side at 0 and the linear side at NaN (as PyTorch's
+    scalar kernel); its own derivative is 0 at 0, as PyTorch's ``elu_double_backward``."""
+
+    torch_name = "EluBackward0"
+
+    def forward(self, x, alpha, scale, input_scale):
+        self.coefs = (alpha, scale, input_scale)
+        self.save_for_backward(x)
+        a = x._data
+        cast = a.dtype.type
+        neg = xp.expm1(xp.minimum(a, cast(0)) * cast(input_scale)) * cast(alpha)
+        out = xp.where(a <= 0, neg, a)
+        return out * cast(scale) if scale != 1.0 else out
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        alpha, scale, input_scale = self.coefs
+        zero = _const(0, x)
+        below = where(lt(x, 0), x, zero)  # exp(below) is 1 at 0 with a zero derivative there
+        return where(le(x, 0), g * exp(below * input_scale) * (alpha * input_scale * scale), g * scale)
 
 
 @_float_activation("silu_cpu")
@@ -275,13 +300,15 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 @_float_activation("elu_cpu")
 def selu(x: Tensor) -> Tensor:
     """``scale * elu(x, alpha)`` with the self-normalising constants."""
-    return elu(x, _SELU_ALPHA) * _SELU_SCALE
+    return Elu.apply(x, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0)
 
 
 @_float_activation("elu_cpu", "alpha", positional=True)
 def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """``alpha (exp(x / alpha) - 1)`` where ``x <= 0``, ``x`` elsewhere (NaN too, as PyTorch)."""
-    return where(le(x, 0), expm1(clamp(x, max=0) / alpha) * alpha, x)
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return Elu.apply(x, alpha=alpha, scale=1.0, input_scale=1.0 / alpha)
 
 
 def softsign(x: Tensor) -> Tensor:
