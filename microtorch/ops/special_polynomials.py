@@ -18,17 +18,25 @@ __all__ = ["POLYNOMIALS"]
 
 
 def _recurrence(x, n, first, step):
-    """Degree-``n`` values of the recurrence ``P_d = step(d, x, P_{d-1}, P_{d-2})``, ``P_0 = 1``, ``P_1 = first``."""
-    out = np.where(n == 0, np.ones((), x.dtype), first)
-    todo = n >= 2
-    if not todo.any():
-        return out
-    top = int(n[todo].max())
-    p, q = np.ones_like(x), first
-    for d in range(2, top + 1):
-        p, q = q, step(d, x, q, p)
-        out = np.where(n == d, q, out)
-    return out
+    """Degree-``n`` values of the recurrence ``P_d = step(d, x, P_{d-1}, P_{d-2})``, ``P_0 = 1``, ``P_1 = first``.
+
+    Each step works only on the elements whose degree is not reached yet, so the cost is the
+    sum of the degrees (as PyTorch's per-element loop), not the largest degree times the size.
+    """
+    x, n, first = np.broadcast_arrays(x, n, first)
+    out = np.where(n == 0, np.ones((), x.dtype), first).ravel()
+    idx = np.flatnonzero(n >= 2)
+    xs, ns = x.ravel()[idx], n.ravel()[idx]
+    p, q = np.ones_like(xs), first.ravel()[idx]
+    d = 1
+    while idx.size:
+        d += 1
+        p, q = q, step(d, xs, q, p)
+        reached = ns == d
+        out[idx[reached]] = q[reached]
+        keep = ~reached
+        idx, xs, ns, p, q = idx[keep], xs[keep], ns[keep], p[keep], q[keep]
+    return out.reshape(x.shape)
 
 
 def _two_x_q_minus_p(d, x, q, p):
@@ -128,7 +136,9 @@ def _polynomial(name: str, kernel):
         except ValueError:
             raise broadcast_error(op, a.shape, b.shape) from None
         d = np.nan_to_num(deg).astype(np.int64)  # C++ truncates the degree to an integer
-        return Tensor._make(np.asarray(np.where(d < 0, 0, kernel(x, d)), a._data.dtype))
+        # float64 throughout: the recurrences cancel, and float32 would lose digits torch keeps
+        out = kernel(x.astype(np.float64), d)
+        return Tensor._make(np.asarray(np.where(d < 0, 0, out), a._data.dtype))
 
     fn.__name__ = name
     fn.__doc__ = f"PyTorch's ``torch.special.{name}(input, n)`` (degree ``n`` truncated to an integer; no gradient)."
