@@ -364,3 +364,143 @@ def test_residuals_gradient_matches_torch():
     (tg,) = torch.autograd.grad(tr, ta)
     (mg,) = mt.autograd.grad(mr, ma)
     np.testing.assert_allclose(mg.numpy(), tg.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def _lu3(t):
+    """A 3x3 LU factorization and a right-hand side, in library ``t``."""
+    lu, piv = t.linalg.lu_factor(t.eye(3, dtype=t.float64) * 2)
+    return lu, piv, t.ones(3, 4, dtype=t.float64)
+
+
+def _ldl5(t):
+    """A 5x5 LDL factorization and a right-hand side, in library ``t``."""
+    ld, piv = t.linalg.ldl_factor(t.eye(5, dtype=t.float64) * 2)
+    return ld, piv, t.ones(5, 2, dtype=t.float64)
+
+
+def _geqrf5(t):
+    """geqrf's compact QR of a 5x5 matrix and an ``other`` for ormqr, in library ``t``."""
+    a, tau = t.geqrf(t.eye(5, dtype=t.float64) * 2)
+    return a, tau, t.ones(5, 5, dtype=t.float64)
+
+
+def _m(t, *shape, dtype="float64"):
+    """``ones(shape)`` of ``dtype`` in library ``t``."""
+    return t.ones(*shape, dtype=getattr(t, dtype))
+
+
+# Bad input found by the differential fuzzer (tests/conformance/_fuzz.py): torch's exception class
+# and message (exact where ``True``), never numpy's or scipy's internal errors.
+_BAD_INPUT = [
+    (lambda t: t.linalg.lu(_m(t, 3, 5), pivot="yes"), True),
+    (lambda t: t.linalg.lu_factor(_m(t, 3, 5), pivot=1), True),
+    (lambda t: t.linalg.lu_factor_ex(_m(t, 3, 5), check_errors=None), True),
+    (lambda t: t.linalg.svd(_m(t, 2, 2), full_matrices="yes"), True),
+    (lambda t: t.svd(_m(t, 2, 2), some="yes"), True),
+    (lambda t: t.svd(_m(t, 2, 2), compute_uv="yes"), True),
+    (lambda t: t.qr(_m(t, 2, 2), some="yes"), True),
+    (lambda t: t.linalg.cholesky_ex(t.eye(2), upper="yes"), True),
+    (lambda t: t.linalg.cholesky(t.eye(2), upper=t.tensor(True)), True),
+    (lambda t: t.cholesky(t.eye(2), upper="yes"), True),
+    (lambda t: t.linalg.ldl_factor(t.eye(2), hermitian="yes"), True),
+    (lambda t: t.linalg.ldl_factor_ex(t.eye(2), hermitian="yes"), True),
+    (lambda t: t.linalg.matrix_rank(t.eye(2), hermitian="yes"), False),
+    (lambda t: t.linalg.pinv(t.eye(2), hermitian="yes"), False),
+    (lambda t: t.linalg.solve_triangular(t.eye(2), t.eye(2), upper="yes"), True),
+    (lambda t: t.triangular_solve(t.eye(2), t.eye(2), transpose="yes"), True),
+    (lambda t: t.ormqr(*_geqrf5(t), left="yes"), True),
+    (lambda t: t.cholesky(_m(t, 5, 5, dtype="int64")), True),
+    (lambda t: t.cholesky(_m(t, 5, 3, dtype="int64")), True),
+    (lambda t: t.cholesky(-t.eye(3)), True),
+    (lambda t: t.cholesky_inverse(_m(t, 0, 0, dtype="int64")), True),
+    (lambda t: t.geqrf(_m(t, 5, 5, dtype="bool")), True),
+    (lambda t: t.cross(_m(t, 5, 3, dtype="bool"), _m(t, 5, 3)), True),
+    (lambda t: t.linalg.cross(_m(t, 3, dtype="bool"), _m(t, 3, dtype="bool")), True),
+    (lambda t: t.linalg.cross(_m(t, 3), _m(t, 3, dtype="bool")), True),
+    (lambda t: t.cross([1.0, 2.0, 3.0], _m(t, 3)), True),
+    (lambda t: t.linalg.diagonal(_m(t, 5)), True),
+    (lambda t: t.linalg.diagonal(t.tensor(1.0)), True),
+    (lambda t: t.lu_solve(_lu3(t)[2], _lu3(t)[0], t.ones(5, dtype=t.int32)), True),
+    (lambda t: t.linalg.lu_solve(_lu3(t)[0][None].expand(2, 3, 3), *_lu3(t)[1:]), True),
+    (lambda t: t.linalg.lu_solve(_lu3(t)[0], _lu3(t)[1].long(), _lu3(t)[2]), True),
+    (lambda t: t.linalg.lu_solve(_lu3(t)[0], t.tensor(1, dtype=t.int32), _lu3(t)[2]), True),
+    (lambda t: t.linalg.lu_solve(_lu3(t)[0], t.tensor([4, 1, 3], dtype=t.int32), _lu3(t)[2]), True),
+    (lambda t: t.linalg.lu_solve(*_lu3(t), left="yes"), True),
+    (lambda t: t.linalg.ldl_solve(_ldl5(t)[0][None].expand(2, 5, 5), *_ldl5(t)[1:]), True),
+    (lambda t: t.linalg.ldl_solve(_ldl5(t)[0], t.ones(8, dtype=t.int32), _ldl5(t)[2]), True),
+    (lambda t: t.linalg.ldl_solve(_ldl5(t)[0], [1, 2, 3, 4, 5], _ldl5(t)[2]), True),
+    (lambda t: t.linalg.ldl_solve(*_ldl5(t)[:2], _m(t, 5)), True),
+    (lambda t: t.linalg.ldl_solve(*_ldl5(t)[:2], _m(t, 7, 2)), True),
+    (lambda t: t.linalg.ldl_solve(_ldl5(t)[0], _ldl5(t)[1] * 0, _ldl5(t)[2]), True),
+    (lambda t: t.ormqr(*_geqrf5(t)[:2], _m(t, 2, 5, 5)), True),
+    (lambda t: t.ormqr(_geqrf5(t)[0], t.tensor(1.0, dtype=t.float64), _geqrf5(t)[2]), True),
+    (lambda t: t.ormqr(_geqrf5(t)[0], _m(t, 7), _geqrf5(t)[2]), True),
+    (lambda t: t.ormqr(*(x.long() for x in _geqrf5(t))), True),
+    (lambda t: t.linalg.lstsq(_m(t, 2, 3), _m(t, 2, 2, 3), driver="gels"), True),
+    (lambda t: t.linalg.lstsq(_m(t, 2, 3), _m(t, 2, 3), driver=3), True),
+    (lambda t: t.linalg.lstsq(_m(t, 3, 2, 3), _m(t, 2, 2)), True),
+    (lambda t: t.linalg.lstsq(_m(t, 2, 3), _m(t, 3)), True),
+    (lambda t: t.linalg.lstsq(_m(t, 2, 3), t.tensor(1.0, dtype=t.float64)), True),
+    (lambda t: t.linalg.matrix_rank(_m(t, 8, 5), hermitian=True), True),
+    (lambda t: t.linalg.tensorinv(t.tensor(1.0), ind=3), True),
+    (lambda t: t.linalg.tensorinv(_m(t, 4, 2, 2), ind=1.5), True),
+    (lambda t: t.linalg.cond(_m(t, 3, 3, dtype="int64"), 1), True),
+]
+
+
+@pytest.mark.parametrize(("call", "same_message"), _BAD_INPUT)
+def test_bad_input_raises_as_torch(call, same_message):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as t_err:
+        call(torch)
+    with pytest.raises(Exception) as m_err:
+        call(mt)
+    expected = RuntimeError if isinstance(t_err.value, RuntimeError) else type(t_err.value)
+    assert isinstance(m_err.value, expected), repr(m_err.value)
+    if same_message:
+        assert str(m_err.value) == str(t_err.value)
+
+
+_ACCEPTED = [
+    lambda t: t.cholesky(_m(t, 0, 5)),
+    lambda t: t.cholesky(_m(t, 2, 5, 0)),
+    lambda t: t.linalg.lu(_m(t, 0, 5)),
+    lambda t: t.linalg.lu(_m(t, 5, 0)),
+    lambda t: t.linalg.lu(_m(t, 2, 0, 5)),
+    lambda t: t.lu_unpack(*t.linalg.lu_factor(_m(t, 5, 0))),
+    lambda t: t.linalg.cond(_m(t, 5, 0)),
+    lambda t: t.linalg.cond(_m(t, 2, 0, 0), -2),
+    lambda t: t.linalg.pinv(_m(t, 0, 5), hermitian=True),
+    lambda t: t.linalg.pinv(_m(t, 2, 5, 0), hermitian=True),
+    lambda t: t.linalg.solve_triangular(t.eye(3, dtype=t.float64) * 2, _m(t, 3, 1, dtype="bool"), upper=True),
+    lambda t: t.triangular_solve(_m(t, 2, 5, 1), t.eye(5, dtype=t.float64) * 2),
+    lambda t: t.linalg.lstsq(t.tensor(_rand((2, 2, 3), 40)), t.tensor(_rand((2, 3), 41)), driver="gels"),
+    lambda t: t.linalg.lstsq(t.tensor(_rand((1, 2, 3), 42)), t.tensor(_rand((2, 2), 43))),
+    lambda t: t.linalg.lstsq(t.tensor(_rand((2, 2, 3), 44)), t.tensor(_rand((2, 2), 45))),
+    lambda t: t.linalg.ldl_solve(_ldl5(t)[0], _ldl5(t)[1].long(), _ldl5(t)[2]),
+    lambda t: t.ormqr(*_geqrf5(t)[:2], _m(t, 5, 7)),
+    lambda t: t.linalg.vector_norm(t.tensor(-4.82698, dtype=t.float64), ord=2**40),
+    lambda t: t.linalg.vector_norm(_m(t, 2, 1, 3) * -3, ord=99, dim=1, keepdim=True),
+]
+
+
+@pytest.mark.parametrize("call", _ACCEPTED)
+def test_edge_input_accepted_as_torch(call):
+    torch = pytest.importorskip("torch")
+    t_out, m_out = call(torch), call(mt)
+    t_out = [t_out] if isinstance(t_out, torch.Tensor) else list(t_out)
+    m_out = [m_out] if isinstance(m_out, mt.Tensor) else list(m_out)
+    assert len(m_out) == len(t_out)
+    for t, m in zip(t_out, m_out):
+        assert tuple(m.shape) == tuple(t.shape)
+        assert m.dtype.name == str(t.dtype)[6:]
+        np.testing.assert_allclose(m.detach().numpy(), t.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_vector_norm_of_one_element_is_its_magnitude():
+    x = mt.tensor([[-4.82698], [0.0]], dtype=mt.float64, requires_grad=True)
+    for p in (99.0, -99.0, 0.5, 2.0**40):
+        np.testing.assert_array_equal(LA.vector_norm(x, p, dim=1).detach().numpy(), [4.82698, 0.0])
+    assert gradcheck(
+        lambda a: LA.vector_norm(a, 99.0, dim=1), (mt.tensor([[-4.8], [2.0]], dtype=mt.float64, requires_grad=True),)
+    )
