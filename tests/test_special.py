@@ -455,3 +455,14 @@ def test_gcd_lcm_wrap_like_torch(dtype):
         expected = getattr(torch, name)(torch.from_numpy(a), torch.from_numpy(b)).numpy()
         got = getattr(mt, name)(mt.tensor(a), mt.tensor(b)).numpy()
         np.testing.assert_array_equal(got, expected)  # |-128| stays -128 in int8, lcm wraps as C++
+
+
+def test_polynomials_in_float32_keep_float64_accuracy():
+    # the recurrence cancels: float32 arithmetic would be off in the 5th digit here
+    x = mt.tensor([-3.327921], dtype=mt.float32)
+    out = mt.special.hermite_polynomial_he(x, 6)
+    assert out.dtype == mt.float32
+    expected = sc.eval_hermitenorm(6, np.float64(np.float32(-3.327921)))
+    np.testing.assert_allclose(out.numpy(), [expected], rtol=1e-7)
+    mixed = mt.special.legendre_polynomial_p(mt.tensor([0.3, 0.5]), mt.tensor([3, 400]))
+    np.testing.assert_allclose(mixed.numpy(), sc.eval_legendre([3, 400], [0.3, 0.5]), rtol=1e-5, atol=1e-6)
