@@ -474,6 +474,7 @@ _ACCEPTED = [
     lambda t: t.linalg.pinv(_m(t, 2, 5, 0), hermitian=True),
     lambda t: t.linalg.solve_triangular(t.eye(3, dtype=t.float64) * 2, _m(t, 3, 1, dtype="bool"), upper=True),
     lambda t: t.triangular_solve(_m(t, 2, 5, 1), t.eye(5, dtype=t.float64) * 2),
+    lambda t: t.linalg.solve_triangular(t.eye(3) * 2, _m(t, 3, 1), upper=True),  # computed in A's float32
     lambda t: t.linalg.lstsq(t.tensor(_rand((2, 2, 3), 40)), t.tensor(_rand((2, 3), 41)), driver="gels"),
     lambda t: t.linalg.lstsq(t.tensor(_rand((1, 2, 3), 42)), t.tensor(_rand((2, 2), 43))),
     lambda t: t.linalg.lstsq(t.tensor(_rand((2, 2, 3), 44)), t.tensor(_rand((2, 2), 45))),

@@ -274,12 +274,9 @@ def solve_triangular(
     fn = "linalg.solve_triangular"
     check_bools("linalg_solve_triangular", upper=upper, left=left, unitriangular=unitriangular)
     check_matrix(A, fn, square=True, kernel="triangular_solve_cpu")
-    check_matrix(B, fn, "B", floating=False)  # an integer B is promoted to A's floating type
+    check_matrix(B, fn, "B", floating=False)
     if A._data.dtype != B._data.dtype:
-        from .._dtype import from_numpy_dtype
-
-        common = from_numpy_dtype(np.result_type(A._data.dtype, B._data.dtype))
-        A, B = A.to(common), B.to(common)
+        B = B.to(A.dtype)  # torch computes in A's dtype, whatever B's (integer, bool, wider float)
     n = A.shape[-1]
     rows = B.shape[-2] if left else B.shape[-1]
     if rows != n:
