@@ -1342,7 +1342,9 @@ def _apply_(self, fn):
 
 Tensor.apply_ = _apply_
 Tensor.is_set_to = lambda self, other: self._data is other._data
-Tensor.equal = lambda self, other: bool(self.shape == other.shape and np.array_equal(self._data, other._data))
+Tensor.equal = lambda self, other: bool(
+    self.shape == _shape_of_other("equal", other) and np.array_equal(self._data, other._data)
+)
 Tensor.allclose = lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: bool(
     np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
 )

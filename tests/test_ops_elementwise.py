@@ -532,3 +532,10 @@ def test_equal_with_a_non_tensor_raises_torchs_type_error(bad):
     _raises_as_torch(torch, lambda lib: lib.equal(lib.ones(2), bad))
     _raises_as_torch(torch, lambda lib: lib.equal(bad, lib.ones(2)))
     assert mt.equal(mt.ones(2), mt.ones(2, dtype=mt.int64)) and not mt.equal(mt.ones(2), mt.ones(1))
+
+
+@pytest.mark.parametrize("bad", [[1.0, 2.0], "tensor"])
+def test_tensor_equal_method_with_a_non_tensor_raises_torchs_type_error(bad):
+    torch = pytest.importorskip("torch")
+    _raises_as_torch(torch, lambda lib: lib.ones(2).equal(bad))
+    assert mt.ones(2).equal(mt.ones(2)) and not mt.ones(2).equal(mt.zeros(2))
