@@ -445,6 +445,10 @@ _BAD_INPUT = [
     (lambda t: t.linalg.tensorinv(t.tensor(1.0), ind=3), True),
     (lambda t: t.linalg.tensorinv(_m(t, 4, 2, 2), ind=1.5), True),
     (lambda t: t.linalg.cond(_m(t, 3, 3, dtype="int64"), 1), True),
+    (lambda t: t.cholesky_solve(_m(t, 3, 3, dtype="int64"), _m(t, 3, 3, dtype="int64")), True),
+    (lambda t: t.cholesky_solve(_m(t, 3, 3, dtype="int64"), _m(t, 3, 3)), True),
+    (lambda t: t.linalg.householder_product(_m(t, 3, 3, dtype="int64"), _m(t, 3)), True),
+    (lambda t: t.linalg.householder_product(_m(t, 3, 3, dtype="int64"), _m(t, 3, dtype="int64")), True),
 ]
 
 

@@ -138,10 +138,10 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Te
         raise RuntimeError(f"b should have at least 2 dimensions, but has {B.ndim} dimensions instead")
     if L.ndim < 2:
         raise RuntimeError(f"u should have at least 2 dimensions, but has {L.ndim} dimensions instead")
-    check_float(B, "cholesky_solve")
     if B._data.dtype != L._data.dtype:
         raise RuntimeError(
-            f"Expected b and A to have the same dtype, but found b of type {B.dtype} and A of type {L.dtype} instead."
+            f"Expected b and A to have the same dtype, but found b of type {type_word(B)} and A of type {type_word(L)} "
+            "instead."
         )
     if L.shape[-1] != L.shape[-2]:
         raise RuntimeError(
@@ -152,7 +152,9 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Te
             f"Incompatible matrix sizes for cholesky_solve: each A matrix is {L.shape[-1]} by {L.shape[-1]} but each b "
             f"matrix is {B.shape[-2]} by {B.shape[-1]}"
         )
-    return write_out(out, CholeskySolve.apply(B, L, upper=bool(upper)))
+    _check_kernel(B, "cholesky_solve_cpu")
+    check_float(B, "cholesky_solve")
+    return write_out(out, CholeskySolve.apply(B, L, upper=upper))
 
 
 class CholeskyInverse(Op):

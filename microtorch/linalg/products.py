@@ -260,9 +260,6 @@ def householder_product(A: Tensor, tau: Tensor, *, out: Tensor | None = None) ->
     check_tensor(tau, "linalg_householder_product", "tau", 2)
     if A.ndim < 2:
         raise RuntimeError(f"{fn}: input must have at least 2 dimensions.")
-    if A._data.dtype.kind in "biu":
-        raise NotImplementedError(f"\"orgqr_cpu\" not implemented for '{type_word(A)}'")
-    check_float(A, fn)
     m, n = A.shape[-2:]
     k = tau.shape[-1] if tau.ndim else 0
     if m < n:
@@ -274,7 +271,10 @@ def householder_product(A: Tensor, tau: Tensor, *, out: Tensor | None = None) ->
             f"{fn}: Expected tau to have one dimension less than input, but got tau.ndim equal to {tau.ndim} and input.ndim is equal to {A.ndim}"
         )
     if A._data.dtype != tau._data.dtype:
-        raise RuntimeError(f"{fn}: tau dtype {tau.dtype} does not match input dtype {A.dtype}")
+        raise RuntimeError(f"{fn}: tau dtype {type_word(tau)} does not match input dtype {type_word(A)}")
+    if A._data.dtype.kind in "biu":
+        raise NotImplementedError(f"\"orgqr_cpu\" not implemented for '{type_word(A)}'")
+    check_float(A, fn)
     result = _householder(A, tau, n)
     return write_out(out, result)
 
