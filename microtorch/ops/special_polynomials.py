@@ -135,7 +135,9 @@ def _polynomial(name: str, kernel):
             x, deg = np.broadcast_arrays(a._data, b._data)
         except ValueError:
             raise broadcast_error(op, a.shape, b.shape) from None
-        d = np.nan_to_num(deg).astype(np.int64)  # C++ truncates the degree to an integer
+        # C++ truncates the degree to int64; NaN and out-of-range degrees become INT64_MIN there (so 0)
+        invalid = ~(np.abs(deg) < 2.0**63)
+        d = np.where(invalid, -1, np.where(invalid, 0, deg)).astype(np.int64)
         # float64 throughout: the recurrences cancel, and float32 would lose digits torch keeps
         out = kernel(x.astype(np.float64), d)
         return Tensor._make(np.asarray(np.where(d < 0, 0, out), a._data.dtype))
