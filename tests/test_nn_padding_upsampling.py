@@ -89,3 +89,10 @@ def test_deprecated_upsample_functions_warn_and_equal_interpolate(fn, kwargs, eq
     with pytest.warns(UserWarning, match="deprecated"):
         out = getattr(F, fn)(x, **kwargs)
     np.testing.assert_array_equal(out.numpy(), F.interpolate(x, **equivalent).numpy())
+
+
+@pytest.mark.parametrize("n, bad", [(1, (4,)), (1, (2, 3, 4, 5)), (2, (4, 5)), (3, (4, 5, 6)), (1, ())])
+def test_circular_pad_layers_check_the_rank_as_torch(n, bad):
+    layer = getattr(mt.nn, f"CircularPad{n}d")(1)
+    with pytest.raises(ValueError, match=rf"expected {n + 1}D or {n + 2}D input \(got {len(bad)}D input\)"):
+        layer(mt.ones(bad))

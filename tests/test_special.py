@@ -469,3 +469,11 @@ def test_polynomials_in_float32_keep_float64_accuracy():
     np.testing.assert_allclose(out.numpy(), [expected], rtol=1e-7)
     mixed = mt.special.legendre_polynomial_p(mt.tensor([0.3, 0.5]), mt.tensor([3, 400]))
     np.testing.assert_allclose(mixed.numpy(), sc.eval_legendre([3, 400], [0.3, 0.5]), rtol=1e-5, atol=1e-6)
+
+
+def test_polygamma_of_huge_order_and_mvlgamma_of_bool_as_torch():
+    x = mt.tensor([[0.5, 2.0, float("nan")]], dtype=mt.float64)
+    out = mt.polygamma(2**40, x).numpy()
+    assert out[0, 0] == -np.inf and out[0, 1] == -np.inf and np.isnan(out[0, 2])
+    with pytest.raises(RuntimeError, match="may not be a boolean tensor"):
+        mt.mvlgamma(mt.tensor([True, False]), 5)

@@ -173,7 +173,11 @@ def _polygamma_kernel(a, n):
         return _digamma_kernel(a)
     if n == 1:
         return _trigamma(a)
-    factor = (1.0 if n % 2 else -1.0) * math.exp(math.lgamma(n + 1))
+    sign = 1.0 if n % 2 else -1.0
+    log_factorial = math.lgamma(n + 1)
+    if log_factorial >= 709.0:  # n! overflows a double (n > 170): the result is +-inf, as torch's, NaN stays NaN
+        return np.where(np.isnan(a), a, sign * math.inf).astype(a.dtype)
+    factor = sign * math.exp(log_factorial)
     return np.asarray(factor * _zeta_kernel(np.asarray(n + 1, np.float64), a.astype(np.float64))).astype(a.dtype)
 
 
@@ -195,6 +199,8 @@ def polygamma(n: int, input: Tensor) -> Tensor:  # noqa: A002
 def mvlgamma(input: Tensor, p: int) -> Tensor:  # noqa: A002
     """Multivariate log-gamma of dimension ``p``: ``sum_j lgamma(x - j/2) + p(p-1)/4 log(pi)``."""
     check_tensor("mvlgamma", input)
+    if input.dtype.name == "bool":
+        raise RuntimeError("The input tensor may not be a boolean tensor.")
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     x = to_float(input)  # PyTorch 2.13 no longer checks x > (p - 1) / 2: lgamma's poles give inf

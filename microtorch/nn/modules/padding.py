@@ -143,22 +143,31 @@ class ReplicationPad3d(_PadNd):
     _mode = "replicate"
 
 
-class CircularPad1d(_PadNd):
+class _CircularPadNd(_PadNd):
+    """Circular padding layers check the input's rank themselves, as PyTorch's (a ValueError)."""
+
+    _mode = "circular"
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Pad ``input`` periodically."""
+        if isinstance(input, Tensor) and input.dim() not in (self._n + 1, self._n + 2):
+            raise ValueError(f"expected {self._n + 1}D or {self._n + 2}D input (got {input.dim()}D input)")
+        return super().forward(input)
+
+
+class CircularPad1d(_CircularPadNd):
     """Pad the last dim by wrapping around (periodic)."""
 
     _n = 1
-    _mode = "circular"
 
 
-class CircularPad2d(_PadNd):
+class CircularPad2d(_CircularPadNd):
     """Pad the last 2 dims by wrapping around (periodic)."""
 
     _n = 2
-    _mode = "circular"
 
 
-class CircularPad3d(_PadNd):
+class CircularPad3d(_CircularPadNd):
     """Pad the last 3 dims by wrapping around (periodic)."""
 
     _n = 3
-    _mode = "circular"
