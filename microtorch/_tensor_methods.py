@@ -793,6 +793,8 @@ def _inplace(op_name: str, compute):
             _needs_grad(self) or any(isinstance(a, Tensor) and a._requires_grad for a in args)
         )
         _check_inplace(self, involves, op_name)
+        if isinstance(self, Tensor):
+            _check_writeable(self._data, op_name)  # before computing: an expanded target may be huge
         if not involves:
             with _NoGrad():
                 result = compute(self, *args, **kwargs)

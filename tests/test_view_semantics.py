@@ -548,3 +548,9 @@ def test_multi_output_views_cannot_be_modified_in_place():
 def test_multi_output_views_match_torch():
     torch = pytest.importorskip("torch")
     assert _multi_output_view_errors(mt) == _multi_output_view_errors(torch)
+
+
+def test_in_place_on_an_expanded_tensor_refuses_before_computing():
+    x = mt.zeros(1).expand(20000, 20000)  # 400M elements if the result were computed first
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        x.add_(1)
