@@ -9,7 +9,7 @@ from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
     _bump_step,
-    _check_betas,
+    _check_adam_family,
     _check_impl_flags,
     _check_nonneg,
     _scalar,
@@ -48,10 +48,7 @@ class NAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check_nonneg("lr", lr, "learning rate")
-        _check_nonneg("eps", eps, "epsilon value")
-        _check_betas(betas)
-        _check_nonneg("weight_decay", weight_decay)
+        _check_adam_family(lr, eps, betas, weight_decay)
         _check_nonneg("momentum_decay", momentum_decay)
         defaults = dict(
             lr=lr,

@@ -50,6 +50,14 @@ def _check_betas(betas: Any) -> tuple:
     return betas
 
 
+def _check_adam_family(lr: Any, eps: float, betas: Any, weight_decay: float) -> None:
+    """The hyper-parameter checks Adam's relatives share, in PyTorch's order."""
+    _check_nonneg("lr", lr, "learning rate")
+    _check_nonneg("eps", eps, "epsilon value")
+    _check_betas(betas)
+    _check_nonneg("weight_decay", weight_decay)
+
+
 _CAPTURABLE_DEVICES = "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']"
 
 
