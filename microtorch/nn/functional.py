@@ -221,3 +221,9 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     if dim is None:
         dim = _softmax_dim(input, None, "softmin")
     return softmax(-input, dim, dtype=dtype)
+
+from ..ops import attention as _attention  # noqa: E402
+from ..ops.attention import _canonical_mask, _none_or_dtype  # noqa: E402, F401
+from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402, F401
+
+__all__ += _attention.__all__
