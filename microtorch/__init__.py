@@ -380,3 +380,5 @@ from .ops.statistics import *  # noqa: E402,F403
 
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
+from .ops.blas import addbmm, addmm, addmv, addr, baddbmm, inner, kron, tensordot, vdot  # noqa: E402
+from .ops.distance import cdist, cosine_similarity, dist, pairwise_distance, pdist  # noqa: E402

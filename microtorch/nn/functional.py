@@ -227,3 +227,7 @@ from ..ops.attention import _canonical_mask, _none_or_dtype  # noqa: E402, F401
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402, F401
 
 __all__ += _attention.__all__
+
+from ..ops.distance import bilinear, cosine_similarity, normalize, pairwise_distance, pdist  # noqa: E402
+
+__all__ += ["bilinear", "cosine_similarity", "normalize", "pairwise_distance", "pdist"]

@@ -1,0 +1,135 @@
+"""BLAS-style products (addmm family, inner, vdot, kron, tensordot) and distances:
+values against numpy / torch, gradients by finite differences, torch's errors."""
+
+import numpy as np
+import pytest
+
+import microtorch as mt
+from microtorch.autograd import gradcheck, gradgradcheck
+
+
+def _rand(*shape, seed=0):
+    return mt.tensor(np.random.default_rng(seed).standard_normal(shape), dtype=mt.float64, requires_grad=True)
+
+
+def test_addmm_matches_numpy_and_beta_zero_ignores_nan():
+    x, a, b = _rand(2, 3), _rand(2, 4, seed=1), _rand(4, 3, seed=2)
+    out = mt.addmm(x, a, b, beta=0.5, alpha=2.0)
+    np.testing.assert_allclose(
+        out.detach().numpy(), 0.5 * x.detach().numpy() + 2 * a.detach().numpy() @ b.detach().numpy()
+    )
+    nan = mt.tensor([float("nan")], dtype=mt.float64, requires_grad=True)
+    out = mt.addmm(nan, a, b, beta=0)
+    assert not mt.isnan(out).any()
+    out.sum().backward()
+    assert nan.grad.tolist() == [0.0]
+
+
+def test_addmm_family_gradients():
+    x, a, b = _rand(3), _rand(2, 4, seed=1), _rand(4, 3, seed=2)
+    assert gradgradcheck(lambda x, a, b: mt.addmm(x, a, b, beta=0.3, alpha=0.7), (x, a, b))
+    v, m, w = _rand(2), _rand(2, 4, seed=3), _rand(4, seed=4)
+    assert gradgradcheck(lambda v, m, w: mt.addmv(v, m, w, beta=0.2), (v, m, w))
+    assert gradgradcheck(lambda x, p, q: mt.addr(x, p, q, alpha=2), (_rand(2, 4), v, w))
+    b1, b2 = _rand(2, 3, 4, seed=5), _rand(2, 4, 5, seed=6)
+    assert gradgradcheck(lambda i, p, q: mt.baddbmm(i, p, q, beta=0.5), (_rand(3, 5), b1, b2))
+    assert gradgradcheck(lambda i, p, q: mt.addbmm(i, p, q, alpha=0.5), (_rand(5), b1, b2))
+
+
+def test_integer_coefficients_truncate_like_torch():
+    a = mt.full((2, 3), 3, dtype=mt.int64)
+    m = mt.ones(2, 2, dtype=mt.int64)
+    assert mt.addmm(a, m, a, beta=0.5, alpha=1.7).tolist() == [[6] * 3] * 2
+    with pytest.raises(RuntimeError, match="must not be a floating point number"):
+        mt.addr(a, mt.ones(2, dtype=mt.int64), mt.ones(3, dtype=mt.int64), beta=0.5)
+    out = mt.addbmm(mt.ones(2, 2, dtype=mt.int8), mt.ones(2, 2, 2, dtype=mt.int8), mt.ones(2, 2, 2, dtype=mt.int8))
+    assert out.dtype == mt.int8
+
+
+def test_inplace_addmm_and_errors():
+    x = mt.ones(2, 3)
+    x.addmm_(mt.ones(2, 2), mt.ones(2, 3), beta=0)
+    assert x.tolist() == [[2.0] * 3] * 2
+    with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
+        mt.addmm(mt.ones(2, 3), mt.ones(2, 2), mt.ones(1, 3))
+    with pytest.raises(RuntimeError, match="same dtype"):
+        mt.addmm(mt.ones(2, 3, dtype=mt.float64), mt.ones(2, 2), mt.ones(2, 3))
+    with pytest.raises(RuntimeError, match="must have same number of batches"):
+        mt.addbmm(mt.ones(3), mt.ones(2, 2, 2), mt.ones(3, 2, 3))
+
+
+def test_kron_inner_tensordot_match_numpy():
+    a, b = _rand(2, 3), _rand(3, 4, seed=1)
+    np.testing.assert_allclose(mt.kron(a, b).detach().numpy(), np.kron(a.detach().numpy(), b.detach().numpy()))
+    np.testing.assert_allclose(
+        mt.inner(a, _rand(5, 3)).detach().numpy(), np.inner(a.detach().numpy(), _rand(5, 3).detach().numpy())
+    )
+    np.testing.assert_allclose(
+        mt.tensordot(a, b, dims=([1], [0])).detach().numpy(), np.tensordot(a.detach().numpy(), b.detach().numpy(), 1)
+    )
+    assert gradgradcheck(lambda p, q: mt.kron(p, q), (a, b))
+    assert gradgradcheck(lambda p, q: mt.tensordot(p, q, dims=1), (a, b))
+
+
+def test_tensordot_contracts_against_size_one_like_torch():
+    torch = pytest.importorskip("torch")
+    a, b = np.random.default_rng(0).standard_normal((1, 1, 1)), np.random.default_rng(1).standard_normal((2, 1, 2))
+    want = torch.tensordot(torch.tensor(a), torch.tensor(b), dims=([0, 1], [2, 0])).numpy()
+    got = mt.tensordot(mt.tensor(a), mt.tensor(b), dims=([0, 1], [2, 0])).numpy()
+    np.testing.assert_allclose(got, want)
+    with pytest.raises(RuntimeError, match="tensordot expects dims >= 0"):
+        mt.tensordot(mt.ones(2, 3), mt.ones(3, 4), dims=-1)
+
+
+def test_cdist_pdist_against_torch_with_gradients():
+    torch = pytest.importorskip("torch")
+    x1, x2 = np.random.default_rng(0).standard_normal((2, 4, 3)), np.random.default_rng(1).standard_normal((2, 5, 3))
+    for p in (0.0, 1.0, 2.0, 3.0, float("inf")):
+        for mode in ("use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist"):
+            want = torch.cdist(torch.tensor(x1), torch.tensor(x2), p, mode).numpy()
+            got = mt.cdist(mt.tensor(x1), mt.tensor(x2), p, mode).numpy()
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    assert gradcheck(
+        lambda a, b: mt.cdist(a, b, compute_mode="use_mm_for_euclid_dist"), (_rand(4, 3), _rand(5, 3, seed=1))
+    )
+    np.testing.assert_allclose(
+        mt.nn.functional.pdist(mt.tensor(x1[0]), 1.5).numpy(),
+        torch.nn.functional.pdist(torch.tensor(x1[0]), 1.5).numpy(),
+    )
+    with pytest.raises(RuntimeError, match="cdist only supports at least 2D"):
+        mt.cdist(mt.ones(3), mt.ones(3))
+
+
+def test_cosine_similarity_normalize_pairwise_against_torch():
+    torch = pytest.importorskip("torch")
+    F, TF = mt.nn.functional, torch.nn.functional
+    a, b = np.random.default_rng(0).standard_normal((1, 2, 3)), np.random.default_rng(1).standard_normal((2, 1, 3))
+    b[0, 0] = 0.0  # a zero vector: the norm is clamped, its gradient is the unclamped one (as torch)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ma, mb = mt.tensor(a, requires_grad=True), mt.tensor(b, requires_grad=True)
+    TF.cosine_similarity(ta, tb, dim=-1, eps=0.5).sum().backward()
+    F.cosine_similarity(ma, mb, dim=-1, eps=0.5).sum().backward()
+    np.testing.assert_allclose(ma.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_allclose(mb.grad.numpy(), tb.grad.numpy())
+    np.testing.assert_allclose(
+        F.normalize(ma, p=1.0, dim=2).detach().numpy(), TF.normalize(ta, p=1.0, dim=2).detach().numpy()
+    )
+    np.testing.assert_allclose(
+        F.pairwise_distance(ma, mb, p=3.0).detach().numpy(), TF.pairwise_distance(ta, tb, p=3.0).detach().numpy()
+    )
+    with pytest.raises(RuntimeError, match="expected common dtype to be floating point"):
+        F.cosine_similarity(mt.ones(2, 3, dtype=mt.int64), mt.ones(3, dtype=mt.int64))
+
+
+def test_bilinear_and_dist():
+    x1, x2, w, b = _rand(4, 3), _rand(4, 2, seed=1), _rand(5, 3, 2, seed=2), _rand(5, seed=3)
+    want = np.einsum("bi,oij,bj->bo", x1.detach().numpy(), w.detach().numpy(), x2.detach().numpy()) + b.detach().numpy()
+    np.testing.assert_allclose(mt.nn.functional.bilinear(x1, x2, w, b).detach().numpy(), want)
+    assert gradgradcheck(mt.nn.functional.bilinear, (x1, x2, w, b))
+    with pytest.raises(RuntimeError, match="input1 size does not match weight size"):
+        mt.nn.functional.bilinear(mt.ones(4, 2), mt.ones(4, 2), mt.ones(5, 3, 2))
+    d = mt.dist(x1, x2[:, :1], 3)
+    np.testing.assert_allclose(
+        d.item(), np.sum(np.abs(x1.detach().numpy() - x2.detach().numpy()[:, :1]) ** 3) ** (1 / 3)
+    )
+    assert gradgradcheck(lambda p, q: mt.dist(p, q, 3), (x1, _rand(3, seed=7)))
