@@ -231,3 +231,11 @@ __all__ += _attention.__all__
 from ..ops.distance import bilinear, cosine_similarity, normalize, pairwise_distance, pdist  # noqa: E402
 
 __all__ += ["bilinear", "cosine_similarity", "normalize", "pairwise_distance", "pdist"]
+
+# the losses issue's families (margin, likelihood, ...)
+from ..ops import loss_margin as _loss_margin  # noqa: E402
+from ..ops import loss_nll_family as _loss_nll_family  # noqa: E402
+from ..ops.loss_margin import *  # noqa: E402, F403
+from ..ops.loss_nll_family import *  # noqa: E402, F403
+
+__all__ += _loss_margin.__all__ + _loss_nll_family.__all__
