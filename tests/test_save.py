@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import pickle
+import pickletools
+import re
+import struct
 import zipfile
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import numpy as np
 import pytest
@@ -70,8 +74,13 @@ def test_nested_python_values_round_trip():
         "dtype": mt.float64,
         5: "int key",
         (1, 2): "tuple key",
-        "np": np.arange(3, dtype=np.int32),
         "npscalar": np.float32(1.5),
+        "size": mt.Size([2, 3]),
+        "counter": Counter({2: 1, 4: 3}),
+        "set": {1, "a"},
+        "complex": 1 - 2j,
+        "bytes": b"\x00\xffab",
+        "device": mt.device("cpu"),
     }
     out = _roundtrip(obj)
     assert out["epoch"] == 3 and isinstance(out["epoch"], int)
@@ -81,8 +90,17 @@ def test_nested_python_values_round_trip():
     assert out["milestones"] == [1, 2, [3, {"x": 4}]]
     assert out["dtype"] is mt.float64
     assert out[5] == "int key" and out[(1, 2)] == "tuple key"
-    assert isinstance(out["np"], np.ndarray) and out["np"].tolist() == [0, 1, 2]
-    assert out["npscalar"] == 1.5
+    assert out["npscalar"] == 1.5 and type(out["npscalar"]) is float
+    assert isinstance(out["size"], mt.Size) and out["size"] == (2, 3)
+    assert isinstance(out["counter"], Counter) and out["counter"] == Counter({2: 1, 4: 3})
+    assert out["set"] == {1, "a"} and out["complex"] == 1 - 2j and out["bytes"] == b"\x00\xffab"
+    assert out["device"] == mt.device("cpu")
+
+
+def test_numpy_arrays_are_refused_with_a_hint():
+    """torch.load(weights_only=True) refuses numpy arrays, so save does not write them."""
+    with pytest.raises(TypeError, match="numpy array.*from_numpy"):
+        mt.save({"np": np.arange(3)}, io.BytesIO())
 
 
 def test_requires_grad_and_shared_tensors_preserved():
@@ -147,16 +165,31 @@ def test_save_rejects_unsupported_objects():
         mt.save({"f": lambda: 1}, io.BytesIO())
 
 
-def test_checkpoint_holds_only_npy_and_json(tmp_path):
+def test_checkpoint_has_torch_layout(tmp_path):
+    """One top-level folder named after the file, torch.save's records, storages 64-byte aligned."""
     path = tmp_path / "c.pt"
     mt.save(_state_dict(), path)
+    raw = path.read_bytes()
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
-        assert "microtorch.json" in names
-        assert all(n == "microtorch.json" or (n.startswith("data/") and n.endswith(".npy")) for n in names)
-        for n in names:
-            if n.endswith(".npy"):
-                np.load(io.BytesIO(z.read(n)), allow_pickle=False)  # would raise on any pickled object
+        assert names[0] == "c/data.pkl" and all(n.startswith("c/") for n in names)
+        assert z.read("c/version") == b"3\n" and z.read("c/byteorder") == b"little"
+        assert re.fullmatch(rb"\d{40}", z.read("c/.data/serialization_id"))
+        storages = [n for n in names if n.startswith("c/data/")]
+        assert sorted(storages) == sorted(f"c/data/{i}" for i in range(len(_state_dict())))
+        for n in storages:
+            info = z.getinfo(n)
+            name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26 : info.header_offset + 30])
+            assert (info.header_offset + 30 + name_len + extra_len) % 64 == 0
+        globals_ = {arg for op, arg, _ in pickletools.genops(z.read("c/data.pkl")) if op.name == "GLOBAL"}
+    assert globals_ <= {
+        "collections OrderedDict",
+        "torch._utils _rebuild_tensor_v2",
+        *(f"torch {s}Storage" for s in ("Float", "Double", "Half", "Long", "Int", "Short", "Char", "Byte", "Bool")),
+    }
+    buf = io.BytesIO()
+    mt.save(mt.ones(1), buf)
+    assert zipfile.ZipFile(buf).namelist()[0] == "archive/data.pkl"
 
 
 # --- bad files ------------------------------------------------------------------------------
@@ -194,10 +227,10 @@ def test_truncated_file_is_a_clear_error(tmp_path):
 
 def test_corrupted_bytes_are_a_clear_error(tmp_path):
     raw = bytearray(_saved_bytes())
-    # flip bytes inside the first stored array's data: the zip CRC check catches it
+    # flip bytes inside the first storage's data: the zip CRC check catches it
     with zipfile.ZipFile(io.BytesIO(bytes(raw))) as z:
-        info = z.getinfo("data/0.npy")
-    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 200
+        info = z.getinfo("archive/data/0")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 4
     raw[start : start + 8] = b"\xff" * 8
     with pytest.raises(RuntimeError, match="corrupt"):
         mt.load(io.BytesIO(bytes(raw)))
@@ -371,13 +404,11 @@ def test_truncated_torch_file_is_a_clear_error(tmp_path):
         mt.load(path)
 
 
-def test_torch_reads_what_we_save_as_plain_arrays(tmp_path):
-    """Not a torch file: torch.load refuses it, but the arrays are plain .npy inside a zip."""
+def test_torch_reads_what_we_save(tmp_path):
     torch = pytest.importorskip("torch")
     path = tmp_path / "ours.pt"
     mt.save({"w": mt.ones(2)}, path)
-    with pytest.raises(Exception):
-        torch.load(path, weights_only=True)
+    assert torch.load(path, weights_only=True)["w"].tolist() == [1.0, 1.0]
 
 
 def test_build_opcode_cannot_modify_dtypes_or_functions():
@@ -670,8 +701,30 @@ def test_zip_bombs_are_refused_before_inflating():
     assert mt.load(honest)["w"].tolist() == [1, 2, 3, 4]
 
 
+def _legacy_bytes(tensors: dict) -> bytes:
+    """A checkpoint in microtorch's earlier format: ``.npy`` arrays described by ``microtorch.json``."""
+    root = {"odict": [[k, {"tensor": i, "requires_grad": False}] for i, k in enumerate(tensors)]}
+    index = {"format": "microtorch-checkpoint", "version": 1, "arrays": len(tensors), "root": root}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("microtorch.json", json.dumps(index))
+        for i, t in enumerate(tensors.values()):
+            b = io.BytesIO()
+            np.save(b, t.numpy(), allow_pickle=False)
+            z.writestr(f"data/{i}.npy", b.getvalue())
+    return buf.getvalue()
+
+
+def test_earlier_microtorch_format_still_loads():
+    sd = _state_dict()
+    out = mt.load(io.BytesIO(_legacy_bytes(sd)))
+    assert isinstance(out, OrderedDict) and list(out) == list(sd)
+    for k, v in sd.items():
+        assert out[k].dtype == v.dtype and out[k].numpy().tobytes() == v.numpy().tobytes()
+
+
 def test_own_format_members_are_bounded_too():
-    raw = _saved_bytes()
+    raw = _legacy_bytes(_state_dict())
     with zipfile.ZipFile(io.BytesIO(raw)) as z:
         size = z.getinfo("data/0.npy").file_size
     with pytest.raises(RuntimeError, match="more than its compression can produce"):
