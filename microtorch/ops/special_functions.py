@@ -344,6 +344,24 @@ def _zeta_tail(x, s, a, b, done):
     return s
 
 
+_FAR_NEGATIVE = 64.0
+
+
+def _zeta_far_negative(x, q):
+    """Hurwitz zeta at integer ``x`` and non-integer ``q`` far below 0, without one step per unit of ``|q|``.
+
+    The C code sums ``(q + k) ** -x`` one term at a time until ``q + k`` passes 9 (1e8 terms at
+    ``q = -1e8``). With ``r = -q - floor(-q)``, the negative terms are ``(-1) ** x`` times the
+    Hurwitz sum from ``r`` to ``-q``, and the positive ones the zeta at ``1 - r``: three sums at
+    positive arguments, equal to the long sum up to rounding.
+    """
+    r = -q - np.floor(-q)
+    sign = np.where(np.mod(x, 2) == 0, 1.0, -1.0)
+    near_zero = _zeta_kernel(x, r)
+    beyond = np.where(np.isinf(near_zero), 0.0, _zeta_kernel(x, 1 - q))  # NaN there when x is huge: 0 * inf
+    return sign * (near_zero - beyond) + _zeta_kernel(x, 1 - r)
+
+
 def _zeta_kernel(x, q):
     """PyTorch's Hurwitz zeta (Cephes' algorithm in float64, rounded to the input dtype)."""
     dtype = np.result_type(x, q)
@@ -351,8 +369,11 @@ def _zeta_kernel(x, q):
     pole = (q <= 0) & (q == np.floor(q))
     undefined = (q <= 0) & ~pole & (x != np.floor(x))
     early = pole | undefined | (x <= 1)  # the C code returns before summing for these
+    far = ~early & (q < -_FAR_NEGATIVE)
     with np.errstate(all="ignore"):  # inf and nan follow IEEE arithmetic, as the C code
-        out = _zeta_tail(x, *_zeta_sum(x, np.where(early, 1.0, q), early))
+        out = _zeta_tail(x, *_zeta_sum(x, np.where(early | far, 1.0, q), early | far))
+        if far.any():
+            out[far] = _zeta_far_negative(x[far], q[far])
     out = np.where(pole, np.inf, out)
     out = np.where(undefined, np.nan, out)
     out = np.where(x < 1, np.nan, out)
