@@ -331,6 +331,8 @@ from . import nn  # noqa: E402
 from ._save import load, save  # noqa: E402
 from . import optim, utils  # noqa: E402
 from . import signal  # noqa: E402
+from . import profiler  # noqa: E402
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 
 from .ops.special import (  # noqa: E402
     acos,

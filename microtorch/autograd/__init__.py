@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+from .anomaly_mode import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
@@ -32,6 +33,10 @@ __all__ = [
     "is_inference_mode_enabled",
     "inference_mode",
     "functional",
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled",
 ]
 
 

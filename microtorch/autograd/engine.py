@@ -16,6 +16,8 @@ __all__ = ["run_backward"]
 
 
 Tensor = None  # set by microtorch._tensor once the class exists (avoids an import cycle)
+#: microtorch.autograd._instrument while the profiler or anomaly mode is on, else None
+_instrument = None
 
 
 def _tensor_cls():
@@ -140,7 +142,7 @@ def run_backward(
                         g if g is not None else Tensor._make(_zeros(shape, dt))
                         for g, (shape, dt) in zip(grads_in, node._out_meta)
                     ]
-                outs = node._run_backward(grads_in)
+                outs = node._run_backward(grads_in) if _instrument is None else _instrument.run_node(node, grads_in)
                 if node._pre_hooks and "post" in node._pre_hooks:
                     outs = _call_node_hooks(node._pre_hooks["post"], outs, (tuple(outs), tuple(grads_in)))
                 if not retain_graph:
@@ -190,7 +192,10 @@ def run_backward(
                 owned.add(root)
                 if g._requires_grad:
                     g = g.detach()
-            _accumulate_leaf(leaf, g, create_graph, Tensor)
+            if _instrument is None:
+                _accumulate_leaf(leaf, g, create_graph, Tensor)
+            else:
+                _instrument.accumulate(_accumulate_leaf, leaf, g, create_graph, Tensor)
         return None
 
     result = []

@@ -9,6 +9,7 @@ backward pass (``create_graph=True``) or run it with grad mode off (a thin fast 
 
 from __future__ import annotations
 
+import functools as _functools
 import re as _re
 from typing import Any
 from weakref import ref as _weakref
@@ -466,9 +467,20 @@ class Function(metaclass=_FunctionMeta):
     def backward(ctx, *grad_outputs):  # pragma: no cover - user overrides
         raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
 
+    @staticmethod
+    def setup_context(ctx, inputs: tuple, output) -> None:
+        """Torch 2.x style: save what backward needs from ``inputs`` and ``output`` (forward then takes no ctx)."""
+        raise NotImplementedError("setup_context is not implemented.")
+
+    #: as torch: only consulted by ``vmap``, which microtorch does not have
+    generate_vmap_rule = False
+
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run ``forward`` and, when an input requires grad, record a node for ``backward``."""
+        separate_ctx = cls.setup_context is not _BASE_SETUP_CONTEXT
+        if separate_ctx:
+            args, kwargs = _bind_default_args(cls.forward, args, kwargs), {}
         node = cls._backward_cls.__new__(cls._backward_cls)
         node._saved = None
         node._freed = False
@@ -481,7 +493,11 @@ class Function(metaclass=_FunctionMeta):
         prev = _state.enabled
         _state.enabled = False
         try:
-            out = cls.forward(node, *args, **kwargs)
+            if separate_ctx:
+                out = cls.forward(*args)
+                cls.setup_context(node, args, out)
+            else:
+                out = cls.forward(node, *args, **kwargs)
         finally:
             _state.enabled = prev
         is_tuple = isinstance(out, tuple)
@@ -515,6 +531,18 @@ class Function(metaclass=_FunctionMeta):
         else:
             node._saved_versions = None
         return tuple(wrapped) if is_tuple else wrapped[0]
+
+
+_BASE_SETUP_CONTEXT = Function.__dict__["setup_context"].__func__
+
+
+def _bind_default_args(forward, args: tuple, kwargs: dict) -> tuple:
+    """``args`` and ``kwargs`` of a ctx-less forward as one positional tuple, defaults filled in (as torch)."""
+    import inspect
+
+    bound = inspect.signature(forward).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound.args
 
 
 def _check_dirty(node, args, outs, grad_enabled: bool) -> None:
@@ -556,6 +584,7 @@ def _input_meta(arg, requires_grad: bool):
 def once_differentiable(fn):
     """Decorator for a backward that is not itself differentiable (runs without recording)."""
 
+    @_functools.wraps(fn)
     def wrapper(ctx, *grads):
         prev = _state.enabled
         _state.enabled = False
