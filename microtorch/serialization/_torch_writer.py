@@ -227,8 +227,12 @@ class _PickleWriter:
             self.out += pickle.LONG1 + size + raw if size else pickle.LONG4 + struct.pack("<i", len(raw)) + raw
 
     def _str(self, v: str) -> None:
+        """A string, memoized by value (torch's pickle repeats ``'storage'`` and ``'cpu'`` by BINGET)."""
+        if self._get(("str", v)):
+            return
         raw = v.encode("utf-8", "surrogatepass")
         self.out += pickle.BINUNICODE + struct.pack("<I", len(raw)) + raw
+        self._put(("str", v))
 
     def _tuple(self, items: tuple, depth: int) -> None:
         if not items:
