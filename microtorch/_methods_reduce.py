@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ._tensor import Tensor
-from ._tensor_methods import _method
+from ._tensor_methods import _inplace, _method
+from .ops import scan as _SC
 from .ops import statistics as _ST
 
 for _name in (
@@ -21,3 +22,8 @@ for _name in (
     "corrcoef",
 ):
     setattr(Tensor, _name, _method(getattr(_ST, _name), _name))
+
+for _name in ("cumprod", "cummax", "cummin", "logcumsumexp", "diff", "renorm", "frexp"):
+    setattr(Tensor, _name, _method(getattr(_SC, _name), _name))
+Tensor.cumprod_ = _inplace("cumprod_", _SC.cumprod)
+Tensor.renorm_ = _inplace("renorm_", _SC.renorm)
