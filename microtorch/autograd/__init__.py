@@ -37,6 +37,7 @@ __all__ = [
     "set_detect_anomaly",
     "is_anomaly_enabled",
     "is_anomaly_check_nan_enabled",
+    "graphviz",
 ]
 
 
@@ -188,4 +189,4 @@ def _batched_grad(outs, ins, grad_outputs, retain_graph: bool, create_graph: boo
     return tuple(result)
 
 
-from . import functional  # noqa: E402
+from . import functional, graphviz  # noqa: E402

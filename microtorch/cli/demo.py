@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 import numpy as np
 
@@ -27,6 +28,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for the initial weights (default 0)")
     p.add_argument("--lr", type=positive_float, default=0.1, help="learning rate of the SGD update (default 0.1)")
     p.add_argument("--eps", type=positive_float, default=1e-6, help="finite-difference step (default 1e-6)")
+    p.add_argument(
+        "--graph",
+        metavar="PATH",
+        default=None,
+        help="also draw the autograd graph of the loss to PATH: .dot/.gv as Graphviz text; .svg, .png, .pdf "
+        "rendered (needs the graphviz package and Graphviz's dot program)",
+    )
+
+
+def _check_graph_path(path: str) -> None:
+    """Fail before the run if the graph cannot be written to ``path`` (format, Graphviz, folder)."""
+    from microtorch.autograd.graphviz import check_render
+
+    from . import CLIError
+
+    try:
+        check_render(path)
+    except (ValueError, ImportError, RuntimeError) as e:
+        raise CLIError(f"--graph: {e}") from None
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise CLIError(f"--graph: cannot write {path}: folder {folder} does not exist or is not writable")
+
+
+def _draw_graph(model, x, y, path: str) -> None:
+    from microtorch.autograd.graphviz import render
+
+    render(_loss(model, x, y), path, params=dict(model.named_parameters()))
+    print(f"The autograd graph of the loss (leaves blue, output green) is in {path}\n")
 
 
 def _fmt(t) -> str:
@@ -71,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
     import microtorch.optim as optim
     from microtorch.models import SimpleCNN
 
+    if args.graph is not None:
+        _check_graph_path(args.graph)
     mt.manual_seed(args.seed)
     model = SimpleCNN().double()
     x = mt.tensor(INPUT, dtype=mt.float64).reshape(1, 1, 5, 5)
@@ -95,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     loss = ((s["output"] - y) ** 2).sum()
     print(f"11. Loss = (z0 - y0)^2 + (z1 - y1)^2 with target y = {TARGET}: {loss.item():.6f}\n")
 
+    if args.graph is not None:
+        _draw_graph(model, x, y, args.graph)
     model.zero_grad()
     _loss(model, x, y).backward()
     print("Backpropagation: the gradient of the loss for every parameter\n")
