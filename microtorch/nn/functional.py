@@ -237,5 +237,7 @@ from ..ops import loss_margin as _loss_margin  # noqa: E402
 from ..ops import loss_nll_family as _loss_nll_family  # noqa: E402
 from ..ops.loss_margin import *  # noqa: E402, F403
 from ..ops.loss_nll_family import *  # noqa: E402, F403
+from ..ops.norm_more import channel_shuffle, local_response_norm, rms_norm  # noqa: E402
 
-__all__ += _loss_margin.__all__ + _loss_nll_family.__all__
+__all__ += _loss_margin.__all__ + _loss_nll_family.__all__ + ["channel_shuffle", "local_response_norm", "rms_norm"]
+# end of the losses issue's families
