@@ -692,3 +692,14 @@ def test_index_reduce_matches_torch(reduce):
     )
     with pytest.raises(IndexError, match="index out of range in self"):
         mt.zeros(3).index_reduce(0, mt.tensor([3]), mt.ones(1), reduce)
+
+
+def test_gather_out_resized_onto_its_own_index_is_refused():
+    """An ``out`` that torch resizes into memory its index occupies must raise, also for as_strided numpy views."""
+    storage = np.arange(3, dtype=np.int64)
+    strided = np.lib.stride_tricks.as_strided
+    index = mt.from_numpy(strided(storage[1:], (2,), (8,)))
+    out = mt.from_numpy(strided(storage, (1,), (8,)))
+    with pytest.raises(RuntimeError, match="refer to a single memory location"):
+        mt.gather(mt.arange(3), 0, index, out=out)
+    np.testing.assert_array_equal(storage, [0, 1, 2])

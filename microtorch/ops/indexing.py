@@ -183,10 +183,22 @@ def _check_out_grad(op: str, out: Tensor, inputs) -> None:
         )
 
 
+def _storage_root(a: np.ndarray) -> np.ndarray:
+    """The array owning ``a``'s memory (through views and ``as_strided``'s wrapper), when of ``a``'s dtype."""
+    while True:
+        base = a.base
+        if base is not None and not isinstance(base, np.ndarray):  # numpy's as_strided keeps its source here
+            base = getattr(base, "base", None)
+        if not isinstance(base, np.ndarray) or base.dtype != a.dtype:
+            return a
+        a = base
+
+
 def _resized_storage(out: Tensor, shape: tuple) -> np.ndarray:
     """The array ``out`` becomes when torch resizes it to ``shape`` (same storage when it fits)."""
     n = math.prod(shape)
     root = out._base._data if out._base is not None else out._data
+    root = _storage_root(root)
     if root.flags.c_contiguous and np.shares_memory(root, out._data) and root.size:
         offset = (out._data.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // root.itemsize
         if 0 <= offset and offset + n <= root.size:
