@@ -133,3 +133,15 @@ def test_bilinear_and_dist():
         d.item(), np.sum(np.abs(x1.detach().numpy() - x2.detach().numpy()[:, :1]) ** 3) ** (1 / 3)
     )
     assert gradgradcheck(lambda p, q: mt.dist(p, q, 3), (x1, _rand(3, seed=7)))
+
+
+def test_distance_modules_and_bilinear_init():
+    torch = pytest.importorskip("torch")
+    layer = mt.nn.Bilinear(3, 2, 4)
+    assert layer.weight.shape == (4, 3, 2) and float(layer.weight.abs().max()) <= 1 / np.sqrt(3)
+    assert repr(layer) == repr(torch.nn.Bilinear(3, 2, 4))
+    assert layer(mt.ones(5, 3), mt.ones(5, 2)).shape == (5, 4)
+    assert mt.nn.Bilinear(3, 2, 4, bias=False).bias is None
+    a, b = mt.tensor([[3.0, 4.0]]), mt.tensor([[0.0, 0.0]])
+    np.testing.assert_allclose(mt.nn.PairwiseDistance(p=1.0, eps=0.0)(a, b).numpy(), [7.0])
+    np.testing.assert_allclose(mt.nn.CosineSimilarity(dim=1)(a, a * 2).numpy(), [1.0], rtol=1e-6)

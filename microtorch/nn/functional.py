@@ -241,3 +241,7 @@ from ..ops.norm_more import channel_shuffle, local_response_norm, rms_norm  # no
 
 __all__ += _loss_margin.__all__ + _loss_nll_family.__all__ + ["channel_shuffle", "local_response_norm", "rms_norm"]
 # end of the losses issue's families
+
+from ..ops.embedding import embedding, embedding_bag  # noqa: E402
+
+__all__ += ["embedding", "embedding_bag"]

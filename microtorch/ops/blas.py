@@ -90,6 +90,13 @@ def _expandable(x: Tensor, shape: tuple) -> None:
             )
 
 
+def size_at(x: Tensor, dim: int) -> int:
+    """``x.size(dim)`` with torch's IndexError (its wording for a 0-d tensor too)."""
+    if x.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return x.size(dim)
+
+
 def _no_bool(op: str, *tensors: Tensor) -> None:
     if tensors[0]._data.dtype.kind == "b":
         raise NotImplementedError(f"\"{op}_impl_cpu_\" not implemented for 'Bool'")
@@ -171,6 +178,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
     """``beta * input + alpha * bmm(batch1, batch2)``; with ``beta == 0`` ``input`` is ignored."""
     for i, (t, name) in enumerate(((input, "input"), (batch1, "batch1"), (batch2, "batch2"))):
         _tensor_arg(t, "baddbmm", name, i + 1)
+    target = (size_at(batch1, 0), size_at(batch1, 1), size_at(batch2, 2))  # torch expands input first
     _check_batches("baddbmm", batch1, batch2)
     b, n, m = batch1.shape
     if batch2.shape[:2] != (b, m):
@@ -185,7 +193,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
             f"Input dtypes must be the same, got: input {_dname(input)}, batch1: {_dname(batch1)}, "
             f"batch2: {_dname(batch2)}"
         )
-    _expandable(input, (b, n, batch2.shape[2]))
+    _expandable(input, target)
     _no_bool("baddbmm", input)
     beta, alpha = _coefficients(beta, alpha, "baddbmm", input)
     return _combine(input, Matmul.apply(batch1, batch2), beta, alpha)
@@ -195,6 +203,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``; with ``beta == 0`` ``input`` is ignored."""
     for i, (t, name) in enumerate(((input, "input"), (batch1, "batch1"), (batch2, "batch2"))):
         _tensor_arg(t, "addbmm", name, i + 1)
+    target = (size_at(batch1, 1), size_at(batch2, 2))  # torch expands input first
     _check_batches("addbmm", batch1, batch2)
     if batch1.shape[0] != batch2.shape[0]:
         raise RuntimeError(
@@ -208,7 +217,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     _same_dtype(input, batch2, "self", "mat2")
     if batch1._data.dtype != batch2._data.dtype:
         raise RuntimeError(f"expected scalar type {_tname(batch1)} but found {_tname(batch2)}")
-    _expandable(input, (batch1.shape[1], batch2.shape[2]))
+    _expandable(input, target)
     _no_bool("addbmm", input)
     beta, alpha = _coefficients(beta, alpha, "addbmm", input)
     return _combine(input, Matmul.apply(batch1, batch2).sum(0, dtype=batch1.dtype), beta, alpha)

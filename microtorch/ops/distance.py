@@ -12,7 +12,8 @@ from ..autograd.function import Op
 from ..linalg.norms import vector_norm
 from ._promote import TYPE_WORD
 from ._util import broadcast_shapes, wrap_dim
-from .linalg import _tensor_arg, _tname, einsum, matmul
+from .blas import size_at
+from .linalg import _dname, _tensor_arg, _tname, einsum, matmul
 from .shape import transpose
 
 __all__ = ["dist", "cdist", "pdist", "pairwise_distance", "cosine_similarity", "normalize", "bilinear"]
@@ -28,6 +29,14 @@ def _number(p, op: str, name: str = "p") -> float:
     return float(p)
 
 
+def _dims_arg(dim, op: str, pos: int) -> list:
+    """``dim`` as a list of ints (an int or a sequence of ints), else torch's TypeError."""
+    seq = dim if isinstance(dim, (list, tuple)) else [dim]
+    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in seq):
+        raise TypeError(f"{op}(): argument 'dim' (position {pos}) must be tuple of ints, not {type(dim).__name__}")
+    return [int(d) for d in seq]
+
+
 def _is_float(x: Tensor) -> bool:
     return x._data.dtype.kind == "f"
 
@@ -37,12 +46,12 @@ def dist(input: Tensor, other: Tensor, p=2) -> Tensor:  # noqa: A002
     _tensor_arg(input, "dist", "input", 1)
     _tensor_arg(other, "dist", "other", 2)
     p = _number(p, "dist")
-    for x in (input, other):
-        if not _is_float(x):
-            raise RuntimeError(
-                f"norm(): input dtype should be either floating point or complex. Got {_tname(x)} instead."
-            )
-    return vector_norm(input - other, p)
+    diff = input - other
+    if not _is_float(diff):
+        raise RuntimeError(
+            f"norm(): input dtype should be either floating point or complex. Got {_tname(diff)} instead."
+        )
+    return vector_norm(diff, p)
 
 
 def _p_norm_rows(diff: Tensor, p: float) -> Tensor:
@@ -166,33 +175,37 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
     _tensor_arg(input, "normalize", "input", 1)
     p = _number(p, "normalize")
     eps = _number(eps, "normalize", "eps")
-    dim = wrap_dim(int(dim), input.ndim)
-    denom = vector_norm(input, p, dim=dim if input.ndim else None, keepdim=True).clamp_min(eps)
+    dims = [wrap_dim(d, input.ndim) for d in _dims_arg(dim, "linalg_vector_norm", 3)]
+    denom = vector_norm(input, p, dim=dims if input.ndim else None, keepdim=True).clamp_min(eps)
     return input / denom.expand_as(input)
 
 
 def _check_bilinear(x1: Tensor, x2: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    named = [(x1, "input1"), (x2, "input2"), (weight, "weight")] + ([] if bias is None else [(bias, "bias")])
+    if len({t._data.dtype for t, _ in named}) > 1:
+        got = ", ".join(f"{name}: {_dname(t)}" for t, name in named)
+        raise RuntimeError(f"All tensors must have the same dtype, got {got}")
     if x1.ndim != x2.ndim:
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {x1.ndim} and {x2.ndim}")
     if tuple(x1.shape[:-1]) != tuple(x2.shape[:-1]):
         raise RuntimeError(
             f"bilinear(): input batch dimensions do not match: got {list(x1.shape[:-1])} and {list(x2.shape[:-1])}"
         )
-    if weight.ndim != 3:
-        raise RuntimeError(f"bilinear(): weight must be a 3-D tensor, got {weight.ndim}-D")
-    if x1.shape[-1] != weight.shape[1]:
+    if size_at(x1, -1) != size_at(weight, 1):
         raise RuntimeError(
             f"bilinear(): input1 size does not match weight size: got {x1.shape[-1]} but expected {weight.shape[1]}"
         )
-    if x2.shape[-1] != weight.shape[2]:
+    if size_at(x2, -1) != size_at(weight, 2):
         raise RuntimeError(
             f"bilinear(): input2 size does not match weight size: got {x2.shape[-1]} but expected {weight.shape[2]}"
         )
-    if bias is not None and (bias.ndim != 1 or bias.shape[0] != weight.shape[0]):
+    if bias is not None and size_at(bias, 0) != weight.shape[0]:
         raise RuntimeError(
-            f"bilinear(): bias size does not match weight size: got {bias.shape[-1] if bias.ndim else 0} but "
-            f"expected {weight.shape[0]}"
+            f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but expected {weight.shape[0]}"
         )
+    if weight.ndim != 3 or (bias is not None and bias.ndim != 1):
+        shown = None if bias is None else list(bias.shape)
+        raise RuntimeError(f"bilinear(): expected a 3-D weight and a 1-D bias, got {list(weight.shape)} and {shown}")
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

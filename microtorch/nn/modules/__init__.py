@@ -17,3 +17,5 @@ from .pooling import *  # noqa: F403
 from .upsampling import *  # noqa: F403
 from .activation_attention import *  # noqa: F403
 from .transformer import *  # noqa: F403
+from .sparse import *  # noqa: F403
+from .distance import *  # noqa: F403
