@@ -385,3 +385,8 @@ arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 from .ops.blas import addbmm, addmm, addmv, addr, baddbmm, inner, kron, tensordot, vdot  # noqa: E402
 from .ops.distance import cdist, cosine_similarity, dist, pairwise_distance, pdist  # noqa: E402
+from .ops.shape_views import *  # noqa: E402,F403
+from .ops.shape_combine import *  # noqa: E402,F403
+from .ops.shape_split import *  # noqa: E402,F403
+from .ops.shape_misc import *  # noqa: E402,F403
+from ._methods_shape import fill, resize_as_  # noqa: E402

@@ -1442,3 +1442,4 @@ Tensor.__ior__ = lambda self, other: Tensor.bitwise_or_(self, other)
 Tensor.__ixor__ = lambda self, other: Tensor.bitwise_xor_(self, other)
 from . import _methods_reduce  # noqa: E402,F401  (statistics / scan / bucketing methods)
 from . import _methods_blas  # noqa: E402, F401
+from . import _methods_shape  # noqa: E402, F401

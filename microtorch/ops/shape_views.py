@@ -1,0 +1,466 @@
+"""Strided views and their copy / scatter forms: ``diagonal``, ``as_strided``, ``slice``,
+the ``*_copy`` variants of every view op and ``select_scatter`` / ``slice_scatter`` /
+``diagonal_scatter`` / ``as_strided_scatter``.
+
+A view is described by an index array: for each of its elements, the C-order flat position
+of the element of the input it aliases. Its gradient sums ``g`` back at those positions
+(``np.bincount``), so overlapping views (``as_strided`` with a zero stride) accumulate."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Op
+from . import shape as S
+from ._util import wrap_dim
+
+__all__ = [
+    "diagonal",
+    "diagonal_copy",
+    "diagonal_scatter",
+    "select_scatter",
+    "slice_scatter",
+    "as_strided",
+    "as_strided_copy",
+    "as_strided_scatter",
+    "slice",
+    "ravel",
+    "alias_copy",
+    "expand_copy",
+    "narrow_copy",
+    "permute_copy",
+    "squeeze_copy",
+    "t_copy",
+    "transpose_copy",
+    "unsqueeze_copy",
+    "unfold_copy",
+    "view_copy",
+    "unbind_copy",
+    "split_with_sizes_copy",
+    "swapdims",
+    "moveaxis",
+]
+
+_slice = slice  # the builtin, shadowed below by torch's ``slice`` op
+
+
+def _check_tensor(op: str, x, arg: str = "input", pos: int = 1) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}")
+
+
+def _int(op: str, value, arg: str, pos: int) -> int:
+    if isinstance(value, Tensor) and value.ndim == 0 and value._data.dtype.kind in "iu":
+        return int(value._data)
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{op}(): argument '{arg}' (position {pos}) must be int, not {type(value).__name__}")
+    return int(value)
+
+
+def _int_list(op: str, value, arg: str, pos: int) -> tuple:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return (int(value),)
+    if not isinstance(value, (tuple, list)) or not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value
+    ):
+        raise TypeError(f"{op}(): argument '{arg}' (position {pos}) must be tuple of ints, not {type(value).__name__}")
+    return tuple(int(v) for v in value)
+
+
+# --- the gather / scatter pair every view here differentiates through -----------------------
+class Gather(Op):
+    """The elements of ``x`` at flat positions ``index`` (a copy; ``-1`` reads 0)."""
+
+    def forward(self, x, index):
+        self.index, self.in_shape = index, x._data.shape
+        flat = x._data.reshape(-1)
+        if index.size and index.min() < 0:
+            return np.where(index >= 0, flat[np.maximum(index, 0)], np.zeros((), flat.dtype))
+        return np.asarray(flat[index])
+
+    def backward(self, g):
+        return ScatterAdd.apply(g, index=self.index, shape=self.in_shape)
+
+
+class ScatterAdd(Op):
+    """Zeros of ``shape`` with ``g`` summed in at flat positions ``index`` (adjoint of ``Gather``)."""
+
+    torch_name = "AsStridedScatterBackward0"
+
+    def forward(self, g, index, shape):
+        self.index = index
+        idx, w = index.reshape(-1), g._data.reshape(-1)
+        keep = idx >= 0
+        if not keep.all():
+            idx, w = idx[keep], w[keep]
+        flat = np.bincount(idx, weights=w, minlength=int(np.prod(shape)))
+        return flat.astype(g._data.dtype, copy=False).reshape(shape)
+
+    def backward(self, gg):
+        return Gather.apply(gg, index=self.index)
+
+
+class _StridedView(Op):
+    """A view ``make(x)`` of ``x`` whose elements sit at flat positions ``index`` of ``x``."""
+
+    is_view = True
+
+    def forward(self, x, make, index):
+        self.index, self.in_shape = index, x._data.shape
+        return make(x._data)
+
+    def backward(self, g):
+        return ScatterAdd.apply(g, index=self.index, shape=self.in_shape)
+
+
+class _Scatter(Op):
+    """``input`` with ``src`` written at flat positions ``index`` (a new tensor)."""
+
+    def forward(self, inp, src, index):
+        self.index, self.src_shape = index, src._data.shape
+        out = inp._data.copy()
+        out.reshape(-1)[index.reshape(-1)] = src._data.reshape(-1)
+        return out
+
+    def backward(self, g):
+        ni, ns = self.needs_input_grad
+        gi = (
+            type(self).apply(g, Tensor._make(np.zeros(self.src_shape, g._data.dtype)), index=self.index) if ni else None
+        )
+        gs = Gather.apply(g, index=self.index) if ns else None
+        return gi, gs
+
+
+def _named(base: type, name: str) -> type:
+    """A subclass of ``base`` whose graph node is called ``name`` (as torch's grad_fn)."""
+    return type(name.replace("Backward0", "").replace("_copy", "Copy"), (base,), {"torch_name": name})
+
+
+def _positions(x: Tensor) -> Tensor:
+    """An int64 tensor of ``x``'s shape holding each element's flat position."""
+    return Tensor._make(np.arange(x._data.size, dtype=np.int64).reshape(x._data.shape))
+
+
+def _index_of(view_result: Tensor) -> np.ndarray:
+    return _c_index(view_result._data)
+
+
+def _c_index(a: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of an index array (0-d stays 0-d, unlike np.ascontiguousarray)."""
+    return np.array(a, dtype=np.int64, order="C")
+
+
+# --- diagonal -----------------------------------------------------------------------------
+def _diag_view(a: np.ndarray, offset: int, d1: int, d2: int) -> np.ndarray:
+    """numpy view of diagonal ``offset`` of dims ``d1``, ``d2`` (writable, unlike np.diagonal)."""
+    n1, n2 = a.shape[d1], a.shape[d2]
+    length = max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
+    keep = [d for d in range(a.ndim) if d not in (d1, d2)]
+    shape = tuple(a.shape[d] for d in keep) + (length,)
+    strides = tuple(a.strides[d] for d in keep) + (a.strides[d1] + a.strides[d2],)
+    if length == 0 or a.size == 0:
+        return np.zeros(shape, a.dtype)
+    first = [_slice(None)] * a.ndim
+    first[d1], first[d2] = _slice(max(-offset, 0), None), _slice(max(offset, 0), None)
+    return np.lib.stride_tricks.as_strided(a[tuple(first)], shape, strides)
+
+
+def _diag_args(op: str, x: Tensor, offset, dim1, dim2) -> tuple:
+    _check_tensor(op, x)
+    offset = _int(op, offset, "offset", 2)
+    d1 = wrap_dim(_int(op, dim1, "dim1", 3), x.ndim)
+    d2 = wrap_dim(_int(op, dim2, "dim2", 4), x.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return offset, d1, d2
+
+
+Diagonal = _named(_StridedView, "DiagonalBackward0")
+DiagonalCopy = _named(Gather, "DiagonalBackward0_copy")
+DiagonalScatter = _named(_Scatter, "DiagonalScatterBackward0")
+
+
+def _diag_index(x: Tensor, offset: int, d1: int, d2: int) -> np.ndarray:
+    return _c_index(_diag_view(_positions(x)._data, offset, d1, d2))
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    """The diagonal ``offset`` of dims ``dim1`` and ``dim2``, as a new last dim (a view)."""
+    offset, d1, d2 = _diag_args("diagonal", input, offset, dim1, dim2)
+    make = lambda a: _diag_view(a, offset, d1, d2)  # noqa: E731
+    return Diagonal.apply(input, make=make, index=_diag_index(input, offset, d1, d2))
+
+
+def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    """A copy of ``diagonal(input, offset, dim1, dim2)``."""
+    offset, d1, d2 = _diag_args("diagonal_copy", input, offset, dim1, dim2)
+    return DiagonalCopy.apply(input, index=_diag_index(input, offset, d1, d2))
+
+
+def _check_src(op: str, inp: Tensor, src, index: np.ndarray, what: str) -> Tensor:
+    """``src`` checked against the region it fills, cast to ``inp``'s dtype as torch's copy does."""
+    _check_tensor(op, src, "src", 2)
+    if tuple(src.shape) != index.shape:
+        raise RuntimeError(
+            f"expected src to have a size equal to the {what} of self. src size = {list(src.shape)}, "
+            f"{what} size = {list(index.shape)}"
+        )
+    return src if src.dtype == inp.dtype else src.to(inp.dtype)
+
+
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    """``input`` with ``src`` written on its diagonal (``diagonal``'s arguments)."""
+    offset, d1, d2 = _diag_args("diagonal_scatter", input, offset, dim1, dim2)
+    index = _diag_index(input, offset, d1, d2)
+    src = _check_src("diagonal_scatter", input, src, index, "diagonal")
+    return DiagonalScatter.apply(input, src, index=index)
+
+
+SelectScatter = _named(_Scatter, "SelectScatterBackward0")
+SliceScatter = _named(_Scatter, "SliceScatterBackward0")
+AsStridedScatterOp = _named(_Scatter, "AsStridedScatterBackward0")
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
+    """``input`` with ``src`` written at ``index`` along ``dim``."""
+    _check_tensor("select_scatter", input)
+    where = _index_of(S.select(_positions(input), dim, index))
+    src = _check_src("select_scatter", input, src, where, "slice")
+    return SelectScatter.apply(input, src, index=where)
+
+
+def _slice_view(x: Tensor, dim: int, start, end, step: int, op: str) -> Tensor:
+    """``x[..., start:end:step]`` along ``dim`` (torch's aten::slice: bounds clamp, step > 0)."""
+    d = wrap_dim(_int(op, dim, "dim", 2), x.ndim)
+    step = _int(op, step, "step", 5)
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    start = None if start is None else _int(op, start, "start", 3)
+    end = None if end is None else _int(op, end, "end", 4)
+    key = (_slice(None),) * d + (_slice(start, end, step),)
+    return S.Slice.apply(x, key=key)
+
+
+def slice(input: Tensor, dim: int = 0, start=None, end=None, step: int = 1) -> Tensor:  # noqa: A001, A002
+    """torch's ``aten::slice``: ``input[..., start:end:step]`` along ``dim`` (a view)."""
+    try:  # an aten operator: torch's dispatcher reports bad argument types as RuntimeError
+        _check_tensor("slice", input)
+        if input.ndim == 0:
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+        return _slice_view(input, dim, start, end, step, "slice")
+    except TypeError as exc:
+        raise RuntimeError(f"aten::slice() {exc}") from None
+
+
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start=None, end=None, step: int = 1) -> Tensor:  # noqa: A002
+    """``input`` with ``src`` written at ``input[..., start:end:step]`` along ``dim``."""
+    _check_tensor("slice_scatter", input)
+    if input.ndim == 0:
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    where = _index_of(_slice_view(_positions(input), dim, start, end, step, "slice_scatter"))
+    src = _check_src("slice_scatter", input, src, where, "slice")
+    return SliceScatter.apply(input, src, index=where)
+
+
+# --- as_strided ---------------------------------------------------------------------------
+AsStridedView = _named(_StridedView, "AsStridedBackward0")
+AsStridedCopy = _named(Gather, "AsStridedBackward0_copy")
+
+
+def _root(x: Tensor) -> np.ndarray:
+    """The array of ``x``'s storage: its base's, when that is C-contiguous, else its own."""
+    base = x._base
+    if base is not None and base._data.flags.c_contiguous:
+        return base._data
+    return x._data
+
+
+def _storage_offset(x: Tensor, root: np.ndarray) -> int:
+    if root is x._data:
+        return 0
+    addr = x._data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return addr // root.itemsize
+
+
+def _strided_args(op: str, x: Tensor, size, stride, storage_offset) -> tuple:
+    _check_tensor(op, x)
+    size = _int_list(op, size, "size", 2)
+    stride = _int_list(op, stride, "stride", 3)
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape: {len(stride)} != {len(size)}")
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: {list(size)}")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}")
+    root = _root(x)
+    if storage_offset is None:
+        storage_offset = _storage_offset(x, root)
+    storage_offset = _int(op, storage_offset, "storage_offset", 4)
+    if storage_offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {storage_offset}")
+    need = storage_offset + 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    if need > root.size:
+        item = root.itemsize
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {storage_offset}, and itemsize "
+            f"{item} requiring a storage size of {need * item} are out of bounds for storage of size "
+            f"{root.size * item}"
+        )
+    return size, stride, storage_offset, root
+
+
+def _strided_positions(size: tuple, stride: tuple, offset: int) -> np.ndarray:
+    """Storage positions of every element of an ``as_strided(size, stride, offset)`` view."""
+    pos = np.full(size, offset, dtype=np.int64)
+    for d, (n, s) in enumerate(zip(size, stride)):
+        pos += (np.arange(n, dtype=np.int64) * s).reshape((n,) + (1,) * (len(size) - d - 1))
+    return pos
+
+
+def _input_index(x: Tensor, root: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Map storage positions to ``x``'s flat positions (-1 where ``x`` does not cover them)."""
+    if root is x._data:
+        return pos
+    where = np.full(root.size, -1, dtype=np.int64)
+    mine = _strided_positions(
+        x._data.shape, tuple(st // root.itemsize for st in x._data.strides), _storage_offset(x, root)
+    )
+    where[mine.reshape(-1)] = np.arange(mine.size)
+    return where[pos]
+
+
+def _strided_make(root: np.ndarray, size: tuple, stride: tuple, offset: int):
+    item = root.itemsize
+
+    def make(_a):
+        flat = root.reshape(-1)
+        start = flat[offset:] if offset < flat.size else flat[flat.size :]
+        return np.lib.stride_tricks.as_strided(start, size, tuple(s * item for s in stride))
+
+    return make
+
+
+def as_strided(input: Tensor, size, stride, storage_offset=None) -> Tensor:  # noqa: A002
+    """A view with the given ``size`` and ``stride`` (in elements) on ``input``'s storage."""
+    size, stride, offset, root = _strided_args("as_strided", input, size, stride, storage_offset)
+    index = _input_index(input, root, _strided_positions(size, stride, offset))
+    out = AsStridedView.apply(input, make=_strided_make(root, size, stride, offset), index=index)
+    if input._base is not None and out._base is None and root is not input._data:
+        out._base, out._vc = input._base, input._vc
+        out._view_ver = input._vc.value
+    return out
+
+
+def as_strided_copy(input: Tensor, size, stride, storage_offset=None) -> Tensor:  # noqa: A002
+    """A copy of ``as_strided(input, size, stride, storage_offset)``."""
+    size, stride, offset, root = _strided_args("as_strided_copy", input, size, stride, storage_offset)
+    index = _input_index(input, root, _strided_positions(size, stride, offset))
+    if root is not input._data:
+        return Tensor._make(_strided_make(root, size, stride, offset)(None).copy())
+    return AsStridedCopy.apply(input, index=index)
+
+
+def as_strided_scatter(input: Tensor, src: Tensor, size, stride, storage_offset=None) -> Tensor:  # noqa: A002
+    """``input`` with ``src`` written into its ``as_strided(size, stride, storage_offset)`` view."""
+    _check_tensor("as_strided_scatter", input)
+    # positions count in ``input``'s own C order (its storage, when it is contiguous)
+    size, stride, offset, _ = _strided_args(
+        "as_strided_scatter", Tensor._make(input._data), size, stride, storage_offset
+    )
+    index = _strided_positions(size, stride, offset)
+    src = _check_src("as_strided_scatter", input, src, index, "view")
+    return AsStridedScatterOp.apply(input, src, index=index)
+
+
+# --- the *_copy variants of view ops ------------------------------------------------------
+def _copy_variant(name: str, view, node: str, multi: bool = False):
+    """``name(input, ...)``: a copy of ``view(input, ...)``, whose grad_fn is called ``node``."""
+    op = _named(Gather, node)
+
+    def copy_fn(input: Tensor, *args, **kwargs):  # noqa: A002
+        _check_tensor(name, input)
+        where = view(_positions(input), *args, **kwargs)
+        if multi:
+            return tuple(op.apply(input, index=_index_of(w)) for w in where)
+        return op.apply(input, index=_index_of(where))
+
+    copy_fn.__name__ = name
+    copy_fn.__qualname__ = name
+    copy_fn.__doc__ = f"A copy of ``{view.__name__}``'s result (a new tensor, not a view)."
+    return copy_fn
+
+
+def _alias(x: Tensor) -> Tensor:
+    return S.Alias.apply(x)
+
+
+_alias.__name__ = "alias"
+
+
+def _squeeze(x: Tensor, dim=None) -> Tensor:
+    return S.squeeze(x, dim)
+
+
+_squeeze.__name__ = "squeeze"
+
+
+def _unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    for pos, (arg, value) in enumerate((("dimension", dimension), ("size", size), ("step", step)), 2):
+        _int("unfold_copy", value, arg, pos)
+    return S.unfold(x, dimension, size, step)
+
+
+_unfold.__name__ = "unfold"
+
+
+def _split_with_sizes(x: Tensor, split_sizes, dim: int = 0) -> tuple:
+    if not isinstance(split_sizes, (list, tuple)):
+        raise TypeError(
+            f"split_with_sizes_copy(): argument 'split_sizes' (position 2) must be tuple of ints, not "
+            f"{type(split_sizes).__name__}"
+        )
+    return S.split(x, list(split_sizes), dim)
+
+
+_split_with_sizes.__name__ = "split_with_sizes"
+
+alias_copy = _copy_variant("alias_copy", _alias, "AliasBackward0_copy")
+expand_copy = _copy_variant("expand_copy", S.expand, "ExpandBackward0_copy")
+
+
+def _narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    if isinstance(dim, int) and dim >= max(x.ndim, 1):  # torch: RuntimeError here, IndexError below -ndim
+        raise RuntimeError(f"narrow_copy(): dim {dim} out of range for a tensor of {x.ndim} dims")
+    return S.narrow(x, dim, start, length)
+
+
+_narrow.__name__ = "narrow"
+narrow_copy = _copy_variant("narrow_copy", _narrow, "NarrowCopyBackward0")
+permute_copy = _copy_variant("permute_copy", S.permute, "PermuteBackward0_copy")
+squeeze_copy = _copy_variant("squeeze_copy", _squeeze, "SqueezeBackward0_copy")
+t_copy = _copy_variant("t_copy", S.t, "TBackward0_copy")
+transpose_copy = _copy_variant("transpose_copy", S.transpose, "TransposeBackward0_copy")
+unsqueeze_copy = _copy_variant("unsqueeze_copy", S.unsqueeze, "UnsqueezeBackward0_copy")
+unfold_copy = _copy_variant("unfold_copy", _unfold, "UnfoldBackward0_copy")
+view_copy = _copy_variant("view_copy", S.view, "ViewBackward0_copy")
+unbind_copy = _copy_variant("unbind_copy", S.unbind, "UnbindBackward0_copy", multi=True)
+split_with_sizes_copy = _copy_variant(
+    "split_with_sizes_copy", _split_with_sizes, "SplitWithSizesBackward0_copy", multi=True
+)
+
+
+def ravel(input: Tensor) -> Tensor:  # noqa: A002
+    """The elements as a 1-d tensor (a view when the layout allows, else a copy)."""
+    _check_tensor("ravel", input)
+    return S.reshape(input, -1)
+
+
+def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+    """Alias of ``transpose``."""
+    return S.transpose(input, dim0, dim1)
+
+
+def moveaxis(input: Tensor, source, destination) -> Tensor:  # noqa: A002
+    """Alias of ``movedim``."""
+    return S.movedim(input, source, destination)
