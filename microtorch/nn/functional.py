@@ -232,16 +232,18 @@ from ..ops.distance import bilinear, cosine_similarity, normalize, pairwise_dist
 
 __all__ += ["bilinear", "cosine_similarity", "normalize", "pairwise_distance", "pdist"]
 
+from ..ops.embedding import embedding, embedding_bag  # noqa: E402
+
+__all__ += ["embedding", "embedding_bag"]
+
 # the losses issue's families (margin, likelihood, ...)
 from ..ops import loss_margin as _loss_margin  # noqa: E402
 from ..ops import loss_nll_family as _loss_nll_family  # noqa: E402
 from ..ops.loss_margin import *  # noqa: E402, F403
 from ..ops.loss_nll_family import *  # noqa: E402, F403
+from ..ops.dropout_alpha import alpha_dropout, feature_alpha_dropout, rrelu, rrelu_  # noqa: E402
 from ..ops.norm_more import channel_shuffle, local_response_norm, rms_norm  # noqa: E402
 
 __all__ += _loss_margin.__all__ + _loss_nll_family.__all__ + ["channel_shuffle", "local_response_norm", "rms_norm"]
+__all__ += ["alpha_dropout", "feature_alpha_dropout", "rrelu", "rrelu_"]
 # end of the losses issue's families
-
-from ..ops.embedding import embedding, embedding_bag  # noqa: E402
-
-__all__ += ["embedding", "embedding_bag"]
