@@ -272,3 +272,23 @@ def test_bench_profile_rejects_unknown_or_ambiguous_cases(capsys):
     assert "no case matches" in capsys.readouterr().err
     assert main(["bench", "--profile", "train step"]) == 2
     assert "several cases match" in capsys.readouterr().err
+
+
+def test_autograd_profiler_spelling():
+    from microtorch.autograd import profiler as legacy
+
+    x = mt.randn(3, requires_grad=True)
+    with legacy.profile(record_shapes=True) as prof:
+        with legacy.record_function("block"):
+            (x * 2).sum().backward()
+    assert [e.name for e in prof.function_events][:2] == ["block", "aten::mul"]
+    assert "Input Shapes" in prof.table() and prof.self_cpu_time_total == pytest.approx(
+        prof.function_events[0].cpu_time_total
+    )
+    assert prof.total_average().count == len(prof.function_events)
+    with legacy.profile(enabled=False) as off:
+        assert engine._instrument is None
+        x * 2
+    with pytest.raises(RuntimeError, match="no results"):
+        off.key_averages()
+    assert mt.autograd.profiler.record_function is record_function

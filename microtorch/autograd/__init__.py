@@ -38,6 +38,7 @@ __all__ = [
     "is_anomaly_enabled",
     "is_anomaly_check_nan_enabled",
     "graphviz",
+    "profiler",
 ]
 
 
@@ -189,4 +190,4 @@ def _batched_grad(outs, ins, grad_outputs, retain_graph: bool, create_graph: boo
     return tuple(result)
 
 
-from . import functional, graphviz  # noqa: E402
+from . import functional, graphviz, profiler  # noqa: E402

@@ -30,6 +30,10 @@ anomaly = False
 check_nan = True
 
 _forward_names: dict = {}
+_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
+_WORD_BOUNDARY = re.compile(
+    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])"
+)  # CamelCase to snake_case; "Pool2D" stays "pool2d"
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -48,8 +52,8 @@ def forward_name(cls) -> str:
     name = _forward_names.get(cls)
     if name is None:
         node_name = cls.__dict__.get("torch_name") or cls.__name__ + "Backward0"
-        base = re.sub(r"Backward\d*$", "", node_name.rsplit("::", 1)[-1]).lstrip("_")
-        snake = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])", "_", base).lower()
+        base = _BACKWARD_SUFFIX.sub("", node_name.rsplit("::", 1)[-1]).lstrip("_")
+        snake = _WORD_BOUNDARY.sub("_", base).lower()
         name = _forward_names[cls] = "aten::" + snake
     return name
 

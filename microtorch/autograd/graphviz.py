@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
-__all__ = ["to_dot", "render", "RENDER_FORMATS"]
+__all__ = ["to_dot", "render", "check_render", "RENDER_FORMATS"]
 
 #: output formats that need Graphviz; ``dot`` and ``gv`` are written without it
 RENDER_FORMATS = ("svg", "png", "pdf", "jpg", "jpeg", "gif", "ps", "eps", "bmp", "tif", "tiff", "webp")
