@@ -223,7 +223,7 @@ _OPERAND = (Tensor, np.ndarray, int, float, bool, np.number, np.bool_)
 Tensor.__add__ = E.add
 Tensor.__radd__ = E.add
 Tensor.__sub__ = E.sub
-Tensor.__rsub__ = lambda self, other: E.sub(other, self)
+Tensor.__rsub__ = lambda self, other: E.sub(other, self) if isinstance(self, Tensor) else NotImplemented
 Tensor.__mul__ = E.mul
 Tensor.__rmul__ = E.mul
 Tensor.__truediv__ = E.div
@@ -232,10 +232,13 @@ Tensor.__floordiv__ = lambda self, other: E.floor_divide(self, other)
 Tensor.__rfloordiv__ = lambda self, other: E.floor_divide(other, self)
 Tensor.__mod__ = lambda self, other: E.remainder(self, other)
 Tensor.__rmod__ = lambda self, other: E.remainder(other, self)
-Tensor.__pow__ = lambda self, other: E.pow(self, other)
+# torch wraps these three in a decorator that turns "self is not a Tensor" into NotImplemented
+Tensor.__pow__ = lambda self, other: E.pow(self, other) if isinstance(self, Tensor) else NotImplemented
 Tensor.__rpow__ = lambda self, other: E.pow(other, self)
 Tensor.__matmul__ = lambda self, other: L.matmul(self, as_tensor_arg(other, "matmul"))
-Tensor.__rmatmul__ = lambda self, other: L.matmul(as_tensor_arg(other, "matmul"), self)
+Tensor.__rmatmul__ = lambda self, other: (
+    L.matmul(as_tensor_arg(other, "matmul"), self) if isinstance(self, Tensor) else NotImplemented
+)
 Tensor.__neg__ = lambda self: E.neg(self)
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = lambda self: E.abs(self)
@@ -1440,6 +1443,5 @@ Tensor.__irshift__ = lambda self, other: Tensor.bitwise_right_shift_(self, other
 Tensor.__iand__ = lambda self, other: Tensor.bitwise_and_(self, other)
 Tensor.__ior__ = lambda self, other: Tensor.bitwise_or_(self, other)
 Tensor.__ixor__ = lambda self, other: Tensor.bitwise_xor_(self, other)
-from . import _methods_reduce  # noqa: E402,F401  (statistics / scan / bucketing methods)
-from . import _methods_blas  # noqa: E402, F401
-from . import _methods_shape  # noqa: E402, F401
+# Methods of the newer op families, each bound to Tensor by its own module
+from . import _methods_blas, _methods_reduce, _methods_shape  # noqa: E402, F401, I001

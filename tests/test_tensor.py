@@ -158,3 +158,13 @@ def test_torch_style_scalar_helpers():
     assert mt.isfinite(mt.tensor([float("inf"), 1.0])).tolist() == [False, True]
     assert mt.allclose(mt.ones(2), mt.ones(2) + 1e-9)
     assert mt.__version__
+
+
+def test_reflected_dunders_called_with_a_non_tensor_self_decline_as_torch():
+    """``Tensor.__rsub__(2.0, t)`` is NotImplemented in torch (its TypeError-to-NotImplemented wrapper)."""
+    t = mt.ones(2)
+    assert mt.Tensor.__rsub__(2.0, t) is NotImplemented
+    assert mt.Tensor.__pow__(2.0, t) is NotImplemented
+    assert mt.Tensor.__rmatmul__(2.0, t) is NotImplemented
+    assert (2.0 - t).tolist() == [1.0, 1.0]
+    assert (t**2).tolist() == [1.0, 1.0]
