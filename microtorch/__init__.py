@@ -380,6 +380,7 @@ from .ops.special_functions import digamma, erfc, erfinv, i0, lgamma, mvlgamma, 
 from . import special  # noqa: E402
 from .ops.statistics import *  # noqa: E402,F403
 from .ops.scan import *  # noqa: E402,F403
+from .ops.bucketing import *  # noqa: E402,F403
 
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 arcsinh, arccosh, arctanh = asinh, acosh, atanh

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._tensor import Tensor
 from ._tensor_methods import _inplace, _method
+from .ops import bucketing as _BK
 from .ops import scan as _SC
 from .ops import statistics as _ST
 
@@ -27,3 +28,6 @@ for _name in ("cumprod", "cummax", "cummin", "logcumsumexp", "diff", "renorm", "
     setattr(Tensor, _name, _method(getattr(_SC, _name), _name))
 Tensor.cumprod_ = _inplace("cumprod_", _SC.cumprod)
 Tensor.renorm_ = _inplace("renorm_", _SC.renorm)
+for _name in ("bincount", "histc", "histogram", "unique_consecutive"):
+    setattr(Tensor, _name, _method(getattr(_BK, _name), _name))
+Tensor.isin = _method(_BK.isin, "isin")
