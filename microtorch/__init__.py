@@ -333,6 +333,8 @@ from . import optim, utils  # noqa: E402
 from . import signal  # noqa: E402
 from . import profiler  # noqa: E402
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
+from . import models, testing  # noqa: E402
+from ._torch_alias import install_as_torch  # noqa: E402
 
 from .ops.special import (  # noqa: E402
     acos,

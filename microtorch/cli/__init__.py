@@ -1,6 +1,7 @@
-"""The ``microtorch`` command: ``demo``, ``train``, ``gradcheck`` and ``bench`` subcommands.
+"""The ``microtorch`` command: ``demo``, ``train``, ``gradcheck``, ``bench`` and ``run`` subcommands.
 
-Every error is reported as one line on stderr with a non-zero exit status, never a traceback.
+Every error is reported as one line on stderr with a non-zero exit status, never a traceback (except the
+traceback of a script that ``microtorch run`` runs, printed as ``python SCRIPT`` prints it).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``microtorch`` command and its subcommands."""
-    from . import bench, demo, gradcheck, train
+    from . import bench, demo, gradcheck, run, train
 
     parser = _Parser(
         prog="microtorch",
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"microtorch {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (demo, train, gradcheck, bench):
+    for module in (demo, train, gradcheck, bench, run):
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(run=module.run)

@@ -1,0 +1,60 @@
+"""``microtorch run SCRIPT [ARGS...]``: run an unmodified PyTorch script with microtorch in place of torch.
+
+The script runs as ``python SCRIPT ARGS...`` would run it (``runpy.run_path``): ``__name__ == "__main__"``,
+``sys.argv == [SCRIPT, *ARGS]``, ``sys.path[0]`` its directory, the traceback of an uncaught exception
+(from the script's own frames) and exit status 1, ``sys.exit(n)`` giving status ``n``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import runpy
+import sys
+from types import TracebackType
+
+NAME = "run"
+HELP = "run an unmodified PyTorch script with `import torch` (and every torch.* module) resolved to microtorch"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of ``microtorch run``: the script and the arguments it receives."""
+    p.add_argument("script", metavar="SCRIPT", help="path of the Python script to run")
+    p.add_argument("args", metavar="ARGS", nargs=argparse.REMAINDER, help="arguments passed to the script")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Install the torch alias hook and run the script; returns its exit status."""
+    from microtorch._torch_alias import install_as_torch
+
+    from . import CLIError
+
+    script = args.script
+    if not os.path.isfile(script):
+        raise CLIError(f"can't open file {os.path.abspath(script)!r}: no such file")
+    try:
+        install_as_torch()
+    except RuntimeError as e:
+        raise CLIError(str(e)) from None
+    sys.argv[:] = [script, *args.args]
+    sys.path[0] = os.path.dirname(os.path.realpath(script))
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit:
+        raise
+    except BaseException as err:  # noqa: BLE001  (reported as the interpreter would, then its status)
+        tb = _script_frames(err.__traceback__, script)
+        sys.excepthook(type(err), err.with_traceback(tb), tb)
+        return 130 if isinstance(err, KeyboardInterrupt) else 1
+    return 0
+
+
+def _script_frames(tb: TracebackType | None, script: str) -> TracebackType | None:
+    """The traceback from the script's module frame on (runpy's and this command's frames dropped)."""
+    walk = tb
+    while walk is not None:
+        code = walk.tb_frame.f_code
+        if code.co_filename == script and code.co_name == "<module>":
+            return walk
+        walk = walk.tb_next
+    return None
