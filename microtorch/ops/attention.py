@@ -211,10 +211,11 @@ def _flash_mask_check(query: Tensor, key: Tensor, value: Tensor, attn_mask) -> N
     raise _size_error(-2, 1)
 
 
-def _empty_value_result(query: Tensor, value: Tensor) -> Tensor:
-    """torch's result when ``value`` has no elements: zeros of (..., L, Ev), still in the graph."""
+def _empty_value_result(query: Tensor, key: Tensor, value: Tensor) -> Tensor:
+    """torch's result when ``value`` has no elements: zeros of (..., L, Ev), in the graph of q, k and v."""
     shape = tuple(query.shape[:-1]) + (value.shape[-1],)
-    return value.sum() + Tensor._make(np.zeros(shape, dtype=query._data.dtype))
+    link = query[..., :0].sum() + key[..., :0].sum() + value.sum()  # exactly 0, whatever q and k hold
+    return link + Tensor._make(np.zeros(shape, dtype=query._data.dtype))
 
 
 def scaled_dot_product_attention(
@@ -233,7 +234,7 @@ def scaled_dot_product_attention(
     _check_sdpa_inputs(query, key, value, attn_mask, dropout_p)
     _flash_mask_check(query, key, value, attn_mask)
     if value._data.size == 0:
-        return _empty_value_result(query, value)
+        return _empty_value_result(query, key, value)
     mask = _additive_mask(query, key, attn_mask, is_causal)
     flash = _uses_flash(query, key, value, attn_mask, dropout_p)
     if enable_gqa:
@@ -303,7 +304,7 @@ def _canonical_mask(mask, mask_name: str, other_type, other_name: str, target_ty
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn(
             f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for both instead.",
-            stacklevel=3,
+            stacklevel=2,
         )
     if is_float:
         return mask
