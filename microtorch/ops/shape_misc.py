@@ -65,9 +65,9 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:  # noqa: A002
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
     if input.ndim < 2:
         raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
-    if dims[0] == dims[1] or abs(dims[0] - dims[1]) == input.ndim:
-        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
     d0, d1 = wrap_dim(dims[0], input.ndim), wrap_dim(dims[1], input.ndim)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
     return Rot90.apply(input, k=k % 4, dims=(d0, d1))
 
 
@@ -122,7 +122,7 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     shape = list(x.shape)
     wide = S.expand(S.unsqueeze(x, d + 1), shape[: d + 1] + [r] + shape[d + 1 :])
     shape[d] *= r
-    return S.reshape(wide, shape)
+    return S.view(S.clone(wide), shape)  # torch: a contiguous copy, then a view of it
 
 
 # --- padding, unravel_index ---------------------------------------------------------------
