@@ -334,3 +334,20 @@ def test_transformer_trains():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.7 * losses[0]
+
+
+def test_encoder_nested_path_zeroes_padding_as_torch():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    t_enc = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(4, 2, 8, 0.0, batch_first=True), 2).eval()
+    m_enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8, 0.0, batch_first=True), 2).eval()
+    _copy_weights(t_enc, m_enc)
+    x = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
+    for kpm in ([[False, False, True], [False, False, False]], [[False, True, False], [False, False, False]]):
+        kpm = np.array(kpm)  # the second is not left-aligned: torch keeps the plain path
+        with torch.no_grad():
+            expected = t_enc(torch.tensor(x), src_key_padding_mask=torch.tensor(kpm)).numpy()
+        with mt.no_grad():
+            got = m_enc(mt.tensor(x), src_key_padding_mask=mt.tensor(kpm)).numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+        assert got[0, 2].any() != (kpm[0].tolist() == [False, False, True])

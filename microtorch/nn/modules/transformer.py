@@ -3,9 +3,8 @@
 torch's inference fast paths (``_transformer_encoder_layer_fwd`` and, with
 ``enable_nested_tensor``, nested tensors for padded batches) only run in eval mode under
 no_grad; they compute the same values on the non-padded positions. microtorch has no
-nested tensors: ``enable_nested_tensor`` is stored and reported as torch does, and every
-call takes the plain path (padded positions keep their computed values, where torch's
-nested fast path would give zeros)."""
+nested tensors: where torch's encoder would take its nested path, the plain path runs and
+the padded positions are then set to zero, which is what torch's nested path returns."""
 
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from ... import _creation as C
 from ..._tensor import Tensor
+from ...autograd.grad_mode import is_grad_enabled
 from ...ops.attention import _canonical_mask, _none_or_dtype
 from .. import functional as F
 from .. import init
@@ -273,6 +273,15 @@ class TransformerEncoder(Module):
             )
             self.use_nested_tensor = False
 
+    def _nested_fast_path(self, src: Tensor, mask, padding) -> bool:
+        """Whether torch would take its nested-tensor path (eval, no grad, batched, padding mask only)."""
+        first = self.layers[0]
+        if not getattr(self, "use_nested_tensor", False) or first.training or src.dim() != 3 or padding is None:
+            return False
+        if getattr(self, "mask_check", True) and not _left_aligned(padding._data):
+            return False
+        return mask is None and not _needs_grad(src, first)
+
     def forward(
         self, src: Tensor, mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None, is_causal=None
     ) -> Tensor:
@@ -286,9 +295,22 @@ class TransformerEncoder(Module):
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        if self._nested_fast_path(src, mask, src_key_padding_mask):
+            # torch runs the layers on a nested tensor of the unpadded rows and pads back with zeros
+            output = output.masked_fill(Tensor._make(src_key_padding_mask._data != 0)[..., None], 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+
+def _left_aligned(padding: np.ndarray) -> bool:
+    """Whether every row of the (N, S) padding mask is valid positions followed by padded ones."""
+    valid = padding == 0
+    return bool(np.all(valid[:, :-1] >= valid[:, 1:]))
+
+
+def _needs_grad(src: Tensor, layer: Module) -> bool:
+    return is_grad_enabled() and (src.requires_grad or any(p.requires_grad for p in layer.parameters()))
 
 
 class TransformerDecoder(Module):
