@@ -8,12 +8,12 @@ argument). In 1-D they agree with ``numpy.convolve`` / ``numpy.correlate``.
 
 from __future__ import annotations
 
-from ._tensor import Tensor
-from .ops.conv import ConvNd
-from .ops.padding import ConstantPad
-from .ops.shape import flip
+from .._tensor import Tensor
+from ..ops.conv import ConvNd
+from ..ops.padding import ConstantPad
+from ..ops.shape import flip
 
-__all__ = ["convolve", "correlate"]
+__all__ = ["convolve", "correlate", "windows"]
 
 _MODES = ("full", "valid", "same")
 
@@ -76,3 +76,6 @@ def correlate(x: Tensor, k: Tensor, mode: str = "full") -> Tensor:
     _check("correlate", x, k, mode)
     full = _full_correlate(x, k)
     return _select(full, tuple(x.shape), tuple(k.shape), mode)
+
+
+from . import windows  # noqa: E402
