@@ -383,6 +383,7 @@ from . import special  # noqa: E402
 from .ops.statistics import *  # noqa: E402,F403
 from .ops.scan import *  # noqa: E402,F403
 from .ops.bucketing import *  # noqa: E402,F403
+from .ops.igamma import igamma, igammac  # noqa: E402
 
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 arcsinh, arccosh, arctanh = asinh, acosh, atanh

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ._tensor import Tensor
-from ._tensor_methods import _inplace, _method
+from ._tensor_methods import _inplace, _method, _no_bool_promotion
 from .ops import bucketing as _BK
+from .ops import igamma as _IG
 from .ops import scan as _SC
 from .ops import statistics as _ST
 
@@ -31,3 +32,6 @@ Tensor.renorm_ = _inplace("renorm_", _SC.renorm)
 for _name in ("bincount", "histc", "histogram", "unique_consecutive"):
     setattr(Tensor, _name, _method(getattr(_BK, _name), _name))
 Tensor.isin = _method(_BK.isin, "isin")
+for _name in ("igamma", "igammac"):
+    setattr(Tensor, _name, _method(getattr(_IG, _name), _name))
+    setattr(Tensor, _name + "_", _inplace(_name + "_", _no_bool_promotion(_name + "_", getattr(_IG, _name))))
