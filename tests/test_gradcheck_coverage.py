@@ -79,6 +79,8 @@ EXCLUDED = {
         "tolist", "numpy", "grad", "grad_fn", "requires_grad", "output_nr", "retains_grad", "retain_grad",
         "register_hook", "backward",
     )),
+    # shapes and indices, not tensors to differentiate; complex-number flags of (always real) tensors
+    "torch.broadcast_shapes", "torch.unravel_index", "Tensor.is_conj", "Tensor.is_neg", "Tensor.imag",
     # operators that are non-differentiable (comparisons, logic, floor division), in place, or Python protocol
     *(f"Tensor.__{n}__" for n in (
         "eq", "ne", "lt", "le", "gt", "ge", "and", "rand", "or", "ror", "xor", "rxor", "invert", "floordiv",

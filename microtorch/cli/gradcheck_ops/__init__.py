@@ -7,6 +7,7 @@ build are skipped rather than failed.
 from __future__ import annotations
 
 from . import activation, conv, decomp, elementwise, indexing, linalg, loss, math, norm, pool, reduction, shape
+from . import shape_family
 from ._core import NAMESPACES, GradOp, build_case, case_rng, op, resolve
 
 OPS: list[GradOp] = [
@@ -14,6 +15,7 @@ OPS: list[GradOp] = [
     *math.OPS,
     *reduction.OPS,
     *shape.OPS,
+    *shape_family.OPS,
     *indexing.OPS,
     *linalg.OPS,
     *decomp.OPS,
