@@ -174,3 +174,62 @@ def test_modules_match_functional(cls, kwargs, n_in):
         want = fn(*[_t(a) for a in x], reduction="sum", **kwargs)
         assert float(out) == float(want)
     assert out.shape == ()
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 3])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_linear_cross_entropy_chunked_equals_the_reference(chunk, reduction):
+    x, w, b = RNG.standard_normal((7, 4)), RNG.standard_normal((5, 4)), RNG.standard_normal(5)
+    t = np.array([0, 4, 2, -100, 1, 1, 3])
+    cw = np.arange(1.0, 6.0)
+    grads = []
+    for options in (None, mt.nn.LinearCrossEntropyOptions(batch_chunk_size=chunk, chunking_method=None)):
+        ins = [_t(x, True), _t(w, True), _t(b, True)]
+        out = F.linear_cross_entropy(
+            ins[0], ins[1], _t(t), linear_bias=ins[2], weight=_t(cw), reduction=reduction, options=options
+        )
+        out.sum().backward()
+        grads.append([out.detach().numpy()] + [v.grad.numpy() for v in ins])
+    for ref, got in zip(*grads):
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-14)
+
+
+def test_linear_cross_entropy_against_torch_and_second_order():
+    torch = pytest.importorskip("torch")
+    x, w, t = RNG.standard_normal((6, 3)), RNG.standard_normal((2, 4, 3)), RNG.integers(0, 2, (6, 4))
+    want = torch.nn.functional.linear_cross_entropy(torch.tensor(x), torch.tensor(w), torch.tensor(t))
+    got = F.linear_cross_entropy(_t(x), _t(w), _t(t))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    assert gradgradcheck(
+        lambda a, b: F.linear_cross_entropy(a, b, _t(t), label_smoothing=0.1), (_t(x, True), _t(w, True))
+    )
+
+
+def test_linear_cross_entropy_chunked_gradient_is_not_differentiable_as_torch():
+    x, w = _t(RNG.standard_normal((4, 3)), True), _t(RNG.standard_normal((5, 3)), True)
+    opts = mt.nn.LinearCrossEntropyOptions(batch_chunk_size=2)
+    loss = F.linear_cross_entropy(x, w, _t(np.array([0, 1, 2, 3])), options=opts)
+    (gx,) = mt.autograd.grad(loss, x, create_graph=True)
+    assert not gx.requires_grad  # torch's chunked op precomputes its gradients
+
+
+@pytest.mark.parametrize(
+    "call, exc",
+    [
+        (lambda: F.linear_cross_entropy(_t(np.ones((2, 3))), _t(np.ones(3)), _t(np.array([0, 1]))), RuntimeError),
+        (lambda: F.linear_cross_entropy(_t(np.ones((2, 3))), _t(np.ones((4, 2))), _t(np.array([0, 1]))), RuntimeError),
+        (lambda: F.linear_cross_entropy(_t(np.ones((2, 2, 3))), _t(np.ones((4, 3))), _t(np.array([0]))), RuntimeError),
+        (lambda: mt.nn.LinearCrossEntropyOptions(batch_chunk_size=0), ValueError),
+        (lambda: mt.nn.LinearCrossEntropyLoss(3, 4, label_smoothing=2.0), RuntimeError),
+    ],
+)
+def test_linear_cross_entropy_bad_input(call, exc):
+    with pytest.raises(exc):
+        call()
+
+
+def test_linear_cross_entropy_loss_module():
+    layer = mt.nn.LinearCrossEntropyLoss(3, 4, bias=True, dtype=mt.float64)
+    x, t = _t(RNG.standard_normal((5, 3))), _t(np.array([0, 1, 2, 3, 0]))
+    want = F.cross_entropy(layer.linear(x), t)
+    np.testing.assert_allclose(float(layer(x, t)), float(want), rtol=1e-6)

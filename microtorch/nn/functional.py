@@ -242,8 +242,9 @@ from ..ops import loss_nll_family as _loss_nll_family  # noqa: E402
 from ..ops.loss_margin import *  # noqa: E402, F403
 from ..ops.loss_nll_family import *  # noqa: E402, F403
 from ..ops.dropout_alpha import alpha_dropout, feature_alpha_dropout, rrelu, rrelu_  # noqa: E402
+from ..ops.loss_linear_ce import linear_cross_entropy  # noqa: E402
 from ..ops.norm_more import channel_shuffle, local_response_norm, rms_norm  # noqa: E402
 
 __all__ += _loss_margin.__all__ + _loss_nll_family.__all__ + ["channel_shuffle", "local_response_norm", "rms_norm"]
-__all__ += ["alpha_dropout", "feature_alpha_dropout", "rrelu", "rrelu_"]
+__all__ += ["alpha_dropout", "feature_alpha_dropout", "rrelu", "rrelu_", "linear_cross_entropy"]
 # end of the losses issue's families
