@@ -394,3 +394,4 @@ from .ops.shape_combine import *  # noqa: E402,F403
 from .ops.shape_split import *  # noqa: E402,F403
 from .ops.shape_misc import *  # noqa: E402,F403
 from ._methods_shape import fill, resize_as_  # noqa: E402
+from .ops.lowrank import pca_lowrank, svd_lowrank  # noqa: E402

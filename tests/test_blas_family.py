@@ -145,3 +145,20 @@ def test_distance_modules_and_bilinear_init():
     a, b = mt.tensor([[3.0, 4.0]]), mt.tensor([[0.0, 0.0]])
     np.testing.assert_allclose(mt.nn.PairwiseDistance(p=1.0, eps=0.0)(a, b).numpy(), [7.0])
     np.testing.assert_allclose(mt.nn.CosineSimilarity(dim=1)(a, a * 2).numpy(), [1.0], rtol=1e-6)
+
+
+def test_lowrank_reconstructs_a_low_rank_matrix():
+    rng = np.random.default_rng(0)
+    a = mt.tensor(rng.standard_normal((6, 2)) @ rng.standard_normal((2, 5)))
+    u, s, v = mt.svd_lowrank(a, q=3)
+    assert u.shape == (6, 3) and s.shape == (3,) and v.shape == (5, 3)
+    np.testing.assert_allclose((u * s) @ v.mT, a.numpy(), atol=1e-10)
+    u, s, v = mt.pca_lowrank(a.mT, q=2)  # wide input, centred columns
+    centred = a.mT.numpy() - a.mT.numpy().mean(0)
+    np.testing.assert_allclose(((u * s) @ v.mT).numpy(), centred, atol=1e-10)
+    x = mt.tensor(a.numpy(), requires_grad=True)
+    u, s, v = mt.svd_lowrank(x, q=2)
+    s.sum().backward()  # differentiable through qr and svd
+    assert x.grad.shape == (6, 5) and bool(mt.isfinite(x.grad).all())
+    with pytest.raises(ValueError, match="must be non-negative integer and not greater than"):
+        mt.pca_lowrank(a, q=7)
