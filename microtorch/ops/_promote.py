@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as dt
+from .._foreign import foreign_tensor_error
 from .._tensor import Tensor
 from ._util import as_tensor_arg, broadcast_error
 
@@ -88,12 +89,18 @@ def type_name(x) -> str:
 
 def invalid_arguments(op: str, *args) -> TypeError:
     """PyTorch's TypeError for an argument combination none of an op's signatures accepts."""
+    foreign = foreign_tensor_error(op, *args)
+    if foreign is not None:
+        return foreign
     got = ", ".join(type_name(a) for a in args)
     return TypeError(f"{op}() received an invalid combination of arguments - got ({got})")
 
 
 def not_a_tensor(op: str, x, name: str, position: int) -> TypeError:
     """PyTorch's TypeError for a non-Tensor where an op accepts only a Tensor."""
+    foreign = foreign_tensor_error(op, x)
+    if foreign is not None:
+        return foreign
     return TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type_name(x)}")
 
 

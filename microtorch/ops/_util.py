@@ -5,17 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as dt
+from .._foreign import foreign_tensor_error, is_torch_tensor
 from .._tensor import Tensor, _data_of, _wrap_dim
 
 __all__ = ["as_tensor_arg", "wrap_dim", "dims_arg", "broadcast_error", "broadcast_shapes"]
 
 wrap_dim = _wrap_dim
+_NUMBERS = frozenset((int, float, bool, complex))
 
 
 def as_tensor_arg(x, op: str, dtype=None) -> Tensor:
     """Accept a Tensor as is; turn numbers and arrays into constant tensors."""
     if isinstance(x, Tensor):
         return x
+    if type(x) not in _NUMBERS and is_torch_tensor(x):
+        raise foreign_tensor_error(op, x)
     try:
         return Tensor._make(_data_of(x, dtype))
     except TypeError:

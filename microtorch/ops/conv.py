@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._foreign import foreign_tensor_error
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ..kernels import conv as K
@@ -212,7 +213,7 @@ def _groups(groups, op: str) -> int:
 def _common_checks(op, input, weight, bias, k, stride, dilation, groups, transposed):
     """Checks shared by convolution and transposed convolution; returns (x, unbatched)."""
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(
+        raise foreign_tensor_error(op, input, weight) or TypeError(
             f"{op}(): input and weight must be Tensors, got {type(input).__name__}, {type(weight).__name__}"
         )
     if weight.ndim != k + 2:

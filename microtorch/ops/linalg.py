@@ -9,6 +9,7 @@ import numpy as np
 
 from .._backend import xp
 from .._dtype import int64
+from .._foreign import foreign_tensor_error
 from .._tensor import Tensor
 from ..autograd.function import Op, save_needed
 from ._promote import TYPE_WORD
@@ -22,7 +23,9 @@ __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "linear", "einsum"]
 def _tensor_arg(value, fn: str, name: str, pos: int) -> None:
     """torch's argument-parser TypeError for a non-Tensor where a Tensor is expected."""
     if not isinstance(value, Tensor):
-        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {type(value).__name__}")
+        raise foreign_tensor_error(fn, value) or TypeError(
+            f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {type(value).__name__}"
+        )
 
 
 def _mT(x: Tensor) -> Tensor:

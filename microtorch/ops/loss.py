@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as dt
+from .._foreign import foreign_tensor_error
 from .._tensor import Tensor
 from ..autograd.function import Op
 from . import elementwise as E
@@ -98,7 +99,7 @@ def _typed_arg(value, fn: str, name: str, pos: int, kind: str) -> None:
 def _pointwise_pair_types(input, target, op: str) -> None:
     # torch's Python wrappers fail on ``.size()`` (AttributeError); a TypeError says what is wrong
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
-        raise TypeError(f"{op}(): expected input and target to be Tensors")
+        raise foreign_tensor_error(op, input, target) or TypeError(f"{op}(): expected input and target to be Tensors")
 
 
 def _pointwise_pair(input: Tensor, target: Tensor, op: str):

@@ -9,6 +9,7 @@ import itertools
 import numpy as np
 
 from .. import _dtype as dt
+from .._foreign import foreign_tensor_error
 from .._tensor import Tensor
 from ..autograd.function import Op
 from . import shape as S
@@ -87,7 +88,9 @@ def _tensor_list(name: str, tensors) -> list:
         )
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+            raise foreign_tensor_error(name, t) or TypeError(
+                f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
+            )
     if not tensors:
         raise RuntimeError(f"{name} expects a non-empty TensorList")
     return list(tensors)

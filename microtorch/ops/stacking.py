@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._backend import xp
+from .._foreign import foreign_tensor_error
 from .._tensor import Tensor
 from ..autograd.function import Op
 from .shape import Select, _int_dim, narrow
@@ -62,7 +63,9 @@ def _cat_inputs(tensors) -> list:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+            raise foreign_tensor_error("cat", t) or TypeError(
+                f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
+            )
         if t.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     return tensors
@@ -122,7 +125,9 @@ def stack(tensors, dim: int = 0) -> Tensor:
         )
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+            raise foreign_tensor_error("stack", t) or TypeError(
+                f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
+            )
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")

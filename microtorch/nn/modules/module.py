@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._foreign import foreign_tensor_error
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter
@@ -441,7 +442,13 @@ class Module:
                 new = hook(self, args)
                 if new is not None:
                     args = new if isinstance(new, tuple) else (new,)
-        out = self.forward(*args, **kwargs)
+        try:
+            out = self.forward(*args, **kwargs)
+        except (TypeError, AttributeError) as err:  # a real torch.Tensor passed in: say so
+            foreign = foreign_tensor_error(type(self).__name__, *args, *kwargs.values())
+            if foreign is None or isinstance(err, TypeError) and "(from the real PyTorch)" in str(err):
+                raise
+            raise foreign from None
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
                 new = hook(self, args, out)
