@@ -1,5 +1,6 @@
 """``nn.utils``: gradient clipping and parameter/vector conversion."""
 
+from . import rnn  # noqa: F401
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 
