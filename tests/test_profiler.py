@@ -252,8 +252,8 @@ def test_profiler_options():
         profile(profile_memory=True)
     with profile(with_stack=False):
         pass
-    with pytest.raises(TypeError, match="schedule"):
-        profile(schedule=None)
+    with pytest.raises(TypeError, match="experimental_config"):
+        profile(experimental_config=None)
 
 
 def test_bench_profile_prints_the_table(capsys):
@@ -292,3 +292,93 @@ def test_autograd_profiler_spelling():
     with pytest.raises(RuntimeError, match="no results"):
         off.key_averages()
     assert mt.autograd.profiler.record_function is record_function
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"wait": 1, "warmup": 1, "active": 2},
+        {"wait": 2, "warmup": 1, "active": 3, "repeat": 2, "skip_first": 3},
+        {"wait": 5, "warmup": 1, "active": 1, "skip_first": 2, "skip_first_wait": 1},
+    ],
+)
+def test_schedule_matches_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    ours, theirs = mt.profiler.schedule(**kwargs), torch.profiler.schedule(**kwargs)
+    assert [ours(i).name for i in range(40)] == [theirs(i).name for i in range(40)]
+
+
+def test_schedule_checks_its_arguments():
+    with pytest.raises(AssertionError, match="active=0"):
+        mt.profiler.schedule(wait=0, warmup=1, active=0)
+    with pytest.warns(UserWarning, match="warmup"):
+        mt.profiler.schedule(wait=0, warmup=0, active=1)
+
+
+def _scheduled_run(lib, steps: int, **kwargs):
+    """Per on_trace_ready call: the number of ProfilerStep ranges and of mul calls recorded."""
+    cycles = []
+
+    def ready(prof):
+        keys = {e.key: e.count for e in prof.key_averages()}
+        cycles.append((keys.get("ProfilerStep*", 0), keys.get("aten::mul", 0)))
+
+    x = lib.ones(3)
+    with lib.profiler.profile(schedule=lib.profiler.schedule(**kwargs), on_trace_ready=ready) as prof:
+        for _ in range(steps):
+            x * 2
+            prof.step()
+    return cycles
+
+
+SCHEDULED_RUNS = [
+    # two full cycles of two recorded steps, each with one mul
+    (10, {"wait": 1, "warmup": 1, "active": 2, "repeat": 2}, [(2, 2), (2, 2)]),
+    # a full cycle, then stop during the next one: what was recorded so far (the last step is empty)
+    (6, {"wait": 0, "warmup": 1, "active": 3}, [(3, 3), (2, 1)]),
+]
+
+
+@pytest.mark.parametrize("steps, kwargs, expected", SCHEDULED_RUNS)
+def test_scheduled_profiling_records_the_scheduled_steps(steps, kwargs, expected):
+    assert _scheduled_run(mt, steps, **kwargs) == expected
+
+
+@pytest.mark.parametrize("steps, kwargs, expected", SCHEDULED_RUNS)
+def test_scheduled_profiling_records_the_steps_torch_records(steps, kwargs, expected):
+    torch = pytest.importorskip("torch")
+    assert _scheduled_run(torch, steps, **kwargs) == expected
+
+
+def test_on_trace_ready_without_schedule_runs_once_at_stop():
+    seen = []
+    with profile(on_trace_ready=lambda p: seen.append([e.name for e in p.events()])):
+        mt.ones(2) * 2
+    assert seen == [["aten::mul"]]
+
+
+def test_tensorboard_trace_handler_writes_one_trace_per_cycle(tmp_path):
+    handler = mt.profiler.tensorboard_trace_handler(str(tmp_path / "log"), worker_name="w0", use_gzip=True)
+    x = mt.ones(3)
+    with profile(schedule=mt.profiler.schedule(wait=0, warmup=1, active=1, repeat=2), on_trace_ready=handler) as p:
+        for _ in range(5):
+            x + 1
+            p.step()
+    files = sorted((tmp_path / "log").iterdir())
+    assert len(files) == 2 and all(f.name.startswith("w0.") and f.name.endswith(".pt.trace.json.gz") for f in files)
+    import gzip
+
+    data = json.loads(gzip.decompress(files[0].read_bytes()))
+    assert {e["name"] for e in data["traceEvents"] if e["ph"] == "X"} == {"ProfilerStep#1", "aten::add"}
+
+
+def test_a_failing_on_trace_ready_leaves_nothing_instrumented():
+    def broken(prof):
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        with profile(on_trace_ready=broken):
+            mt.ones(1) + 1
+    assert Op.__dict__["apply"] is PLAIN_OP_APPLY and engine._instrument is None
+    with profile():
+        pass

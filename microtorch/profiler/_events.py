@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import threading
@@ -28,11 +29,24 @@ def _format_share(time_us: float, total_us: float) -> str:
 class FunctionEvent:
     """One recorded range: an op's forward, a backward node, AccumulateGrad or a ``record_function`` block."""
 
-    __slots__ = ("id", "name", "kind", "input_shapes", "cpu_parent", "cpu_children", "start_ns", "end_ns", "thread")
+    __slots__ = (
+        "id",
+        "name",
+        "trace_name",
+        "kind",
+        "input_shapes",
+        "cpu_parent",
+        "cpu_children",
+        "start_ns",
+        "end_ns",
+        "thread",
+    )
 
     def __init__(self, id: int, name: str, kind: str, input_shapes, parent) -> None:
         self.id = id
-        self.name = name
+        self.trace_name = name
+        # as torch, the steps of a scheduled profile share one name in the summaries (the trace keeps "#N")
+        self.name = "ProfilerStep*" if name.startswith("ProfilerStep#") else name
         self.kind = kind  # "cpu_op" or "user_annotation", the Chrome trace category
         self.input_shapes = input_shapes
         self.cpu_parent = parent
@@ -164,7 +178,8 @@ class EventList(list):
         return self.table()
 
     def export_chrome_trace(self, path: str | os.PathLike) -> None:
-        """Write the events as Chrome trace JSON (chrome://tracing, Perfetto): one complete ("X") event each."""
+        """Write the events as Chrome trace JSON (chrome://tracing, Perfetto), one complete ("X") event each;
+        gzip-compressed when ``path`` ends in ``.gz``."""
         events = [e for e in self if isinstance(e, FunctionEvent)]
         origin = min((e.start_ns for e in events), default=0)
         pid = os.getpid()
@@ -173,7 +188,7 @@ class EventList(list):
             args = {"Input Dims": e.input_shapes} if e.input_shapes is not None else {}
             trace.append(
                 {
-                    "name": e.name,
+                    "name": e.trace_name,
                     "cat": e.kind,
                     "ph": "X",
                     "ts": (e.start_ns - origin) / 1e3,
@@ -183,7 +198,8 @@ class EventList(list):
                     "args": args,
                 }
             )
-        with open(path, "w") as f:
+        opener = gzip.open if os.fspath(path).endswith(".gz") else open
+        with opener(path, "wt") as f:
             json.dump({"traceEvents": trace, "displayTimeUnit": "ms"}, f)
 
 
