@@ -120,7 +120,7 @@ class _ChunkedLinearCrossEntropy(Op):
 
     torch_name = "LinearCrossEntropyBatchChunkedBackward0"
 
-    def forward(self, x, w, *bias, target, weight, reduction, ignore_index, rows):
+    def forward(self, x, w, *bias, target, weight, reduction, ignore_index, rows, full):
         a, wa = x._data, w._data
         ba = bias[0]._data if bias else None
         self.args = (a, wa, ba, target, weight, ignore_index, rows)
@@ -132,8 +132,8 @@ class _ChunkedLinearCrossEntropy(Op):
         if reduction == "sum":
             self.scale = a.dtype.type(1)
             return np.asarray(total)
-        kept = target != ignore_index
-        denom = (weight[np.where(kept, target, 0)] * kept).sum() if weight is not None else kept.sum()
+        kept = full != ignore_index  # torch's mean divides by the whole target's weight
+        denom = (weight[np.where(kept, full, 0)] * kept).sum() if weight is not None else kept.sum()
         self.scale = a.dtype.type(1) / a.dtype.type(denom) if denom else a.dtype.type(np.nan)
         return np.asarray(total * self.scale if denom else np.nan, dtype=a.dtype)
 
@@ -162,11 +162,13 @@ def _chunked(input, linear_weight, target, linear_bias, weight, reduction, ignor
     x = input if batched else input.unsqueeze(0)
     if x._data.dtype.kind != "f":  # torch's options resolve no accumulation dtype for it
         raise ValueError(f"acc_dtype must be a floating dtype, got {x.dtype}")
-    if target.ndim != input.ndim - 1 or (batched and target.shape[0] != input.shape[0]):
+    # torch's chunks narrow the target by the input's rows: a longer target's extra rows are never read
+    if target.ndim != input.ndim - 1 or (batched and target.shape[0] < input.shape[0]):
         raise RuntimeError(
             f"linear_cross_entropy: expected target of shape {list(input.shape[:-1])}, got {list(target.shape)}"
         )
-    t = target._data.reshape(-1).astype(np.int64, copy=False)
+    full = target._data.reshape(-1).astype(np.int64, copy=False)
+    t = full[: x.shape[0]]
     c = linear_weight.shape[0]
     if ((t != ignore_index) & ((t < 0) | (t >= c))).any():
         raise IndexError(f"Target {int(t[(t != ignore_index) & ((t < 0) | (t >= c))][0])} is out of bounds.")
@@ -179,7 +181,15 @@ def _chunked(input, linear_weight, target, linear_bias, weight, reduction, ignor
     bias = (linear_bias,) if linear_bias is not None else ()
     cw = weight._data.astype(x._data.dtype, copy=False) if weight is not None else None
     out = _ChunkedLinearCrossEntropy.apply(
-        x, linear_weight, *bias, target=t, weight=cw, reduction=reduction, ignore_index=ignore_index, rows=rows
+        x,
+        linear_weight,
+        *bias,
+        target=t,
+        weight=cw,
+        reduction=reduction,
+        ignore_index=ignore_index,
+        rows=rows,
+        full=full,
     )
     return out if batched or reduction != "none" else out.reshape(())
 
