@@ -162,3 +162,14 @@ def test_lowrank_reconstructs_a_low_rank_matrix():
     assert x.grad.shape == (6, 5) and bool(mt.isfinite(x.grad).all())
     with pytest.raises(ValueError, match="must be non-negative integer and not greater than"):
         mt.pca_lowrank(a, q=7)
+
+
+def test_products_take_torchs_keyword_names():
+    x, v = mt.ones(2, 2), mt.ones(2)
+    assert mt.matmul(input=x, other=x).tolist() == [[2.0, 2.0]] * 2
+    assert mt.mm(input=x, mat2=x).shape == (2, 2) and x.mm(mat2=x).shape == (2, 2)
+    assert mt.bmm(input=x[None], mat2=x[None]).shape == (1, 2, 2)
+    assert mt.mv(input=x, vec=v).tolist() == [2.0, 2.0]
+    assert mt.dot(input=v, tensor=v).item() == 2.0 and mt.outer(input=v, vec2=v).shape == (2, 2)
+    assert mt.addmm(input=x, mat1=x, mat2=x, beta=0).tolist() == [[2.0, 2.0]] * 2
+    assert mt.cdist(x1=x, x2=x).shape == (2, 2) and mt.inner(input=v, other=v).item() == 2.0

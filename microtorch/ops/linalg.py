@@ -186,8 +186,9 @@ def _shape_error(a: Tensor, b: Tensor) -> RuntimeError:
     )
 
 
-def matmul(a: Tensor, b: Tensor) -> Tensor:
+def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     """Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands."""
+    a, b = input, other
     _tensor_arg(a, "matmul", "input", 1)
     _tensor_arg(b, "matmul", "other", 2)
     if a.ndim == 0 or b.ndim == 0:
@@ -288,8 +289,9 @@ def _tname(x: Tensor) -> str:
     return TYPE_WORD.get(name, name)
 
 
-def mm(a: Tensor, b: Tensor) -> Tensor:
+def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Product of two matrices."""
+    a, b = input, mat2
     _tensor_arg(a, "mm", "input", 1)
     _tensor_arg(b, "mm", "mat2", 2)
     if a.ndim != 2:
@@ -299,8 +301,9 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
     return matmul(a, b)
 
 
-def bmm(a: Tensor, b: Tensor) -> Tensor:
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Batched product of (b, n, m) and (b, m, p) tensors."""
+    a, b = input, mat2
     _tensor_arg(a, "bmm", "input", 1)
     _tensor_arg(b, "bmm", "mat2", 2)
     if a.ndim != 3:
@@ -317,8 +320,9 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
     return Matmul.apply(a, b)
 
 
-def mv(a: Tensor, v: Tensor) -> Tensor:
+def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
     """Matrix-vector product."""
+    a, v = input, vec
     _tensor_arg(a, "mv", "input", 1)
     _tensor_arg(v, "mv", "vec", 2)
     if a.ndim == 0:
@@ -332,8 +336,9 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
     return matmul(a, v)
 
 
-def dot(a: Tensor, b: Tensor) -> Tensor:
+def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
     """Inner product of two 1-D tensors."""
+    a, b = input, tensor
     _tensor_arg(a, "dot", "input", 1)
     _tensor_arg(b, "dot", "tensor", 2)
     if a.ndim != 1 or b.ndim != 1:
@@ -346,8 +351,9 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     return matmul(a, b)
 
 
-def outer(a: Tensor, b: Tensor) -> Tensor:
+def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
     """Outer product of two 1-D tensors."""
+    a, b = input, vec2
     _tensor_arg(a, "outer", "input", 1)
     _tensor_arg(b, "outer", "vec2", 2)
     for x, name in ((a, "self"), (b, "vec2")):
