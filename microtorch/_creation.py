@@ -27,7 +27,6 @@ from ._tensor import (
 )
 from .autograd.function import Op
 from .autograd.grad_mode import _state
-from .ops.comparison import where
 from .random import rng
 
 __all__ = [
@@ -1206,13 +1205,32 @@ def eye(
 
 
 # --- triangles -------------------------------------------------------------------------------
+class Tril(Op):
+    """Lower triangle of the last two dims; the gradient is the same triangle of the incoming one."""
+
+    keep = staticmethod(np.tril)
+
+    def forward(self, x, diagonal):
+        self.diagonal = diagonal
+        a = x._data
+        return np.where(self.keep(np.ones(a.shape[-2:], dtype=bool), diagonal), a, a.dtype.type(0))
+
+    def backward(self, g):
+        return type(self).apply(g, diagonal=self.diagonal)
+
+
+class Triu(Tril):
+    """Upper triangle of the last two dims."""
+
+    keep = staticmethod(np.triu)
+
+
 def _triangle(name: str, x: Tensor, diagonal: int, keep, out) -> Tensor:
     _check_tensor_arg(x, name)
     if x.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
     diagonal = _int_arg(diagonal, name, "diagonal", 2)
-    mask = keep(np.ones(x.shape[-2:], dtype=bool), diagonal)
-    result = where(mask, x, Tensor._make(np.zeros((), dtype=x._data.dtype)))
+    result = (Tril if keep is np.tril else Triu).apply(x, diagonal=diagonal)
     if out is not None:
         return _into_out(out, result._data, name)
     return result

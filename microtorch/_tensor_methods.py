@@ -661,7 +661,7 @@ class ViewScatter(Op):
     the view region to the op's result and the rest to the base's previous value.
     """
 
-    torch_name = "CopySlices"
+    torch_name = "torch::autograd::CopySlices"
 
     def forward(self, base, value, index):
         self.index = index
@@ -1098,14 +1098,45 @@ def _setitem(self, key, value):
     old = Tensor._make(self._data, self._grad_fn, self._output_nr)
     old._requires_grad = self._requires_grad
     result = IndexPut.apply(old, value, key=nkey, basic=basic)
+    result._grad_fn.node_name = _setitem_node_name(self._data.shape, nkey, value)
     self._vc.value += 1
     _set_grad_fn(self, result._grad_fn, 0)
+
+
+def _setitem_node_name(shape: tuple, nkey: tuple, value: Tensor) -> str:
+    """The node torch records for ``x[key] = value`` on a non-view ``x``.
+
+    Ints, None, bools and partial slices index a view first (CopySlices); otherwise the write is
+    ``index_put_`` with tensor indices, else ``fill_`` of a 0-d value or ``copy_`` of a larger one.
+    """
+    consumed = sum(k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1 for k in nkey
+                   if k is not None and k is not Ellipsis and not isinstance(k, bool))  # fmt: skip
+    dim, advanced = 0, False
+    for k in nkey:
+        if k is Ellipsis:
+            dim += len(shape) - consumed
+        elif k is None or isinstance(k, (bool, int)):
+            return "torch::autograd::CopySlices"
+        elif isinstance(k, slice):
+            if k.indices(shape[dim]) != (0, shape[dim], 1):
+                return "torch::autograd::CopySlices"
+            dim += 1
+        else:
+            advanced = True
+            dim += k.ndim if k.dtype == np.bool_ else 1
+    if advanced:
+        return "IndexPutBackward0"
+    return "FillBackward3" if value.ndim == 0 else "torch::autograd::CopyBackwards"
 
 
 class IndexPut(Op):
     """``x[key] = v`` as a graph node: x's gradient is zero at ``key``, v's is the slice."""
 
-    torch_name = "CopySlices"
+    node_name = "torch::autograd::CopySlices"
+
+    def name(self) -> str:
+        """torch's node for this write (see ``_setitem_node_name``)."""
+        return self.node_name
 
     def forward(self, x, v, key, basic):
         self.key, self.basic = key, basic

@@ -588,3 +588,44 @@ def test_prod_with_dtype_second_derivative_reaches_the_input(dim):
         return (t.prod(dtype=mt.float64) if dim is None else t.prod(dim, dtype=mt.float64)).to(mt.float32)
 
     assert mt.autograd.gradgradcheck(fn, (x,), eps=1e-3, atol=1e-2, rtol=1e-2)
+
+
+def _setitem_graph(lib, key_of, value_of):
+    x = _leaf(lib, (3, 4)).clone()
+    x[key_of(lib)] = value_of(lib)
+    return x
+
+
+SETITEM_GRAPHS = {
+    "setitem_int": lambda lib: _setitem_graph(lib, lambda L: 0, lambda L: 2.0),
+    "setitem_partial_slice": lambda lib: _setitem_graph(lib, lambda L: slice(0, 2), lambda L: 2.0),
+    "setitem_full_slice_scalar": lambda lib: _setitem_graph(lib, lambda L: slice(None), lambda L: 2.0),
+    "setitem_full_slice_0d": lambda lib: _setitem_graph(lib, lambda L: Ellipsis, lambda L: _leaf(L, ())),
+    "setitem_full_slice_tensor": lambda lib: _setitem_graph(lib, lambda L: slice(0, 9), lambda L: _leaf(L, (3, 4))),
+    "setitem_index": lambda lib: _setitem_graph(lib, lambda L: L.tensor([0, 2]), lambda L: 2.0),
+    "setitem_mask": lambda lib: _setitem_graph(lib, lambda L: L.tensor([True, False, True]), lambda L: 2.0),
+    "setitem_colon_index": lambda lib: _setitem_graph(lib, lambda L: (slice(None), L.tensor([1])), lambda L: 2.0),
+    "setitem_none": lambda lib: _setitem_graph(lib, lambda L: (None, slice(None)), lambda L: 2.0),
+    "minimum": lambda lib: lib.minimum(_leaf(lib, (3,)), _leaf(lib, (3,))),
+    "tril": lambda lib: lib.tril(_leaf(lib, (3, 4)), 1),
+    "triu": lambda lib: lib.triu(_leaf(lib, (3, 4)), -1),
+}
+
+
+@pytest.mark.parametrize("name", list(SETITEM_GRAPHS))
+def test_setitem_and_triangle_nodes_match_torch(name):
+    torch = pytest.importorskip("torch")
+    _STATE["rng"], _STATE["leaves"] = np.random.default_rng(0), []
+    ours = SETITEM_GRAPHS[name](mt)
+    _STATE["rng"], _STATE["leaves"] = np.random.default_rng(0), []
+    theirs = SETITEM_GRAPHS[name](torch)
+    assert _tree(ours.grad_fn) == _tree(theirs.grad_fn)
+    assert repr(ours).endswith(repr(theirs).rsplit("grad_fn=", 1)[-1])
+
+
+def test_triangles_zero_nan_outside_and_gradcheck():
+    x = mt.tensor([[1.0, float("nan")], [float("inf"), 2.0]])
+    assert mt.tril(x).tolist()[0][1] == 0.0 and mt.triu(x).tolist()[1][0] == 0.0
+    a = mt.randn(3, 4, dtype=mt.float64, requires_grad=True)
+    assert mt.autograd.gradcheck(lambda t: mt.tril(t, -1), (a,))
+    assert mt.autograd.gradgradcheck(lambda t: mt.triu(t, 1), (a,))

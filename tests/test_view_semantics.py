@@ -190,7 +190,7 @@ def test_inplace_on_view_names_copy_slices():
     a = x.clone()
     v1, v2 = a[:2], a[2:]
     v1.mul_(2)
-    assert a.grad_fn.name() == "CopySlices"
+    assert a.grad_fn.name() == "torch::autograd::CopySlices"
     assert v1.grad_fn.name() == "AsStridedBackward0"
     assert v2.grad_fn.name() == "AsStridedBackward0"
 

@@ -84,7 +84,7 @@ class Node:
         return cls.__dict__.get("torch_name") or cls.__name__ + "Backward0"
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{self.name().rsplit('::', 1)[-1]} object at {hex(id(self))}>"
 
     @property
     def next_functions(self) -> tuple:

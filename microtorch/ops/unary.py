@@ -321,6 +321,10 @@ class Maximum(Op):
         )
 
 
+class Minimum(Maximum):
+    """``Maximum``'s rule for the minimum, under torch's own node name."""
+
+
 def _max_min(a, b, take_max: bool) -> Tensor:
     op = "maximum" if take_max else "minimum"
     if not isinstance(a, Tensor):
@@ -329,7 +333,7 @@ def _max_min(a, b, take_max: bool) -> Tensor:
         raise not_a_tensor(op, b, "other", 2)
     a, b = _align(a, b, op)
     try:
-        return Maximum.apply(a, b, take_max=take_max)
+        return (Maximum if take_max else Minimum).apply(a, b, take_max=take_max)
     except ValueError:
         raise broadcast_error(op, a.shape, b.shape) from None
 
