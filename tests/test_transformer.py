@@ -351,3 +351,14 @@ def test_encoder_nested_path_zeroes_padding_as_torch():
             got = m_enc(mt.tensor(x), src_key_padding_mask=mt.tensor(kpm)).numpy()
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
         assert got[0, 2].any() != (kpm[0].tolist() == [False, False, True])
+
+
+def test_factory_dtype_and_device_reach_every_parameter():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = nn.Transformer(8, 2, 1, 1, 16, device="cpu", dtype=mt.float64)
+    attn = nn.MultiheadAttention(4, 2, kdim=3, vdim=5, add_bias_kv=True, device="cpu", dtype=mt.float64)
+    for module in (model, attn):
+        assert {p.dtype for p in module.parameters()} == {mt.float64}
+    with pytest.raises(RuntimeError, match="device"):
+        nn.MultiheadAttention(4, 2, device="cuda")

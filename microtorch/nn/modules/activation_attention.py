@@ -56,30 +56,30 @@ class MultiheadAttention(Module):
         self.head_dim = embed_dim // num_heads
         if self.head_dim * num_heads != self.embed_dim:
             raise AssertionError("embed_dim must be divisible by num_heads")
-        self._make_projections(bias, dtype)
-        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self._make_projections(bias, device, dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, device=device, dtype=dtype)
         if add_bias_kv:
-            self.bias_k = Parameter(C.empty((1, 1, embed_dim), dtype=dtype))
-            self.bias_v = Parameter(C.empty((1, 1, embed_dim), dtype=dtype))
+            self.bias_k = Parameter(C.empty((1, 1, embed_dim), device=device, dtype=dtype))
+            self.bias_v = Parameter(C.empty((1, 1, embed_dim), device=device, dtype=dtype))
         else:
             self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
-    def _make_projections(self, bias: bool, dtype) -> None:
+    def _make_projections(self, bias: bool, device, dtype) -> None:
         e = self.embed_dim
         if not self._qkv_same_embed_dim:
-            self.q_proj_weight = Parameter(C.empty((e, e), dtype=dtype))
-            self.k_proj_weight = Parameter(C.empty((e, self.kdim), dtype=dtype))
-            self.v_proj_weight = Parameter(C.empty((e, self.vdim), dtype=dtype))
+            self.q_proj_weight = Parameter(C.empty((e, e), device=device, dtype=dtype))
+            self.k_proj_weight = Parameter(C.empty((e, self.kdim), device=device, dtype=dtype))
+            self.v_proj_weight = Parameter(C.empty((e, self.vdim), device=device, dtype=dtype))
             self.register_parameter("in_proj_weight", None)
         else:
-            self.in_proj_weight = Parameter(C.empty((3 * e, e), dtype=dtype))
+            self.in_proj_weight = Parameter(C.empty((3 * e, e), device=device, dtype=dtype))
             self.register_parameter("q_proj_weight", None)
             self.register_parameter("k_proj_weight", None)
             self.register_parameter("v_proj_weight", None)
         if bias:
-            self.in_proj_bias = Parameter(C.empty(3 * e, dtype=dtype))
+            self.in_proj_bias = Parameter(C.empty(3 * e, device=device, dtype=dtype))
         else:
             self.register_parameter("in_proj_bias", None)
 
