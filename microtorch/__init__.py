@@ -384,6 +384,7 @@ from .ops.statistics import *  # noqa: E402,F403
 from .ops.scan import *  # noqa: E402,F403
 from .ops.bucketing import *  # noqa: E402,F403
 from .ops.igamma import igamma, igammac  # noqa: E402
+from . import masked  # noqa: E402
 
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 arcsinh, arccosh, arctanh = asinh, acosh, atanh

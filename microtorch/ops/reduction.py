@@ -733,7 +733,7 @@ def _softmax_family(x: Tensor, dim, dtype, node, name: str) -> Tensor:
     d = _softmax_dim(x, dim, name, stacklevel=3)
     if dtype is not None:
         x = x.to(dtype)
-    elif x._data.dtype.kind != "f" and x._data.size:  # torch dispatches no kernel for an empty input
+    if x._data.dtype.kind != "f" and x._data.size:  # torch dispatches no kernel for an empty input
         raise NotImplementedError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{_type_word(x)}'")
     if x.ndim == 0:
         return reshape(node.apply(reshape(x, (1,)), dim=0), ())
