@@ -99,16 +99,21 @@ def _summarized(a: np.ndarray, edge: int) -> np.ndarray:
 def _format_array(a: np.ndarray, fmt: _Formatter, indent: int, summarize: bool, edge: int) -> str:
     if a.ndim == 0:
         return fmt.format_plain(a.item())
-    if a.ndim == 1:
-        items = [fmt.format(x) for x in a]
-        if summarize and a.shape[0] > 2 * edge:
-            items = items[:edge] + ["..."] + items[-edge:]
+    long = summarize and a.shape[0] > 2 * edge
+    if a.ndim == 1:  # only the printed elements are formatted (a 2,000,000-element repr took seconds)
+        if long:
+            items = [fmt.format(x) for x in a[:edge]] + [" ..."] + [fmt.format(x) for x in a[a.shape[0] - edge :]]
+        else:
+            items = [fmt.format(x) for x in a]
         per_line = max(1, (_options["linewidth"] - indent) // (fmt.width + 2))
         lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
-    rows = [_format_array(x, fmt, indent + 1, summarize, edge) for x in a]
-    if summarize and a.shape[0] > 2 * edge:
-        rows = rows[:edge] + ["..."] + rows[-edge:]
+    if long:
+        head, tail = a[:edge], a[a.shape[0] - edge :]
+        rows = [_format_array(x, fmt, indent + 1, summarize, edge) for x in head] + ["..."]
+        rows += [_format_array(x, fmt, indent + 1, summarize, edge) for x in tail]
+    else:
+        rows = [_format_array(x, fmt, indent + 1, summarize, edge) for x in a]
     sep = "," + "\n" * (a.ndim - 1) + " " * (indent + 1)
     return "[" + sep.join(rows) + "]"
 
@@ -126,6 +131,9 @@ def tensor_repr(t) -> str:
         suffixes.append(f"size={tuple(a.shape)}")
     elif a.size == 0:
         body = "[]"
+    elif summarize and edge == 0:  # torch prints no element at all, and the size instead
+        body = "[...]"
+        suffixes.append(f"size={tuple(a.shape)}")
     else:
         fmt = _Formatter(_summarized(a, edge) if summarize else a)
         body = _format_array(a, fmt, indent, summarize, edge)

@@ -168,3 +168,37 @@ def test_reflected_dunders_called_with_a_non_tensor_self_decline_as_torch():
     assert mt.Tensor.__rmatmul__(2.0, t) is NotImplemented
     assert (2.0 - t).tolist() == [1.0, 1.0]
     assert (t**2).tolist() == [1.0, 1.0]
+
+
+_SUMMARISED = [
+    lambda: np.random.default_rng(0).standard_normal(5000).astype(np.float32),
+    lambda: np.arange(20_000).reshape(10, 2000),
+    lambda: np.random.default_rng(1).standard_normal((3, 400, 5)),
+    lambda: np.arange(1001),
+    lambda: np.random.default_rng(2).standard_normal((2, 2, 600)) * 1e5,
+    lambda: np.random.default_rng(3).standard_normal(1001) > 0,
+]
+
+
+@pytest.mark.parametrize("make", _SUMMARISED)
+def test_summarised_repr_matches_torch(make):
+    torch = pytest.importorskip("torch")
+    assert repr(mt.tensor(make())) == repr(torch.tensor(make()))
+
+
+def test_summarised_repr_formats_only_the_printed_elements(monkeypatch):
+    from microtorch import _printing
+
+    calls = []
+    original = _printing._Formatter.format
+    monkeypatch.setattr(_printing._Formatter, "format", lambda self, x: calls.append(1) or original(self, x))
+    text = repr(mt.arange(2_000_000).reshape(1000, 2000))
+    assert len(calls) == 36 and text.count("...") == 7
+
+
+def test_repr_with_no_edge_items_prints_the_size_as_torch():
+    mt.set_printoptions(edgeitems=0)
+    try:
+        assert repr(mt.arange(2000.0).reshape(2, 1000)) == "tensor([...], size=(2, 1000))"
+    finally:
+        mt.set_printoptions(profile="default")
