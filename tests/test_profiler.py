@@ -382,3 +382,17 @@ def test_a_failing_on_trace_ready_leaves_nothing_instrumented():
     assert Op.__dict__["apply"] is PLAIN_OP_APPLY and engine._instrument is None
     with profile():
         pass
+
+
+def test_record_functions_closed_out_of_order_keep_the_nesting_consistent():
+    outer, inner = record_function("outer"), record_function("inner")
+    with profile() as prof:
+        outer.__enter__()
+        inner.__enter__()
+        outer.__exit__(None, None, None)  # closed before the block opened inside it
+        inner.__exit__(None, None, None)
+        mt.ones(1) + 1
+    events = {e.name: e for e in prof.events()}
+    assert events["aten::add"].cpu_parent is None and events["inner"].cpu_parent is events["outer"]
+    assert 0 <= events["inner"].cpu_time_total <= events["outer"].cpu_time_total
+    assert events["outer"].self_cpu_time_total >= 0

@@ -63,9 +63,15 @@ class _Recorder:
         return event
 
     def end(self, event: FunctionEvent) -> None:
-        """Close the innermost range, ``event``."""
+        """Close the range ``event`` (normally the innermost; ranges still open inside it are dropped from the stack)."""
         event.end_ns = perf_counter_ns()
-        self.stack.pop()
+        stack = self.stack
+        if stack and stack[-1] is event:
+            stack.pop()
+        elif event in stack:  # a record_function left out of order (e.g. by a generator): keep the stack consistent
+            del stack[stack.index(event) :]
+        elif event.cpu_parent is not None and event.cpu_parent.end_ns:  # dropped so: it ends with its parent
+            event.end_ns = min(event.end_ns, event.cpu_parent.end_ns)
 
 
 _UNSUPPORTED = ("profile_memory", "with_stack", "with_flops", "with_modules")
