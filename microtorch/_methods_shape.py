@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._tensor import Tensor, _check_shape_args
+from . import _dtype as dt
+from ._tensor import Tensor, _check_shape_args, check_format_rank
 from ._tensor_methods import _check_inplace, _FillScalar, _FillTensor, _inplace_view, _method
 from .autograd.grad_mode import _state
 from .ops import shape_combine as SC
@@ -39,7 +40,11 @@ def fill(input: Tensor, value) -> Tensor:  # noqa: A002
     return _Fill.apply(input, value=value)
 
 
-def _resize(self: Tensor, shape: tuple, op: str) -> Tensor:
+def _resize(self: Tensor, shape: tuple, op: str, memory_format) -> Tensor:
+    fmt = dt.check_memory_format(memory_format, op) if memory_format is not None else dt.contiguous_format
+    if fmt == dt.preserve_format:
+        raise RuntimeError("Unsupported memory formatPreserve")
+    check_format_rank(fmt, len(shape))
     if self._requires_grad and _state.enabled:
         raise RuntimeError("cannot resize variables that require grad")
     if any(n < 0 for n in shape):
@@ -47,27 +52,36 @@ def _resize(self: Tensor, shape: tuple, op: str) -> Tensor:
     _check_inplace(self, False, op)
     n = int(np.prod(shape))
     flat = self._data.reshape(-1) if self._data.flags.c_contiguous else None
-    if flat is not None and n <= flat.size:
-        self._data = flat[:n].reshape(shape)
-    else:
-        grown = np.zeros(n, self._data.dtype)  # torch leaves new elements uninitialised
-        old = self._data.reshape(-1)
-        grown[: min(n, old.size)] = old[:n]
-        self._data = grown.reshape(shape)
+    if flat is None or n > flat.size:
+        grown = np.zeros(max(n, self._data.size), self._data.dtype)  # torch leaves new elements uninitialised
+        grown[: self._data.size] = self._data.reshape(-1)
+        flat = grown
+    self._data = np.lib.stride_tricks.as_strided(flat, shape, _format_strides(shape, fmt, flat.itemsize))
     self._vc.value += 1
     return self
 
 
+def _format_strides(shape: tuple, fmt, item: int) -> tuple:
+    """Byte strides of a dense tensor of ``shape`` laid out in memory format ``fmt``."""
+    order = list(range(len(shape)))  # dims from outermost to innermost in memory
+    if fmt in (dt.channels_last, dt.channels_last_3d):
+        order = [0, *range(2, len(shape)), 1]
+    strides, step = [0] * len(shape), item
+    for d in reversed(order):
+        strides[d], step = step, step * max(shape[d], 1)
+    return tuple(strides)
+
+
 def _resize_(self: Tensor, *size, memory_format=None) -> Tensor:
     """Change the shape in place, keeping the first elements of the storage (new ones are zeros)."""
-    return _resize(self, _check_shape_args("resize_", size), "resize_")
+    return _resize(self, _check_shape_args("resize_", size), "resize_", memory_format)
 
 
 def resize_as_(input: Tensor, the_template: Tensor, memory_format=None) -> Tensor:  # noqa: A002
     """``input.resize_(the_template.shape)``."""
     SV._check_tensor("resize_as_", input)
     SV._check_tensor("resize_as_", the_template, "the_template", 2)
-    return _resize(input, tuple(the_template.shape), "resize_as_")
+    return _resize(input, tuple(the_template.shape), "resize_as_", memory_format)
 
 
 def _h(self: Tensor) -> Tensor:

@@ -281,6 +281,15 @@ def test_fill_and_resize():
         x.resize_(6)
 
 
+def test_resize_memory_formats_match_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, mt):
+        out = lib.arange(8.0).reshape(2, 4).resize_(1, 2, 2, 2, memory_format=lib.channels_last)
+        assert out.stride() == (8, 1, 4, 2) and out.flatten().tolist() == [0, 2, 4, 6, 1, 3, 5, 7]
+        with pytest.raises(RuntimeError, match="Unsupported memory format"):
+            lib.ones(2).resize_(2, memory_format=lib.preserve_format)
+
+
 def test_real_tensor_complex_helpers():
     x = mt.ones(2, 3)
     for name in ("conj", "conj_physical", "resolve_conj", "resolve_neg", "real"):
