@@ -55,3 +55,12 @@ class Buffer(Tensor):
         t = Tensor._make(data._data if isinstance(data, Tensor) else np.asarray(data))
         t.__dict__["_buffer_persistent"] = persistent
         return t
+
+
+def __getattr__(name: str):
+    # torch.nn.parameter also holds the lazy modules' placeholders; they live with those modules
+    if name in ("UninitializedParameter", "UninitializedBuffer", "UninitializedTensorMixin", "is_lazy"):
+        from .modules import lazy
+
+        return getattr(lazy, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

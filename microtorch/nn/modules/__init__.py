@@ -6,6 +6,7 @@ from .conv import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .dropout_alpha import *  # noqa: F403
 from .fold import *  # noqa: F403
+from .lazy import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .loss_more import *  # noqa: F403

@@ -385,6 +385,9 @@ class Module:
         """Copy values from ``state_dict`` (all checked first: on error nothing changes)."""
         if not isinstance(state_dict, dict):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        for mod_prefix, m in self.named_modules():
+            if hasattr(type(m), "_lazy_load_hook"):  # lazy layers materialise what they load (torch's pre-hook)
+                m._lazy_load_hook(state_dict, mod_prefix + "." if mod_prefix else "")
         targets = self._state_tensors()
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]

@@ -199,6 +199,8 @@ class RNNBase(Module):
         if padded:
             seq = input.transpose(0, 1) if self.batch_first else input
             time, batch = seq.shape[0], seq.shape[1]
+            if time == 0:
+                raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
             flat, batch_sizes = seq.reshape(time * batch, seq.shape[2]), [batch] * time
         else:
             flat = input
