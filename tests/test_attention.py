@@ -318,3 +318,37 @@ def test_multi_head_attention_forward_errors_as_torch(name):
             extra["is_causal"] = True
         with pytest.raises(cls):
             fn(q, k, v, e, h, *rest, False, 0.0, training=False, **kwargs, **extra)
+
+
+SECOND_ORDER = {
+    "3-d": ([(2, 3, 4), (2, 5, 4), (2, 5, 4)], {}),
+    "4-d": ([(2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 4)], {}),
+    "broadcast heads": ([(2, 2, 3, 4), (2, 1, 5, 4), (2, 1, 5, 4)], {}),
+    "gqa": ([(2, 2, 3, 4), (2, 1, 5, 4), (2, 1, 5, 4)], {"enable_gqa": True}),
+    "gqa k, v differ": ([(2, 4, 3, 4), (2, 2, 5, 4), (2, 1, 5, 4)], {"enable_gqa": True}),
+    "value dim": ([(2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 6)], {}),
+    "3-d mask": ([(2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 4)], {"attn_mask": (2, 3, 5)}),
+    "2-d mask": ([(2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 4)], {"attn_mask": (3, 5)}),
+    "mask with grad": ([(2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 4)], {"attn_mask": (3, 5), "grad": True}),
+}
+
+
+@pytest.mark.parametrize("name", list(SECOND_ORDER))
+def test_sdpa_second_derivative_where_torch_has_one(name):
+    torch = pytest.importorskip("torch")
+    shapes, opts = SECOND_ORDER[name]
+    opts = dict(opts)
+    mask_shape, mask_grad = opts.pop("attn_mask", None), opts.pop("grad", False)
+    outcomes = []
+    for lib, fn in ((torch, torch.nn.functional.scaled_dot_product_attention), (mt, F.scaled_dot_product_attention)):
+        qkv = [lib.tensor(_pair(s, i)[0], requires_grad=True) for i, s in enumerate(shapes)]
+        mask = None
+        if mask_shape is not None:
+            mask = lib.tensor(_pair(mask_shape, 7)[0], requires_grad=mask_grad)
+        grads = lib.autograd.grad(fn(*qkv, attn_mask=mask, **opts).sum(), qkv, create_graph=True)
+        try:
+            lib.autograd.grad(sum((g * g).sum() for g in grads), qkv, allow_unused=True)
+            outcomes.append("second order")
+        except RuntimeError:
+            outcomes.append("raises")
+    assert outcomes[1] == outcomes[0]

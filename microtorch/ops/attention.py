@@ -186,7 +186,7 @@ class _FlashAttentionCPU(Op):
         return tuple(_NoDerivative.apply(*saved, g, result=gr, op=_FLASH_BACKWARD) for gr in grads)
 
 
-def _uses_flash(query: Tensor, key: Tensor, value: Tensor, attn_mask, dropout_p: float) -> bool:
+def _uses_flash(query: Tensor, key: Tensor, value: Tensor, attn_mask, dropout_p: float, enable_gqa: bool) -> bool:
     """Whether torch's CPU dispatch picks its flash kernel (its sdp_utils_cpp checks) for a graph-recording call."""
     qkv = (query, key, value)
     if any(t.ndim != 4 for t in qkv) or dropout_p > 0.0 or not is_grad_enabled():
@@ -196,6 +196,8 @@ def _uses_flash(query: Tensor, key: Tensor, value: Tensor, attn_mask, dropout_p:
     if attn_mask is not None and (attn_mask.ndim == 3 or attn_mask.requires_grad):
         return False
     if not (query.shape[0] == key.shape[0] == value.shape[0]) or key.shape[1] != value.shape[1]:
+        return False
+    if query.shape[1] != key.shape[1] and not enable_gqa:
         return False
     if not (query.shape[-1] == key.shape[-1] == value.shape[-1]) or 0 in (query.shape[-2], key.shape[-2]):
         return False
@@ -236,7 +238,7 @@ def scaled_dot_product_attention(
     if value._data.size == 0:
         return _empty_value_result(query, key, value)
     mask = _additive_mask(query, key, attn_mask, is_causal)
-    flash = _uses_flash(query, key, value, attn_mask, dropout_p)
+    flash = _uses_flash(query, key, value, attn_mask, dropout_p, enable_gqa)
     if enable_gqa:
         key, value = _gqa(query, key, value)
     if flash:
