@@ -260,6 +260,10 @@ def test_gradcheck_cases_cycle_through_the_public_forms(monkeypatch):
         (["bench", "--families", "nope"], "unknown family"),
         (["bench", "--pairs", "0"], "--pairs"),
         (["train", "--threads", "0"], "--threads"),
+        (["train", "--seed", "-1"], "--seed"),
+        (["train", "--model", "simple-cnn", "--activation", "tanh"], "--activation applies only to --model lenet5"),
+        (["train", "--model", "simple-cnn", "--plot", "curves.xyz"], "unknown image format 'xyz'"),
+        (["train", "--model", "simple-cnn", "--plot", "/nonexistent-dir/p.png"], "does not exist"),
         (["fly"], "invalid choice"),
     ],
 )
@@ -295,7 +299,7 @@ def test_bench_quick_prints_median_ratios_with_their_spread():
 def test_train_threads_sets_the_blas_threads():
     r = run_cli("train", "--model", "simple-cnn", "--epochs", "1", "--threads", "1", "--no-progress")
     assert r.returncode == 0, r.stderr
-    assert "seed 0, 1 BLAS threads" in r.stdout
+    assert "batch 1, 1 epoch, seed 0, 1 BLAS thread" in r.stdout
 
 
 def test_shift_batch_moves_images_and_fills_with_background():
@@ -313,3 +317,21 @@ def test_shift_batch_moves_images_and_fills_with_background():
         assert out.sum() == 2.0  # a shift of at most 2 keeps the pixel inside the 6x6 frame
         (_, _, y, x), *_ = np.argwhere(out == 1.0)
         assert abs(y - 2) <= 2 and abs(x - 3) <= 2
+
+
+def test_train_help_shows_the_defaults_the_presets_use():
+    from microtorch.cli.train import PRESETS
+
+    r = run_cli("train", "--help")
+    text = " ".join(r.stdout.split())
+    assert f"lenet5: {PRESETS['lenet5'].epochs}, simple-cnn: {PRESETS['simple-cnn'].epochs}" in text
+    assert f"lenet5: {PRESETS['lenet5'].batch_size}, simple-cnn: {PRESETS['simple-cnn'].batch_size}" in text
+
+
+def test_train_plot_without_extension_names_the_file_it_writes(tmp_path):
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "curves"
+    r = run_cli("train", "--model", "simple-cnn", "--epochs", "1", "--no-progress", "--plot", str(target))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "curves.png").exists()
+    assert f"saved plot to {target}.png" in r.stdout

@@ -36,6 +36,26 @@ PRESETS = {
 BARS_TRAIN, BARS_TEST = 256, 128
 
 
+def _per_model(key: str, show=str) -> str:
+    """``lenet5: X, simple-cnn: Y`` from the presets, so --help shows the defaults really used."""
+    return ", ".join(f"{model}: {show(getattr(preset, key))}" for model, preset in PRESETS.items())
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def seed_value(text: str) -> int:
+    """A seed numpy and microtorch's generators both take: an integer from 0 to 2**63 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 2**63 - 1, got {value}")
+    return value
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``microtorch train``."""
     from . import positive_float, positive_int
@@ -45,32 +65,38 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--dataset", choices=DATASETS, default=None, help="the data (default: digits for lenet5, bars for simple-cnn)"
     )
     p.add_argument(
-        "--epochs", type=positive_int, default=None, help="passes over the training set (lenet5: 6, simple-cnn: 8)"
+        "--epochs", type=positive_int, default=None, help=f"passes over the training set ({_per_model('epochs')})"
     )
     p.add_argument(
-        "--batch-size", type=positive_int, default=None, help="examples per step (lenet5: 32, simple-cnn: 1)"
+        "--batch-size", type=positive_int, default=None, help=f"examples per step ({_per_model('batch_size')})"
     )
-    p.add_argument("--lr", type=positive_float, default=None, help="learning rate (lenet5: 0.002, simple-cnn: 0.5)")
-    p.add_argument(
-        "--optimizer", choices=("sgd", "adam"), default=None, help="optimizer (lenet5: adam, simple-cnn: sgd)"
-    )
+    p.add_argument("--lr", type=positive_float, default=None, help=f"learning rate ({_per_model('lr', '{:g}'.format)})")
+    p.add_argument("--optimizer", choices=("sgd", "adam"), default=None, help=f"optimizer ({_per_model('optimizer')})")
     p.add_argument(
         "--schedule",
         choices=("constant", "cosine"),
         default=None,
-        help="learning-rate schedule; cosine anneals to 0 over the run (lenet5: cosine, simple-cnn: constant)",
+        help=f"learning-rate schedule; cosine anneals to 0 over the run ({_per_model('schedule')})",
     )
     p.add_argument(
-        "--seed", type=int, default=0, help="seed for weights and shuffling; same seed, same numbers (default 0)"
+        "--seed",
+        type=seed_value,
+        default=0,
+        help="seed for weights and shuffling, 0 to 2**63-1; same seed, same numbers (default 0)",
     )
     p.add_argument(
         "--limit", type=positive_int, default=None, help="train on only this many (random) training examples"
     )
-    p.add_argument("--activation", choices=("relu", "sigmoid", "tanh"), default="relu", help="LeNet5's activation")
-    p.add_argument("--pooling", choices=("max", "avg"), default="max", help="LeNet5's pooling")
+    p.add_argument(
+        "--activation", choices=("relu", "sigmoid", "tanh"), default=None, help="LeNet5's activation (default relu)"
+    )
+    p.add_argument("--pooling", choices=("max", "avg"), default=None, help="LeNet5's pooling (default max)")
     p.add_argument("--save", metavar="PATH", default=None, help="write a checkpoint (microtorch.save) to PATH")
     p.add_argument(
-        "--plot", metavar="PATH", default=None, help="write a PNG of loss/accuracy curves and first-layer kernels"
+        "--plot",
+        metavar="PATH",
+        default=None,
+        help="write an image of loss/accuracy curves and first-layer kernels (PNG unless PATH names another format)",
     )
     p.add_argument(
         "--no-augment", action="store_true", help="digits: no random shifts of up to 2 pixels per training batch"
@@ -109,15 +135,39 @@ def _settings(args: argparse.Namespace) -> argparse.Namespace:
             f"model {args.model!r} does not fit data set {args.dataset!r}: "
             f"use --model lenet5 --dataset digits or --model simple-cnn --dataset bars"
         )
+    if args.model != "lenet5":
+        given = [f"--{key}" for key in ("activation", "pooling") if getattr(args, key) is not None]
+        if given:
+            verb = "applies" if len(given) == 1 else "apply"
+            raise CLIError(f"{' and '.join(given)} {verb} only to --model lenet5, not {args.model!r}")
+    args.activation = args.activation or "relu"
+    args.pooling = args.pooling or "max"
     if args.save:
         _check_writable(args.save, "save")
     if args.plot:
-        _check_writable(args.plot, "plot")
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise CLIError('--plot needs matplotlib: pip install "microtorch[examples]"')
+        args.plot = _plot_path(args.plot)
     return args
+
+
+def _plot_path(path: str) -> str:
+    """The file ``--plot`` will write (``.png`` added when PATH has no extension), checked before training."""
+    from . import CLIError
+
+    _check_writable(path, "plot")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise CLIError('--plot needs matplotlib: pip install "microtorch[examples]"') from None
+    extension = os.path.splitext(path)[1][1:].lower()
+    if not extension:
+        return path + ".png"
+    formats = Figure().canvas.get_supported_filetypes()
+    if extension not in formats:
+        raise CLIError(f"--plot: unknown image format {extension!r}; use one of {', '.join(sorted(formats))}")
+    return path
 
 
 def _data(args: argparse.Namespace):
@@ -230,7 +280,8 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"Training {type(model).__name__} ({n_params:,} parameters) on {args.dataset} "
         f"({len(train):,} train / {len(test):,} test, {size}), {args.optimizer} lr {args.lr:g} ({args.schedule} schedule), "
-        f"batch {args.batch_size}, {args.epochs} epochs, seed {args.seed}, {mt.get_num_threads()} BLAS threads",
+        f"batch {args.batch_size}, {_plural(args.epochs, 'epoch')}, seed {args.seed}, "
+        f"{_plural(mt.get_num_threads(), 'BLAS thread')}",
         flush=True,
     )
     _, before, test_n = evaluate(args, model, test)
@@ -266,7 +317,11 @@ def run(args: argparse.Namespace) -> int:
         )
     _, test_correct, test_n = evaluate(args, model, test)
     _, train_correct, train_n = evaluate(args, model, train)
-    print(f"final train accuracy: {100 * train_correct / train_n:.2f}% ({train_correct}/{train_n})")
+    print(
+        f"final train accuracy: {100 * train_correct / train_n:.2f}% ({train_correct}/{train_n}; "
+        "the trained model in eval mode on unaugmented data, while each epoch's train acc is the running "
+        "accuracy during that epoch)"
+    )
     print(f"test accuracy: {100 * test_correct / test_n:.2f}% ({test_correct}/{test_n})")
     print(f"total time: {time.perf_counter() - start:.1f} s")
     if args.save:
