@@ -165,6 +165,31 @@ def test_save_rejects_unsupported_objects():
         mt.save({"f": lambda: 1}, io.BytesIO())
 
 
+def test_failed_save_leaves_an_existing_file_untouched(tmp_path):
+    path = tmp_path / "keep.pt"
+    mt.save({"w": mt.ones(2)}, path)
+    before = path.read_bytes()
+    with pytest.raises(TypeError, match="cannot serialize"):
+        mt.save({"w": mt.ones(2), "bad": object()}, path)
+    assert path.read_bytes() == before and mt.load(path)["w"].tolist() == [1.0, 1.0]
+
+
+def test_save_options_as_torch_or_refused():
+    buf = io.BytesIO()
+    mt.save(mt.ones(1), buf, pickle_protocol=2, _use_new_zipfile_serialization=True)
+    assert mt.load(io.BytesIO(buf.getvalue())).tolist() == [1.0]
+    with pytest.raises(ValueError, match="pickle_protocol=2"):
+        mt.save(mt.ones(1), io.BytesIO(), pickle_protocol=4)
+    with pytest.raises(ValueError, match="zip format"):
+        mt.save(mt.ones(1), io.BytesIO(), _use_new_zipfile_serialization=False)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'compress'"):
+        mt.save(mt.ones(1), io.BytesIO(), compress=True)
+    with pytest.raises(TypeError, match="pickle_module"):
+        mt.save(mt.ones(1), io.BytesIO(), pickle_module=json)
+    with pytest.raises(TypeError, match="path or a writable binary file"):
+        mt.save(mt.ones(1), 3)
+
+
 def test_checkpoint_has_torch_layout(tmp_path):
     """One top-level folder named after the file, torch.save's records, storages 64-byte aligned."""
     path = tmp_path / "c.pt"

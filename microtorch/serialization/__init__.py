@@ -23,7 +23,7 @@ from ._archive import _Archive
 from ._legacy import INDEX, _load_own
 from ._placement import _Placement
 from ._torch_reader import _load_torch
-from ._torch_writer import archive_name, write_checkpoint
+from ._torch_writer import archive_name, pickle_checkpoint, write_archive
 
 __all__ = ["save", "load"]
 
@@ -38,15 +38,14 @@ def save(obj: Any, f: FileLike, pickle_module: Any = None, pickle_protocol: int 
     if pickle_protocol != 2:
         raise ValueError(f"save: only pickle_protocol=2 (torch.save's default) is written, got {pickle_protocol!r}")
     _check_save_options(kwargs)
-    if isinstance(f, (str, os.PathLike)):
-        buf = io.BytesIO()
-        write_checkpoint(obj, buf, archive_name(f))  # nothing is written if the object cannot be saved
-        with open(f, "wb") as fh:
-            fh.write(buf.getbuffer())
-    elif hasattr(f, "write"):
-        write_checkpoint(obj, f, archive_name(f))
-    else:
+    if not isinstance(f, (str, os.PathLike)) and not hasattr(f, "write"):
         raise TypeError(f"save: f must be a path or a writable binary file object, got {type(f).__name__}")
+    data, storages = pickle_checkpoint(obj)  # an object that cannot be saved fails before the file is touched
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "wb") as fh:
+            write_archive(data, storages, fh, archive_name(f))
+    else:
+        write_archive(data, storages, f, archive_name(f))
 
 
 def _check_save_options(kwargs: dict) -> None:

@@ -24,7 +24,7 @@ from .. import _dtype as dt
 from .._device import device as _Device
 from .._tensor import Size, Tensor
 
-__all__ = ["archive_name", "write_checkpoint"]
+__all__ = ["archive_name", "pickle_checkpoint", "write_archive"]
 
 _STORAGE_NAMES = {
     np.dtype(np.float32): "FloatStorage",
@@ -334,17 +334,21 @@ def archive_name(f: Any) -> str:
     return "archive"
 
 
-def write_checkpoint(obj: Any, fh: IO[bytes], name: str) -> None:
-    """Write ``obj`` to the binary file ``fh`` as a torch.save archive with top-level folder ``name``."""
+def pickle_checkpoint(obj: Any) -> tuple[bytes, list[_StorageRecord]]:
+    """The ``data.pkl`` bytes of ``obj`` and the storages they refer to (raises before anything is written)."""
     writer = _PickleWriter()
     writer.save(obj)
-    data = writer.finish()
+    return writer.finish(), writer.storages.records
+
+
+def write_archive(data: bytes, storages: list[_StorageRecord], fh: IO[bytes], name: str) -> None:
+    """Write a torch.save archive with top-level folder ``name`` to the binary file ``fh``."""
     with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as z:
         _member(z, f"{name}/data.pkl", data)
         _member(z, f"{name}/.format_version", b"1")
         _member(z, f"{name}/.storage_alignment", str(_ALIGNMENT).encode())
         _member(z, f"{name}/byteorder", b"little")
-        for record in writer.storages.records:
+        for record in storages:
             flat = record.flat
             if flat.dtype.byteorder == ">":
                 flat = flat.astype(flat.dtype.newbyteorder("<"))
