@@ -1,9 +1,9 @@
 """Attention: ``scaled_dot_product_attention`` and ``multi_head_attention_forward`` (torch's math path).
 
 Both are compositions of differentiable ops (matmul, softmax, masked_fill, dropout), so
-gradients of any order come from autograd. The C++ flash kernel torch picks on the CPU
-when no input requires grad computes the same values as its math path, which is what
-this module follows."""
+gradients of any order come from autograd. torch's CPU flash kernel computes the same
+values; where torch's dispatch picks it for a call that records a graph (4-d inputs, no
+dropout, ...), the first derivative is the same and the second raises torch's error."""
 
 from __future__ import annotations
 
@@ -50,14 +50,14 @@ def _check_sdpa_types(query, key, value, attn_mask, dropout_p, is_causal, scale,
         if not isinstance(t, Tensor):
             raise _type_error(name, "Tensor", t, pos)
     if attn_mask is not None and not isinstance(attn_mask, Tensor):
-        raise _type_error("attn_mask", "Tensor", attn_mask, 4)
+        raise _type_error("attn_mask", "Tensor", attn_mask)
     if isinstance(dropout_p, bool) or not isinstance(dropout_p, (int, float, np.integer, np.floating)):
-        raise _type_error("dropout_p", "float", dropout_p, 5)
-    for pos, (name, flag) in ((6, ("is_causal", is_causal)), (8, ("enable_gqa", enable_gqa))):
+        raise _type_error("dropout_p", "float", dropout_p)
+    for name, flag in (("is_causal", is_causal), ("enable_gqa", enable_gqa)):
         if not isinstance(flag, bool):
-            raise _type_error(name, "bool", flag, pos)
+            raise _type_error(name, "bool", flag)
     if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating))):
-        raise _type_error("scale", "float", scale, 7)
+        raise _type_error("scale", "float", scale)
 
 
 def _check_sdpa_inputs(query: Tensor, key: Tensor, value: Tensor, attn_mask, dropout_p: float) -> None:
