@@ -71,6 +71,7 @@ EXCLUDED = {
     "torch.get_default_dtype", "torch.set_default_dtype", "torch.get_num_threads", "torch.set_num_threads",
     "torch.get_rng_state", "torch.set_rng_state", "torch.initial_seed", "torch.manual_seed", "torch.seed",
     "torch.is_grad_enabled", "torch.load", "torch.save", "torch.set_printoptions", "torch.promote_types",
+    "torch.is_anomaly_enabled", "torch.is_anomaly_check_nan_enabled",
     "torch.result_type",
     # not tensor ops (non-differentiable): metadata, conversions out of microtorch, autograd machinery
     *(f"Tensor.{n}" for n in (
