@@ -239,12 +239,15 @@ __all__ += ["embedding", "embedding_bag"]
 # the losses issue's families (margin, likelihood, ...)
 from ..ops import loss_margin as _loss_margin  # noqa: E402
 from ..ops import loss_nll_family as _loss_nll_family  # noqa: E402
+from ..ops import pool_fractional as _pool_fractional  # noqa: E402
 from ..ops.loss_margin import *  # noqa: E402, F403
 from ..ops.loss_nll_family import *  # noqa: E402, F403
 from ..ops.dropout_alpha import alpha_dropout, feature_alpha_dropout, rrelu, rrelu_  # noqa: E402
 from ..ops.loss_linear_ce import linear_cross_entropy  # noqa: E402
 from ..ops.norm_more import channel_shuffle, local_response_norm, rms_norm  # noqa: E402
+from ..ops.pool_fractional import *  # noqa: E402, F403
 
 __all__ += _loss_margin.__all__ + _loss_nll_family.__all__ + ["channel_shuffle", "local_response_norm", "rms_norm"]
 __all__ += ["alpha_dropout", "feature_alpha_dropout", "rrelu", "rrelu_", "linear_cross_entropy"]
+__all__ += _pool_fractional.__all__
 # end of the losses issue's families
