@@ -396,3 +396,6 @@ from .ops.shape_split import *  # noqa: E402,F403
 from .ops.shape_misc import *  # noqa: E402,F403
 from ._methods_shape import fill, resize_as_  # noqa: E402
 from .ops.lowrank import pca_lowrank, svd_lowrank  # noqa: E402
+from ._numpy_names import install as _install_numpy_names  # noqa: E402
+
+_install_numpy_names()
