@@ -81,6 +81,7 @@ from torch.utils.data import DataLoader, TensorDataset
 assert torch is microtorch and nn is microtorch.nn and F is microtorch.nn.functional
 assert torch.backends.cudnn is microtorch.backends.cudnn and DataLoader is microtorch.utils.data.DataLoader
 assert "torch._C" not in sys.modules and torch.__file__.startswith(microtorch.__path__[0])
+assert sys.modules["__main__"].__dict__ is globals() and __spec__ is None
 print("version", torch.__version__, torch.__version__ >= "2.0", torch.__version__ < "3", torch.version.cuda)
 print("name", __name__, "argv", sys.argv[1:], "path0", sys.path[0])
 """
@@ -158,6 +159,14 @@ def test_uncaught_exception_prints_the_scripts_traceback(tmp_path):
         "           ^^^^^^^^^^^^^^^^",
         "AttributeError: 'Tensor' object has no attribute 'no_such_method'",
     ]
+
+
+def test_relative_script_path_as_python_gives(tmp_path):
+    _script(tmp_path, "import sys\nprint(__file__, sys.argv[0])\nraise ValueError(1)\n")
+    out = _run(Path("script.py"), cwd=tmp_path)
+    plain = subprocess.run([sys.executable, "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (out.returncode, out.stdout, out.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+    assert out.stdout == f"{tmp_path / 'script.py'} script.py\n"
 
 
 def test_syntax_error_in_the_script(tmp_path):
