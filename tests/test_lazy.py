@@ -148,3 +148,15 @@ def test_deepcopy_of_a_lazy_module():
     assert isinstance(clone.weight, UninitializedParameter) and clone.weight is not m.weight
     clone(mt.randn(2, 4, dtype=mt.float64))
     assert type(clone) is mt.nn.Linear and m.has_uninitialized_params()
+
+
+@pytest.mark.parametrize("kernel_size", [1.5, "1", (2, "1")])
+@pytest.mark.parametrize("name", ["LazyConv2d", "LazyConvTranspose2d"])
+def test_kernel_size_must_be_ints_as_torch(name, kernel_size):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        getattr(torch.nn, name)(3, kernel_size)
+    with pytest.raises(TypeError, match="kernel_size"):
+        getattr(mt.nn, name)(3, kernel_size)
+    with pytest.raises(TypeError, match="kernel_size"):
+        mt.nn.Conv2d(2, 3, kernel_size)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ... import _creation as C
 from ..._tensor import Tensor
 from ...ops import conv as F_conv
@@ -21,6 +23,15 @@ def _ntuple(value, n: int, name: str) -> tuple:
             raise ValueError(f"{name} must have {n} elements, got {tuple(value)}")
         return tuple(int(v) for v in value)
     return (int(value),) * n
+
+
+def _kernel_tuple(value, n: int) -> tuple:
+    """``kernel_size`` as torch takes it: ints only (its weight allocation refuses anything else)."""
+    items = value if isinstance(value, (tuple, list)) else (value,)
+    bad = [v for v in items if not isinstance(v, (int, np.integer))]
+    if bad:
+        raise TypeError(f"kernel_size must be an int or a tuple of ints, but got {type(bad[0]).__name__}")
+    return _ntuple(value, n, "kernel_size")
 
 
 class _ConvNd(Module):
@@ -56,7 +67,7 @@ class _ConvNd(Module):
                 f"padding_mode must be one of ['zeros', 'reflect', 'replicate', 'circular'], but got padding_mode='{padding_mode}'"
             )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _ntuple(kernel_size, n, "kernel_size")
+        self.kernel_size = _kernel_tuple(kernel_size, n)
         self.stride = _ntuple(stride, n, "stride")
         self.dilation = _ntuple(dilation, n, "dilation")
         if isinstance(padding, str):
