@@ -173,3 +173,45 @@ def test_products_take_torchs_keyword_names():
     assert mt.dot(input=v, tensor=v).item() == 2.0 and mt.outer(input=v, vec2=v).shape == (2, 2)
     assert mt.addmm(input=x, mat1=x, mat2=x, beta=0).tolist() == [[2.0, 2.0]] * 2
     assert mt.cdist(x1=x, x2=x).shape == (2, 2) and mt.inner(input=v, other=v).item() == 2.0
+
+
+def test_alpha_follows_torchs_blas_calls():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    a, b, c, v = (
+        rng.standard_normal((2, 3, 4)),
+        rng.standard_normal((2, 4, 3)),
+        rng.standard_normal((3, 3)),
+        rng.standard_normal(4),
+    )
+    a[0, 0, 0] = np.nan
+    T, M = (lambda x: torch.tensor(x)), (lambda x: mt.tensor(x))
+    cases = [
+        ("addmm", (c, a[1], b[1])),
+        ("addmm", (c, a[0], b[0])),
+        ("addmv", (c[:, 0], a[1], v)),
+        ("addmv", (c[:, 0], a[0], v)),
+    ]
+    cases += [("addbmm", (c, a, b)), ("baddbmm", (c[None], a, b)), ("addr", (c, v[:3], b[0, 0]))]
+    for alpha in (float("inf"), 0, -1.0):
+        for name, args in cases:
+            want = getattr(torch, name)(*map(T, args), alpha=alpha).numpy()
+            got = getattr(mt, name)(*map(M, args), alpha=alpha).numpy()
+            np.testing.assert_allclose(got, want, equal_nan=True, err_msg=f"{name} alpha={alpha}")
+    x = mt.tensor(a[0], requires_grad=True)
+    mt.addmm(M(c), x, M(b[0]), alpha=0).sum().backward()
+    assert x.grad.tolist() == [[0.0] * 4] * 3  # the skipped product still gets grad * 0
+
+
+def test_bad_arguments_raise_torchs_classes():
+    with pytest.raises(RuntimeError, match="non-negative p values"):
+        mt.cdist(mt.ones(2, 3), mt.ones(2, 3), p=float("nan"))
+    with pytest.raises(RuntimeError, match="tensordot expects dims to be int or tuple"):
+        mt.tensordot(mt.ones(2, 3), mt.ones(3, 2), dims="1")
+    with pytest.raises(TypeError, match="argument 'dim' must be int"):
+        mt.nn.functional.cosine_similarity(mt.ones(5), mt.ones(5), dim=1.5)
+    with pytest.raises(RuntimeError, match="Order 0.5 not supported"):
+        mt.nn.functional.normalize(mt.ones(2, 3), p="0.5")
+    np.testing.assert_allclose(mt.nn.functional.normalize(mt.ones(2, 4), p=None).numpy(), np.full((2, 4), 0.5))
+    with pytest.raises(RuntimeError, match="indexing axis dim should be positive"):
+        mt.nn.functional.embedding(mt.tensor([1]), mt.ones(0, 3))

@@ -44,12 +44,13 @@ def _coefficients(beta, alpha, op: str, x: Tensor) -> tuple:
 
 
 class _Ignored(Op):
-    """``input`` when ``beta == 0``: contributes zeros (so NaN/inf in it never show) yet, as in
-    torch, still receives the gradient ``grad * 0``."""
+    """A term scaled by 0 (``input`` when ``beta == 0``, the product when ``alpha == 0``): zeros
+    of ``shape`` (its own by default), so NaN/inf in it never show, while, as in torch, it still
+    receives the gradient ``grad * 0``."""
 
     def forward(self, x, shape):
         self.in_shape = x._data.shape
-        return np.zeros(shape, dtype=x._data.dtype)
+        return np.zeros(self.in_shape if shape is None else shape, dtype=x._data.dtype)
 
     def backward(self, g):
         return sum_to_size(g * 0, self.in_shape)
@@ -66,6 +67,22 @@ def _combine(x: Tensor, prod: Tensor, beta, alpha) -> Tensor:
     if beta != 1:
         x = x * beta
     return x + prod
+
+
+def _gemm(product, left: Tensor, right: Tensor, alpha, scale_operand: bool = True) -> Tensor:
+    """``alpha * product(left, right)`` as torch's BLAS calls compute it: gemm scales an operand
+    before the sums (``scale_operand``: ``alpha = inf`` gives NaN where signs mix), gemv scales
+    the sums; ``alpha == 0`` skips the product, NaN or inf in the operands never showing (their
+    gradient is ``grad * 0``)."""
+    if alpha == 0:
+        return _Ignored.apply(product(left, right), shape=None)
+    if alpha == 1:
+        return product(left, right)
+    return product(left, right * alpha) if scale_operand else product(left, right) * alpha
+
+
+def _summed_bmm(b1: Tensor, b2: Tensor) -> Tensor:
+    return Matmul.apply(b1, b2).sum(0, dtype=b1.dtype)
 
 
 def _same_dtype(a: Tensor, b: Tensor, a_name: str, b_name: str) -> None:
@@ -119,7 +136,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     _check_addmm_bias(input, mat1.shape[0], mat2.shape[1])
     _no_bool("addmm", input)
     beta, alpha = _coefficients(beta, alpha, "addmm", input)
-    return _combine(input, matmul(mat1, mat2), beta, alpha)
+    return _combine(input, _gemm(matmul, mat1, mat2, alpha), beta, 1)
 
 
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
@@ -138,7 +155,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
         )
     _no_bool("addmv", input)
     beta, alpha = _coefficients(beta, alpha, "addmv", input)
-    return _combine(input, matmul(mat, vec), beta, alpha)
+    return _combine(input, _gemm(matmul, mat, vec, alpha, scale_operand=False), beta, 1)
 
 
 def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
@@ -220,7 +237,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     _expandable(input, target)
     _no_bool("addbmm", input)
     beta, alpha = _coefficients(beta, alpha, "addbmm", input)
-    return _combine(input, Matmul.apply(batch1, batch2).sum(0, dtype=batch1.dtype), beta, alpha)
+    return _combine(input, _gemm(_summed_bmm, batch1, batch2, alpha), beta, 1)
 
 
 def inner(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
@@ -283,7 +300,10 @@ def _tensordot_dims(dims, a: Tensor, b: Tensor) -> tuple:
         if isinstance(dims, (list, tuple)) and len(dims) == 2 and all(isinstance(d, int) for d in dims):
             dims = ([dims[0]], [dims[1]])
         else:
-            raise TypeError(f"tensordot(): argument 'dims' must be int or a pair of lists of ints, got {dims!r}")
+            raise RuntimeError(
+                "tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] containing two "
+                f"lists, but got dims={dims}"
+            )
     da, db = list(dims[0]), list(dims[1])
     if len(da) != len(db):
         raise RuntimeError("both dimension lists should have same length")

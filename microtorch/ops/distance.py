@@ -98,7 +98,7 @@ def _check_cdist(x1: Tensor, x2: Tensor, p: float, compute_mode) -> None:
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {_tname(x)}")
     if x1._data.dtype != x2._data.dtype:
         raise RuntimeError(f"expected scalar type {_tname(x1)} but found {_tname(x2)}")
-    if p < 0:
+    if not p >= 0:  # NaN too
         raise RuntimeError("cdist only supports non-negative p values")
 
 
@@ -126,7 +126,7 @@ def pdist(input: Tensor, p=2.0) -> Tensor:  # noqa: A002
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     if not _is_float(input):
         raise RuntimeError("pdist only supports floating-point dtypes")
-    if p < 0:
+    if not p >= 0:  # NaN too
         raise RuntimeError("pdist only supports non-negative p values")
     i, j = np.triu_indices(input.shape[0], 1)
     rows = input.index_select(0, Tensor._make(i.astype(np.int64)))
@@ -149,6 +149,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     _tensor_arg(x1, "cosine_similarity", "x1", 1)
     _tensor_arg(x2, "cosine_similarity", "x2", 2)
     eps = _number(eps, "cosine_similarity", "eps")
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"cosine_similarity(): argument 'dim' must be int, not {type(dim).__name__}")
     common = result_type(x1, x2)
     if not common.is_floating_point:
         name = TYPE_WORD.get(common.name, common.name)
@@ -170,10 +172,19 @@ def _clamped_norm(x: Tensor, dim: int, eps: float) -> Tensor:
     return norm + (held.clamp_min(eps) - held)
 
 
+def _norm_order(p) -> float:
+    """``Tensor.norm``'s ``p`` as normalize passes it: None and ``'fro'`` are the 2-norm."""
+    if p is None or p == "fro":
+        return 2.0
+    if isinstance(p, str):
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    return _number(p, "normalize")
+
+
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
     """``input`` divided by its ``p``-norm along ``dim`` (the norm clamped below by ``eps``)."""
     _tensor_arg(input, "normalize", "input", 1)
-    p = _number(p, "normalize")
+    p = _norm_order(p)
     eps = _number(eps, "normalize", "eps")
     dims = [wrap_dim(d, input.ndim) for d in _dims_arg(dim, "linalg_vector_norm", 3)]
     denom = vector_norm(input, p, dim=dims if input.ndim else None, keepdim=True).clamp_min(eps)

@@ -100,6 +100,8 @@ def embedding(
         raise RuntimeError("'weight' must be 2-D")
     pad = _padding_index(padding_idx, weight.shape[0])
     idx = _check_indices(input, "embedding")
+    if idx.size and weight.shape[0] == 0:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):
         raise IndexError("index out of range in self")
     _refuse_sparse_grad(sparse, weight, "embedding")
