@@ -125,10 +125,12 @@ def _resolve(fullname: str) -> Any:
     if fullname == "torch":
         return microtorch
     rest = fullname[len("torch.") :]
+    ours = "microtorch." + rest
     try:
-        return importlib.import_module("microtorch." + rest)
+        return importlib.import_module(ours)
     except ModuleNotFoundError as err:
-        if not (err.name and ("microtorch." + rest).startswith(err.name) and err.name.startswith("microtorch.")):
+        missing = err.name or ""
+        if not missing.startswith("microtorch.") or not (ours == missing or ours.startswith(missing + ".")):
             raise  # a dependency of an existing microtorch module is missing: report that, not a torch name
     obj: Any = microtorch
     for part in rest.split("."):
