@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import microtorch as mt
 import microtorch.nn.functional as F
@@ -352,3 +354,34 @@ def test_sdpa_second_derivative_where_torch_has_one(name):
         except RuntimeError:
             outcomes.append("raises")
     assert outcomes[1] == outcomes[0]
+
+
+def _numpy_attention(q, k, v, keep, scale):
+    """Reference: softmax over the kept keys (a row with none kept gives 0), times v."""
+    scores = np.where(keep, q @ np.swapaxes(k, -1, -2) * scale, -np.inf)
+    alive = keep.any(-1, keepdims=True)
+    scores = np.where(alive, scores, 0.0)
+    weights = np.exp(scores - scores.max(-1, keepdims=True))
+    weights = np.where(keep | ~alive, weights, 0.0)
+    weights = np.where(alive, weights / weights.sum(-1, keepdims=True), 0.0)
+    return weights @ v
+
+
+@given(
+    lsev=st.tuples(*[st.integers(1, 4)] * 4),
+    batch=st.lists(st.integers(1, 3), max_size=2),
+    causal=st.booleans(),
+    scale=st.one_of(st.none(), st.floats(-2.0, 2.0)),
+    seed=st.integers(0, 2**16),
+)
+def test_sdpa_matches_numpy_reference(lsev, batch, causal, scale, seed):
+    (length, source, e, ev), batch = lsev, tuple(batch)
+    rng = np.random.default_rng(seed)
+    q, k, v = (rng.standard_normal(batch + s) for s in ((length, e), (source, e), (source, ev)))
+    keep = np.tri(length, source, dtype=bool) if causal else rng.random((length, source)) > 0.3
+    mask = None if causal else mt.tensor(keep)
+    out = F.scaled_dot_product_attention(
+        mt.tensor(q), mt.tensor(k), mt.tensor(v), attn_mask=mask, is_causal=causal, scale=scale
+    )
+    expected = _numpy_attention(q, k, v, keep, 1 / math.sqrt(e) if scale is None else scale)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10, atol=1e-12)
