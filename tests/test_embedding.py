@@ -91,3 +91,18 @@ def test_embedding_modules():
     assert not mt.nn.EmbeddingBag.from_pretrained(table).weight.requires_grad
     with pytest.raises(AssertionError, match="Padding_idx must be within num_embeddings"):
         mt.nn.Embedding(3, 2, padding_idx=3)
+
+
+def test_max_norm_matches_torch_and_bumps_the_version():
+    torch = pytest.importorskip("torch")
+    w = np.random.default_rng(4).standard_normal((6, 3)) * 3
+    tw, mw = torch.tensor(w), mt.tensor(w)
+    idx = [[0, 5], [5, 2]]
+    torch.nn.functional.embedding(torch.tensor(idx), tw, max_norm=1.5, norm_type=1.0)
+    before = mw._version
+    out = F.embedding(mt.tensor(idx), mw, max_norm=1.5, norm_type=1.0)
+    np.testing.assert_allclose(mw.numpy(), tw.numpy())
+    np.testing.assert_allclose(out.numpy(), mw.numpy()[np.array(idx)])
+    assert mw._version > before
+    with pytest.raises(RuntimeError, match="CPU only"):
+        mt.nn.Embedding(3, 2, device="cuda")

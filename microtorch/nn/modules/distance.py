@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from ... import _creation as C
+from ..._device import check_device
 from ..._tensor import Tensor
 from ...ops.distance import bilinear, cosine_similarity, pairwise_distance
 from .. import init
@@ -45,6 +46,7 @@ class Bilinear(Module):
         self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None, dtype=None
     ) -> None:
         super().__init__()
+        check_device(device, "Bilinear")
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
         self.weight = Parameter(C.empty(out_features, in1_features, in2_features, dtype=dtype))
         if bias:

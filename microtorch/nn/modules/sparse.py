@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ... import _creation as C
+from ..._device import check_device
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ...ops.embedding import embedding, embedding_bag
@@ -23,7 +24,8 @@ def _padding(padding_idx: int | None, num_embeddings: int) -> int | None:
     return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
 
 
-def _table(num_embeddings: int, embedding_dim: int, weight: Tensor | None, freeze: bool, dtype) -> Parameter:
+def _table(num_embeddings: int, embedding_dim: int, weight: Tensor | None, freeze: bool, dtype, device) -> Parameter:
+    check_device(device, "Embedding")
     if weight is None:
         return Parameter(C.empty(num_embeddings, embedding_dim, dtype=dtype), requires_grad=not freeze)
     if list(weight.shape) != [num_embeddings, embedding_dim]:
@@ -86,7 +88,7 @@ class Embedding(_Lookup):
     ) -> None:
         super().__init__()
         self._setup(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
-        self.weight = _table(num_embeddings, embedding_dim, _weight, _freeze, dtype)
+        self.weight = _table(num_embeddings, embedding_dim, _weight, _freeze, dtype, device)
         if _weight is None:
             self.reset_parameters()
 
@@ -150,7 +152,7 @@ class EmbeddingBag(_Lookup):
         super().__init__()
         self._setup(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
         self.mode, self.include_last_offset = mode, include_last_offset
-        self.weight = _table(num_embeddings, embedding_dim, _weight, False, dtype)
+        self.weight = _table(num_embeddings, embedding_dim, _weight, False, dtype, device)
         if _weight is None:
             self.reset_parameters()
 
