@@ -57,7 +57,8 @@ def test_quantile_matches_numpy_and_gradchecks(data):
     method = data.draw(st.sampled_from(["linear", "lower", "higher", "nearest", "midpoint"]))
     out = mt.quantile(_t(a), _t(q), dim, interpolation=method)
     np.testing.assert_allclose(out.numpy(), np.quantile(a, q, axis=dim, method=method), rtol=1e-10, atol=1e-12)
-    if method == "linear":
+    last = shape[dim] - 1
+    if method == "linear" and all(abs(v * last - round(v * last)) > 1e-3 for v in q):  # away from the kinks in q
         assert gradcheck(lambda x, qq: mt.quantile(x, qq, dim), (_t(a, True), _t(q, True)))
 
 

@@ -1,6 +1,8 @@
-"""Reductions: sum, mean, var/std, max/min (values+indices or tie-splitting), argmax,
-logsumexp, softmax and log_softmax (stable), prod, norms, cumsum, sort/topk, plus a few
-non-differentiable helpers (all, any, count_nonzero, nonzero)."""
+"""Reductions: sum, mean, max/min (values+indices or tie-splitting), amax/amin, argmax,
+logsumexp, prod, plus a few non-differentiable helpers (all, any, count_nonzero, nonzero).
+
+var/std (ops.variance), norm (ops.norms), softmax (ops.softmax), cumsum (ops.scan) and
+sort/topk (ops.sorting) live in their own modules and are re-exported here."""
 
 from __future__ import annotations
 
@@ -15,10 +17,8 @@ from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..autograd.grad_mode import _state
 from ._util import wrap_dim
-from .elementwise import abs as _abs
-from .elementwise import eq, exp, isnan, logical_or, sign, where
-from .elementwise import pow as _pow
-from .shape import CopyNode, expand, flip, permute, reshape
+from .elementwise import exp, where
+from .shape import CopyNode, expand, permute, reshape
 
 __all__ = [
     "sum",
@@ -97,13 +97,6 @@ def _check_args(op: str, x, **flags) -> None:
     for name, value in flags.items():
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__}")
-
-
-def _check_correction(op: str, unbiased, correction) -> None:
-    if unbiased is not None and not isinstance(unbiased, (bool, np.bool_)):
-        raise TypeError(f"{op}(): argument 'unbiased' must be bool, not {type(unbiased).__name__}")
-    if correction is not None and (isinstance(correction, bool) or not isinstance(correction, (_INTS, float))):
-        raise TypeError(f"{op}(): argument 'correction' must be Number, not {type(correction).__name__}")
 
 
 def _kept_shape(shape, dims) -> tuple:
@@ -256,179 +249,6 @@ _TYPE_WORDS = {
 
 def _type_word(x: Tensor) -> str:
     return _TYPE_WORDS.get(x.dtype.name, x.dtype.name)
-
-
-def _correction(unbiased, correction) -> float:
-    if correction is not None:
-        return float(correction)
-    if unbiased is None:
-        return 1.0
-    return 1.0 if unbiased else 0.0
-
-
-def _var_args(dim, unbiased):
-    """``var(x, True)``: a bool in the dim position is ``unbiased``, as in PyTorch."""
-    if isinstance(dim, bool):
-        return None, dim
-    return dim, unbiased
-
-
-def _variance(x: Tensor, dim, unbiased, keepdim: bool, correction, op: str, node=None) -> Tensor:
-    _check_args(op, x, keepdim=keepdim)
-    dim, unbiased = _var_args(dim, unbiased)
-    _check_correction(op, unbiased, correction)
-    if x._data.dtype.kind != "f":
-        raise RuntimeError("std and var only support floating point and complex dtypes")
-    c = _correction(unbiased, correction)
-    dims = _axes(dim, x.ndim, op)
-    dof = _count(x.shape, dims) - c
-    if dof <= 0 and (dim is None or x.ndim == 0):
-        return (NoDofStd if node in (Std, StdMean) else NoDofVar).apply(x, dims=dims, keepdim=keepdim)
-    return (node or Var).apply(x, dims=dims, keepdim=keepdim, dof=dof)
-
-
-def _mean_kept(a: np.ndarray, dims) -> np.ndarray:
-    """The mean over ``dims`` with those dims kept (0 for an empty slice, without numpy's warning)."""
-    n = _count(a.shape, dims)
-    return a.sum(axis=dims, keepdims=True) / a.dtype.type(n) if n else np.zeros(_kept_shape(a.shape, dims), a.dtype)
-
-
-class Var(Op):
-    """Variance: sum of squared deviations over ``max(0, dof)``; torch's backward
-    ``grad * 2 / dof * (x - mean)`` (the mean's own term, zero in exact arithmetic, is left out)."""
-
-    torch_name = "VarBackward0"
-
-    def forward(self, x, dims, keepdim, dof):
-        a = x._data
-        self.in_shape, self.dims, self.keepdim, self.dof = a.shape, dims, keepdim, dof
-        self.save_for_backward(x)
-        centered = a - _mean_kept(a, dims)
-        # dividing by 0 gives inf (or NaN for 0/0) as in torch; numpy's warnings are off globally
-        return np.asarray((centered * centered).sum(axis=dims, keepdims=keepdim) / a.dtype.type(builtins.max(dof, 0)))
-
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        scale = 2.0 / self.dof if self.dof else float("inf")
-        return _expand_back(g, self.in_shape, self.dims, self.keepdim) * scale * (x - mean(x, self.dims, keepdim=True))
-
-
-class NoDofVar(Op):
-    """Variance over every element with no degrees of freedom left (n <= correction): the
-    sum divided by 0, and torch's constant gradient (NaN where x equals the mean, else inf)."""
-
-    torch_name = "VarBackward0"
-
-    def forward(self, x, dims, keepdim):
-        a = x._data
-        self.in_shape, self.dims, self.keepdim = a.shape, dims, keepdim
-        m = _mean_kept(a, dims)
-        centered = a - m
-        self.weight = np.where(a == m, np.nan, np.inf).astype(a.dtype)
-        return np.asarray((centered * centered).sum(axis=dims, keepdims=keepdim) / a.dtype.type(0))
-
-    def backward(self, g):
-        return _expand_back(g, self.in_shape, self.dims, self.keepdim) * Tensor._make(self.weight)
-
-
-class NoDofStd(NoDofVar):
-    """The standard deviation with no degrees of freedom left, one node as torch's std."""
-
-    torch_name = "StdBackward0"
-
-    def forward(self, x, dims, keepdim):
-        out = np.asarray(xp.sqrt(super().forward(x, dims, keepdim)))
-        self.save_for_backward(OUTPUT)
-        return out
-
-    def backward(self, g):
-        (y,) = self.saved_tensors
-        return NoDofVar.backward(self, where(eq(y, 0), Tensor._make(np.zeros((), g._data.dtype)), g / (y * 2)))
-
-
-def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    """Variance over ``dim`` with Bessel's ``correction`` (1 by default)."""
-    return _variance(x, dim, unbiased, keepdim, correction, "var")
-
-
-class Std(Var):
-    """Standard deviation, one node as torch's: backward is var's on ``grad / (2 * std)``, which is
-    0 where std is 0."""
-
-    torch_name = "StdBackward0"
-
-    def forward(self, x, dims, keepdim, dof):
-        out = np.asarray(xp.sqrt(super().forward(x, dims, keepdim, dof)))
-        self.save_for_backward(x, OUTPUT)
-        return out
-
-    def backward(self, g):
-        x, y = self.saved_tensors
-        gv = where(eq(y, 0), Tensor._make(np.zeros((), g._data.dtype)), g / (y * 2))
-        scale = 2.0 / self.dof if self.dof else float("inf")
-        return _expand_back(gv, self.in_shape, self.dims, self.keepdim) * scale * (x - mean(x, self.dims, keepdim=True))
-
-
-def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    """Standard deviation over ``dim`` with Bessel's ``correction`` (1 by default)."""
-    return _variance(x, dim, unbiased, keepdim, correction, "std", Std)
-
-
-def _mean_array(a: np.ndarray, dims, keepdim: bool) -> np.ndarray:
-    """The mean over ``dims`` (NaN for an empty slice, without numpy's warning)."""
-    n = _count(a.shape, dims)
-    if n == 0:
-        return np.full(_kept_shape(a.shape, dims) if keepdim else _reduced_shape(a.shape, dims), np.nan, a.dtype)
-    return np.asarray(a.mean(axis=dims, keepdims=keepdim))
-
-
-def _mean_grad(node, g: Tensor) -> Tensor:
-    """The gradient of the mean output of ``var_mean`` / ``std_mean``."""
-    n = _count(node.in_shape, node.dims)
-    return _expand_back(g / n if n else g * float("nan"), node.in_shape, node.dims, node.keepdim)
-
-
-class VarMean(Var):
-    """``var_mean``: one node with two outputs, as torch's."""
-
-    torch_name = "VarMeanBackward0"
-
-    def forward(self, x, dims, keepdim, dof):
-        return super().forward(x, dims, keepdim, dof), _mean_array(x._data, dims, keepdim)
-
-    def backward(self, gv, gm):
-        return Var.backward(self, gv) + _mean_grad(self, gm)
-
-
-class StdMean(Std):
-    """``std_mean``: one node with two outputs, as torch's."""
-
-    torch_name = "StdMeanBackward0"
-
-    def forward(self, x, dims, keepdim, dof):
-        return super().forward(x, dims, keepdim, dof), _mean_array(x._data, dims, keepdim)
-
-    def backward(self, gs, gm):
-        return Std.backward(self, gs) + _mean_grad(self, gm)
-
-
-def _with_mean(out, x: Tensor, dim, keepdim: bool, op: str) -> tuple:
-    """A two-output node's result as it is; else (no degrees of freedom left) ``(out, mean)``."""
-    if type(out) is tuple:
-        return out
-    return out, mean(x, _axes(dim, x.ndim, op), keepdim)
-
-
-def var_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """``(var, mean)`` over ``dim``."""
-    out = _variance(x, dim, unbiased, keepdim, correction, "var_mean", VarMean)
-    return _with_mean(out, x, _var_args(dim, unbiased)[0], keepdim, "var_mean")
-
-
-def std_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """``(std, mean)`` over ``dim``."""
-    out = _variance(x, dim, unbiased, keepdim, correction, "std_mean", StdMean)
-    return _with_mean(out, x, _var_args(dim, unbiased)[0], keepdim, "std_mean")
 
 
 class Amax(Op):
@@ -683,75 +503,6 @@ def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
     return LogSumExp.apply(x, dims=_axes(dim, x.ndim, "logsumexp"), keepdim=keepdim)
 
 
-class Softmax(Op):
-    def forward(self, x, dim):
-        self.dim = dim
-        a = x._data
-        self.save_for_backward(OUTPUT)
-        if a.size == 0:
-            return a.copy()
-        e = xp.exp(a - a.max(axis=dim, keepdims=True))
-        e /= e.sum(axis=dim, keepdims=True)
-        return e
-
-    def backward(self, g):
-        (y,) = self.saved_tensors
-        gy = g * y
-        return gy - y * sum(gy, self.dim, keepdim=True)
-
-
-class LogSoftmax(Op):
-    def forward(self, x, dim):
-        self.dim = dim
-        a = x._data
-        self.save_for_backward(OUTPUT)
-        if a.size == 0:
-            return a.copy()
-        shifted = a - a.max(axis=dim, keepdims=True)
-        s = xp.exp(shifted).sum(axis=dim, keepdims=True)
-        return shifted - xp.log(s, out=np.full(s.shape, -np.inf, s.dtype), where=s != 0)
-
-    def backward(self, g):
-        (y,) = self.saved_tensors
-        return g - exp(y) * sum(g, self.dim, keepdim=True)
-
-
-def _softmax_dim(x: Tensor, dim, name: str, stacklevel: int = 2) -> int:
-    """The softmax dim; None warns (at the user's call) and picks torch's legacy choice."""
-    if dim is None:
-        import warnings
-
-        warnings.warn(
-            f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
-            stacklevel=stacklevel + 1,
-        )
-        dim = 0 if x.ndim in (0, 1, 3) else 1
-    return _one_dim(dim, x.ndim, name)
-
-
-def _softmax_family(x: Tensor, dim, dtype, node, name: str) -> Tensor:
-    d = _softmax_dim(x, dim, name, stacklevel=3)
-    if dtype is not None:
-        x = x.to(dtype)
-    if x._data.dtype.kind != "f" and x._data.size:  # torch dispatches no kernel for an empty input
-        raise NotImplementedError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{_type_word(x)}'")
-    if x.ndim == 0:
-        return reshape(node.apply(reshape(x, (1,)), dim=0), ())
-    return node.apply(x, dim=d)
-
-
-def softmax(x: Tensor, dim=None, dtype=None) -> Tensor:
-    """``exp(x) / sum(exp(x))`` along ``dim``, computed stably."""
-    _check_args("softmax", x)
-    return _softmax_family(x, dim, dtype, Softmax, "softmax")
-
-
-def log_softmax(x: Tensor, dim=None, dtype=None) -> Tensor:
-    """``x - logsumexp(x)`` along ``dim``, stable at large logits."""
-    _check_args("log_softmax", x)
-    return _softmax_family(x, dim, dtype, LogSoftmax, "log_softmax")
-
-
 class Prod(Op):
     def forward(self, x, dims, keepdim, dtype):
         self.dims, self.keepdim, self.in_shape = dims, keepdim, x._data.shape
@@ -882,230 +633,6 @@ def nonzero(x: Tensor, as_tuple: bool = False):
     )
 
 
-class VectorNorm(Op):
-    """``sum(|x|**p) ** (1/p)`` over dims, with p = 0 (count), +-inf (max/min of |x|) as torch."""
-
-    torch_name = "LinalgVectorNormBackward0"
-
-    def forward(self, x, p, dims, keepdim):
-        self.p, self.dims, self.keepdim, self.in_shape = p, dims, keepdim, x._data.shape
-        self.save_for_backward(x, OUTPUT)
-        a = np.abs(x._data)
-        if p == 0:
-            out = (a != 0).sum(axis=dims, keepdims=keepdim).astype(a.dtype)
-        elif p == np.inf:
-            out = a.max(axis=dims, keepdims=keepdim)
-        elif p == -np.inf:
-            out = a.min(axis=dims, keepdims=keepdim)
-        elif p == 1:
-            out = a.sum(axis=dims, keepdims=keepdim)
-        elif p == 2:
-            out = xp.sqrt((a * a).sum(axis=dims, keepdims=keepdim))
-        else:
-            out = ((a**p).sum(axis=dims, keepdims=keepdim)) ** (1.0 / p)  # 0 ** negative p: inf, as torch
-        return np.asarray(out, dtype=a.dtype)
-
-    def backward(self, g):
-        """torch's norm_backward, in differentiable ops: masked to 0 where the norm (or, for
-        p < 1, x) is 0, so that second derivatives there are NaN as in torch."""
-        x, norm_ = self.saved_tensors
-        p = self.p
-        if p == 0:
-            return None
-        g = _keep(g, self.in_shape, self.dims, self.keepdim)
-        norm_ = _keep(norm_, self.in_shape, self.dims, self.keepdim)
-        zero = Tensor._make(np.zeros((), x._data.dtype))
-        if p == 1:
-            return sign(x) * g
-        if p == 2:
-            return g * where(eq(norm_, 0), zero, x / norm_)
-        if np.isinf(p):
-            a = _abs(x)
-            mask = logical_or(eq(a, norm_), isnan(a))
-            weight = mask.to(x.dtype)
-            return sign(x) * (g / sum(weight, self.dims, keepdim=True)) * weight
-        if p < 1:
-            scaled = sign(x) * where(eq(x, 0), zero, _pow(_abs(x), p - 1))
-            return scaled * g * _pow(norm_, 1 - p)
-        scaled = sign(x) * _pow(_abs(x), p - 1) if p < 2 else x * _pow(_abs(x), p - 2)
-        return scaled * where(eq(norm_, 0), zero, g / _pow(norm_, p - 1))
-
-
-class NuclearNorm(Op):
-    """Sum of the singular values over the matrix dims (moved last)."""
-
-    torch_name = "LinalgMatrixNormBackward0"
-
-    def forward(self, x):
-        self.save_for_backward(x)
-        return np.asarray(np.linalg.svd(x._data, compute_uv=False).sum(-1))
-
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        return reshape(g, g.shape + (1, 1)) * PolarFactor.apply(x)
-
-
-class PolarFactor(Op):
-    """``U @ Vh`` of the thin SVD: the gradient of the nuclear norm (full-rank matrices)."""
-
-    def forward(self, x):
-        u, s, vh = np.linalg.svd(x._data, full_matrices=False)
-        self.usv = (u, s, vh)
-        return u @ vh
-
-    def backward(self, g):
-        """Adjoint of d(U Vh) = U X Vh + (1 - U Uh) dA V S^-1 Vh + U S^-1 Uh dA (1 - V Vh),
-        X = (K - K^T) / (s_i + s_j), K = Uh dA V."""
-        from .linalg import matmul
-
-        u, s, vh = (Tensor._make(a) for a in self.usv)
-        ut, v = u.mT, vh.mT
-        inv_pair = Tensor._make(1.0 / (self.usv[1][..., :, None] + self.usv[1][..., None, :]))
-        h = matmul(matmul(ut, g), v)
-        core = matmul(matmul(u, (h - h.mT) * inv_pair), vh)
-        inv_s = Tensor._make(1.0 / self.usv[1][..., None, :])
-        m, n = self.usv[0].shape[-2], self.usv[2].shape[-1]
-        if m > n:
-            left = g - matmul(u, matmul(ut, g))
-            core = core + matmul(matmul(left, v) * inv_s, vh)
-        if n > m:
-            right = g - matmul(matmul(g, v), vh)
-            core = core + matmul(u * inv_s, matmul(ut, right))
-        return core
-
-
-def _nuclear_norm(x: Tensor, dim, keepdim: bool) -> Tensor:
-    dims = tuple(range(x.ndim)) if dim is None else tuple(dim)
-    if x.ndim < 2:
-        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
-    if len(dims) != 2:
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dims)}")
-    d0, d1 = (_one_dim(d, x.ndim, "norm") for d in dims)
-    rest = [i for i in range(x.ndim) if i not in (d0, d1)]
-    out = NuclearNorm.apply(permute(x, *rest, d0, d1))
-    if keepdim:
-        out = reshape(out, _kept_shape(x.shape, (d0, d1)))
-    return out
-
-
-def norm(x: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
-    """Vector p-norm (2 by default, 'fro', 0, +-inf) over all elements or ``dim``; 'nuc' for matrices."""
-    _check_args("norm", x, keepdim=keepdim)
-    if dtype is not None:
-        x = x.to(dtype)
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(
-            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_word(x)}"
-        )
-    if isinstance(dim, _INTS):
-        dim = (dim,)
-    if p == "nuc":
-        return _nuclear_norm(x, dim, keepdim)
-    if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}")
-    if p == "fro" or p is None:
-        p = 2
-    elif isinstance(p, str):
-        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
-    elif isinstance(p, bool) or not isinstance(p, (_INTS, float)):
-        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(p).__name__}")
-    dims = _axes(dim, x.ndim, "linalg.vector_norm")
-    if p < 0 or np.isinf(p):
-        for d in dims:
-            if x.shape[d] == 0:
-                raise RuntimeError(
-                    f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the operation does "
-                    "not have an identity"
-                )
-    return VectorNorm.apply(x, p=float(p), dims=dims, keepdim=keepdim)
-
-
-class Cumsum(Op):
-    def forward(self, x, dim):
-        self.dim = dim
-        return xp.cumsum(x._data, axis=dim, dtype=x._data.dtype)
-
-    def backward(self, g):
-        return flip(Cumsum.apply(flip(g, (self.dim,)), dim=self.dim), (self.dim,))
-
-
-def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Cumulative sum along ``dim``; integers and bools accumulate in int64."""
-    _check_args("cumsum", x)
-    d = _one_dim(dim, x.ndim, "cumsum")
-    npdt = _accumulate_dtype(x, dtype)
-    if npdt == np.bool_:
-        raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
-    if npdt is not None and npdt != x._data.dtype:
-        if x._requires_grad and x.ndim:
-            return CumsumCast.apply(x, dim=d, cast=npdt)
-        x = x.to(dt.from_numpy_dtype(npdt))
-    if x.ndim == 0:
-        return CumsumZeroDim.apply(x)
-    return Cumsum.apply(x, dim=d)
-
-
-class CumsumCast(_CastBack, Cumsum):
-    torch_name = "CumsumBackward0"
-
-
-SortResult = namedtuple("sort", ["values", "indices"])
-TopkResult = namedtuple("topk", ["values", "indices"])
-
-
-def _sort_indices(a: np.ndarray, axis: int, descending: bool) -> np.ndarray:
-    """Stable sort order along ``axis``; NaN counts as the largest value, as in torch."""
-    if not descending:
-        return np.argsort(a, axis=axis, kind="stable")
-    # descending and stable: sort the reversed axis ascending, then reverse back
-    n = a.shape[axis]
-    rev = np.argsort(np.flip(a, axis), axis=axis, kind="stable")
-    return n - 1 - np.flip(rev, axis)
-
-
-def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
-    """Sorted values and their indices along ``dim`` (differentiable in the values)."""
-    _check_args("sort", x, descending=descending, stable=stable)
-    d = _one_dim(dim, x.ndim, "sort")
-    if x.ndim == 0:
-        return SortResult(SortZeroDim.apply(x), Tensor._make(np.zeros((), np.int64)))
-    idx = _sort_indices(x._data, d, descending)
-    return SortResult(SortValues.apply(x, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))
-
-
-class SortValues(TakeAlong):
-    torch_name = "SortBackward0"
-
-
-class TopkValues(TakeAlong):
-    torch_name = "TopkBackward0"
-
-
-def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
-    """Indices that sort ``x`` along ``dim``."""
-    _check_args("argsort", x, descending=descending, stable=stable)
-    _one_dim(dim, x.ndim, "argsort")
-    return sort(x, dim, descending)[1]
-
-
-def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
-    """The ``k`` largest (or smallest) values along ``dim`` and their indices (NaN counts as largest)."""
-    _check_args("topk", x, largest=largest, sorted=sorted)
-    d = _one_dim(dim, x.ndim, "topk")
-    size = x.shape[d] if x.ndim else 1
-    if not _is_int(k):
-        raise TypeError(f"topk(): argument 'k' must be int, not {type(k).__name__}")
-    if x._data.dtype == np.bool_:
-        raise RuntimeError("topk does not support bool dtypes on CPU")
-    if not 0 <= k <= size:
-        raise RuntimeError("selected index k out of range")
-    if x.ndim == 0:
-        return TopkResult(TopkZeroDim.apply(x), Tensor._make(np.zeros((), np.int64)))
-    idx = _sort_indices(x._data, d, largest)
-    idx = np.ascontiguousarray(np.take(idx, np.arange(k), axis=d))
-    return TopkResult(TopkValues.apply(x, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))
-
-
 class MaxZeroDim(CopyNode):
     torch_name = "MaxBackward0"
 
@@ -1114,13 +641,9 @@ class MinZeroDim(CopyNode):
     torch_name = "MinBackward0"
 
 
-class CumsumZeroDim(CopyNode):
-    torch_name = "CumsumBackward0"
-
-
-class SortZeroDim(CopyNode):
-    torch_name = "SortBackward0"
-
-
-class TopkZeroDim(CopyNode):
-    torch_name = "TopkBackward0"
+# the families split out of this module, re-exported so ``ops.reduction`` stays the place they come from
+from .norms import norm  # noqa: E402
+from .scan import cumsum  # noqa: E402
+from .softmax import _softmax_dim, log_softmax, softmax  # noqa: E402, F401
+from .sorting import argsort, sort, topk  # noqa: E402
+from .variance import std, std_mean, var, var_mean  # noqa: E402

@@ -10,14 +10,16 @@ import numpy as np
 import microtorch as mt
 
 from .. import _dtype as dt
+from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ._util import wrap_dim
 from .indexing import Gather
-from .reduction import _accumulate_dtype, _check_args, _is_int, _one_dim, _type_word
-from .shape import CopyNode
+from .reduction import _accumulate_dtype, _CastBack, _check_args, _is_int, _one_dim, _type_word
+from .shape import CopyNode, flip
 
 __all__ = [
+    "cumsum",
     "cumprod",
     "cummax",
     "cummin",
@@ -34,6 +36,39 @@ __all__ = [
 CummaxResult = namedtuple("cummax", ["values", "indices"])
 CumminResult = namedtuple("cummin", ["values", "indices"])
 FrexpResult = namedtuple("frexp", ["mantissa", "exponent"])
+
+
+class Cumsum(Op):
+    def forward(self, x, dim):
+        self.dim = dim
+        return xp.cumsum(x._data, axis=dim, dtype=x._data.dtype)
+
+    def backward(self, g):
+        return flip(Cumsum.apply(flip(g, (self.dim,)), dim=self.dim), (self.dim,))
+
+
+def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Cumulative sum along ``dim``; integers and bools accumulate in int64."""
+    _check_args("cumsum", x)
+    d = _one_dim(dim, x.ndim, "cumsum")
+    npdt = _accumulate_dtype(x, dtype)
+    if npdt == np.bool_:
+        raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
+    if npdt is not None and npdt != x._data.dtype:
+        if x._requires_grad and x.ndim:
+            return CumsumCast.apply(x, dim=d, cast=npdt)
+        x = x.to(dt.from_numpy_dtype(npdt))
+    if x.ndim == 0:
+        return CumsumZeroDim.apply(x)
+    return Cumsum.apply(x, dim=d)
+
+
+class CumsumCast(_CastBack, Cumsum):
+    torch_name = "CumsumBackward0"
+
+
+class CumsumZeroDim(CopyNode):
+    torch_name = "CumsumBackward0"
 
 
 def _reverse_cumsum(t: Tensor, d: int) -> Tensor:
