@@ -7,6 +7,8 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import microtorch as mt
 
@@ -171,3 +173,39 @@ def test_our_pickle_matches_what_torch_writes():
     b = zipfile.ZipFile(theirs).read("archive/data.pkl")
     assert [o for o in ops(a) if o[0] != "GLOBAL"] == [o for o in ops(b) if o[0] != "GLOBAL"]
     assert {o for o in ops(a) if o[0] == "GLOBAL"} == {o for o in ops(b) if o[0] == "GLOBAL"}
+
+
+@st.composite
+def _views(draw):
+    """A base tensor of some dtype and a few strided views of it (slices with steps, transposes, expands)."""
+    dtype = draw(st.sampled_from([mt.float32, mt.float64, mt.float16, mt.int64, mt.int32, mt.int8, mt.uint8, mt.bool]))
+    shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    base = (mt.arange(int(np.prod(shape))) % 7).to(dtype).reshape(shape)
+    views = [base]
+    for _ in range(draw(st.integers(1, 3))):
+        v = base
+        for d, n in enumerate(shape):
+            start = draw(st.integers(0, n - 1))
+            step = draw(st.integers(1, 2))
+            v = v.narrow(d, start, n - start)[(slice(None),) * d + (slice(None, None, step),)]
+        if v.ndim > 1 and draw(st.booleans()):
+            v = v.transpose(0, v.ndim - 1)
+        if draw(st.booleans()):
+            v = v.unsqueeze(0).expand(2, *v.shape)
+        views.append(v)
+    return views
+
+
+@given(_views())
+@settings(max_examples=25, deadline=None)
+def test_strided_views_round_trip_exactly_both_ways(views):
+    theirs = _mt_to_torch(views)
+    for ours, t in zip(views, theirs):
+        assert t.shape == tuple(ours.shape) and t.stride() == ours.stride()
+        np.testing.assert_array_equal(t.numpy(), ours.numpy())
+        assert t.untyped_storage().data_ptr() == theirs[0].untyped_storage().data_ptr()
+    back = _torch_to_mt(theirs)
+    for ours, b in zip(views, back):
+        assert b.dtype == ours.dtype and b.stride() == ours.stride()
+        np.testing.assert_array_equal(b.numpy(), ours.numpy())
+        assert np.shares_memory(b.numpy(), back[0].numpy())
