@@ -317,3 +317,14 @@ def test_torch_version_compares_as_a_version():
         assert v < "banana"
     packaging = pytest.importorskip("packaging.version")
     assert packaging.parse(v) >= packaging.parse("2.0") and v >= packaging.parse("2.0")
+
+
+def test_run_is_listed_and_has_help(tmp_path):
+    top = subprocess.run([sys.executable, "-m", "microtorch", "--help"], cwd=tmp_path, capture_output=True, text=True)
+    assert top.returncode == 0 and "run" in top.stdout.split("COMMAND", 1)[1]
+    sub = subprocess.run(
+        [sys.executable, "-m", "microtorch", "run", "--help"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert sub.returncode == 0 and sub.stdout.startswith("usage: microtorch run [-h] SCRIPT ...")
+    bare = subprocess.run([sys.executable, "-m", "microtorch", "run"], cwd=tmp_path, capture_output=True, text=True)
+    assert bare.returncode == 2 and "the following arguments are required: SCRIPT" in bare.stderr
