@@ -43,7 +43,12 @@ def test_dot_of_the_notes_network_has_its_nodes_and_edges():
     labels, colors, edges = parse(dot)
     names = Counter(labels.values())
     assert names["AccumulateGrad"] == 6 and names["AddmmBackward0"] == 2 and names["SigmoidBackward0"] == 2
-    for name, shape in [("conv.weight", "(1, 1, 2, 2)"), ("conv.bias", "(1)"), ("fc1.weight", "(3, 4)"), ("fc2.bias", "(2)")]:
+    for name, shape in [
+        ("conv.weight", "(1, 1, 2, 2)"),
+        ("conv.bias", "(1)"),
+        ("fc1.weight", "(3, 4)"),
+        ("fc2.bias", "(2)"),
+    ]:
         nid = next(k for k, v in labels.items() if v == f"{name}\n{shape}")
         assert colors[nid] == "lightblue"
     assert colors[next(k for k, v in labels.items() if v == "()")] == "darkolivegreen1"
