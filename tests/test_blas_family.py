@@ -215,3 +215,12 @@ def test_bad_arguments_raise_torchs_classes():
     np.testing.assert_allclose(mt.nn.functional.normalize(mt.ones(2, 4), p=None).numpy(), np.full((2, 4), 0.5))
     with pytest.raises(RuntimeError, match="indexing axis dim should be positive"):
         mt.nn.functional.embedding(mt.tensor([1]), mt.ones(0, 3))
+
+
+def test_inf_norm_distances_give_every_tied_entry_the_gradient():
+    x = mt.tensor([[0.0, 0.0, 0.0], [1.0, -1.0, 1.0]], requires_grad=True)
+    mt.nn.functional.pdist(x, float("inf")).backward()
+    assert x.grad.tolist() == [[-1.0, 1.0, -1.0], [1.0, -1.0, 1.0]]  # torch's kernel: not split among ties
+    x.grad = None
+    mt.cdist(x[:1], x[1:], float("inf")).sum().backward()
+    assert x.grad.tolist() == [[-1.0, 1.0, -1.0], [1.0, -1.0, 1.0]]

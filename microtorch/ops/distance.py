@@ -58,7 +58,25 @@ def _p_norm_rows(diff: Tensor, p: float) -> Tensor:
     """Norm over the last dim; an empty last dim gives zeros (torch's convention for every p)."""
     if diff.shape[-1] == 0:
         return diff.sum(-1)
+    if p == float("inf"):
+        return MaxAbs.apply(diff)
     return vector_norm(diff, p, dim=-1)
+
+
+class MaxAbs(Op):
+    """The inf-norm of the rows as cdist/pdist's kernels differentiate it: every entry tied at
+    the maximum gets the whole gradient (``grad * sign(diff)``), not a share of it."""
+
+    def forward(self, diff):
+        out = np.abs(diff._data).max(-1)
+        self.save_for_backward(diff)
+        self.result = Tensor._make(out)
+        return out
+
+    def backward(self, g):
+        (diff,) = self.saved_tensors
+        at_max = (diff.abs() == self.result.unsqueeze(-1)).to(g.dtype)
+        return g.unsqueeze(-1) * diff.sign() * at_max
 
 
 class EuclideanDist(Op):
