@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from . import _creation as _C
+from . import _creation_random as _CR
 from . import _dtype as dt
 from . import _tensor as _tensor_module
 from ._device import check_device, device
@@ -1242,7 +1243,7 @@ def _random_fill(name: str, check, draw, aliases: dict | None = None):
             params = {aliases.get(k, k): v for k, v in params.items()}
         check(self, *args, **params)
         values = draw(rng(generator), self.shape, *args, **params)
-        return _C._sampled(np.asarray(values).astype(self._data.dtype), [self])
+        return _CR._sampled(np.asarray(values).astype(self._data.dtype), [self])
 
     return _inplace(name, compute)
 
@@ -1332,12 +1333,12 @@ def _random_bounds(self, args: tuple, to) -> tuple:
         high = (
             2 ** (np.finfo(npdt).nmant + 1) if npdt.kind == "f" else 1 if npdt.kind == "b" else int(np.iinfo(npdt).max)
         ) + 1
-    low, high = _C._int_arg(low, "random_", "from", 1), _C._int_arg(high, "random_", "to", 2)
+    low, high = _CR._int_arg(low, "random_", "from", 1), _CR._int_arg(high, "random_", "to", 2)
     if npdt.kind == "f":
         if high <= low:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     else:
-        _C._check_int_bounds(low, high, npdt)
+        _CR._check_int_bounds(low, high, npdt)
     return low, high
 
 
