@@ -31,7 +31,6 @@ Tensor.cumprod_ = _inplace("cumprod_", _SC.cumprod)
 Tensor.renorm_ = _inplace("renorm_", _SC.renorm)
 for _name in ("bincount", "histc", "histogram", "unique_consecutive"):
     setattr(Tensor, _name, _method(getattr(_BK, _name), _name))
-Tensor.isin = _method(_BK.isin, "isin")
 for _name in ("igamma", "igammac"):
     setattr(Tensor, _name, _method(getattr(_IG, _name), _name))
     setattr(Tensor, _name + "_", _inplace(_name + "_", _no_bool_promotion(_name + "_", getattr(_IG, _name))))
