@@ -224,3 +224,12 @@ def test_inf_norm_distances_give_every_tied_entry_the_gradient():
     x.grad = None
     mt.cdist(x[:1], x[1:], float("inf")).sum().backward()
     assert x.grad.tolist() == [[-1.0, 1.0, -1.0], [1.0, -1.0, 1.0]]
+
+
+def test_beta_zero_keeps_the_promoted_dtype_and_bool_kernels_are_refused():
+    nan = mt.full((2, 2), float("nan"), dtype=mt.float64)
+    out = mt.addr(nan, mt.ones(2), mt.ones(2), beta=0)
+    assert out.dtype == mt.float64 and out.tolist() == [[1.0, 1.0]] * 2
+    b = mt.ones(2, 2, dtype=mt.bool)
+    with pytest.raises(NotImplementedError, match="baddbmm"):
+        mt.baddbmm(b[None], b[None], b[None])

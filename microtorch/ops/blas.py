@@ -60,10 +60,8 @@ def _combine(x: Tensor, prod: Tensor, beta, alpha) -> Tensor:
     """``beta * x + alpha * prod`` with ``x`` broadcast to ``prod``'s shape; ``beta == 0`` ignores ``x``."""
     if alpha != 1:
         prod = prod * alpha
-    if beta == 0:
-        if x._requires_grad:
-            return prod + _Ignored.apply(x, shape=prod._data.shape)
-        return prod
+    if beta == 0:  # x still decides the dtype (addr promotes) and gets a gradient
+        return prod + _Ignored.apply(x, shape=prod._data.shape)
     if beta != 1:
         x = x * beta
     return x + prod
@@ -114,9 +112,10 @@ def size_at(x: Tensor, dim: int) -> int:
     return x.size(dim)
 
 
-def _no_bool(op: str, *tensors: Tensor) -> None:
-    if tensors[0]._data.dtype.kind == "b":
-        raise NotImplementedError(f"\"{op}_impl_cpu_\" not implemented for 'Bool'")
+def _no_bool(kernel: str, x: Tensor) -> None:
+    """torch has no bool kernel for the matrix products (only addr handles bool)."""
+    if x._data.dtype.kind == "b":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
@@ -134,7 +133,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     _same_dtype(mat1, mat2, "mat1", "mat2")
     _same_dtype(input, mat2, "self", "mat2")
     _check_addmm_bias(input, mat1.shape[0], mat2.shape[1])
-    _no_bool("addmm", input)
+    _no_bool("addmm_impl_cpu_", input)
     beta, alpha = _coefficients(beta, alpha, "addmm", input)
     return _combine(input, _gemm(matmul, mat1, mat2, alpha), beta, 1)
 
@@ -153,7 +152,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
         raise RuntimeError(
             f"addmv input tensors must have the same dtype, but got {_tname(input)}, {_tname(mat)}, and {_tname(vec)}"
         )
-    _no_bool("addmv", input)
+    _no_bool("addmv_impl_cpu", input)
     beta, alpha = _coefficients(beta, alpha, "addmv", input)
     return _combine(input, _gemm(matmul, mat, vec, alpha, scale_operand=False), beta, 1)
 
@@ -185,7 +184,7 @@ def _bool_addr(x: Tensor, outer: Tensor, beta: bool, alpha: bool) -> Tensor:
     return Tensor._make(out)
 
 
-def _check_batches(op: str, b1: Tensor, b2: Tensor) -> None:
+def _check_batches(b1: Tensor, b2: Tensor) -> None:
     for t, name in ((b1, "batch1"), (b2, "batch2")):
         if t.ndim != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
@@ -196,7 +195,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
     for i, (t, name) in enumerate(((input, "input"), (batch1, "batch1"), (batch2, "batch2"))):
         _tensor_arg(t, "baddbmm", name, i + 1)
     target = (size_at(batch1, 0), size_at(batch1, 1), size_at(batch2, 2))  # torch expands input first
-    _check_batches("baddbmm", batch1, batch2)
+    _check_batches(batch1, batch2)
     b, n, m = batch1.shape
     if batch2.shape[:2] != (b, m):
         raise RuntimeError(
@@ -221,7 +220,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     for i, (t, name) in enumerate(((input, "input"), (batch1, "batch1"), (batch2, "batch2"))):
         _tensor_arg(t, "addbmm", name, i + 1)
     target = (size_at(batch1, 1), size_at(batch2, 2))  # torch expands input first
-    _check_batches("addbmm", batch1, batch2)
+    _check_batches(batch1, batch2)
     if batch1.shape[0] != batch2.shape[0]:
         raise RuntimeError(
             f"batch1 and batch2 must have same number of batches, got {batch1.shape[0]} and {batch2.shape[0]}"
@@ -235,7 +234,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     if batch1._data.dtype != batch2._data.dtype:
         raise RuntimeError(f"expected scalar type {_tname(batch1)} but found {_tname(batch2)}")
     _expandable(input, target)
-    _no_bool("addbmm", input)
+    _no_bool("addmm_impl_cpu_", input)
     beta, alpha = _coefficients(beta, alpha, "addbmm", input)
     return _combine(input, _gemm(_summed_bmm, batch1, batch2, alpha), beta, 1)
 
