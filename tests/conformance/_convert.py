@@ -5,6 +5,7 @@ Everything here is called only when torch is installed; torch is imported by the
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import types
 
@@ -46,6 +47,8 @@ def translate_callable(fn):
         return fn
     if module in ("torch", "torch._C._VariableFunctions", "torch.functional", "torch._C", "builtins"):
         path = name
+    elif module == "torch._C._nn":  # torch's C bindings behind nn.functional (F.gelu is torch._C._nn.gelu)
+        path = "nn.functional." + name
     elif module.startswith("torch."):
         path = module[len("torch.") :] + "." + name
     else:
@@ -105,6 +108,63 @@ def _closure_value(cell):
     return to_mt(value)
 
 
+_CTOR_ARGS = "_conformance_constructor_args"
+
+
+@contextlib.contextmanager
+def recording_module_constructors():
+    """While active, every torch.nn module built remembers its constructor arguments.
+
+    module_db passes modules as constructor arguments (``TransformerEncoder(encoder_layer)``);
+    ``to_mt`` rebuilds them as microtorch's class of the same name from those arguments.
+    """
+    import torch
+
+    original = torch.nn.Module.__init__
+
+    def record_builtin(cls):
+        init = cls.__dict__.get("__init__")
+        if init is None or getattr(init, "_records", False):
+            return None
+
+        @functools.wraps(init)
+        def recording(self, *args, **kwargs):
+            if type(self) is cls:
+                object.__setattr__(self, _CTOR_ARGS, (args, kwargs))
+            return init(self, *args, **kwargs)
+
+        recording._records = True
+        cls.__init__ = recording
+        return init
+
+    patched = {}
+    for name in dir(torch.nn):
+        cls = getattr(torch.nn, name)
+        if isinstance(cls, type) and issubclass(cls, torch.nn.Module) and cls is not torch.nn.Module:
+            init = record_builtin(cls)
+            if init is not None:
+                patched[cls] = init
+    try:
+        yield
+    finally:
+        for cls, init in patched.items():
+            cls.__init__ = init
+        torch.nn.Module.__init__ = original
+
+
+def _module_to_mt(obj, memo: dict):
+    """microtorch's module of the same class, built from the recorded constructor arguments."""
+    recorded = getattr(obj, _CTOR_ARGS, None)
+    m_cls = getattr(mt.nn, type(obj).__name__, None)
+    if recorded is None or m_cls is None:
+        raise Unconvertible(f"torch module {type(obj).__name__}")
+    args, kwargs = recorded
+    module = m_cls(*to_mt(list(args), memo), **to_mt(dict(kwargs), memo))
+    module.load_state_dict({k: to_mt(v.detach().clone()) for k, v in obj.state_dict().items()})
+    module.train(obj.training)
+    return module
+
+
 def to_mt(obj, memo: dict | None = None):
     """Convert torch tensors (and dtypes, sizes, devices) inside ``obj`` to microtorch's, recursively.
 
@@ -136,6 +196,8 @@ def to_mt(obj, memo: dict | None = None):
         if obj.is_leaf and obj.grad is not None:
             result.grad = to_mt(obj.grad, memo)
         return result
+    if isinstance(obj, torch.nn.Module):
+        return _module_to_mt(obj, memo)
     if isinstance(obj, torch.dtype):
         return mt_dtype(obj)
     if isinstance(obj, torch.Size):

@@ -22,7 +22,7 @@ import numpy as np
 
 import microtorch as mt
 
-from ._convert import Unconvertible, to_mt
+from ._convert import Unconvertible, recording_module_constructors, to_mt
 from ._ops import RANDOM_ENTRIES, Case, _call, _describe, _quiet, compare, entry_name, microtorch_function
 
 PERTURBATIONS = ("rank_up", "rank_down", "shape", "dtype", "value", "type", "empty", "zero_dim")
@@ -264,7 +264,7 @@ def fuzz_module(info, per_call: int = 1) -> list[Case]:
     if m_cls is None or info.module_cls.__name__.startswith(("Dropout", "AlphaDropout", "FeatureAlpha", "RReLU")):
         return []
     torch.manual_seed(0)
-    with _quiet():
+    with _quiet(), recording_module_constructors():
         try:
             inputs = info.module_inputs_func(
                 info, device="cpu", dtype=torch.float64, requires_grad=False, training=True

@@ -14,7 +14,7 @@ import numpy as np
 
 import microtorch as mt
 
-from ._convert import Unconvertible, flat_outputs, to_mt, torch_leaves
+from ._convert import Unconvertible, flat_outputs, recording_module_constructors, to_mt, torch_leaves
 from ._ops import GRAD_TOL, Case, _call, _describe, _quiet, _raise_check, compare
 
 RANDOM_MODULES = {
@@ -64,7 +64,7 @@ class _ModuleRunner:
                     continue
                 dname = str(dtype).rsplit(".", 1)[-1]
                 torch.manual_seed(0)
-                with _quiet():
+                with _quiet(), recording_module_constructors():
                     try:
                         inputs = self.info.module_inputs_func(
                             self.info,
