@@ -160,3 +160,14 @@ def test_kernel_size_must_be_ints_as_torch(name, kernel_size):
         getattr(mt.nn, name)(3, kernel_size)
     with pytest.raises(TypeError, match="kernel_size"):
         mt.nn.Conv2d(2, 3, kernel_size)
+
+
+def test_optimizers_refuse_uninitialized_parameters_as_torch():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError):  # Adagrad builds its state at construction
+        torch.optim.Adagrad(torch.nn.LazyLinear(3).parameters())
+    with pytest.raises(ValueError, match="uninitialized parameter"):
+        mt.optim.Adagrad(mt.nn.LazyLinear(3).parameters())
+    for name in ("SGD", "Adam"):  # lazy state: accepted, and the parameters materialise in place
+        getattr(torch.optim, name)(torch.nn.LazyLinear(3).parameters(), lr=0.1)
+        getattr(mt.optim, name)(mt.nn.LazyLinear(3).parameters(), lr=0.1)

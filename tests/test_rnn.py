@@ -279,3 +279,17 @@ def test_repr_matches_torch():
     assert repr(mt.nn.RNNCell(3, 4, bias=False, nonlinearity="relu")) == repr(
         torch.nn.RNNCell(3, 4, bias=False, nonlinearity="relu")
     )
+
+
+def test_non_tensor_input_raises_as_torch():
+    torch = pytest.importorskip("torch")
+    _raises_like_torch(torch, lambda: torch.nn.GRU(3, 4)([1, 2]), lambda: mt.nn.GRU(3, 4)([1, 2]))
+
+
+def test_empty_sequence_raises_as_torch():
+    torch = pytest.importorskip("torch")
+    _raises_like_torch(
+        torch, lambda: torch.nn.LSTM(2, 3)(torch.zeros(0, 2, 2)), lambda: mt.nn.LSTM(2, 3)(mt.zeros(0, 2, 2))
+    )
+    out, h = mt.nn.RNN(2, 3)(mt.zeros(4, 0, 2))  # an empty batch is fine
+    assert tuple(out.shape) == (4, 0, 3) and tuple(h.shape) == (1, 0, 3)

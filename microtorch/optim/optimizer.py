@@ -83,6 +83,8 @@ def _clone_state(value: Any, like: Any) -> Tensor:
 
 def _zeros_state(like: Any, fill: float = 0.0) -> Tensor:
     """A new state tensor of ``like``'s shape and dtype filled with ``fill``."""
+    if getattr(like, "_uninitialized", False):  # a lazy module's placeholder: torch refuses it (Adagrad)
+        like.refuse("full_like")
     array = like._data if isinstance(like, Tensor) else like
     return Tensor._make(xp.full_like(array, fill))
 

@@ -60,6 +60,11 @@ class UninitializedTensorMixin:
 
     __slots__ = ()
     cls_to_become: type = Tensor
+    _uninitialized = True
+
+    def refuse(self, what: str):
+        """Raise torch's ValueError for using this placeholder in ``what``."""
+        raise _use_error(what)
 
     # While uninitialised, ``_data`` is an empty array that only carries the dtype (so that
     # ``Module.to`` / ``double()`` convert it); the real storage arrives with ``materialize``.
@@ -87,11 +92,11 @@ class UninitializedTensorMixin:
 
     def dim(self) -> int:
         """Raises, as torch."""
-        raise _use_error("<method 'dim' of 'torch._C.TensorBase' objects>")
+        self.refuse("<method 'dim' of 'torch._C.TensorBase' objects>")
 
     def numel(self) -> int:
         """Raises, as torch."""
-        raise _use_error("<method 'numel' of 'torch._C.TensorBase' objects>")
+        self.refuse("<method 'numel' of 'torch._C.TensorBase' objects>")
 
     def detach(self):
         """The tensor itself (torch keeps uninitialised tensors as they are in a state dict)."""

@@ -181,10 +181,8 @@ class RNNBase(Module):
         if isinstance(input, PackedSequence):
             data, sizes, sorted_idx, unsorted_idx = input
             return data, [int(b) for b in sizes._data.tolist()], sorted_idx, unsorted_idx, True
-        if not isinstance(input, Tensor):
-            raise TypeError(
-                f"{type(self).__name__}: expected a Tensor or PackedSequence input, got {type(input).__name__}"
-            )
+        if not isinstance(input, Tensor):  # torch fails on ``input.dim()`` with this AttributeError
+            raise AttributeError(f"'{type(input).__name__}' object has no attribute 'dim'")
         if input.ndim not in (2, 3):
             tail = "tensor instead" if self.mode.startswith("RNN") else "instead"
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.ndim}D {tail}")
