@@ -3,6 +3,8 @@ values against numpy / torch, gradients by finite differences, torch's errors.""
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import microtorch as mt
 from microtorch.autograd import gradcheck, gradgradcheck
@@ -233,3 +235,34 @@ def test_beta_zero_keeps_the_promoted_dtype_and_bool_kernels_are_refused():
     b = mt.ones(2, 2, dtype=mt.bool)
     with pytest.raises(NotImplementedError, match="baddbmm"):
         mt.baddbmm(b[None], b[None], b[None])
+
+
+@given(st.integers(1, 4), st.integers(0, 4), st.integers(1, 4), st.integers(1, 3), st.sampled_from([0.0, 0.5, 1.0]))
+def test_fused_products_match_numpy_property(n, k, p, b, beta):
+    rng = np.random.default_rng(n * 100 + k * 10 + p)
+    m1, m2 = rng.standard_normal((b, n, k)), rng.standard_normal((b, k, p))
+    c, alpha = rng.standard_normal((n, p)), 1.5
+    got = mt.addmm(mt.tensor(c), mt.tensor(m1[0]), mt.tensor(m2[0]), beta=beta, alpha=alpha).numpy()
+    np.testing.assert_allclose(got, beta * c + alpha * m1[0] @ m2[0], atol=1e-12)
+    got = mt.baddbmm(mt.tensor(c), mt.tensor(m1), mt.tensor(m2), beta=beta, alpha=alpha).numpy()
+    np.testing.assert_allclose(got, beta * c + alpha * m1 @ m2, atol=1e-12)
+    got = mt.addbmm(mt.tensor(c), mt.tensor(m1), mt.tensor(m2), beta=beta, alpha=alpha).numpy()
+    np.testing.assert_allclose(got, beta * c + alpha * (m1 @ m2).sum(0), atol=1e-12)
+    a, bb = rng.standard_normal((n, k)), rng.standard_normal((p, b))
+    np.testing.assert_allclose(mt.kron(mt.tensor(a), mt.tensor(bb)).numpy(), np.kron(a, bb))
+
+
+@given(st.integers(1, 5), st.integers(1, 5), st.integers(0, 4), st.sampled_from([1.0, 2.0, 3.0, float("inf")]))
+def test_cdist_matches_scipy_property(rows, cols, m, p):
+    spatial = pytest.importorskip("scipy.spatial.distance")
+    rng = np.random.default_rng(rows * 100 + cols * 10 + m)
+    x1, x2 = rng.standard_normal((rows, m)), rng.standard_normal((cols, m))
+    want = (
+        np.zeros((rows, cols))
+        if m == 0
+        else spatial.cdist(
+            x1, x2, "chebyshev" if p == float("inf") else "minkowski", **({} if p == float("inf") else {"p": p})
+        )
+    )
+    for mode in ("use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist"):
+        np.testing.assert_allclose(mt.cdist(mt.tensor(x1), mt.tensor(x2), p, mode).numpy(), want, atol=1e-10)
