@@ -293,3 +293,15 @@ def test_empty_sequence_raises_as_torch():
     )
     out, h = mt.nn.RNN(2, 3)(mt.zeros(4, 0, 2))  # an empty batch is fine
     assert tuple(out.shape) == (4, 0, 3) and tuple(h.shape) == (1, 0, 3)
+
+
+def test_packed_input_with_a_wrong_hidden_shape_raises_as_torch():
+    torch = pytest.importorskip("torch")
+    from torch.nn.utils import rnn as trnn
+
+    t_p = trnn.pack_padded_sequence(torch.zeros(4, 3, 3), [2, 4, 1], enforce_sorted=False)
+    m_p = mrnn.pack_padded_sequence(mt.zeros(4, 3, 3), [2, 4, 1], enforce_sorted=False)
+    with pytest.raises(RuntimeError):
+        torch.nn.GRU(3, 5)(t_p, torch.zeros(1, 2, 5))
+    with pytest.raises(RuntimeError, match=r"Expected hidden size \(1, 3, 5\), got \[1, 2, 5\]"):
+        mt.nn.GRU(3, 5)(m_p, mt.zeros(1, 2, 5))

@@ -224,9 +224,9 @@ class RNNBase(Module):
                 hx = hx.unsqueeze(1)
         if hx is None:
             hx = self._zeros(data, self._mini_batch(data, batch_sizes), self.hidden_size)
-        elif sorted_idx is not None:
+        self.check_forward_args(data, hx, batch_sizes)  # before the permutation, which keeps the shape
+        if sorted_idx is not None:
             hx = hx.index_select(1, sorted_idx)
-        self.check_forward_args(data, hx, batch_sizes)
         out, (h_n,) = self._run(data, batch_sizes, (hx,))
         if isinstance(orig, PackedSequence):
             out = PackedSequence(out, orig.batch_sizes, sorted_idx, unsorted_idx)
@@ -336,9 +336,9 @@ class LSTM(RNNBase):
         packed = isinstance(orig, PackedSequence)
         data, batch_sizes, sorted_idx, unsorted_idx, batched = self._unpack(input)
         hx = self._initial_state(data, batch_sizes, hx, batched, packed)
+        self.check_forward_args(data, hx, batch_sizes)
         if sorted_idx is not None:
             hx = (hx[0].index_select(1, sorted_idx), hx[1].index_select(1, sorted_idx))
-        self.check_forward_args(data, hx, batch_sizes)
         out, (h_n, c_n) = self._run(data, batch_sizes, hx)
         if packed:
             out = PackedSequence(out, orig.batch_sizes, sorted_idx, unsorted_idx)
