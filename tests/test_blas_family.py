@@ -266,3 +266,14 @@ def test_cdist_matches_scipy_property(rows, cols, m, p):
     )
     for mode in ("use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist"):
         np.testing.assert_allclose(mt.cdist(mt.tensor(x1), mt.tensor(x2), p, mode).numpy(), want, atol=1e-10)
+
+
+def test_tensordot_dims_forms_as_torch():
+    a, b = mt.ones(2, 3), mt.ones(3, 2)
+    for dims in (([1], [0]), [[1], [0]], ((1,), (0,)), mt.tensor([[1], [0]]), mt.tensor(1), True):
+        assert mt.tensordot(a, b, dims=dims).shape == (2, 2)
+    for dims in ((1, 0), mt.tensor([1, 0]), ([1.5], [0])):
+        with pytest.raises(TypeError, match="argument 'dims_self'"):
+            mt.tensordot(a, b, dims=dims)
+    with pytest.raises(ValueError):
+        mt.tensordot(a, b, dims=[[1], [0], [0]])

@@ -285,28 +285,42 @@ def kron(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 
 def _tensordot_dims(dims, a: Tensor, b: Tensor) -> tuple:
-    """``dims`` (an int, a pair of lists, or a tensor of either) as two lists of non-negative dims."""
+    """``dims`` (an int, a pair of int lists, or a tensor of either) as the two lists of dims
+    and the first list as given (for messages)."""
     if isinstance(dims, Tensor):
         dims = dims.tolist()
-    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+    if isinstance(dims, (int, np.integer)):  # a bool too, as torch
         n = int(dims)
         if n < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={n}")
         if n > min(a.ndim, b.ndim):
             raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={n}")
         return [a.ndim - n + i for i in range(n)], list(range(n)), [i - n for i in range(n)]
-    if not (isinstance(dims, (list, tuple)) and len(dims) == 2 and all(isinstance(d, (list, tuple)) for d in dims)):
-        if isinstance(dims, (list, tuple)) and len(dims) == 2 and all(isinstance(d, int) for d in dims):
-            dims = ([dims[0]], [dims[1]])
-        else:
-            raise RuntimeError(
-                "tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] containing two "
-                f"lists, but got dims={dims}"
-            )
-    da, db = list(dims[0]), list(dims[1])
+    if not isinstance(dims, (list, tuple)):
+        raise RuntimeError(
+            "tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] containing two "
+            f"lists, but got dims={dims}"
+        )
+    da, db = dims  # torch's ValueError for a sequence of another length
+    da, db = _int_list(da, "dims_self", 3), _int_list(db, "dims_other", 4)
     if len(da) != len(db):
         raise RuntimeError("both dimension lists should have same length")
-    return _wrap_all(da, a), _wrap_all(db, b), list(da)
+    return _wrap_all(da, a), _wrap_all(db, b), da
+
+
+def _int_list(value, name: str, pos: int) -> list:
+    """One of tensordot's dim lists, with the argument parser's TypeError."""
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(
+            f"tensordot(): argument '{name}' (position {pos}) must be tuple of ints, not {type(value).__name__}"
+        )
+    for k, d in enumerate(value):
+        if not isinstance(d, (int, np.integer)):
+            raise TypeError(
+                f"tensordot(): argument '{name}' (position {pos}) must be tuple of ints, but found element of type "
+                f"{type(d).__name__} at pos {k}"
+            )
+    return [int(d) for d in value]
 
 
 def _wrap_all(dims: list, x: Tensor) -> list:
