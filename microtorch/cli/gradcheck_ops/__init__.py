@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import activation, conv, decomp, elementwise, indexing, linalg, loss, math, norm, pool, reduction, shape
 from . import shape_family
+from . import reduction_more
 from ._core import NAMESPACES, GradOp, build_case, case_rng, op, resolve
 
 OPS: list[GradOp] = [
@@ -24,6 +25,7 @@ OPS: list[GradOp] = [
     *conv.OPS,
     *pool.OPS,
     *loss.OPS,
+    *reduction_more.OPS,
 ]
 
 __all__ = ["NAMESPACES", "OPS", "GradOp", "build_case", "case_rng", "op", "resolve"]
