@@ -9,6 +9,7 @@ from __future__ import annotations
 from . import activation, conv, decomp, elementwise, indexing, linalg, loss, math, norm, pool, reduction, shape
 from . import shape_family
 from . import reduction_more
+from . import blas_more
 from ._core import NAMESPACES, GradOp, build_case, case_rng, op, resolve
 
 OPS: list[GradOp] = [
@@ -26,6 +27,7 @@ OPS: list[GradOp] = [
     *pool.OPS,
     *loss.OPS,
     *reduction_more.OPS,
+    *blas_more.OPS,
 ]
 
 __all__ = ["NAMESPACES", "OPS", "GradOp", "build_case", "case_rng", "op", "resolve"]
