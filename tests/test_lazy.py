@@ -171,3 +171,29 @@ def test_optimizers_refuse_uninitialized_parameters_as_torch():
     for name in ("SGD", "Adam"):  # lazy state: accepted, and the parameters materialise in place
         getattr(torch.optim, name)(torch.nn.LazyLinear(3).parameters(), lr=0.1)
         getattr(mt.optim, name)(mt.nn.LazyLinear(3).parameters(), lr=0.1)
+
+
+class _LazyScale(mt.nn.modules.lazy.LazyModuleMixin, mt.nn.Module):
+    """A user-written lazy module without cls_to_become: one scale per input feature."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = UninitializedParameter()
+        self.calls = 0
+
+    def initialize_parameters(self, input) -> None:
+        self.calls += 1
+        if self.has_uninitialized_params():
+            self.scale.materialize((input.shape[-1],))
+            mt.nn.init.ones_(self.scale)
+
+    def forward(self, input):
+        return input * self.scale
+
+
+def test_user_lazy_module_infers_once():
+    m = _LazyScale()
+    x = mt.randn(2, 3)
+    np.testing.assert_array_equal(m(x).detach().numpy(), x.numpy())
+    m(x)
+    assert type(m) is _LazyScale and m.calls == 1 and tuple(m.scale.shape) == (3,)

@@ -187,14 +187,18 @@ class LazyModuleMixin:
                 t.materialize(tuple(value.shape))
 
     def __call__(self, *args, **kwargs):
+        if self.__dict__.get("_lazy_initialized"):  # a lazy module without cls_to_become, already inferred
+            return Module.__call__(self, *args, **kwargs)
         lazy_cls, saved = type(self), dict(self.__dict__)
         pending = [(t, type(t)) for t in (*self._parameters.values(), *self._buffers.values()) if is_lazy(t)]
         try:
             self.initialize_parameters(*args, **kwargs)
             if self.has_uninitialized_params():
                 raise RuntimeError(f"module {self._get_name()} has not been fully initialized")
+            self.__dict__["_lazy_initialized"] = True
             if self.cls_to_become is not None:
                 self.__class__ = self.cls_to_become
+                del self.__dict__["_lazy_initialized"]
             return Module.__call__(self, *args, **kwargs)
         except BaseException:
             self.__class__ = lazy_cls
