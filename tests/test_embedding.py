@@ -106,3 +106,24 @@ def test_max_norm_matches_torch_and_bumps_the_version():
     assert mw._version > before
     with pytest.raises(RuntimeError, match="CPU only"):
         mt.nn.Embedding(3, 2, device="cuda")
+
+
+@pytest.mark.parametrize(
+    "idx,off,mode,pad",
+    [
+        ([0, 2, 2, 4, 1, 2], [0, 3, 3], "sum", None),
+        ([4, 1, 1], [0], "sum", None),
+        ([0, 2, 2, 4, 1, 2], [0, 3, 3], "mean", 1),
+    ],
+)
+def test_embedding_bag_freq_scaling_as_torchs_kernel(idx, off, mode, pad):
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (torch, mt):
+        w = lib.zeros(6, 1, dtype=lib.float64, requires_grad=True)
+        out = lib.nn.functional.embedding_bag(
+            lib.tensor(idx), w, lib.tensor(off), mode=mode, scale_grad_by_freq=True, padding_idx=pad
+        )
+        out.sum().backward()
+        grads.append(w.grad.numpy().ravel())
+    np.testing.assert_allclose(grads[1], grads[0])  # e.g. [4, 1, 1]: torch divides index 4's gradient by 2

@@ -16,8 +16,8 @@ __all__ = ["embedding", "embedding_bag", "embedding_renorm_"]
 
 
 class EmbeddingLookup(Op):
-    """``weight[indices]``; the gradient skips ``padding_idx`` and, with ``scale``, divides
-    each row's gradient by how often its index occurs (torch's ``embedding_dense_backward``)."""
+    """``weight[indices]``; the gradient skips ``padding_idx`` and is multiplied entry by entry by
+    ``scale`` when given (``scale_grad_by_freq``: torch's ``embedding_dense_backward``)."""
 
     torch_name = "EmbeddingBackward0"
 
@@ -28,15 +28,28 @@ class EmbeddingLookup(Op):
 
     def backward(self, g):
         flat = self.indices.reshape(-1)
-        factor = np.ones(flat.shape, dtype=g._data.dtype)
-        if self.scale:
-            factor /= np.bincount(flat, minlength=self.rows)[flat]
+        factor = np.ones(flat.shape, dtype=g._data.dtype) if self.scale is None else self.scale.astype(g._data.dtype)
         if self.padding_idx is not None:
             factor[flat == self.padding_idx] = 0
         dim = g._data.shape[-1]
         gf = g.reshape(-1, dim) * Tensor._make(factor[:, None])
         zeros = Tensor._make(np.zeros((self.rows, dim), dtype=g._data.dtype))
         return zeros.index_add(0, Tensor._make(flat), gf)
+
+
+def _inverse_frequency(flat: np.ndarray, rows: int) -> np.ndarray:
+    """``1 / (occurrences of each entry's index)``: embedding's ``scale_grad_by_freq``."""
+    return 1.0 / np.bincount(flat, minlength=rows)[flat]
+
+
+def _bag_inverse_frequency(used: np.ndarray, every: np.ndarray, rows: int) -> np.ndarray:
+    """embedding_bag's ``scale_grad_by_freq`` as torch's CPU kernel computes it: the k-th distinct
+    index (in sorted order) is divided by the count of ``sorted(indices)[k]``, which is its own
+    count only when no earlier index repeats (torch indexes the sorted list by the group number)."""
+    counts = np.bincount(every, minlength=rows)
+    distinct = np.unique(every)
+    group = np.searchsorted(distinct, used)
+    return 1.0 / counts[np.sort(every)[group]]
 
 
 def _refuse_sparse_grad(sparse: bool, weight: Tensor, op: str) -> None:
@@ -108,7 +121,8 @@ def embedding(
     if max_norm is not None:
         with no_grad():
             embedding_renorm_(weight, input, float(max_norm), float(norm_type))
-    return EmbeddingLookup.apply(weight, indices=idx, padding_idx=pad, scale=bool(scale_grad_by_freq))
+    scale = _inverse_frequency(idx.reshape(-1), weight.shape[0]) if scale_grad_by_freq else None
+    return EmbeddingLookup.apply(weight, indices=idx, padding_idx=pad, scale=scale)
 
 
 def _bags(input: Tensor, offsets, per_sample_weights, include_last_offset: bool) -> tuple:
@@ -198,7 +212,8 @@ def embedding_bag(
         with no_grad():
             embedding_renorm_(weight, flat, float(max_norm), float(norm_type))
     keep, bag_of = _bag_positions(starts, ends, idx, pad)
-    picked = EmbeddingLookup.apply(weight, indices=idx[keep], padding_idx=None, scale=bool(scale_grad_by_freq))
+    scale = _bag_inverse_frequency(idx[keep], idx, rows) if scale_grad_by_freq else None
+    picked = EmbeddingLookup.apply(weight, indices=idx[keep], padding_idx=None, scale=scale)
     if mode == "max":
         return _bag_max(picked, bag_of, len(starts))
     if psw is not None:
