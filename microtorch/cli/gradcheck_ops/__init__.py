@@ -10,6 +10,7 @@ from . import activation, conv, decomp, elementwise, indexing, linalg, loss, mat
 from . import shape_family
 from . import reduction_more
 from . import blas_more
+from . import loss_more
 from ._core import NAMESPACES, GradOp, build_case, case_rng, op, resolve
 
 OPS: list[GradOp] = [
@@ -28,6 +29,7 @@ OPS: list[GradOp] = [
     *loss.OPS,
     *reduction_more.OPS,
     *blas_more.OPS,
+    *loss_more.OPS,
 ]
 
 __all__ = ["NAMESPACES", "OPS", "GradOp", "build_case", "case_rng", "op", "resolve"]
