@@ -25,7 +25,7 @@ def _coefficient(value, name: str, op: str, kind: str, strict: bool):
     a bool for non-bool results, as torch does."""
     if isinstance(value, Tensor):
         value = value.item()
-    if not isinstance(value, (bool, int, float, complex, np.number)):
+    if not isinstance(value, (bool, int, float, complex, np.number, np.bool_)):
         raise TypeError(f"{op}(): argument '{name}' must be Number, not {type(value).__name__}")
     if isinstance(value, complex):
         raise RuntimeError("value cannot be converted to type float without overflow")
