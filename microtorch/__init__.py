@@ -11,7 +11,7 @@ import builtins
 __version__ = "0.1.0"
 
 from . import _dtype
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._dtype import (
     bfloat16,
     bool_ as bool,  # noqa: A004
@@ -326,6 +326,7 @@ def set_num_threads(n: builtins.int) -> None:
 
 
 from ._cuda import backends, cuda  # noqa: E402
+from . import accelerator  # noqa: E402
 
 from . import nn  # noqa: E402
 from ._save import load, save  # noqa: E402

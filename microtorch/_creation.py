@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from . import _dtype as dt
-from ._device import check_device
+from ._device import check_device, check_factory_device
 from ._tensor import (
     Tensor,
     UninferableDtype,
@@ -86,7 +86,7 @@ def _scalar_name(npdt: np.dtype) -> str:
 def _check_options(op: str, layout=None, device=None, pin_memory: bool = False) -> None:
     """The keywords every factory shares: only strided CPU tensors exist here."""
     dt.check_layout(layout, op)
-    check_device(device, op)
+    check_factory_device(device, op)
     if not isinstance(pin_memory, bool):
         raise TypeError(f"{op}(): argument 'pin_memory' must be bool, not {type(pin_memory).__name__}")
     if pin_memory:
@@ -94,7 +94,7 @@ def _check_options(op: str, layout=None, device=None, pin_memory: bool = False) 
 
 
 def _allocates(fn):
-    """Report numpy's MemoryError as PyTorch's CPU allocator does (a RuntimeError)."""
+    """Report numpy's MemoryError, and its error for a byte count past int64, as PyTorch does (RuntimeError)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -102,8 +102,22 @@ def _allocates(fn):
             return fn(*args, **kwargs)
         except MemoryError as err:
             raise RuntimeError(f"{fn.__name__}: DefaultCPUAllocator: can't allocate memory: {err}") from None
+        except ValueError as err:
+            if not str(err).startswith(("array is too big", "Maximum allowed")):
+                raise
+            sizes = _requested_sizes(args, kwargs.get("size"))
+            raise RuntimeError(f"{fn.__name__}: Storage size calculation overflowed with sizes={sizes}") from None
 
     return wrapper
+
+
+def _requested_sizes(args: tuple, size) -> list | str:
+    """The sizes a factory was asked for, for an error message (``'?'`` when they are not plain sizes)."""
+    if size is None and args and isinstance(args[0], (tuple, list)):
+        size = args[0]
+    elif size is None:
+        size = [a for a in args if isinstance(a, int)]
+    return [int(n) for n in size] if isinstance(size, (tuple, list)) else "?"
 
 
 def _out_dtype(out, dtype, op: str):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["device", "cpu"]
+__all__ = ["device", "cpu", "get_default_device", "set_default_device"]
 
 
 _TYPES = (
@@ -23,7 +23,10 @@ class device:  # noqa: N801 - PyTorch's name
         elif isinstance(type, int) and not isinstance(type, bool):
             raise RuntimeError("Cannot access accelerator device when none is available.")
         elif not isinstance(type, str):
-            raise TypeError(f"device() received an invalid combination of arguments - got ({_name(type)})")
+            raise TypeError(
+                f"device() received an invalid combination of arguments - got ({_name(type)}), but expected one of:\n"
+                " * (torch.device device)\n * (str type, int index = -1)"
+            )
         else:
             type, parsed = _parse(type)  # noqa: A001
             if parsed is not None:
@@ -56,6 +59,14 @@ class device:  # noqa: N801 - PyTorch's name
     def __hash__(self) -> int:
         return hash((self.type, self.index))
 
+    def __enter__(self) -> device:
+        _context_stack.append(_default[0])
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        _default[0] = _context_stack.pop()
+
 
 def _name(value) -> str:
     return type(value).__name__
@@ -74,6 +85,47 @@ def _parse(text: str) -> tuple:
 
 
 cpu = device("cpu")
+_as_device = device  # for functions whose argument is named ``device``, as torch's
+
+_default: list = [None]  # the default device; None is the plain CPU
+_context_stack: list = []  # defaults in force before each ``with torch.device(...)``
+
+
+def get_default_device() -> device:
+    """The device factories create tensors on when given none (``torch.set_default_device``)."""
+    d = _default[0]
+    if d is None:
+        return cpu
+    if d.index is None and d.type not in ("cpu", "meta"):  # torch asks the backend for its current index
+        raise _not_built(d.type)
+    return d
+
+
+def set_default_device(device: device | str | int | None) -> None:  # noqa: A002 - PyTorch's name
+    """Make ``device`` the default of the factories; ``None`` restores the CPU (any valid device is accepted)."""
+    _default[0] = None if device is None else _as_device(device)
+
+
+def _not_built(kind: str) -> Exception:
+    """torch's error for a backend its CPU build lacks."""
+    if kind in ("cuda", "xpu"):
+        return AssertionError(f"Torch not compiled with {kind.upper()} enabled")
+    return RuntimeError(f"PyTorch is not linked with support for {kind} devices")
+
+
+def check_factory_device(d, op: str) -> None:
+    """``check_device`` for a factory: without a ``device`` it makes tensors on the default device."""
+    check_device(d, op)
+    if d is not None:
+        return
+    d = _default[0]
+    if d is None or d.type == "cpu":
+        return
+    if d.type in ("cuda", "xpu"):
+        raise _not_built(d.type)
+    if d.type == "meta":
+        raise NotImplementedError(f"{op}: microtorch has no meta tensors (the default device is meta)")
+    raise NotImplementedError(f"Could not run '{op}' with arguments from the '{d.type.upper()}' backend.")
 
 
 def check_device(d, op: str = "to") -> None:

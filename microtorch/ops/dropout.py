@@ -16,8 +16,10 @@ __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d"]
 def _check_p(p, op: str) -> float:
     if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)):
         raise TypeError(f"{op}: p must be a float, got {type(p).__name__}")
-    if not 0.0 <= float(p) <= 1.0:
+    if p < 0.0 or p > 1.0:  # torch's Python check; NaN passes it and fails in the kernel, as RuntimeError
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+    if p != p:
+        raise RuntimeError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
     return float(p)
 
 
