@@ -197,3 +197,13 @@ def test_user_lazy_module_infers_once():
     np.testing.assert_array_equal(m(x).detach().numpy(), x.numpy())
     m(x)
     assert type(m) is _LazyScale and m.calls == 1 and tuple(m.scale.shape) == (3,)
+
+
+def test_only_the_cpu_device_is_accepted():
+    assert mt.nn.LazyConv2d(3, 2, device="cpu").weight.dtype == mt.float32
+    with pytest.raises(RuntimeError, match="CPU only"):
+        mt.nn.LazyLinear(3, device="cuda")
+    with pytest.raises(RuntimeError, match="CPU only"):
+        mt.nn.LSTM(3, 4, device="cuda")
+    with pytest.raises(RuntimeError, match="CPU only"):
+        mt.nn.GRUCell(3, 4, device="cuda")

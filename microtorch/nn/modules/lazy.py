@@ -14,6 +14,7 @@ import numpy as np
 
 from ... import _creation as C
 from ... import _dtype as dt
+from ..._device import check_device
 from ..._tensor import Size, Tensor, _init
 from ..parameter import Parameter
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
@@ -78,6 +79,7 @@ class UninitializedTensorMixin:
 
     def materialize(self, shape, device=None, dtype=None) -> None:
         """Give the tensor storage of ``shape`` (zeros) and turn it into ``cls_to_become``."""
+        check_device(device, "materialize")
         npdt = self._data.dtype if dtype is None else dt.to_numpy_dtype(dtype)
         shape = tuple(int(n) for n in shape) if isinstance(shape, (tuple, list, Size)) else (int(shape),)
         del self.__dict__["_uninitialized_dtype_holder"]
@@ -126,6 +128,7 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
     cls_to_become = Parameter
 
     def __new__(cls, requires_grad: bool = True, device=None, dtype=None):
+        check_device(device, cls.__name__)
         t = object.__new__(cls)
         _init(t, _empty_of(dtype))
         if requires_grad:
@@ -143,6 +146,7 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     cls_to_become = Tensor
 
     def __new__(cls, requires_grad: bool = False, device=None, dtype=None, persistent: bool = True):
+        check_device(device, cls.__name__)
         t = object.__new__(cls)
         _init(t, _empty_of(dtype))
         t._requires_grad = bool(requires_grad)
@@ -217,10 +221,10 @@ class LazyLinear(LazyModuleMixin, Linear):
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__(0, 0, False)
-        self.weight = UninitializedParameter(dtype=dtype)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_features = out_features
         if bias:
-            self.bias = UninitializedParameter(dtype=dtype)
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
 
     def reset_parameters(self) -> None:
         """Linear's initialisation, once the parameters have shapes."""
@@ -245,11 +249,11 @@ class LazyLinear(LazyModuleMixin, Linear):
 
 
 class _LazyConvXdMixin(LazyModuleMixin):
-    def _init_lazy(self, out_channels: int, bias: bool, dtype) -> None:
-        self.weight = UninitializedParameter(dtype=dtype)
+    def _init_lazy(self, out_channels: int, bias: bool, device, dtype) -> None:
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_channels = out_channels
         if bias:
-            self.bias = UninitializedParameter(dtype=dtype)
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
 
     def reset_parameters(self) -> None:
         """The convolution's initialisation, once the parameters have shapes."""
@@ -297,7 +301,7 @@ class _LazyConv(_LazyConvXdMixin):
         dtype=None,
     ) -> None:
         super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
-        self._init_lazy(out_channels, bias, dtype)
+        self._init_lazy(out_channels, bias, device, dtype)
 
 
 class _LazyConvTranspose(_LazyConvXdMixin):
@@ -318,7 +322,7 @@ class _LazyConvTranspose(_LazyConvXdMixin):
         super().__init__(
             0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode, device, dtype
         )
-        self._init_lazy(out_channels, bias, dtype)
+        self._init_lazy(out_channels, bias, device, dtype)
 
 
 class LazyConv1d(_LazyConv, Conv1d):
@@ -372,12 +376,12 @@ class _LazyNormBase(LazyModuleMixin):
         super().__init__(0, eps, momentum, False, False, device, dtype, bias=False)
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
-            self.weight = UninitializedParameter(dtype=dtype)
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
             if bias:
-                self.bias = UninitializedParameter(dtype=dtype)
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
         if track_running_stats:
-            self.running_mean = UninitializedBuffer(dtype=dtype)
-            self.running_var = UninitializedBuffer(dtype=dtype)
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
             self.num_batches_tracked = C.tensor(0)
 
     def reset_parameters(self) -> None:

@@ -12,6 +12,7 @@ import numbers
 import warnings
 
 from ... import _creation as C
+from ..._device import check_device
 from ..._tensor import Tensor
 from .. import init
 from ..parameter import Parameter
@@ -71,6 +72,7 @@ class RNNBase(Module):
         dtype=None,
     ) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
         if mode not in _GATES:
             raise ValueError("Unrecognized RNN mode: " + mode)
         _check_sizes(input_size, hidden_size, num_layers, proj_size, dropout, bias, batch_first)
