@@ -11,6 +11,8 @@ from . import shape_family
 from . import reduction_more
 from . import blas_more
 from . import loss_more
+from . import nn_more
+from . import attention_more
 from ._core import NAMESPACES, GradOp, build_case, case_rng, op, resolve
 
 OPS: list[GradOp] = [
@@ -30,6 +32,8 @@ OPS: list[GradOp] = [
     *reduction_more.OPS,
     *blas_more.OPS,
     *loss_more.OPS,
+    *nn_more.OPS,
+    *attention_more.OPS,
 ]
 
 __all__ = ["NAMESPACES", "OPS", "GradOp", "build_case", "case_rng", "op", "resolve"]
