@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from . import shape as S
 from ._util import wrap_dim
-from .shape_views import Gather, ScatterAdd, _check_tensor, _diag_view, _int, _positions
+from .shape_views import _MAX_BYTES, Gather, ScatterAdd, _check_tensor, _diag_view, _int, _positions, check_alloc
 
 __all__ = [
     "atleast_1d",
@@ -153,7 +154,9 @@ def block_diag(*tensors) -> Tensor:
     if not tensors:
         return Tensor._make(np.zeros((1, 0), dt.get_default_dtype().np))
     mats = [S.reshape(t, (1, 1)) if t.ndim == 0 else S.unsqueeze(t, 0) if t.ndim == 1 else t for t in tensors]
-    return BlockDiag.apply(*mats, dtype=dt.result_type(*tensors).np)
+    dtype = dt.result_type(*tensors).np
+    check_alloc(sum(m.shape[0] for m in mats) * sum(m.shape[1] for m in mats), dtype.itemsize)
+    return BlockDiag.apply(*mats, dtype=dtype)
 
 
 def _vectors(name: str, tensors: tuple) -> list:
@@ -192,47 +195,43 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     if r == 0:
         return Tensor._make(np.zeros((0,), input._data.dtype))
     n = input.shape[0]
-    grid = n**r * input._data.itemsize  # torch builds the full n**r grid of candidates first
-    if grid > _MAX_BYTES:
-        raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to allocate {grid} bytes.")
+    # torch first builds r grids of n**r candidates each (in logs: n**r overflows for a large r)
+    if r * math.log2(max(n, 1)) + math.log2(r * input._data.itemsize) > math.log2(_MAX_BYTES):
+        raise RuntimeError(f"combinations: cannot allocate the {n}**{r} candidate grid (std::bad_alloc)")
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     rows = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
     cols = [input[Tensor._make(np.ascontiguousarray(rows[:, j]))] for j in range(r)]
     return S.stack(cols, 1)
 
 
-_MAX_BYTES = 1 << 34  # beyond this torch's allocator fails on the machines we compare on
-
-
 # --- broadcasting -------------------------------------------------------------------------
 def broadcast_shapes(*shapes) -> tuple:
-    """The shape that tensors of ``shapes`` broadcast to (a ``Size``)."""
+    """The shape that tensors of ``shapes`` broadcast to (a ``Size``; torch's rules and errors)."""
     from .._tensor import Size
 
-    norm = []
-    for s in shapes:
-        if isinstance(s, (int, np.integer)) and not isinstance(s, bool):
-            s = (int(s),)
-        if not isinstance(s, (tuple, list, str)):
-            raise RuntimeError(f"Input shapes should be of type ints, a tuple of ints, or a list of ints, got {s!r}")
-        bad = next((n for n in s if not isinstance(n, (int, np.integer))), None)
-        if bad is not None:
-            raise TypeError(f"torch.Size() takes an iterable of 'int' (item 0 is '{type(bad).__name__}')")
-        if any(n < 0 for n in s):
-            raise ValueError("Attempting to broadcast a dimension with negative length!")
-        norm.append(tuple(int(n) for n in s))
-    ndim = max((len(s) for s in norm), default=0)
-    result = [1] * ndim
+    norm = [(s,) if isinstance(s, (int, np.integer)) else s for s in shapes if s is not None]
+    for s in norm:
+        if not isinstance(s, (tuple, list, str, Size)):
+            raise RuntimeError(f"Input shapes should be of type ints, a tuple of ints, or a list of ints, got {s}")
+    common = [1] * max((len(s) for s in norm), default=0)
     for i, s in enumerate(norm):
-        for k, n in enumerate(s, ndim - len(s)):
-            if n != 1 and result[k] != 1 and n != result[k]:
+        for k in range(-1, -1 - len(s), -1):
+            n = s[k]
+            if n == common[k]:
+                continue
+            if common[k] == 1:
+                if n < 0:
+                    raise ValueError("Attempting to broadcast a dimension with negative length!")
+                common[k] = n
+            elif n != 1:
                 raise RuntimeError(
-                    f"Attempting to broadcast a dimension of length {n} at {k - ndim}! Mismatching argument at "
-                    f"index {i} had {s}; but expected shape should be broadcastable to {result}"
+                    f"Attempting to broadcast a dimension of length {n} at {k}! Mismatching argument at index {i} "
+                    f"had {s}; but expected shape should be broadcastable to {common}"
                 )
-            if result[k] == 1:
-                result[k] = n
-    return Size(result)
+    bad = next((n for n in common if not isinstance(n, (int, np.integer)) or isinstance(n, bool)), None)
+    if bad is not None:
+        raise TypeError(f"torch.Size() takes an iterable of 'int' (item 0 is '{type(bad).__name__}')")
+    return Size(int(n) for n in common)
 
 
 def broadcast_tensors(*tensors) -> tuple:

@@ -10,7 +10,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from . import shape as S
 from ._util import wrap_dim
-from .shape_views import _check_tensor, _int, _int_list
+from .shape_views import _check_tensor, _int, _int_list, check_alloc
 
 __all__ = [
     "fliplr",
@@ -120,6 +120,7 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     if output_size is not None and output_size != r * x.shape[d]:
         raise RuntimeError("allocated size does not match required size")
     shape = list(x.shape)
+    check_alloc(x.numel() * r, x._data.itemsize)
     wide = S.expand(S.unsqueeze(x, d + 1), shape[: d + 1] + [r] + shape[d + 1 :])
     shape[d] *= r
     return S.view(S.clone(wide), shape)  # torch: a contiguous copy, then a view of it
@@ -148,6 +149,8 @@ def constant_pad_nd(input: Tensor, pad, value=0) -> Tensor:  # noqa: A002
                 f"The input size {n}, plus negative padding {b} and {e} resulted in a negative output size, which is "
                 f"invalid. Check dimension {input.ndim - k + i} of your input."
             )
+    out_numel = int(np.prod([n + b + e for n, (b, e) in zip(input.shape[input.ndim - k :], pairs)], dtype=object))
+    check_alloc(out_numel * int(np.prod(input.shape[: input.ndim - k], dtype=object)), input._data.itemsize)
     if isinstance(value, Tensor) or not isinstance(value, (int, float, bool, np.number)):
         raise TypeError(f"constant_pad_nd(): argument 'value' (position 3) must be Number, not {type(value).__name__}")
     return _ConstantPadNd.apply(input, pads=pairs, value=value) if k else input.clone()

@@ -8,7 +8,7 @@ import numpy as np
 from .._tensor import Tensor
 from . import shape as S
 from ._util import wrap_dim
-from .shape_views import _check_tensor
+from .shape_views import _check_tensor, check_alloc
 
 __all__ = ["tensor_split", "hsplit", "vsplit", "dsplit", "split_with_sizes", "unsafe_split", "unsafe_chunk"]
 
@@ -24,6 +24,7 @@ def _pieces(x: Tensor, d: int, bounds: list) -> tuple:
 def _section_bounds(n: int, sections: int) -> list:
     if sections <= 0:
         raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
+    check_alloc(sections, 64)  # one tensor per section
     size, extra = divmod(n, sections)
     sizes = [size + 1] * extra + [size] * (sections - extra)
     return np.cumsum([0] + sizes).tolist()

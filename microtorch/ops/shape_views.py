@@ -68,6 +68,17 @@ def _int_list(op: str, value, arg: str, pos: int) -> tuple:
     return tuple(int(v) for v in value)
 
 
+_MAX_BYTES = 1 << 34  # a larger result: refused as torch's allocator refuses it (numpy would MemoryError)
+
+
+def check_alloc(numel: int, itemsize: int) -> None:
+    """RuntimeError, as torch's CPU allocator raises, for a result too large to allocate."""
+    if numel * itemsize > _MAX_BYTES:
+        raise RuntimeError(
+            f"DefaultCPUAllocator: can't allocate memory: you tried to allocate {numel * itemsize} bytes."
+        )
+
+
 # --- the gather / scatter pair every view here differentiates through -----------------------
 class Gather(Op):
     """The elements of ``x`` at flat positions ``index`` (a copy; ``-1`` reads 0)."""
@@ -307,6 +318,7 @@ def _strided_args(op: str, x: Tensor, size, stride, storage_offset) -> tuple:
             f"{item} requiring a storage size of {need * item} are out of bounds for storage of size "
             f"{root.size * item}"
         )
+    check_alloc(int(np.prod(size, dtype=object)), 8)  # the view's index of positions
     return size, stride, storage_offset, root
 
 
@@ -381,6 +393,7 @@ def _copy_variant(name: str, view, node: str, multi: bool = False):
     def copy_fn(input: Tensor, *args, **kwargs):  # noqa: A002
         _check_tensor(name, input)
         where = view(_positions(input), *args, **kwargs)
+        check_alloc(sum(w.numel() for w in where) if multi else where.numel(), input._data.itemsize + 8)
         if multi:
             return tuple(op.apply(input, index=_index_of(w)) for w in where)
         return op.apply(input, index=_index_of(where))
