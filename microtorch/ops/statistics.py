@@ -15,6 +15,7 @@ import microtorch as mt
 
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT
+from ._cpu_order import mode_index, quickselect_index
 from .indexing import diag as _diag
 from .reduction import Amax, TakeAlong, _check_args, _is_int, _one_dim, _type_word, amax, amin
 from .reduction import sum as _sum
@@ -150,8 +151,26 @@ def _kthvalue(x: Tensor, k, dim, keepdim: bool):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if x.ndim == 0:
         return KthvalueResult(mt.clone(x), Tensor._make(np.zeros((), np.int64)))
-    order = _stable_order(np.moveaxis(x._data, d, -1))
-    return _select(x, d, order[..., k - 1 : k], keepdim, KthvalueResult)
+    a = np.moveaxis(x._data, d, -1)
+    picked = _stable_order(a)[..., k - 1 : k]
+    return _select(x, d, _cpu_tie_order(a, picked, lambda row: quickselect_index(row, k - 1)), keepdim, KthvalueResult)
+
+
+def _cpu_tie_order(a: np.ndarray, picked: np.ndarray, index_of) -> np.ndarray:
+    """``picked`` (kept last axis), with the slices whose picked value is tied redone by ``index_of``
+    (the order torch's CPU kernel leaves equal values in)."""
+    rows, flat = a.reshape(-1, a.shape[-1]), picked.reshape(-1, 1)
+    value = np.take_along_axis(rows, flat, -1)
+    same = rows == value
+    if a.dtype.kind == "f":
+        same |= np.isnan(rows) & np.isnan(value)
+    tied = np.nonzero(same.sum(-1) > 1)[0]
+    if not tied.size:
+        return picked
+    flat = flat.copy()
+    for r in tied:
+        flat[r, 0] = index_of(rows[r].tolist())
+    return flat.reshape(picked.shape)
 
 
 def _mode_index(a: np.ndarray) -> np.ndarray:
@@ -166,7 +185,10 @@ def _mode_index(a: np.ndarray) -> np.ndarray:
     run_start = np.maximum.accumulate(np.where(same, 0, pos), axis=-1)
     run_len = pos - run_start
     end = np.argmax(run_len == run_len.max(-1, keepdims=True), -1)[..., None]
-    return np.take_along_axis(order, end, -1)
+    picked = np.take_along_axis(order, end, -1)
+    if n <= 16:  # std::sort is an insertion sort here, stable: the last occurrence, as above
+        return picked
+    return _cpu_tie_order(a, picked, mode_index)
 
 
 def mode(x: Tensor, dim: int = -1, keepdim: bool = False, *, out=None):
