@@ -13,6 +13,7 @@ from . import blas_more
 from . import loss_more
 from . import nn_more
 from . import attention_more
+from . import math_more
 from ._core import NAMESPACES, GradOp, build_case, case_rng, op, resolve
 
 OPS: list[GradOp] = [
@@ -34,6 +35,7 @@ OPS: list[GradOp] = [
     *loss_more.OPS,
     *nn_more.OPS,
     *attention_more.OPS,
+    *math_more.OPS,
 ]
 
 __all__ = ["NAMESPACES", "OPS", "GradOp", "build_case", "case_rng", "op", "resolve"]
