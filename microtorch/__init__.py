@@ -400,3 +400,4 @@ from .ops.lowrank import pca_lowrank, svd_lowrank  # noqa: E402
 from ._numpy_names import install as _install_numpy_names  # noqa: E402
 
 _install_numpy_names()
+from .ops.grid_sample import grid_sampler, grid_sampler_2d, grid_sampler_3d  # noqa: E402
