@@ -395,7 +395,7 @@ from .ops.shape_views import *  # noqa: E402,F403
 from .ops.shape_combine import *  # noqa: E402,F403
 from .ops.shape_split import *  # noqa: E402,F403
 from .ops.shape_misc import *  # noqa: E402,F403
-from ._methods_shape import fill, resize_as_  # noqa: E402
+from ._methods_shape import as_strided_, conj_physical_, fill, fill_, resize_as_  # noqa: E402
 from .ops.lowrank import pca_lowrank, svd_lowrank  # noqa: E402
 from ._numpy_names import install as _install_numpy_names  # noqa: E402
 

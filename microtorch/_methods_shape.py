@@ -15,7 +15,7 @@ from .ops import shape_misc as SM
 from .ops import shape_split as SP
 from .ops import shape_views as SV
 
-__all__ = ["fill", "resize_as_"]
+__all__ = ["fill", "fill_", "resize_as_", "as_strided_", "conj_physical_"]
 
 
 class _Fill(_FillScalar):
@@ -128,6 +128,7 @@ _METHODS = {
     "dsplit": SP.dsplit,
     "split_with_sizes": SP.split_with_sizes,
     "unsafe_split": SP.unsafe_split,
+    "unsafe_split_with_sizes": SP.unsafe_split_with_sizes,
     "unsafe_chunk": SP.unsafe_chunk,
     "diag_embed": SC.diag_embed,
     "diagflat": SC.diagflat,
@@ -162,3 +163,21 @@ Tensor.swapdims_ = _inplace_view("swapdims_", _swapdims_view_)
 Tensor.H = property(_h, doc="Conjugate transpose of a matrix (real tensors: the transpose).")
 Tensor.real = property(lambda self: self, doc="The real part: a real tensor itself.")
 Tensor.imag = property(_imag, doc="The imaginary part: not defined for real tensors (raises, as torch).")
+
+
+def fill_(input: Tensor, value) -> Tensor:  # noqa: A002
+    """``input.fill_(value)``."""
+    SV._check_tensor("fill_", input)
+    return input.fill_(value)
+
+
+def as_strided_(input: Tensor, size, stride, storage_offset=None) -> Tensor:  # noqa: A002
+    """``input.as_strided_(size, stride, storage_offset)``."""
+    SV._check_tensor("as_strided_", input)
+    return input.as_strided_(size, stride, storage_offset)
+
+
+def conj_physical_(input: Tensor) -> Tensor:  # noqa: A002
+    """``input.conj_physical_()``."""
+    SV._check_tensor("conj_physical_", input)
+    return input.conj_physical_()

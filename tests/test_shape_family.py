@@ -124,6 +124,16 @@ def test_t_copy_and_multi_output_copies():
     assert gradcheck(lambda t: mt.unbind_copy(t, 1), (x,))
 
 
+def test_more_copy_variants_and_unsafe_split_with_sizes():
+    x = mt.tensor(A[0], requires_grad=True)
+    assert mt.select_copy(x, 1, 2).grad_fn.name() == "SelectBackward0_copy"
+    assert mt.slice_copy(x, 1, 1, None, 2).tolist() == x[:, 1::2].tolist()
+    assert [p.shape for p in mt.split_copy(x, 2, 1)] == [(3, 2), (3, 2)]
+    pieces = x.unsafe_split_with_sizes([2, 1])
+    assert pieces[0].grad_fn.name() == "UnsafeSplitWithSizesBackward0" and pieces[0]._base is None
+    assert mt.row_stack([x, x]).shape == (6, 4)
+
+
 def test_slice_op_is_a_view_and_rejects_bad_step():
     x = mt.arange(10.0)
     s = mt.slice(x, 0, 1, -2, 3)
@@ -178,12 +188,25 @@ def test_cartesian_prod_and_combinations_match_itertools():
         mt.combinations(x, 2, "yes")
 
 
+def test_huge_results_raise_runtime_error_not_memory_error():
+    with pytest.raises(RuntimeError, match="allocate"):
+        mt.repeat_interleave(mt.ones(3), 2**40)
+    with pytest.raises(RuntimeError, match="allocate"):
+        mt.tensor_split(mt.ones(3), 2**40)
+    with pytest.raises(RuntimeError, match="allocate"):
+        mt.combinations(mt.ones(3), 2**40)  # must not hang enumerating 3 ** (2 ** 40) candidates
+
+
 def test_broadcast_shapes_and_tensors():
     assert mt.broadcast_shapes((2, 1), (3,), 1) == (2, 3)
     with pytest.raises(RuntimeError, match="Attempting to broadcast a dimension of length 3"):
         mt.broadcast_shapes((2,), (3,))
     with pytest.raises(ValueError):
         mt.broadcast_shapes((-1,))
+    with pytest.raises(TypeError):
+        mt.broadcast_shapes((1.5,))
+    with pytest.raises(RuntimeError):
+        mt.broadcast_shapes((3,), (1.5,))
     x, y = mt.ones(3, 1), mt.ones(4)
     bx, by = mt.broadcast_tensors(x, y)
     assert bx.shape == by.shape == (3, 4) and bx._base is x

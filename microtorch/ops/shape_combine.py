@@ -23,6 +23,7 @@ __all__ = [
     "atleast_3d",
     "hstack",
     "vstack",
+    "row_stack",
     "dstack",
     "column_stack",
     "block_diag",
@@ -106,6 +107,11 @@ def hstack(tensors) -> Tensor:
 def vstack(tensors) -> Tensor:
     """Concatenate along dim 0, after ``atleast_2d``."""
     return S.cat([_lift_2d(t) for t in _tensor_list("vstack", tensors)], 0)
+
+
+def row_stack(tensors) -> Tensor:
+    """Alias of ``vstack``."""
+    return S.cat([_lift_2d(t) for t in _tensor_list("row_stack", tensors)], 0)
 
 
 def dstack(tensors) -> Tensor:

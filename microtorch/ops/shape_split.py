@@ -10,7 +10,16 @@ from . import shape as S
 from ._util import wrap_dim
 from .shape_views import _check_tensor, check_alloc
 
-__all__ = ["tensor_split", "hsplit", "vsplit", "dsplit", "split_with_sizes", "unsafe_split", "unsafe_chunk"]
+__all__ = [
+    "tensor_split",
+    "hsplit",
+    "vsplit",
+    "dsplit",
+    "split_with_sizes",
+    "unsafe_split",
+    "unsafe_split_with_sizes",
+    "unsafe_chunk",
+]
 
 _TYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "int32": "Int", "int16": "Short"}
 
@@ -139,6 +148,17 @@ def unsafe_split(input: Tensor, split_size: int, dim: int = 0) -> tuple:  # noqa
         raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
     sizes = [min(split_size, n - s) for s in range(0, n, split_size)] if n else [0]
     return UnsafeSplit.apply(input, dim=d, sizes=tuple(sizes))
+
+
+class UnsafeSplitWithSizes(UnsafeSplit):
+    torch_name = "UnsafeSplitWithSizesBackward0"
+
+
+def unsafe_split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple:  # noqa: A002
+    """``split_with_sizes`` whose results are not views of ``input``."""
+    views = split_with_sizes(input, split_sizes, dim)  # checks the arguments as torch does
+    d = wrap_dim(S._int_dim(dim, input.ndim, "unsafe_split_with_sizes"), input.ndim)
+    return UnsafeSplitWithSizes.apply(input, dim=d, sizes=tuple(v.shape[d] for v in views))
 
 
 def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:  # noqa: A002

@@ -37,6 +37,9 @@ __all__ = [
     "unfold_copy",
     "view_copy",
     "unbind_copy",
+    "select_copy",
+    "slice_copy",
+    "split_copy",
     "split_with_sizes_copy",
     "swapdims",
     "moveaxis",
@@ -458,6 +461,16 @@ unsqueeze_copy = _copy_variant("unsqueeze_copy", S.unsqueeze, "UnsqueezeBackward
 unfold_copy = _copy_variant("unfold_copy", _unfold, "UnfoldBackward0_copy")
 view_copy = _copy_variant("view_copy", S.view, "ViewBackward0_copy")
 unbind_copy = _copy_variant("unbind_copy", S.unbind, "UnbindBackward0_copy", multi=True)
+select_copy = _copy_variant("select_copy", S.select, "SelectBackward0_copy")
+split_copy = _copy_variant("split_copy", S.split, "SplitBackward0_copy", multi=True)
+
+
+def _slice_of(x: Tensor, dim: int = 0, start=None, end=None, step: int = 1) -> Tensor:
+    return slice(x, dim, start, end, step)
+
+
+_slice_of.__name__ = "slice"
+slice_copy = _copy_variant("slice_copy", _slice_of, "SliceBackward0_copy")
 split_with_sizes_copy = _copy_variant(
     "split_with_sizes_copy", _split_with_sizes, "SplitWithSizesBackward0_copy", multi=True
 )

@@ -183,7 +183,7 @@ def _matrix(rng, f):
 
 
 OPS = [
-    S("diagonal", _in(2, _diagonal)),
+    S("diagonal(dims)", _in(2, _diagonal)),
     S("diagonal_copy", _in(2, _diagonal), "torch"),
     S("diagonal_scatter", _lazy_src(_diagonal_view)),
     S("select_scatter", _lazy_src(_select_view)),
@@ -205,6 +205,11 @@ OPS = [
     S("unbind_copy", _in(1, lambda rng, s: (dim_of(rng, len(s)),)), "torch"),
     S("split_with_sizes_copy", _in(1, _sizes), "torch"),
     S("split_with_sizes", _in(1, _sizes)),
+    S("unsafe_split_with_sizes", _in(1, _sizes)),
+    S("select_copy", _in(1, lambda rng, s: _select_view().args(rng, s)), "torch"),
+    S("slice_copy", _in(1, lambda rng, s: _slice_view().args(rng, s)), "torch"),
+    S("split_copy", _in(1, lambda rng, s: (int(rng.integers(1, 4)), dim_of(rng, len(s)))), "torch"),
+    S("row_stack", _stacked(lambda rng: shape(rng, 1, 3)), "torch"),
     S("ravel", _in(0)),
     S("swapdims", _in(2, _two_dims)),
     S("moveaxis", _in(2, _two_dims)),
