@@ -52,6 +52,11 @@ EXCLUDED = {
     *(f"special.{p}_polynomial_{k}" for p in ("chebyshev", "shifted_chebyshev") for k in "tuvw"),
     "special.hermite_polynomial_h", "special.hermite_polynomial_he", "special.laguerre_polynomial_l",
     "special.legendre_polynomial_p",
+    # no derivative in PyTorch either: bincount/histogram/histogramdd raise "derivative for aten::... is not
+    # implemented", unique_consecutive "the derivative for 'unique_consecutive' is not implemented"; histc's
+    # result does not require grad; bucketize/searchsorted/isin give integer or bool results
+    *(f"{ns}.{n}" for ns in ("torch", "Tensor") for n in ("bincount", "histc", "histogram", "unique_consecutive")),
+    "torch.histogramdd", "torch.bucketize", "torch.searchsorted", "torch.isin",
     # bfloat16 has no storage in microtorch (numpy has no such dtype): the cast raises NotImplementedError
     "Tensor.bfloat16",
     # CUDA and pinned memory do not exist here: these raise
@@ -60,6 +65,7 @@ EXCLUDED = {
     "torch.bernoulli", "torch.dropout", "torch.multinomial", "torch.normal", "torch.rand", "torch.rand_like",
     "torch.randint", "torch.randint_like", "torch.randn", "torch.randn_like", "torch.randperm",
     "F.dropout", "F.dropout1d", "F.dropout2d", "F.dropout3d", "Tensor.bernoulli", "Tensor.multinomial",
+    "F.alpha_dropout", "F.feature_alpha_dropout",
     # creation: factories take no tensor to differentiate (or copy one out of the graph)
     "torch.arange", "torch.as_tensor", "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.eye",
     "torch.from_numpy", "torch.full", "torch.full_like", "torch.linspace", "torch.logspace", "torch.ones",
@@ -72,7 +78,8 @@ EXCLUDED = {
     "torch.get_rng_state", "torch.set_rng_state", "torch.initial_seed", "torch.manual_seed", "torch.seed",
     "torch.is_grad_enabled", "torch.load", "torch.save", "torch.set_printoptions", "torch.promote_types",
     "torch.is_anomaly_enabled", "torch.is_anomaly_check_nan_enabled",
-    "torch.result_type",
+    "torch.result_type", "torch.get_default_device", "torch.set_default_device",
+    "torch.install_as_torch",  # makes ``import torch`` give microtorch: a module alias, not an op
     # not tensor ops (non-differentiable): metadata, conversions out of microtorch, autograd machinery
     *(f"Tensor.{n}" for n in (
         "device", "dtype", "shape", "ndim", "layout", "is_cuda", "is_leaf", "is_contiguous", "is_set_to",
