@@ -156,10 +156,19 @@ def _module_to_mt(obj, memo: dict):
     """microtorch's module of the same class, built from the recorded constructor arguments."""
     recorded = getattr(obj, _CTOR_ARGS, None)
     m_cls = getattr(mt.nn, type(obj).__name__, None)
-    if recorded is None or m_cls is None:
+    if m_cls is None:
         raise Unconvertible(f"torch module {type(obj).__name__}")
-    args, kwargs = recorded
-    module = m_cls(*to_mt(list(args), memo), **to_mt(dict(kwargs), memo))
+    if recorded is not None:
+        args, kwargs = recorded
+        module = m_cls(*to_mt(list(args), memo), **to_mt(dict(kwargs), memo))
+    else:  # built before recording (at import time): default-construct, then copy its plain settings
+        try:
+            module = m_cls()
+        except TypeError:
+            raise Unconvertible(f"torch module {type(obj).__name__} built with unknown arguments") from None
+        for key, value in vars(obj).items():
+            if not key.startswith("_") and hasattr(module, key) and isinstance(value, (bool, int, float, str, tuple)):
+                setattr(module, key, value)
     module.load_state_dict({k: to_mt(v.detach().clone()) for k, v in obj.state_dict().items()})
     module.train(obj.training)
     return module

@@ -104,6 +104,8 @@ class _ModuleRunner:
         with _quiet():
             m_mod.to(to_mt(dtype))
         m_mod.train(training)
+        if not self._materialise_lazy(t_mod, m_mod, module_input):
+            return None
         t_state = t_mod.state_dict()
         m_state = m_mod.state_dict()
         t_shapes = {k: tuple(v.shape) for k, v in t_state.items()}
@@ -119,6 +121,22 @@ class _ModuleRunner:
             self.add(f"{key} value", False, f"load_state_dict of torch's state raised {_describe(exc)}")
             return None
         return t_mod, m_mod
+
+    def _materialise_lazy(self, t_mod, m_mod, module_input) -> bool:
+        """Run one forward on lazy modules (torch's shapes exist only after it); False if ours fails."""
+        import torch
+
+        if not isinstance(t_mod, torch.nn.modules.lazy.LazyModuleMixin) or not t_mod.has_uninitialized_params():
+            return True
+        fargs, fkwargs = module_input.forward_input.args, module_input.forward_input.kwargs
+        with torch.no_grad(), _quiet():
+            t_mod(*fargs, **fkwargs)
+        with mt.no_grad(), _quiet():
+            _, exc = _call(m_mod, to_mt(list(fargs)), to_mt(dict(fkwargs)))
+        if exc is not None:
+            self.add(f"{self.info.module_cls.__name__} lazy", False, f"first forward raised {_describe(exc)}")
+            return False
+        return True
 
     def run_one(self, key, module_input, dtype, training) -> None:
         import torch
