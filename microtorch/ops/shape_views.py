@@ -116,7 +116,8 @@ class ScatterAdd(Op):
 
 
 class _StridedView(Op):
-    """A view ``make(x)`` of ``x`` whose elements sit at flat positions ``index`` of ``x``."""
+    """A view ``make(x)`` of ``x`` whose elements sit at the flat positions ``index()`` of ``x``
+    (computed only for a backward: it costs an int64 array of the input's size)."""
 
     is_view = True
 
@@ -125,7 +126,7 @@ class _StridedView(Op):
         return make(x._data)
 
     def backward(self, g):
-        return ScatterAdd.apply(g, index=self.index, shape=self.in_shape)
+        return ScatterAdd.apply(g, index=self.index(), shape=self.in_shape)
 
 
 class _Scatter(Op):
@@ -195,21 +196,23 @@ DiagonalCopy = _named(Gather, "DiagonalBackward0_copy")
 DiagonalScatter = _named(_Scatter, "DiagonalScatterBackward0")
 
 
-def _diag_index(x: Tensor, offset: int, d1: int, d2: int) -> np.ndarray:
-    return _c_index(_diag_view(_positions(x)._data, offset, d1, d2))
+def _diag_index(shape: tuple, offset: int, d1: int, d2: int) -> np.ndarray:
+    positions = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
+    return _c_index(_diag_view(positions, offset, d1, d2))
 
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
     """The diagonal ``offset`` of dims ``dim1`` and ``dim2``, as a new last dim (a view)."""
     offset, d1, d2 = _diag_args("diagonal", input, offset, dim1, dim2)
     make = lambda a: _diag_view(a, offset, d1, d2)  # noqa: E731
-    return Diagonal.apply(input, make=make, index=_diag_index(input, offset, d1, d2))
+    shape = input._data.shape
+    return Diagonal.apply(input, make=make, index=lambda: _diag_index(shape, offset, d1, d2))
 
 
 def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
     """A copy of ``diagonal(input, offset, dim1, dim2)``."""
     offset, d1, d2 = _diag_args("diagonal_copy", input, offset, dim1, dim2)
-    return DiagonalCopy.apply(input, index=_diag_index(input, offset, d1, d2))
+    return DiagonalCopy.apply(input, index=_diag_index(input._data.shape, offset, d1, d2))
 
 
 def _check_src(op: str, inp: Tensor, src, index: np.ndarray, what: str) -> Tensor:
@@ -226,7 +229,7 @@ def _check_src(op: str, inp: Tensor, src, index: np.ndarray, what: str) -> Tenso
 def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
     """``input`` with ``src`` written on its diagonal (``diagonal``'s arguments)."""
     offset, d1, d2 = _diag_args("diagonal_scatter", input, offset, dim1, dim2)
-    index = _diag_index(input, offset, d1, d2)
+    index = _diag_index(input._data.shape, offset, d1, d2)
     src = _check_src("diagonal_scatter", input, src, index, "diagonal")
     return DiagonalScatter.apply(input, src, index=index)
 
@@ -321,7 +324,6 @@ def _strided_args(op: str, x: Tensor, size, stride, storage_offset) -> tuple:
             f"{item} requiring a storage size of {need * item} are out of bounds for storage of size "
             f"{root.size * item}"
         )
-    check_alloc(int(np.prod(size, dtype=object)), 8)  # the view's index of positions
     return size, stride, storage_offset, root
 
 
@@ -359,8 +361,9 @@ def _strided_make(root: np.ndarray, size: tuple, stride: tuple, offset: int):
 def as_strided(input: Tensor, size, stride, storage_offset=None) -> Tensor:  # noqa: A002
     """A view with the given ``size`` and ``stride`` (in elements) on ``input``'s storage."""
     size, stride, offset, root = _strided_args("as_strided", input, size, stride, storage_offset)
-    index = _input_index(input, root, _strided_positions(size, stride, offset))
-    out = AsStridedView.apply(input, make=_strided_make(root, size, stride, offset), index=index)
+    make = _strided_make(root, size, stride, offset)
+    index = lambda: _input_index(input, root, _strided_positions(size, stride, offset))  # noqa: E731
+    out = AsStridedView.apply(input, make=make, index=index)
     if input._base is not None and out._base is None and root is not input._data:
         out._base, out._vc = input._base, input._vc
         out._view_ver = input._vc.value
@@ -370,6 +373,7 @@ def as_strided(input: Tensor, size, stride, storage_offset=None) -> Tensor:  # n
 def as_strided_copy(input: Tensor, size, stride, storage_offset=None) -> Tensor:  # noqa: A002
     """A copy of ``as_strided(input, size, stride, storage_offset)``."""
     size, stride, offset, root = _strided_args("as_strided_copy", input, size, stride, storage_offset)
+    check_alloc(int(np.prod(size, dtype=object)), input._data.itemsize + 8)
     index = _input_index(input, root, _strided_positions(size, stride, offset))
     if root is not input._data:
         return Tensor._make(_strided_make(root, size, stride, offset)(None).copy())
@@ -383,6 +387,7 @@ def as_strided_scatter(input: Tensor, src: Tensor, size, stride, storage_offset=
     size, stride, offset, _ = _strided_args(
         "as_strided_scatter", Tensor._make(input._data), size, stride, storage_offset
     )
+    check_alloc(int(np.prod(size, dtype=object)), 8)
     index = _strided_positions(size, stride, offset)
     src = _check_src("as_strided_scatter", input, src, index, "view")
     return AsStridedScatterOp.apply(input, src, index=index)
