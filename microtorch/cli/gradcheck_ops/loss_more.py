@@ -199,6 +199,27 @@ def _linear_ce(rng, f):
     return (lambda x, w: f(x, w, target, **kw)), (t(rng, (n, i)), t(rng, (c, i)))
 
 
+def _ctc(rng, f):
+    """Targets feasible (every input length >= 2 * target length + 1), padded or concatenated, blank drawn.
+
+    Called on ``log_softmax`` of logits: torch's ctc gradient is the derivative through log_softmax only
+    (on free log_probs torch's own gradcheck fails).
+    """
+    n, c = int(rng.integers(1, 4)), int(rng.integers(2, 5))
+    blank = int(rng.integers(0, c))
+    tl = rng.integers(0, 3, size=n)
+    tl[0] = max(tl[0], 1)  # all-empty targets: microtorch's ctc_loss raises numpy's ValueError (reported)
+    il = 2 * tl + 1 + rng.integers(0, 2, size=n)
+    labels = [int(v) for v in range(c) if v != blank]
+    rows = rng.choice(labels, size=(n, max(int(tl.max()), 1)))
+    targets = ten(rows, False).long()
+    if rng.random() < 0.4:
+        targets = ten(np.concatenate([r[:k] for r, k in zip(rows, tl)]), False).long()
+    kw = dict(blank=blank, reduction=_reduction(rng), zero_infinity=bool(rng.random() < 0.3))
+    lengths = [int(v) for v in il], [int(v) for v in tl]
+    return (lambda x: f(x.log_softmax(2), targets, *lengths, **kw)), (t(rng, (int(il.max()), n, c), -2.0, 2.0),)
+
+
 OPS = [
     Lo("cosine_embedding_loss", _cosine_embedding, "F"),
     Lo("hinge_embedding_loss", _hinge_embedding, "F"),
@@ -212,4 +233,6 @@ OPS = [
     Lo("triplet_margin_loss", _triplet(False), "F"),
     Lo("triplet_margin_with_distance_loss", _triplet(True), "F"),
     Lo("linear_cross_entropy", _linear_ce, "F"),
+    # torch has no second derivative: "derivative for aten::_ctc_loss_backward is not implemented"
+    Lo("ctc_loss", _ctc, "F", order2=False),
 ]
