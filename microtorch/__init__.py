@@ -166,7 +166,8 @@ from .ops.indexing import (
     tile,
     unique,
 )
-from .ops.linalg import bmm, dot, einsum, matmul, mm, mv, outer
+from .ops.linalg import einsum
+from .ops._out_linalg import bmm, dot, matmul, mm, mv, outer  # with out=
 from .ops.reduction import (
     all,  # noqa: A004
     amax,

@@ -244,3 +244,209 @@ def test_dropout_p_zero_is_identity():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mt.nn.Dropout(0.0)(x)
+
+
+# --- out= on the elementwise and matmul family ---------------------------------------------------
+def _out_cases(T):
+    """(name, call) pairs: each call takes ``out`` and runs one op of the family into it."""
+    a, b = T.tensor([0.5, -2.0]), T.tensor([3.0, 4.0])
+    i = T.tensor([3, -7])
+    m, batch = T.tensor([[1.0, 2.0], [3.0, 4.0]]), T.ones(2, 2, 2)
+    return [
+        ("add", lambda o: T.add(a, b, alpha=2, out=o)),
+        ("add_int", lambda o: T.add(i, 1, out=o)),
+        ("sub", lambda o: T.sub(a, 1.5, out=o)),
+        ("mul", lambda o: T.mul(a, b, out=o)),
+        ("div", lambda o: T.div(i, 2, out=o)),
+        ("div_floor", lambda o: T.div(i, 2, rounding_mode="floor", out=o)),
+        ("true_divide", lambda o: T.true_divide(a, b, out=o)),
+        ("floor_divide", lambda o: T.floor_divide(i, 2, out=o)),
+        ("remainder", lambda o: T.remainder(i, 2, out=o)),
+        ("fmod", lambda o: T.fmod(a, 1.5, out=o)),
+        ("pow", lambda o: T.pow(a, 2, out=o)),
+        ("pow_scalar_base", lambda o: T.pow(2, a, out=o)),
+        ("square", lambda o: T.square(i, out=o)),
+        ("reciprocal", lambda o: T.reciprocal(b, out=o)),
+        ("lerp", lambda o: T.lerp(a, b, 0.25, out=o)),
+        ("exp", lambda o: T.exp(a, out=o)),
+        ("log", lambda o: T.log(b, out=o)),
+        ("sqrt_int", lambda o: T.sqrt(T.tensor([4, 9]), out=o)),
+        ("sigmoid", lambda o: T.sigmoid(a, out=o)),
+        ("tanh", lambda o: T.tanh(a, out=o)),
+        ("neg", lambda o: T.neg(a, out=o)),
+        ("abs", lambda o: T.abs(a, out=o)),
+        ("abs_int", lambda o: T.abs(i, out=o)),
+        ("sign", lambda o: T.sign(a, out=o)),
+        ("floor", lambda o: T.floor(a, out=o)),
+        ("round", lambda o: T.round(a, decimals=1, out=o)),
+        ("clamp", lambda o: T.clamp(a, -1, 1, out=o)),
+        ("clamp_tensor", lambda o: T.clamp(a, min=T.zeros(2), out=o)),
+        ("clamp_min", lambda o: T.clamp_min(a, 0.0, out=o)),
+        ("maximum", lambda o: T.maximum(a, b, out=o)),
+        ("minimum", lambda o: T.minimum(i, i - 1, out=o)),
+        ("eq", lambda o: T.eq(a, 0.5, out=o)),
+        ("lt", lambda o: T.lt(a, b, out=o)),
+        ("logical_and", lambda o: T.logical_and(a, i, out=o)),
+        ("logical_not", lambda o: T.logical_not(a, out=o)),
+        ("where", lambda o: T.where(a > 0, a, b, out=o)),
+        ("matmul_mm", lambda o: T.matmul(m, m, out=o)),
+        ("matmul_mv", lambda o: T.matmul(m, a, out=o)),
+        ("matmul_dot", lambda o: T.matmul(a, b, out=o)),
+        ("matmul_batched", lambda o: T.matmul(batch, batch, out=o)),
+        ("mm", lambda o: T.mm(m, m, out=o)),
+        ("bmm", lambda o: T.bmm(batch, batch, out=o)),
+        ("mv", lambda o: T.mv(m, b, out=o)),
+        ("dot", lambda o: T.dot(a, b, out=o)),
+        ("outer", lambda o: T.outer(a, b, out=o)),
+    ]
+
+
+_NAMES = [name for name, _ in _out_cases(mt)]
+_OUT_DTYPES = ["float32", "float64", "float16", "int64", "int32", "bool"]
+
+
+def _run_out(T, call, dtype: str, shape: tuple):
+    """Run ``call`` into a fresh ``out``: ('ok', dtype, values, version, warned) or ('err', class, message)."""
+    out = T.full(shape, 7, dtype=getattr(T, dtype))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            r = call(out)
+        except Exception as e:  # noqa: BLE001 - compared with torch's
+            return ("err", type(e).__name__, str(e).split(": ", 1)[-1])
+    assert r is out
+    resized = any("was resized" in str(w.message) for w in seen)
+    return ("ok", str(out.dtype), out.double().tolist(), out._version, resized)
+
+
+@pytest.mark.parametrize("dtype", _OUT_DTYPES)
+@pytest.mark.parametrize("name", _NAMES)
+def test_out_matches_torch(name, dtype):
+    torch = pytest.importorskip("torch")
+    want_call = dict(_out_cases(torch))[name]
+    got_call = dict(_out_cases(mt))[name]
+    shape = tuple(want_call(None).shape)
+    for out_shape in (shape, (0,), (5,)):
+        want = _run_out(torch, want_call, dtype, out_shape)
+        got = _run_out(mt, got_call, dtype, out_shape)
+        if want[0] == "ok" and got[0] == "ok":
+            np.testing.assert_allclose(got[2], want[2], rtol=1e-3, equal_nan=True)
+            assert got[:2] + got[3:] == want[:2] + want[3:], out_shape
+        else:
+            assert got[:2] == want[:2], (out_shape, want, got)
+            assert want[2] in got[2] or got[2].endswith(want[2]), (want, got)
+
+
+def test_out_full_alias_allowed_partial_overlap_refused():
+    torch = pytest.importorskip("torch")
+    for T in (torch, mt):
+        x, y = T.tensor([1.0, 2.0, 3.0]), T.tensor([1.0, 1.0, 1.0])
+        assert T.add(x, y, out=x) is x
+        assert x.tolist() == [2.0, 3.0, 4.0] and x._version == 1
+        T.exp(x, out=x)
+        np.testing.assert_allclose(x.tolist(), np.exp([2.0, 3.0, 4.0]), rtol=1e-6)
+        z = T.arange(4.0)
+        with pytest.raises(RuntimeError, match="refer to a single memory location"):
+            T.add(z[:3], 1, out=z[1:])
+        assert z.tolist() == [0.0, 1.0, 2.0, 3.0]
+        with pytest.raises(RuntimeError, match="refer to a single memory location"):
+            T.add(x, y, out=x[:1])
+
+
+def test_out_into_a_view_writes_the_base():
+    base = mt.zeros(2, 4)
+    mt.mul(mt.ones(2, 2), 3, out=base[:, ::2])
+    np.testing.assert_array_equal(base.numpy(), [[3, 0, 3, 0], [3, 0, 3, 0]])
+    assert base._version == 1
+
+
+def test_out_with_autograd_raises_and_leaves_out_unchanged():
+    x = mt.ones(2, requires_grad=True)
+    out = mt.zeros(2)
+    with pytest.raises(RuntimeError, match=r"add\(\): functions with out=\.\.\. arguments don't support"):
+        mt.add(x, 1, out=out)
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        mt.exp(mt.ones(2), out=mt.zeros(2, requires_grad=True))
+    with pytest.raises(RuntimeError, match="matmul"):
+        mt.matmul(x, x, out=mt.zeros(()))
+    assert out.tolist() == [0.0, 0.0] and out._version == 0
+    with mt.no_grad():
+        mt.add(x, 1, out=out)
+    assert out.tolist() == [2.0, 2.0]
+
+
+def test_out_bad_type_and_failed_op_leave_out_unchanged():
+    with pytest.raises(TypeError, match="argument 'out' must be Tensor"):
+        mt.add(mt.ones(2), 1, out=[0, 0])
+    out = mt.zeros(3)
+    with pytest.raises(RuntimeError):
+        mt.add(mt.ones(2), mt.ones(3, 2), out=out[:1].expand(6).view(3, 2))  # overlapping out
+    with pytest.raises(RuntimeError):
+        mt.add(mt.ones(2), mt.ones(3), out=out)  # shapes do not broadcast
+    assert out.tolist() == [0.0, 0.0, 0.0] and out._version == 0
+
+
+def test_out_not_accepted_where_torch_has_none():
+    torch = pytest.importorskip("torch")
+    for T in (torch, mt):
+        with pytest.raises(TypeError, match="out"):
+            T.isnan(T.ones(2), out=T.zeros(2, dtype=T.bool))
+
+
+# --- keyword names as torch's signatures ---------------------------------------------------------
+def _keyword_cases(T):
+    a, b = T.tensor([0.5, -2.0]), T.tensor([3.0, 4.0])
+    m = T.tensor([[1.0, 2.0], [3.0, 4.0]])
+    return [
+        lambda: T.add(input=a, other=b, alpha=2),
+        lambda: T.add(a, other=b),
+        lambda: T.sub(input=a, other=1.0, alpha=3),
+        lambda: T.mul(a, other=b),
+        lambda: T.div(input=a, other=b, rounding_mode="trunc"),
+        lambda: T.true_divide(input=a, other=b),
+        lambda: T.pow(input=a, exponent=2),
+        lambda: T.remainder(input=b, other=3),
+        lambda: T.lerp(input=a, end=b, weight=0.5),
+        lambda: T.exp(input=a),
+        lambda: T.log1p(input=b),
+        lambda: T.round(input=a, decimals=0),
+        lambda: T.clamp(input=a, min=-1.0, max=0.0),
+        lambda: T.clamp(a, max=0.0),
+        lambda: T.clamp_min(input=a, min=0.0),
+        lambda: T.maximum(input=a, other=b),
+        lambda: T.eq(input=a, other=b),
+        lambda: T.logical_not(input=a),
+        lambda: T.isnan(input=a),
+        lambda: T.where(condition=a > 0, input=a, other=b),
+        lambda: T.matmul(input=m, other=m),
+        lambda: T.mm(input=m, mat2=m),
+        lambda: T.mv(input=m, vec=a),
+        lambda: T.dot(input=a, tensor=b),
+        lambda: a.add(other=b, alpha=2),
+        lambda: a.mul(other=b),
+        lambda: a.clamp(min=0.0),
+    ]
+
+
+@pytest.mark.parametrize("k", range(len(_keyword_cases(mt))))
+def test_keyword_names_as_torch(k):
+    torch = pytest.importorskip("torch")
+    want, got = _keyword_cases(torch)[k](), _keyword_cases(mt)[k]()
+    assert str(got.dtype) == str(want.dtype)
+    np.testing.assert_allclose(got.double().tolist(), want.double().tolist(), rtol=1e-6)
+
+
+def test_keyword_errors_are_type_errors():
+    with pytest.raises(TypeError):
+        mt.add(other=mt.ones(1))
+    with pytest.raises(TypeError):
+        mt.exp(mt.ones(1), input=mt.ones(1))
+    with pytest.raises(TypeError):
+        mt.mul(mt.ones(1), bogus=1)
+
+
+def test_keyword_ops_keep_their_gradients():
+    x = mt.tensor([0.3, -1.2], dtype=mt.float64, requires_grad=True)
+    assert mt.autograd.gradcheck(lambda t: mt.add(input=t, other=t * t, alpha=0.5), (x,))
+    assert mt.autograd.gradcheck(lambda t: mt.clamp(input=t, min=-1.0), (x,))
+    assert mt.autograd.gradgradcheck(lambda t: mt.mul(t, other=mt.exp(input=t)), (x,))

@@ -14,6 +14,7 @@ from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op, save_needed, wants_grad
+from ._out import torch_args
 from ._promote import TYPE_WORD, _align, _binary, _py, _pyscalar, _scalar_target, fit_int, invalid_arguments
 from ._util import as_tensor_arg, broadcast_error
 from .comparison import eq, ge, where
@@ -565,3 +566,10 @@ def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
         kernel = "lerp_kernel_tensor" if tensor_weight else "lerp_kernel_scalar"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{TYPE_WORD[want.name]}'")
     return start + (end - start) * weight
+
+
+# torch's keyword names and out= (ops/_out.py); positional calls go straight to the ops
+_NAMES = {"pow": ("input", "exponent"), "square": ("input",)}
+_NAMES.update(reciprocal=("input",), lerp=("input",))
+for _name in __all__:
+    globals()[_name] = torch_args(*_NAMES.get(_name, ("input", "other")))(globals()[_name])

@@ -8,6 +8,7 @@ from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ._out import torch_args
 from ._promote import TYPE_WORD, _align, _py, _pyscalar, invalid_arguments, not_a_tensor
 from ._util import broadcast_error
 from .shape import sum_to_size
@@ -175,3 +176,11 @@ def close_mask(op: str, input: Tensor, other: Tensor, rtol, atol, equal_nan) -> 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:  # noqa: A002
     """Elementwise ``|input - other| <= atol + rtol * |other|`` (equal values, infinities included, are close)."""
     return Tensor._make(close_mask("isclose", input, other, rtol, atol, equal_nan))
+
+
+# torch's keyword names and out= (ops/_out.py); positional calls go straight to the ops
+for _name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"):
+    globals()[_name] = torch_args("input", "other")(globals()[_name])
+logical_not = torch_args("input")(logical_not)
+isnan, isinf, isfinite = (torch_args("input", has_out=False)(f) for f in (isnan, isinf, isfinite))
+where = torch_args(rule="where")(where)

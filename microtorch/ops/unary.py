@@ -8,6 +8,7 @@ from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
+from ._out import torch_args
 from ._promote import _align, _float_array, _pyscalar, not_a_tensor, not_implemented, type_name
 from ._util import broadcast_error
 from .comparison import where
@@ -640,3 +641,16 @@ def _round_decimals(a: np.ndarray, decimals: int) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):  # not a hot path: only rounding to decimals
         out = xp.rint(work / ten) * ten if decimals < 0 else xp.rint(work * ten) / ten
     return out.astype(a.dtype, copy=False)
+
+
+def _clamp_rule(out, input, min=None, max=None) -> str:  # noqa: A002 - PyTorch's names
+    """torch's clamp kernels: scalar bounds need ``out`` of the input's dtype, tensor bounds only castable."""
+    return "cast" if isinstance(min, Tensor) or isinstance(max, Tensor) else "same"
+
+
+# torch's keyword names and out= (ops/_out.py); positional calls go straight to the ops
+_SAME_DTYPE = frozenset({"neg", "abs", "sign", "floor", "ceil", "round", "trunc"})
+for _name in __all__:
+    _rule = "same" if _name in _SAME_DTYPE else _clamp_rule if _name.startswith("clamp") else "cast"
+    _names = ("input", "other") if _name in ("maximum", "minimum") else ("input",)
+    globals()[_name] = torch_args(*_names, rule=_rule)(globals()[_name])
