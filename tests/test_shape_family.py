@@ -270,6 +270,11 @@ def test_repeat_interleave_matches_numpy():
         mt.repeat_interleave(x, counts, 1, output_size=4)
 
 
+def test_repeat_interleave_of_a_transposed_tensor():
+    x = mt.tensor(A[0]).t()  # not contiguous: the copy before the view must be made contiguous
+    np.testing.assert_array_equal(x.repeat_interleave(2, 0).numpy(), np.repeat(A[0].T, 2, 0))
+
+
 def test_constant_pad_nd_crops_and_pads():
     x = _leaf()
     out = mt.constant_pad_nd(x, [1, -1, 0, 2], 3.5)

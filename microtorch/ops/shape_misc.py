@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype as dt
 from .._tensor import Tensor
 from ..autograd.function import Op
 from . import shape as S
@@ -123,7 +124,7 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     check_alloc(x.numel() * r, x._data.itemsize)
     wide = S.expand(S.unsqueeze(x, d + 1), shape[: d + 1] + [r] + shape[d + 1 :])
     shape[d] *= r
-    return S.view(S.clone(wide), shape)  # torch: a contiguous copy, then a view of it
+    return S.view(S.clone(wide, dt.contiguous_format), shape)  # torch: a contiguous copy, then a view of it
 
 
 # --- padding, unravel_index ---------------------------------------------------------------
