@@ -246,9 +246,10 @@ from ..ops.dropout_alpha import alpha_dropout, feature_alpha_dropout, rrelu, rre
 from ..ops.loss_linear_ce import linear_cross_entropy  # noqa: E402
 from ..ops.norm_more import channel_shuffle, local_response_norm, rms_norm  # noqa: E402
 from ..ops.grid_sample import affine_grid, grid_sample  # noqa: E402
+from ..ops.loss_ctc import ctc_loss  # noqa: E402
 from ..ops.pool_fractional import *  # noqa: E402, F403
 
 __all__ += _loss_margin.__all__ + _loss_nll_family.__all__ + ["channel_shuffle", "local_response_norm", "rms_norm"]
 __all__ += ["alpha_dropout", "feature_alpha_dropout", "rrelu", "rrelu_", "linear_cross_entropy"]
-__all__ += _pool_fractional.__all__ + ["affine_grid", "grid_sample"]
+__all__ += _pool_fractional.__all__ + ["affine_grid", "grid_sample", "ctc_loss"]
 # end of the losses issue's families

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from ..._tensor import Tensor
 from ...ops import loss_margin as M
 from ...ops import loss_nll_family as N
+from ...ops.loss_ctc import ctc_loss
 from ...ops.loss_linear_ce import LinearCrossEntropyOptions, linear_cross_entropy
 from .linear import Linear
 from .loss import _Loss, _WeightedLoss
@@ -25,6 +26,7 @@ __all__ = [
     "PoissonNLLLoss",
     "GaussianNLLLoss",
     "LinearCrossEntropyLoss",
+    "CTCLoss",
     "LinearCrossEntropyOptions",
 ]
 
@@ -247,4 +249,18 @@ class LinearCrossEntropyLoss(_WeightedLoss):
             ignore_index=self.ignore_index,
             label_smoothing=self.label_smoothing,
             options=self.options,
+        )
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths, target_lengths) -> Tensor:
+        """The CTC loss of ``log_probs`` against the label sequences ``targets``."""
+        return ctc_loss(
+            log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction, self.zero_infinity
         )
