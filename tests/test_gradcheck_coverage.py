@@ -54,9 +54,10 @@ EXCLUDED = {
     "special.legendre_polynomial_p",
     # no derivative in PyTorch either: bincount/histogram/histogramdd raise "derivative for aten::... is not
     # implemented", unique_consecutive "the derivative for 'unique_consecutive' is not implemented"; histc's
-    # result does not require grad; bucketize/searchsorted/isin give integer or bool results
+    # result does not require grad; bucketize/searchsorted/isin/nonzero_static give integer or bool results
     *(f"{ns}.{n}" for ns in ("torch", "Tensor") for n in ("bincount", "histc", "histogram", "unique_consecutive")),
-    "torch.histogramdd", "torch.bucketize", "torch.searchsorted", "torch.isin",
+    "torch.histogramdd", "torch.bucketize", "torch.searchsorted", "torch.isin", "torch.nonzero_static",
+    "Tensor.nonzero_static",
     # bfloat16 has no storage in microtorch (numpy has no such dtype): the cast raises NotImplementedError
     "Tensor.bfloat16",
     # CUDA and pinned memory do not exist here: these raise

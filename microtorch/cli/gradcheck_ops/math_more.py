@@ -1,11 +1,11 @@
-"""frexp's mantissa, the regularized incomplete gammas (in their second argument), randomized low-rank SVD/PCA."""
+"""angle of real tensors, rsub, frexp's mantissa, the regularized incomplete gammas (in their second argument), randomized low-rank SVD/PCA."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ._core import family
-from ._gen import shape, t, ten
+from ._gen import shape, t, ten, unary
 
 M = family("math")
 
@@ -56,8 +56,20 @@ def _lowrank_case(rng, f, centered: bool):
     return fn, (ten((a * sv) @ np.swapaxes(b, -1, -2)),)
 
 
+def _rsub(rng, f):
+    """``other - alpha * input``, other a tensor (broadcast) or a number."""
+    s = shape(rng)
+    alpha = float(rng.choice([1.0, 2.5, -0.5]))
+    if rng.random() < 0.3:
+        other = float(rng.uniform(-1, 1))
+        return (lambda x: f(x, other, alpha=alpha)), (t(rng, s),)
+    return (lambda x, y: f(x, y, alpha=alpha)), (t(rng, s), t(rng, s[-1:] if s and rng.random() < 0.3 else s))
+
+
 OPS = [
     M("frexp", _frexp),
+    M("angle", unary(kinks=(0.0,))),  # of a real tensor: 0 or pi, a zero gradient off its jump at 0
+    M("rsub", _rsub, "torch"),
     M("igamma", _igamma),
     M("igammac", _igamma),
     M("svd_lowrank", _lowrank(False), "torch"),

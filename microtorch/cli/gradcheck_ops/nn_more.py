@@ -161,6 +161,34 @@ def _rrelu(rng, f):
     return (lambda x: f(x, lower, upper, training=False)), (x,)
 
 
+def _native_batch_norm(rng, f):
+    n, c = int(rng.integers(2, 4)), int(rng.integers(1, 3))
+    x = t(rng, (n, c, *shape(rng, 0, 2, max_side=3)))
+    training = bool(rng.random() < 0.6)
+    stats = (
+        (t(rng, (c,), grad=False), t(rng, (c,), 0.5, 1.5, grad=False))
+        if not training or rng.random() < 0.5
+        else (None, None)
+    )
+    return (lambda x, w, b: f(x, w, b, *stats, training, 0.1, 1e-3)), (x, t(rng, (c,), 0.5, 1.5), t(rng, (c,)))
+
+
+def _native_group_norm(rng, f):
+    """Output 0 only: torch's mean and rstd outputs carry a grad_fn whose gradient is not theirs."""
+    groups = int(rng.integers(1, 3))
+    n, c, hw = int(rng.integers(1, 3)), groups * int(rng.integers(1, 3)), int(rng.integers(2, 5))
+    x = t(rng, (n, c, hw))
+    return (lambda x, w, b: f(x, w, b, n, c, hw, groups, 1e-3)[0]), (x, t(rng, (c,), 0.5, 1.5), t(rng, (c,)))
+
+
+def _native_layer_norm(rng, f):
+    s = tuple(int(v) for v in rng.integers(2, 4, size=int(rng.integers(2, 4))))
+    normalized = s[-int(rng.integers(1, len(s))) :]
+    if rng.random() < 0.3:
+        return (lambda x: f(x, normalized, None, None, 1e-3)), (t(rng, s),)
+    return (lambda x, w, b: f(x, normalized, w, b, 1e-3)), (t(rng, s), t(rng, normalized, 0.5, 1.5), t(rng, normalized))
+
+
 OPS = [
     N("embedding", _embedding, "F"),
     N("embedding_bag", _embedding_bag, "F"),
@@ -175,4 +203,7 @@ OPS = [
     N("fractional_max_pool2d", _fractional(2), "F F.fractional_max_pool2d_with_indices"),
     N("fractional_max_pool3d", _fractional(3), "F F.fractional_max_pool3d_with_indices"),
     N("rrelu", _rrelu, "F"),
+    N("native_batch_norm", _native_batch_norm, "torch"),
+    N("native_group_norm", _native_group_norm, "torch"),
+    N("native_layer_norm", _native_layer_norm, "torch"),
 ]
