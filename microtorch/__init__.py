@@ -195,6 +195,8 @@ from .ops.reduction import (
 )
 from .ops.reduction import log_softmax, softmax
 from .ops.dropout import dropout
+from .ops.native import angle, native_batch_norm, native_group_norm, native_layer_norm, nonzero_static, rsub
+from . import _methods_native  # noqa: F401  (Tensor.angle, Tensor.nonzero_static)
 from .ops.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .ops.pool import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d, max_pool2d, max_pool3d
 from .ops.shape import (
