@@ -314,12 +314,17 @@ _SEQUENCE_KEY_WARNING = (
 _PLAIN_KEYS = frozenset({int, slice, type(None), type(Ellipsis), Tensor})
 
 
+def _plain_key(k) -> bool:
+    """An index item numpy reads as torch does (a uint8 tensor is a mask in torch, indices in numpy)."""
+    return type(k) in _PLAIN_KEYS and not (type(k) is Tensor and k._data.dtype == np.uint8)
+
+
 def _torch_key(key) -> tuple:
-    """An index as torch reads it: a tuple whose sequences (lists, tuples, ranges) are index arrays."""
-    if type(key) in _PLAIN_KEYS:
+    """An index as torch reads it: a tuple whose sequences (lists, tuples, ranges, numpy arrays) are index arrays."""
+    if _plain_key(key):
         return (key,)
     if isinstance(key, tuple):
-        if all(type(k) in _PLAIN_KEYS for k in key):
+        if all(_plain_key(k) for k in key):
             return key
         items = key
     elif _sequence_as_tuple(key):
@@ -327,7 +332,47 @@ def _torch_key(key) -> tuple:
         items = tuple(key)
     else:
         items = (key,)
-    return tuple(_sequence_index(k) if isinstance(k, (list, tuple, range, str)) else k for k in items)
+    return tuple(_key_item(k) for k in items)
+
+
+_UINT8_KEY_WARNING = "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead."
+
+
+def _key_item(k):
+    """One item of an index tuple as torch converts it: sequences and numpy arrays become int64 index
+    arrays (bool ones stay masks, uint8 ones become masks with torch's deprecation warning)."""
+    if isinstance(k, (list, tuple, range, str)):
+        return _sequence_index(k)
+    if isinstance(k, np.ndarray):
+        return _array_index(k)
+    if isinstance(k, Tensor) and k._data.dtype == np.uint8:
+        warnings.warn(_UINT8_KEY_WARNING, UserWarning, stacklevel=4)
+        return Tensor._make(k._data.astype(bool))
+    if isinstance(k, np.generic) and not isinstance(k, (np.integer, np.bool_)):
+        raise IndexError(
+            "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
+            f"(got numpy.{type(k).__name__})"
+        )
+    return k
+
+
+def _array_index(arr: np.ndarray) -> np.ndarray:
+    """A numpy array used as an index, read as torch reads it (as the tensor ``torch.tensor(arr)``)."""
+    if arr.dtype == np.uint8:
+        warnings.warn(_UINT8_KEY_WARNING, UserWarning, stacklevel=5)
+        return arr.astype(bool)
+    if arr.dtype.kind == "b":
+        return arr
+    if arr.dtype.kind == "c":
+        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=5)
+        arr = arr.real
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{arr.dtype.type.__name__}. The only supported types are: "
+            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, uint16, "
+            "uint8, and bool."
+        )
+    return arr.astype(np.int64)
 
 
 def _split_key(nkey: tuple):

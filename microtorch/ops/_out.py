@@ -71,7 +71,9 @@ def _mm_error(result: np.dtype, out: np.dtype) -> str | None:
 
 
 def _dot_error(result: np.dtype, out: np.dtype) -> str | None:
-    return None if result == out else f"result dtype {scalar_name(out)} does not match input dtype {scalar_name(result)}"
+    return (
+        None if result == out else f"result dtype {scalar_name(out)} does not match input dtype {scalar_name(result)}"
+    )
 
 
 def _mv_error(result: np.dtype, out: np.dtype) -> str | None:
@@ -184,4 +186,3 @@ def torch_args(*names: str, rule="cast", has_out: bool = True):
         return wrapper
 
     return decorate
-
