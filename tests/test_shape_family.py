@@ -55,6 +55,23 @@ def test_as_strided_of_a_view_uses_the_storage():
         base.as_strided((2, 2), (1, 2), 18)
 
 
+def test_as_strided_of_a_strided_numpy_array_uses_its_memory_as_torch():
+    torch = pytest.importorskip("torch")
+    arr = np.arange(12.0).reshape(3, 4).T  # memory order differs from the logical C order
+    assert (
+        mt.from_numpy(arr).as_strided((2, 2), (1, 4), 1).tolist()
+        == torch.from_numpy(arr).as_strided((2, 2), (1, 4), 1).tolist()
+    )
+
+
+def test_as_strided_copy_of_a_partial_view_sends_the_gradient_to_the_base():
+    w = mt.tensor(np.arange(20.0), requires_grad=True)
+    out = mt.as_strided_copy((w * 1)[5:15], (2, 2), (1, 2), 3)
+    assert out.tolist() == [[3, 5], [4, 6]]
+    out.sum().backward()
+    assert np.flatnonzero(w.grad.numpy()).tolist() == [5, 6]  # storage 3 and 4 lie outside the view
+
+
 def test_as_strided_inplace_restrides_self():
     x = mt.arange(6.0).reshape(2, 3)
     x.as_strided_((3, 2), (1, 3))

@@ -282,22 +282,45 @@ def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start=None, end=None
 
 # --- as_strided ---------------------------------------------------------------------------
 AsStridedView = _named(_StridedView, "AsStridedBackward0")
-AsStridedCopy = _named(Gather, "AsStridedBackward0_copy")
 
 
-def _root(x: Tensor) -> np.ndarray:
-    """The array of ``x``'s storage: its base's, when that is C-contiguous, else its own."""
+class _StridedCopy(Gather):
+    """A copy of the strided view ``make(x)``; its gradient reaches ``x`` at positions ``index``."""
+
+    def forward(self, x, make, index):
+        self.index, self.in_shape = index, x._data.shape
+        return make(x._data).copy()
+
+
+AsStridedCopy = _named(_StridedCopy, "AsStridedBackward0_copy")
+
+
+def _address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
+
+
+def _storage(x: Tensor) -> np.ndarray:
+    """A 1-d numpy view of ``x``'s storage: its base's memory (when C-contiguous), else the
+    memory ``x`` spans from its first element (torch's storage of a strided ``from_numpy``)."""
     base = x._base
-    if base is not None and base._data.flags.c_contiguous:
-        return base._data
-    return x._data
+    a = base._data if base is not None and base._data.flags.c_contiguous else x._data
+    if a.flags.c_contiguous:
+        return a.reshape(-1)
+    item = a.itemsize
+    if a.size == 0 or any(st < 0 or st % item for st in a.strides):
+        return np.ascontiguousarray(a).reshape(-1)  # no layout torch could share: its C-order copy
+    span = 1 + sum((n - 1) * st for n, st in zip(a.shape, a.strides)) // item
+    return np.lib.stride_tricks.as_strided(a, (span,), (item,))
 
 
-def _storage_offset(x: Tensor, root: np.ndarray) -> int:
-    if root is x._data:
-        return 0
-    addr = x._data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    return addr // root.itemsize
+def _storage_offset(x: Tensor, storage: np.ndarray) -> int:
+    return (_address(x._data) - _address(storage)) // storage.itemsize
+
+
+def _owns_storage(x: Tensor, storage: np.ndarray) -> bool:
+    """Whether ``x``'s C-order positions are its storage positions (contiguous, from the start)."""
+    a = x._data
+    return a.flags.c_contiguous and a.size == storage.size and _address(a) == _address(storage)
 
 
 def _strided_args(op: str, x: Tensor, size, stride, storage_offset) -> tuple:
@@ -310,9 +333,9 @@ def _strided_args(op: str, x: Tensor, size, stride, storage_offset) -> tuple:
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: {list(size)}")
     if any(s < 0 for s in stride):
         raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}")
-    root = _root(x)
+    root = _storage(x)
     if storage_offset is None:
-        storage_offset = _storage_offset(x, root)
+        storage_offset = _storage_offset(x, root) if x._data.size else 0
     storage_offset = _int(op, storage_offset, "storage_offset", 4)
     if storage_offset < 0:
         raise RuntimeError(f"Tensor: invalid storage offset {storage_offset}")
@@ -337,22 +360,23 @@ def _strided_positions(size: tuple, stride: tuple, offset: int) -> np.ndarray:
 
 def _input_index(x: Tensor, root: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """Map storage positions to ``x``'s flat positions (-1 where ``x`` does not cover them)."""
-    if root is x._data:
+    if _owns_storage(x, root):
         return pos
     where = np.full(root.size, -1, dtype=np.int64)
-    mine = _strided_positions(
-        x._data.shape, tuple(st // root.itemsize for st in x._data.strides), _storage_offset(x, root)
-    )
-    where[mine.reshape(-1)] = np.arange(mine.size)
+    item = root.itemsize
+    if x._data.size:
+        strides = tuple(st // item for st in x._data.strides)
+        mine = _strided_positions(x._data.shape, strides, _storage_offset(x, root))
+        where[mine.reshape(-1)] = np.arange(mine.size)
     return where[pos]
 
 
 def _strided_make(root: np.ndarray, size: tuple, stride: tuple, offset: int):
+    """``make(_)``: the numpy view ``as_strided(size, stride, offset)`` of storage ``root``."""
     item = root.itemsize
 
     def make(_a):
-        flat = root.reshape(-1)
-        start = flat[offset:] if offset < flat.size else flat[flat.size :]
+        start = root[offset:] if offset < root.size else root[root.size :]
         return np.lib.stride_tricks.as_strided(start, size, tuple(s * item for s in stride))
 
     return make
@@ -364,9 +388,10 @@ def as_strided(input: Tensor, size, stride, storage_offset=None) -> Tensor:  # n
     make = _strided_make(root, size, stride, offset)
     index = lambda: _input_index(input, root, _strided_positions(size, stride, offset))  # noqa: E731
     out = AsStridedView.apply(input, make=make, index=index)
-    if input._base is not None and out._base is None and root is not input._data:
-        out._base, out._vc = input._base, input._vc
-        out._view_ver = input._vc.value
+    if out._base is None and np.shares_memory(out._data, input._data):
+        # the storage spans beyond ``input``: numpy cannot tell the view belongs to it
+        out._base = input._base if input._base is not None else input
+        out._vc, out._view_ver = input._vc, input._vc.value
     return out
 
 
@@ -375,9 +400,7 @@ def as_strided_copy(input: Tensor, size, stride, storage_offset=None) -> Tensor:
     size, stride, offset, root = _strided_args("as_strided_copy", input, size, stride, storage_offset)
     check_alloc(int(np.prod(size, dtype=object)), input._data.itemsize + 8)
     index = _input_index(input, root, _strided_positions(size, stride, offset))
-    if root is not input._data:
-        return Tensor._make(_strided_make(root, size, stride, offset)(None).copy())
-    return AsStridedCopy.apply(input, index=index)
+    return AsStridedCopy.apply(input, make=_strided_make(root, size, stride, offset), index=index)
 
 
 def as_strided_scatter(input: Tensor, src: Tensor, size, stride, storage_offset=None) -> Tensor:  # noqa: A002
