@@ -404,3 +404,6 @@ from ._numpy_names import install as _install_numpy_names  # noqa: E402
 
 _install_numpy_names()
 from .ops.grid_sample import grid_sampler, grid_sampler_2d, grid_sampler_3d  # noqa: E402
+from ._legacy_types import BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor  # noqa: E402
+from ._legacy_types import IntTensor, LongTensor, ShortTensor  # noqa: E402
+from . import onnx  # noqa: E402,F401

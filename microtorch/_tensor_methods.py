@@ -555,9 +555,12 @@ def _converter(target: dt.dtype, name: str):
 
 def _type(self, dtype=None, non_blocking: bool = False):
     """The type name (``'torch.FloatTensor'``) without arguments, else ``self`` converted to ``dtype``
-    (a dtype or a type name such as ``'torch.DoubleTensor'``)."""
+    (a dtype, a type name such as ``'torch.DoubleTensor'`` or the class ``torch.DoubleTensor``)."""
     if dtype is None:
         return f"torch.{_TYPE_NAMES.get(self.dtype.name, 'Tensor')}"
+    from ._legacy_types import legacy_dtype
+
+    dtype = legacy_dtype(dtype)  # torch.LongTensor and the other legacy type classes
     if isinstance(dtype, str):
         by_name = {f"torch.{v}": k for k, v in _TYPE_NAMES.items()}
         if dtype not in by_name:

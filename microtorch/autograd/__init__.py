@@ -16,8 +16,10 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .variable import Variable
 
 __all__ = [
+    "Variable",
     "backward",
     "grad",
     "Function",

@@ -1,0 +1,149 @@
+"""Gaps found by running real PyTorch learner programs under microtorch: legacy tensor types
+(``torch.LongTensor``), ``torch.autograd.Variable`` and ``torch.onnx``'s query, against torch."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import microtorch as mt
+from microtorch.autograd import Variable
+
+TYPES = ["FloatTensor", "DoubleTensor", "HalfTensor", "ByteTensor", "CharTensor", "ShortTensor", "IntTensor",
+         "LongTensor", "BoolTensor"]  # fmt: skip
+
+
+def _both(torch, name, args):
+    """torch's and microtorch's ``<name>(*args)``; when torch raises, microtorch raises the same class."""
+    try:
+        theirs = getattr(torch, name)(*[torch.Size(a) if isinstance(a, mt.Size) else a for a in args])
+    except Exception as err:  # noqa: BLE001  (any class torch raises)
+        with pytest.raises(type(err)):
+            getattr(mt, name)(*args)
+        return None, None
+    return getattr(mt, name)(*args), theirs
+
+
+@pytest.mark.parametrize("name", TYPES)
+def test_legacy_type_builds_its_dtype_as_torch(name):
+    torch = pytest.importorskip("torch")
+    for args in ([[1, 0, 2]], [[1.7, -2.2]], [[300]], [[float("nan")]], [2, 3], [], [mt.Size([4])]):
+        ours, theirs = _both(torch, name, args)
+        if theirs is None:
+            continue
+        assert str(ours.dtype) == str(theirs.dtype) and tuple(ours.shape) == tuple(theirs.shape)
+        if args and isinstance(args[0], list):  # data, not sizes: the values too (casts truncate as torch)
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_legacy_type_keeps_int64_exact():
+    assert mt.LongTensor([2**40 + 1, -(2**62)]).tolist() == [2**40 + 1, -(2**62)]
+
+
+def test_legacy_type_isinstance_and_repr_as_torch():
+    torch = pytest.importorskip("torch")
+    for name in TYPES:
+        assert repr(getattr(mt, name)) == repr(getattr(torch, name))
+        for data, dtype in (([1], "int64"), ([1.0], "float32"), ([True], "bool"), ([1.0], "float64")):
+            theirs = isinstance(torch.tensor(data, dtype=getattr(torch, dtype)), getattr(torch, name))
+            assert isinstance(mt.tensor(data, dtype=getattr(mt, dtype)), getattr(mt, name)) == theirs
+    assert not isinstance([1], mt.LongTensor)
+
+
+def test_legacy_type_of_a_tensor_is_an_alias_or_a_type_error():
+    torch = pytest.importorskip("torch")
+    x = mt.ones(3, requires_grad=True)
+    y = mt.FloatTensor(x)
+    assert y.grad_fn.name() == torch.FloatTensor(torch.ones(3, requires_grad=True)).grad_fn.name()
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones(3, np.float32))
+    with torch.no_grad():
+        z = mt.LongTensor(mt.tensor([5, 6]))
+    z[0] = 7  # shares the storage of its source, as torch's alias
+    with pytest.raises(TypeError):
+        torch.LongTensor(torch.tensor([1.5]))
+    with pytest.raises(TypeError, match="LongTensor"):
+        mt.LongTensor(mt.tensor([1.5]))
+
+
+@pytest.mark.parametrize("args", [("a",), (2.5,), (-1,)])
+def test_legacy_type_bad_arguments_raise_as_torch(args):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as want:
+        torch.LongTensor(*args)
+    with pytest.raises(type(want.value)) as got:
+        mt.LongTensor(*args)
+    assert str(want.value).splitlines()[0] in str(got.value)
+
+
+def test_legacy_type_refuses_dtype_keyword_and_accepts_cpu():
+    with pytest.raises(TypeError):
+        mt.LongTensor([1], dtype=mt.float32)
+    assert mt.LongTensor([1], device="cpu").dtype == mt.int64
+
+
+def test_type_with_a_legacy_class_converts_as_torch():
+    torch = pytest.importorskip("torch")
+    for name in ("LongTensor", "DoubleTensor", "FloatTensor", "IntTensor", "BoolTensor"):
+        theirs = torch.tensor([1.5, -2.5, 0.0]).type(getattr(torch, name))
+        ours = mt.tensor([1.5, -2.5, 0.0]).type(getattr(mt, name))
+        assert str(ours.dtype) == str(theirs.dtype)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_variable_detaches_and_sets_requires_grad_as_torch():
+    torch = pytest.importorskip("torch")
+    a = mt.ones(2, requires_grad=True)
+    b = a * 2
+    v = Variable(b)
+    t = torch.autograd.Variable(torch.ones(2, requires_grad=True) * 2)
+    assert (v.requires_grad, v.grad_fn is None, v is b) == (t.requires_grad, t.grad_fn is None, False)
+    v2 = Variable(mt.ones(2), requires_grad=True)
+    assert v2.requires_grad and v2.is_leaf
+    (v2 * 3).sum().backward()
+    np.testing.assert_array_equal(v2.grad.numpy(), [3.0, 3.0])
+    assert isinstance(mt.ones(1), Variable) and not isinstance(np.ones(1), Variable)
+    assert mt.autograd.Variable is Variable
+    assert Variable().shape == torch.autograd.Variable().shape
+    b.data.zero_()
+    assert v.tolist() == [0.0, 0.0]  # the same storage as the tensor it wraps
+
+
+def test_variable_of_a_non_tensor_raises_as_torch():
+    torch = pytest.importorskip("torch")
+    for data in ([1, 2], 3):
+        with pytest.raises(TypeError) as want:
+            torch.autograd.Variable(data)
+        with pytest.raises(TypeError) as got:
+            Variable(data)
+        assert str(got.value) == str(want.value)
+
+
+def test_variable_volatile_warns_as_torch():
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        Variable(mt.ones(1), volatile=True)
+    assert [str(w.message) for w in seen] == [
+        "volatile was removed and now has no effect. Use `with torch.no_grad():` instead."
+    ]
+
+
+def test_legacy_scripts_run_the_same_through_the_alias():
+    """The nlp tutorials' idiom: Variable-wrapped LongTensor indices into an embedding."""
+    torch = pytest.importorskip("torch")
+    emb = mt.nn.Embedding(4, 3)
+    ref = torch.nn.Embedding(4, 3)
+    with torch.no_grad():
+        ref.weight.copy_(torch.from_numpy(emb.weight.detach().numpy()))
+    ours = emb(Variable(mt.LongTensor([2, 0])))
+    theirs = ref(torch.autograd.Variable(torch.LongTensor([2, 0])))
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy())
+
+
+def test_onnx_query_and_export_refusal():
+    torch = pytest.importorskip("torch")
+    assert mt.onnx.is_in_onnx_export() is torch.onnx.is_in_onnx_export() is False
+    with pytest.raises(NotImplementedError, match="onnx.export"):
+        mt.onnx.export(mt.nn.Linear(2, 2), (mt.zeros(1, 2),), "model.onnx")
