@@ -147,3 +147,35 @@ def test_onnx_query_and_export_refusal():
     assert mt.onnx.is_in_onnx_export() is torch.onnx.is_in_onnx_export() is False
     with pytest.raises(NotImplementedError, match="onnx.export"):
         mt.onnx.export(mt.nn.Linear(2, 2), (mt.zeros(1, 2),), "model.onnx")
+
+
+# examples/word_language_model names these classes by torch's module paths (its safe_globals list)
+WLM_SAFE_GLOBALS = [
+    "nn.modules.activation.MultiheadAttention",
+    "nn.modules.container.ModuleList",
+    "nn.modules.dropout.Dropout",
+    "nn.modules.linear.Linear",
+    "nn.modules.linear.NonDynamicallyQuantizableLinear",
+    "nn.modules.normalization.LayerNorm",
+    "nn.modules.sparse.Embedding",
+    "nn.modules.transformer.TransformerEncoder",
+    "nn.modules.transformer.TransformerEncoderLayer",
+    "nn.modules.rnn.GRU",
+    "nn.modules.rnn.LSTM",
+    "nn.modules.rnn.RNN",
+]
+
+
+@pytest.mark.parametrize("path", WLM_SAFE_GLOBALS)
+def test_module_classes_live_at_torchs_module_paths(path):
+    import importlib
+
+    torch = pytest.importorskip("torch")
+    mod, _, name = path.rpartition(".")
+    theirs = getattr(importlib.import_module("torch." + mod), name)
+    ours = getattr(importlib.import_module("microtorch." + mod), name)
+    assert ours.__name__ == theirs.__name__
+    if hasattr(mt.nn, name):
+        assert ours is getattr(mt.nn, name)
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchLayer'"):
+        importlib.import_module("microtorch." + mod).NoSuchLayer  # noqa: B018

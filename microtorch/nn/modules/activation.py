@@ -367,3 +367,7 @@ class Softmin(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+# torch keeps MultiheadAttention in torch.nn.modules.activation (scripts name it there, e.g. in safe_globals lists)
+from .activation_attention import MultiheadAttention  # noqa: E402, F401

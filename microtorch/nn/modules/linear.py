@@ -92,3 +92,13 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+def __getattr__(name: str):
+    """``NonDynamicallyQuantizableLinear``, which torch defines here (scripts name it here, e.g. in
+    safe_globals lists); looked up late because activation_attention imports this module."""
+    if name == "NonDynamicallyQuantizableLinear":
+        from .activation_attention import NonDynamicallyQuantizableLinear
+
+        return NonDynamicallyQuantizableLinear
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
