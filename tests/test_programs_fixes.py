@@ -170,7 +170,7 @@ WLM_SAFE_GLOBALS = [
 def test_module_classes_live_at_torchs_module_paths(path):
     import importlib
 
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     mod, _, name = path.rpartition(".")
     theirs = getattr(importlib.import_module("torch." + mod), name)
     ours = getattr(importlib.import_module("microtorch." + mod), name)
