@@ -407,3 +407,5 @@ from .ops.grid_sample import grid_sampler, grid_sampler_2d, grid_sampler_3d  # n
 from ._legacy_types import BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor  # noqa: E402
 from ._legacy_types import IntTensor, LongTensor, ShortTensor  # noqa: E402
 from . import onnx  # noqa: E402,F401
+from .ops.dropout_alpha import rrelu, rrelu_  # noqa: E402
+from .ops.norm_more import channel_shuffle, rms_norm  # noqa: E402
