@@ -409,3 +409,5 @@ from ._legacy_types import IntTensor, LongTensor, ShortTensor  # noqa: E402
 from . import onnx  # noqa: E402,F401
 from .ops.dropout_alpha import rrelu, rrelu_  # noqa: E402
 from .ops.norm_more import channel_shuffle, rms_norm  # noqa: E402
+from ._inplace_functions import *  # noqa: E402,F403  (torch.sin_(x) and the other in-place functions)
+from . import functional  # noqa: E402,F401  (torch.functional)

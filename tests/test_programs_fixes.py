@@ -179,3 +179,67 @@ def test_module_classes_live_at_torchs_module_paths(path):
         assert ours is getattr(mt.nn, name)
     with pytest.raises(AttributeError, match="no attribute 'NoSuchLayer'"):
         importlib.import_module("microtorch." + mod).NoSuchLayer  # noqa: B018
+
+
+def _args_for(name, mt_or_torch):
+    """Arguments that the in-place function ``name`` accepts after ``input`` (a float tensor in (0.1, 0.9))."""
+    t = mt_or_torch
+    two = {
+        "gcd_": (t.tensor([4, 6]),),
+        "lcm_": (t.tensor([4, 6]),),
+        "ldexp_": (t.tensor([1.0, 2.0]),),
+        "xlogy_": (t.tensor([0.5, 2.0]),),
+        "clamp_": (0.3, 0.6),
+        "clip_": (0.3, 0.6),
+        "clamp_max_": (0.4,),
+        "clamp_min_": (0.4,),
+        "addmv_": (t.ones(2, 3), t.tensor([0.5, 0.25, 1.0])),
+        "index_put_": ((t.tensor([1]),), t.tensor([9.0])),
+    }
+    return two.get(name, ())
+
+
+def test_inplace_functions_are_the_methods_as_torch():
+    torch = pytest.importorskip("torch")
+    from microtorch._inplace_functions import NAMES
+
+    for name in NAMES:
+        assert hasattr(torch, name), name
+        integer = name in ("gcd_", "lcm_")
+        data = [12, 18] if integer else [0.2, 0.7]
+        theirs, ours = torch.tensor(data), mt.tensor(data)
+        got = getattr(mt, name)(ours, *_args_for(name, mt))
+        want = getattr(torch, name)(theirs, *_args_for(name, torch))
+        assert got is ours and want is theirs, name
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, err_msg=name)
+
+
+def test_inplace_function_keywords_and_errors_as_torch():
+    torch = pytest.importorskip("torch")
+    x = mt.tensor([0.5])
+    assert mt.sin_(input=x) is x
+    np.testing.assert_allclose(x.numpy(), torch.sin_(input=torch.tensor([0.5])).numpy())
+    np.testing.assert_array_equal(mt.clamp_(mt.tensor([1.0, 5.0]), max=2).numpy(), [1.0, 2.0])
+    with pytest.raises(TypeError) as want:
+        torch.sin_(1.0)
+    with pytest.raises(TypeError) as got:
+        mt.sin_(1.0)
+    assert str(got.value) == str(want.value)
+    leaf = mt.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        mt.sin_(leaf)
+    assert leaf.tolist() == [1.0, 1.0]
+    assert mt.sin_.__name__ == "sin_"
+
+
+def test_torch_functional_module_as_torch():
+    torch = pytest.importorskip("torch")
+    import microtorch.functional as mF
+
+    provided = set(torch.functional.__all__) - {"chain_matmul", "stft", "istft"}
+    assert set(mF.__all__) == provided
+    for name in provided:
+        assert getattr(mF, name) is getattr(mt, name)
+    a, b = mF.split(mt.arange(5), 2)[:2]
+    assert a.tolist() == [0, 1] and b.tolist() == [2, 3]
+    assert mt.functional is mF
