@@ -87,6 +87,8 @@ def pool_geometry(spatial, kernel, stride, padding, dilation, ceil_mode: bool) -
 
 #: inputs at least this large are regrouped by stride phase before max pooling (tests lower it)
 PHASE_LAYOUT_MIN_SIZE = 1 << 16
+#: overlapping windows above that size: max over one dim at a time (False: the phase-layout scan)
+SEPARABLE_MAX = True
 
 
 def _lowest(dtype: np.dtype):
@@ -103,6 +105,23 @@ def max_pool_forward(x: np.ndarray, g: PoolGeometry, need_indices: bool):
     and None or a mask of the indices that point inside the input (a window made only of
     padding, possible with dilation, gets -inf and PyTorch's out-of-range index)."""
     low = _lowest(x.dtype)
+    offs = None
+    if SEPARABLE_MAX and x.size >= PHASE_LAYOUT_MIN_SIZE and _overlapping(g):
+        out, offs = _separable_max(x, g, need_indices, low)
+        if not need_indices:
+            return out, None, None
+        if x.dtype.kind == "f" and xp.isnan(out).any():
+            offs = None  # NaN wins in PyTorch: the scan below is NaN-aware, the separable max is not
+    if offs is None:
+        out, offs = _scan_max(x, g, need_indices, low)
+        if not need_indices:
+            return out, None, None
+    return (out,) + _chosen_flat(out, offs, g, low)
+
+
+def _scan_max(x: np.ndarray, g: PoolGeometry, need_indices: bool, low):
+    """Maxima and (with ``need_indices``) the scan-order kernel offset of each first maximum:
+    one pass per kernel offset, on the stride-phase layout for large overlapping inputs."""
     extract = None
     if x.size >= PHASE_LAYOUT_MIN_SIZE and _overlapping(g) and any(st_ > 1 for st_ in g.stride):
         # measured: only overlapping strided windows gain (each element is read several times)
@@ -113,7 +132,7 @@ def max_pool_forward(x: np.ndarray, g: PoolGeometry, need_indices: bool):
     if not need_indices:
         for sl in slices[1:]:
             xp.maximum(out, xpad[sl], out=out)
-        return (extract(out) if extract else out), None, None
+        return (extract(out) if extract else out), None
     odt = _offset_dtype(len(slices))
     offs = xp.zeros(out.shape, dtype=odt)
     mask = xp.empty(out.shape, dtype=bool)
@@ -138,6 +157,11 @@ def max_pool_forward(x: np.ndarray, g: PoolGeometry, need_indices: bool):
             xp.maximum(offs, step, out=offs)
     if extract:
         out, offs = extract(out), extract(offs)
+    return out, offs
+
+
+def _chosen_flat(out: np.ndarray, offs: np.ndarray, g: PoolGeometry, low) -> tuple:
+    """``(flat, valid)`` of ``max_pool_forward`` from the chosen kernel offsets."""
     flat = offsets_to_flat(offs, g)
     valid = None
     if any(b or a for b, a in g.pads):
@@ -150,7 +174,132 @@ def max_pool_forward(x: np.ndarray, g: PoolGeometry, need_indices: bool):
             size = math.prod(g.spatial)
             if (first[hit] >= size).any():
                 valid = (flat >= 0) & (flat < size)
-    return out, flat, valid
+    return flat, valid
+
+
+# --- separable max: one spatial dim at a time ------------------------------------------
+#
+# The max over a window is the max over its last dim, then over the next-to-last, ...:
+# a 3x3 window costs 2 + 2 passes instead of 8, and the first maximum in scan order is
+# the first maximum of the first row holding the window's maximum. It runs on the
+# stride-phase layout (``_phase_layout``), where every kernel offset along a dim is one
+# phase and one flat shift: all reads are long contiguous runs (numpy's ufuncs run ~10x
+# slower on stride-2 views). Positions that wrap past a row are computed and dropped.
+
+
+def _separable_max(x: np.ndarray, g: PoolGeometry, need_indices: bool, low):
+    """Window maxima and (with ``need_indices``) the scan-order offsets of the first maxima.
+
+    NaN propagates into the maxima, but the offsets then follow ordered comparisons only
+    (the caller redoes NaN windows' offsets). Scratch is reused across calls: a fresh
+    buffer of this size page-faults for longer than the arithmetic takes.
+    """
+    k = len(g.kernel)
+    lead = x.shape[: x.ndim - k]
+    q_sizes = tuple(-(-(n + b + e) // s) for n, (b, e), s in zip(g.spatial, g.pads, g.stride))
+    q_strides = [math.prod(q_sizes[i + 1 :]) for i in range(k)]
+    a = _phase_major(x, g, q_sizes, low)
+    a = a.reshape(tuple(g.stride) + (-1,))
+    odt = _offset_dtype(math.prod(g.kernel))
+    code, weight = None, 1
+    for step, i in enumerate(reversed(range(k))):
+        d, s = g.dilation[i], g.stride[i]
+        taps = [(j * d % s, j * d // s * q_strides[i]) for j in range(g.kernel[i])]
+        a, code = _max_along(a, code, taps, need_indices, odt, weight, step % 2)
+        weight *= g.kernel[i]
+    cells = math.prod(q_sizes)
+
+    def extract(flat: np.ndarray) -> np.ndarray:
+        it = flat.itemsize
+        shape = lead + tuple(g.out)
+        strides = tuple(math.prod(lead[i + 1 :]) * cells * it for i in range(len(lead)))
+        view = np.ndarray(shape, flat.dtype, flat, 0, strides + tuple(q * it for q in q_strides))
+        return view.copy()
+
+    return extract(a), (extract(code) if need_indices else None)
+
+
+def _phase_major(x: np.ndarray, g: PoolGeometry, q_sizes: tuple, fill) -> np.ndarray:
+    """The padded input regrouped by stride phase, phases outermost: (*stride, *lead, *q_sizes).
+
+    Padded position ``h = q*s + r`` goes to phase ``r``, cell ``q``. With the phases
+    outermost, every kernel offset along a dim reads one phase at one flat shift over the
+    whole batch: a single long contiguous run.
+    """
+    k = len(g.kernel)
+    lead = x.shape[: x.ndim - k]
+    buf = _scratch("phases", tuple(g.stride) + lead + q_sizes, x.dtype)
+    per_dim = []
+    for n, (b, _), s, q in zip(g.spatial, g.pads, g.stride, q_sizes):
+        opts = []
+        for r in range(s):
+            start = (r - b) % s  # first input position whose padded position is r mod s
+            cnt = len(range(start, n, s))
+            q0 = (start + b) // s
+            opts.append((r, slice(start, None, s), q0, cnt, q))
+        per_dim.append(opts)
+    for combo in itertools.product(*per_dim):
+        dst = buf[tuple(c[0] for c in combo)]
+        dst[(Ellipsis,) + tuple(slice(c[2], c[2] + c[3]) for c in combo)] = x[(Ellipsis,) + tuple(c[1] for c in combo)]
+        _fill_border(dst, [(c[2], c[2] + c[3], c[4]) for c in combo], fill)
+    return buf
+
+
+def _fill_border(dst: np.ndarray, spans, fill) -> None:
+    """Set every cell of ``dst``'s trailing dims outside the ``(start, stop, size)`` spans to ``fill``."""
+    k = len(spans)
+    for i, (start, stop, size) in enumerate(spans):
+        before = (Ellipsis,) + tuple(slice(a, b) for a, b, _ in spans[:i])
+        after = (slice(None),) * (k - 1 - i)
+        if start > 0:
+            dst[before + (slice(0, start),) + after] = fill
+        if stop < size:
+            dst[before + (slice(stop, size),) + after] = fill
+
+
+def _max_along(a, code, taps, need_indices, odt, weight, parity):
+    """Maxima over the taps ``(phase, flat shift)`` of the next-to-last axis of ``a``;
+    ``code``: the offsets chosen so far along later dims, extended by this dim's pick."""
+    run = a.shape[-1] - max(t for _, t in taps)
+    views = [a[..., r, t : t + run] for r, t in taps]
+    # a full-length result (its tail is never part of an output window) keeps the flat
+    # positions of every stage aligned with the input's
+    full = _scratch(f"max{parity}", a.shape[:-2] + a.shape[-1:], a.dtype)
+    m = full[..., :run]
+    prefix = [views[0]]
+    for j in range(1, len(taps)):
+        dest = m if j == len(taps) - 1 else _scratch(f"prefix{j}", m.shape, a.dtype)
+        prefix.append(xp.maximum(prefix[-1], views[j], out=dest))
+    if len(taps) == 1:
+        np.copyto(m, views[0])
+    if not need_indices:
+        return full, None
+    # the first tap reaching the maximum: the number of prefix maxima still below it
+    whole = _scratch(f"code{parity}", full.shape, odt)
+    whole.fill(0)
+    pick = whole[..., :run]
+    below = _scratch("below", m.shape, bool)
+    for p in prefix[:-1]:
+        xp.add(pick, xp.less(p, m, out=below).view(np.int8), out=pick, casting="unsafe")
+    if code is not None:
+        _add_chosen(pick, [code[..., r, t : t + run] for r, t in taps], odt, weight)
+    return full, whole
+
+
+def _add_chosen(pick, chosen, odt, weight):
+    """``pick = pick * weight + chosen[pick]``, by branch-free arithmetic
+    (np.choose / np.where run ~40x slower than a ufunc on random selections)."""
+    sel = _scratch("sel", pick.shape, odt)
+    np.copyto(sel, chosen[0])
+    ge = _scratch("ge", pick.shape, bool)
+    diff = _scratch("diff", pick.shape, odt)
+    for j in range(1, len(chosen)):
+        xp.greater_equal(pick, j, out=ge)
+        xp.subtract(chosen[j], chosen[j - 1], out=diff)
+        xp.multiply(diff, ge.view(np.int8), out=diff, casting="unsafe")
+        sel += diff
+    pick *= odt(weight)
+    pick += sel
 
 
 _LOCAL = threading.local()  # scratch is per thread: numpy releases the GIL mid-kernel
@@ -174,6 +323,24 @@ def _workspace(shape: tuple, dtype) -> np.ndarray:
     while len(cache) > 4:
         cache.pop(next(iter(cache)))
     return buf
+
+
+def _scratch(tag: str, shape: tuple, dtype) -> np.ndarray:
+    """A reusable scratch view for one role of the separable max (one flat arena per role,
+    grown to the largest request); only for scratch that never escapes a kernel call."""
+    dtype = np.dtype(dtype)
+    size = math.prod(shape)
+    if size * dtype.itemsize > _WORKSPACE_MAX_BYTES:
+        return np.empty(shape, dtype=dtype)
+    cache = getattr(_LOCAL, "scratch", None)
+    if cache is None:
+        cache = _LOCAL.scratch = {}
+    key = (tag, dtype.str)
+    arena = cache.get(key)
+    if arena is None or arena.size < size:
+        cache.pop(key, None)  # let the old arena go before the new one is made
+        arena = cache[key] = np.empty(size, dtype=dtype)
+    return arena[:size].reshape(shape)
 
 
 def _phase_layout(x: np.ndarray, g: PoolGeometry, fill):
