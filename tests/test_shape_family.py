@@ -252,6 +252,18 @@ def test_tensor_split_matches_numpy_array_split():
     assert [p.shape for p in mt.dsplit(x, 2)] == [(2, 3, 2), (2, 3, 2)]
 
 
+def test_tensor_split_keywords_of_torch_overloads():
+    x = mt.arange(6.0)
+    assert [p.tolist() for p in mt.tensor_split(x, sections=3)] == [[0, 1], [2, 3], [4, 5]]
+    assert [p.shape[0] for p in x.tensor_split(indices=[1, 2])] == [1, 1, 4]
+    assert [p.shape[0] for p in mt.tensor_split(x, tensor_indices_or_sections=mt.tensor(2))] == [3, 3]
+    assert [p.shape[0] for p in mt.hsplit(x, indices=[1])] == [1, 5]
+    with pytest.raises(TypeError):
+        mt.tensor_split(x, sections=[1])
+    with pytest.raises(TypeError):
+        mt.tensor_split(x, 2, sections=2)
+
+
 def test_unsafe_split_pieces_are_not_views():
     x = _leaf()
     pieces = mt.unsafe_chunk(x, 2, 1)

@@ -66,12 +66,42 @@ def _indices(arg) -> list | int:
     )
 
 
-def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:  # noqa: A002
-    """Views of ``input`` split into ``sections`` near-equal parts or at the given indices."""
+def _spec_arg(name: str, args: tuple, sections, indices, tensor_indices_or_sections):
+    """The one way of splitting given: positionally, or by torch's keyword of that overload."""
+    given = [v for v in (*args, sections, indices, tensor_indices_or_sections) if v is not None]
+    bad = (
+        len(given) != 1
+        or (sections is not None and not isinstance(sections, (int, np.integer)))
+        or (indices is not None and not isinstance(indices, (list, tuple)))
+        or (tensor_indices_or_sections is not None and not isinstance(tensor_indices_or_sections, Tensor))
+    )
+    if bad:
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments: expected one of (Tensor input, int sections), "
+            "(Tensor input, tuple of ints indices), (Tensor input, Tensor tensor_indices_or_sections)"
+        )
+    return given[0]
+
+
+def tensor_split(
+    input: Tensor,  # noqa: A002
+    *args,
+    sections: int | None = None,
+    indices=None,
+    tensor_indices_or_sections: Tensor | None = None,
+    dim: int = 0,
+) -> tuple:
+    """Views of ``input`` split into ``sections`` near-equal parts or at the given indices
+    (``tensor_split(input, indices_or_sections, dim=0)``, or by keyword as torch's overloads)."""
     _check_tensor("tensor_split", input)
+    if len(args) == 2:
+        args, dim = args[:1], args[1]
+    if len(args) > 2:
+        raise TypeError(f"tensor_split() takes from 2 to 3 positional arguments but {len(args) + 1} were given")
+    spec = _spec_arg("tensor_split", args, sections, indices, tensor_indices_or_sections)
     if input.ndim == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
-    spec = _indices(indices_or_sections)
+    spec = _indices(spec)
     d = S._int_dim(dim, input.ndim, "tensor_split")
     n = input.shape[d]
     if isinstance(spec, int):
@@ -79,36 +109,37 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:  # 
     return _pieces(input, d, [0, *spec, None])
 
 
-def _directional_split(name: str, min_dim: int, d: int, input: Tensor, indices_or_sections) -> tuple:  # noqa: A002
+def _directional_split(name: str, min_dim: int, d: int, input: Tensor, args: tuple, sections, indices) -> tuple:  # noqa: A002
     _check_tensor(name, input)
+    spec = _spec_arg(name, args, sections, indices, None)
     if input.ndim < min_dim:
         raise RuntimeError(
             f"torch.{name} requires a tensor with at least {min_dim} dimension, but got a tensor with "
             f"{input.ndim} dimensions!"
         )
-    spec = _indices(indices_or_sections)
-    if isinstance(spec, int) and (spec == 0 or input.shape[d] % spec):
+    parsed = _indices(spec)
+    if isinstance(parsed, int) and (parsed == 0 or input.shape[d] % parsed):
         raise RuntimeError(
             f"torch.{name} attempted to split along dimension {d}, but the size of the dimension "
-            f"{input.shape[d]} is not divisible by the split_size {spec}!"
+            f"{input.shape[d]} is not divisible by the split_size {parsed}!"
         )
-    return tensor_split(input, indices_or_sections, d)
+    return tensor_split(input, spec, d)
 
 
-def hsplit(input: Tensor, indices_or_sections) -> tuple:  # noqa: A002
+def hsplit(input: Tensor, *args, sections: int | None = None, indices=None) -> tuple:  # noqa: A002
     """``tensor_split`` along dim 1 (dim 0 for 1-d), sections required to divide evenly."""
     d = 0 if isinstance(input, Tensor) and input.ndim == 1 else 1
-    return _directional_split("hsplit", 1, d, input, indices_or_sections)
+    return _directional_split("hsplit", 1, d, input, args, sections, indices)
 
 
-def vsplit(input: Tensor, indices_or_sections) -> tuple:  # noqa: A002
+def vsplit(input: Tensor, *args, sections: int | None = None, indices=None) -> tuple:  # noqa: A002
     """``tensor_split`` along dim 0 of a tensor of at least 2 dims."""
-    return _directional_split("vsplit", 2, 0, input, indices_or_sections)
+    return _directional_split("vsplit", 2, 0, input, args, sections, indices)
 
 
-def dsplit(input: Tensor, indices_or_sections) -> tuple:  # noqa: A002
+def dsplit(input: Tensor, *args, sections: int | None = None, indices=None) -> tuple:  # noqa: A002
     """``tensor_split`` along dim 2 of a tensor of at least 3 dims."""
-    return _directional_split("dsplit", 3, 2, input, indices_or_sections)
+    return _directional_split("dsplit", 3, 2, input, args, sections, indices)
 
 
 def split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple:  # noqa: A002
