@@ -243,3 +243,11 @@ def test_torch_functional_module_as_torch():
     a, b = mF.split(mt.arange(5), 2)[:2]
     assert a.tolist() == [0, 1] and b.tolist() == [2, 3]
     assert mt.functional is mF
+
+
+def test_print_of_a_parameter_as_torch():
+    torch = pytest.importorskip("torch")
+    ours = mt.nn.Parameter(mt.tensor([1.0, 2.0]))
+    theirs = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    assert str(ours) == str(theirs) == repr(theirs)
+    assert f"{ours}" == f"{theirs}"
