@@ -133,6 +133,15 @@ def test_copy_variants_are_copies_with_the_view_values(name, args):
     assert gradcheck(lambda t: getattr(mt, name)(t, *args), (x,))
 
 
+def test_copy_variants_take_torch_keywords():
+    x = mt.ones(2, 3)
+    assert mt.permute_copy(x, dims=(1, 0)).shape == (3, 2)
+    assert mt.view_copy(x, size=(6,)).shape == (6,) and mt.view_copy(x, mt.int32).dtype == mt.int32
+    assert mt.expand_copy(x, size=(2, 2, 3)).shape == (2, 2, 3)
+    with pytest.raises(TypeError):
+        mt.view_copy(x, 6)  # torch: a size is a sequence here
+
+
 def test_t_copy_and_multi_output_copies():
     x = mt.tensor(A[0], requires_grad=True)
     assert mt.t_copy(x).grad_fn.name() == "TBackward0_copy"

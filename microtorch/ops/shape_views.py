@@ -470,7 +470,28 @@ def _split_with_sizes(x: Tensor, split_sizes, dim: int = 0) -> tuple:
 _split_with_sizes.__name__ = "split_with_sizes"
 
 alias_copy = _copy_variant("alias_copy", _alias, "AliasBackward0_copy")
-expand_copy = _copy_variant("expand_copy", S.expand, "ExpandBackward0_copy")
+
+
+def _sizes(op: str, value, arg: str) -> tuple:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{op}(): argument '{arg}' (position 2) must be tuple of ints, not {type(value).__name__}")
+    return tuple(value)
+
+
+def _expand(x: Tensor, size) -> Tensor:
+    return S.expand(x, _sizes("expand_copy", size, "size"))
+
+
+def _permute(x: Tensor, dims) -> Tensor:
+    return S.permute(x, _sizes("permute_copy", dims, "dims"))
+
+
+def _view(x: Tensor, size) -> Tensor:
+    return S.view(x, _sizes("view_copy", size, "size"))
+
+
+_expand.__name__, _permute.__name__, _view.__name__ = "expand", "permute", "view"
+expand_copy = _copy_variant("expand_copy", _expand, "ExpandBackward0_copy")
 
 
 def _narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
@@ -481,13 +502,25 @@ def _narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 _narrow.__name__ = "narrow"
 narrow_copy = _copy_variant("narrow_copy", _narrow, "NarrowCopyBackward0")
-permute_copy = _copy_variant("permute_copy", S.permute, "PermuteBackward0_copy")
+permute_copy = _copy_variant("permute_copy", _permute, "PermuteBackward0_copy")
 squeeze_copy = _copy_variant("squeeze_copy", _squeeze, "SqueezeBackward0_copy")
 t_copy = _copy_variant("t_copy", S.t, "TBackward0_copy")
 transpose_copy = _copy_variant("transpose_copy", S.transpose, "TransposeBackward0_copy")
 unsqueeze_copy = _copy_variant("unsqueeze_copy", S.unsqueeze, "UnsqueezeBackward0_copy")
 unfold_copy = _copy_variant("unfold_copy", _unfold, "UnfoldBackward0_copy")
-view_copy = _copy_variant("view_copy", S.view, "ViewBackward0_copy")
+_view_copy = _copy_variant("view_copy", _view, "ViewBackward0_copy")
+
+
+def view_copy(input: Tensor, size) -> Tensor:  # noqa: A002
+    """A copy of ``input.view(size)``; with a dtype, a copy of its bits reinterpreted as that dtype."""
+    from .._dtype import dtype as _dtype_cls
+
+    if isinstance(size, _dtype_cls):
+        _check_tensor("view_copy", input)
+        return S.clone(input.view(size))
+    return _view_copy(input, size)
+
+
 unbind_copy = _copy_variant("unbind_copy", S.unbind, "UnbindBackward0_copy", multi=True)
 select_copy = _copy_variant("select_copy", S.select, "SelectBackward0_copy")
 split_copy = _copy_variant("split_copy", S.split, "SplitBackward0_copy", multi=True)
