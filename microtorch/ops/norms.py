@@ -122,19 +122,19 @@ def _nuclear_norm(x: Tensor, dim, keepdim: bool) -> Tensor:
     return out
 
 
-def norm(x: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector p-norm (2 by default, 'fro', 0, +-inf) over all elements or ``dim``; 'nuc' for matrices."""
-    _check_args("norm", x, keepdim=keepdim)
+    _check_args("norm", input, keepdim=keepdim)
     if dtype is not None:
-        x = x.to(dtype)
-    if x._data.dtype.kind != "f":
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
         raise RuntimeError(
-            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_word(x)}"
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_word(input)}"
         )
     if isinstance(dim, _INTS):
         dim = (dim,)
     if p == "nuc":
-        return _nuclear_norm(x, dim, keepdim)
+        return _nuclear_norm(input, dim, keepdim)
     if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}")
     if p == "fro" or p is None:
@@ -143,12 +143,12 @@ def norm(x: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Ten
         raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     elif isinstance(p, bool) or not isinstance(p, (_INTS, float)):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(p).__name__}")
-    dims = _axes(dim, x.ndim, "linalg.vector_norm")
+    dims = _axes(dim, input.ndim, "linalg.vector_norm")
     if p < 0 or np.isinf(p):
         for d in dims:
-            if x.shape[d] == 0:
+            if input.shape[d] == 0:
                 raise RuntimeError(
                     f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the operation does "
                     "not have an identity"
                 )
-    return VectorNorm.apply(x, p=float(p), dims=dims, keepdim=keepdim)
+    return VectorNorm.apply(input, p=float(p), dims=dims, keepdim=keepdim)

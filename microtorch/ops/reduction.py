@@ -151,14 +151,14 @@ def _accumulate_dtype(x: Tensor, dtype):
     return None
 
 
-def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dims when None); integers and bools sum to int64."""
-    _check_args("sum", x, keepdim=keepdim)
-    dims = _axes(dim, x.ndim, "sum")
-    npdt = _accumulate_dtype(x, dtype)
-    if npdt is not None and npdt != x._data.dtype and x._requires_grad:
-        return (SumCast if dim is None else SumDimCast).apply(x, dims=dims, keepdim=keepdim, dtype=None, cast=npdt)
-    return (Sum if dim is None else SumDim).apply(x, dims=dims, keepdim=keepdim, dtype=npdt)
+    _check_args("sum", input, keepdim=keepdim)
+    dims = _axes(dim, input.ndim, "sum")
+    npdt = _accumulate_dtype(input, dtype)
+    if npdt is not None and npdt != input._data.dtype and input._requires_grad:
+        return (SumCast if dim is None else SumDimCast).apply(input, dims=dims, keepdim=keepdim, dtype=None, cast=npdt)
+    return (Sum if dim is None else SumDim).apply(input, dims=dims, keepdim=keepdim, dtype=npdt)
 
 
 class SumDim(Sum):
@@ -202,21 +202,21 @@ class Mean(Op):
         return _expand_back(scaled, self.in_shape, self.dims, self.keepdim)
 
 
-def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Arithmetic mean over ``dim`` (floating-point tensors only, as PyTorch)."""
-    _check_args("mean", x, keepdim=keepdim)
+    _check_args("mean", input, keepdim=keepdim)
     if dtype is not None:
         npdt = dt.to_numpy_dtype(dtype)
-        if x._requires_grad and npdt.kind == "f" and npdt != x._data.dtype:
+        if input._requires_grad and npdt.kind == "f" and npdt != input._data.dtype:
             node = MeanCast if dim is None else MeanDimCast
-            return node.apply(x, dims=_axes(dim, x.ndim, "mean"), keepdim=keepdim, cast=npdt)
-        x = x.to(dtype)
-    if x._data.dtype.kind != "f":
+            return node.apply(input, dims=_axes(dim, input.ndim, "mean"), keepdim=keepdim, cast=npdt)
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
-            f"Got: {_type_word(x)}"
+            f"Got: {_type_word(input)}"
         )
-    return (Mean if dim is None else MeanDim).apply(x, dims=_axes(dim, x.ndim, "mean"), keepdim=keepdim)
+    return (Mean if dim is None else MeanDim).apply(input, dims=_axes(dim, input.ndim, "mean"), keepdim=keepdim)
 
 
 class MeanDim(Mean):
@@ -328,14 +328,14 @@ def _reduce_into(out: Tensor, x: Tensor, compute, op: str) -> Tensor:
     return _write_out(out, compute(x)._data, (x,))
 
 
-def amax(x: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+def amax(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     """Maximum over ``dim`` (all dims when empty); ties share the gradient evenly."""
-    return _amax_amin(x, dim, keepdim, True, "amax", out)
+    return _amax_amin(input, dim, keepdim, True, "amax", out)
 
 
-def amin(x: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+def amin(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     """Minimum over ``dim`` (all dims when empty); ties share the gradient evenly."""
-    return _amax_amin(x, dim, keepdim, False, "amin", out)
+    return _amax_amin(input, dim, keepdim, False, "amin", out)
 
 
 def _arg_index(a: np.ndarray, axis, keepdims: bool, take_max: bool) -> np.ndarray:
@@ -429,14 +429,14 @@ def _max_min(x: Tensor, dim, keepdim: bool, other, take_max: bool, name: str):
     return result(node_out, Tensor._make(indices))
 
 
-def max(x: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001
+def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001
     """Whole-tensor max (ties split the gradient), ``(values, indices)`` along ``dim``, or elementwise with a tensor."""
-    return _max_min(x, dim, keepdim, other, True, "max")
+    return _max_min(input, dim, keepdim, other, True, "max")
 
 
-def min(x: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001
+def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001
     """Whole-tensor min (ties split the gradient), ``(values, indices)`` along ``dim``, or elementwise with a tensor."""
-    return _max_min(x, dim, keepdim, other, False, "min")
+    return _max_min(input, dim, keepdim, other, False, "min")
 
 
 def _arg(x: Tensor, dim, keepdim: bool, take_max: bool, name: str) -> Tensor:
@@ -455,16 +455,16 @@ def _arg(x: Tensor, dim, keepdim: bool, take_max: bool, name: str) -> Tensor:
     return Tensor._make(_arg_index(a, d, keepdim, take_max))
 
 
-def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the (first) maximum, over all elements or along ``dim``."""
-    _check_args("argmax", x, keepdim=keepdim)
-    return _arg(x, dim, keepdim, True, "argmax")
+    _check_args("argmax", input, keepdim=keepdim)
+    return _arg(input, dim, keepdim, True, "argmax")
 
 
-def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the (first) minimum, over all elements or along ``dim``."""
-    _check_args("argmin", x, keepdim=keepdim)
-    return _arg(x, dim, keepdim, False, "argmin")
+    _check_args("argmin", input, keepdim=keepdim)
+    return _arg(input, dim, keepdim, False, "argmin")
 
 
 def _lse_array(a: np.ndarray, dims, keepdim: bool) -> np.ndarray:
@@ -490,17 +490,17 @@ class LogSumExp(Op):
         return _expand_back(g, self.in_shape, self.dims, self.keepdim) * exp(x - out_k)
 
 
-def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` over ``dim`` (required, as in torch), computed stably."""
-    _check_args("logsumexp", x, keepdim=keepdim)
+    _check_args("logsumexp", input, keepdim=keepdim)
     if dim is None:
         raise TypeError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not NoneType")
-    if x._data.dtype.kind != "f":
-        x = x.to(dt.get_default_dtype())
-    if isinstance(dim, (tuple, list)) and not dim and x.ndim and not keepdim and x.numel():
+    if input._data.dtype.kind != "f":
+        input = input.to(dt.get_default_dtype())
+    if isinstance(dim, (tuple, list)) and not dim and input.ndim and not keepdim and input.numel():
         # torch reduces every dim for an empty list but then fails writing the result
-        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {[1] * x.ndim}")
-    return LogSumExp.apply(x, dims=_axes(dim, x.ndim, "logsumexp"), keepdim=keepdim)
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {[1] * input.ndim}")
+    return LogSumExp.apply(input, dims=_axes(dim, input.ndim, "logsumexp"), keepdim=keepdim)
 
 
 class Prod(Op):
@@ -552,20 +552,20 @@ def _prod_of_others(x: Tensor, dims) -> Tensor:
     return permute(reshape(others, moved_shape), *inverse)
 
 
-def prod(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over all elements or along ``dim``; integers and bools multiply to int64."""
-    _check_args("prod", x, keepdim=keepdim)
+    _check_args("prod", input, keepdim=keepdim)
     if dim is None:
-        dims = tuple(range(x.ndim))
+        dims = tuple(range(input.ndim))
     else:
-        d = _one_dim(dim, x.ndim, "prod")
-        dims = (d,) if x.ndim else ()
+        d = _one_dim(dim, input.ndim, "prod")
+        dims = (d,) if input.ndim else ()
     if dim is None:
         keepdim = False
-    npdt = _accumulate_dtype(x, dtype)
-    if npdt is not None and npdt != x._data.dtype and x._requires_grad:
-        return (ProdCast if dim is None else ProdDimCast).apply(x, dims=dims, keepdim=keepdim, cast=npdt)
-    return (Prod if dim is None else ProdDim).apply(x, dims=dims, keepdim=keepdim, dtype=npdt)
+    npdt = _accumulate_dtype(input, dtype)
+    if npdt is not None and npdt != input._data.dtype and input._requires_grad:
+        return (ProdCast if dim is None else ProdDimCast).apply(input, dims=dims, keepdim=keepdim, cast=npdt)
+    return (Prod if dim is None else ProdDim).apply(input, dims=dims, keepdim=keepdim, dtype=npdt)
 
 
 class ProdDim(Prod):
@@ -603,33 +603,33 @@ def _logical_reduce(x: Tensor, dim, keepdim: bool, name: str) -> Tensor:
     return Tensor._make(out.astype(np.uint8) if x._data.dtype == np.uint8 else out)
 
 
-def all(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether all elements are true (along ``dim``)."""
-    _check_args("all", x, keepdim=keepdim)
-    return _logical_reduce(x, dim, keepdim, "all")
+    _check_args("all", input, keepdim=keepdim)
+    return _logical_reduce(input, dim, keepdim, "all")
 
 
-def any(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether any element is true (along ``dim``)."""
-    _check_args("any", x, keepdim=keepdim)
-    return _logical_reduce(x, dim, keepdim, "any")
+    _check_args("any", input, keepdim=keepdim)
+    return _logical_reduce(input, dim, keepdim, "any")
 
 
-def count_nonzero(x: Tensor, dim=None) -> Tensor:
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
     """Number of non-zero elements (along ``dim``)."""
-    _check_args("count_nonzero", x)
-    axes = _axes(dim, x.ndim, "count_nonzero")
-    return Tensor._make(np.asarray((x._data != 0).sum(axis=axes), dtype=np.int64))
+    _check_args("count_nonzero", input)
+    axes = _axes(dim, input.ndim, "count_nonzero")
+    return Tensor._make(np.asarray((input._data != 0).sum(axis=axes), dtype=np.int64))
 
 
-def nonzero(x: Tensor, as_tuple: bool = False):
+def nonzero(input: Tensor, as_tuple: bool = False):
     """Indices of non-zero elements: an (n, ndim) int64 tensor, or one tensor per dim."""
-    _check_args("nonzero", x, as_tuple=as_tuple)
-    idx = np.nonzero(x._data) if x.ndim else np.nonzero(x._data.reshape(1))
+    _check_args("nonzero", input, as_tuple=as_tuple)
+    idx = np.nonzero(input._data) if input.ndim else np.nonzero(input._data.reshape(1))
     if as_tuple:
         return tuple(Tensor._make(i.astype(np.int64)) for i in idx)
     return Tensor._make(
-        np.stack(idx, axis=1).astype(np.int64) if x.ndim else np.zeros((int(bool(x._data)), 0), np.int64)
+        np.stack(idx, axis=1).astype(np.int64) if input.ndim else np.zeros((int(bool(input._data)), 0), np.int64)
     )
 
 

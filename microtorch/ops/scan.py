@@ -47,20 +47,20 @@ class Cumsum(Op):
         return flip(Cumsum.apply(flip(g, (self.dim,)), dim=self.dim), (self.dim,))
 
 
-def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Cumulative sum along ``dim``; integers and bools accumulate in int64."""
-    _check_args("cumsum", x)
-    d = _one_dim(dim, x.ndim, "cumsum")
-    npdt = _accumulate_dtype(x, dtype)
+    _check_args("cumsum", input)
+    d = _one_dim(dim, input.ndim, "cumsum")
+    npdt = _accumulate_dtype(input, dtype)
     if npdt == np.bool_:
         raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
-    if npdt is not None and npdt != x._data.dtype:
-        if x._requires_grad and x.ndim:
-            return CumsumCast.apply(x, dim=d, cast=npdt)
-        x = x.to(dt.from_numpy_dtype(npdt))
-    if x.ndim == 0:
-        return CumsumZeroDim.apply(x)
-    return Cumsum.apply(x, dim=d)
+    if npdt is not None and npdt != input._data.dtype:
+        if input._requires_grad and input.ndim:
+            return CumsumCast.apply(input, dim=d, cast=npdt)
+        input = input.to(dt.from_numpy_dtype(npdt))
+    if input.ndim == 0:
+        return CumsumZeroDim.apply(input)
+    return Cumsum.apply(input, dim=d)
 
 
 class CumsumCast(_CastBack, Cumsum):
@@ -101,18 +101,18 @@ def _cumprod_with_zeros(x: Tensor, d: int) -> Tensor:
     return mt.movedim(mt.prod(mt.where(upper, one, rows), -1), -1, d)
 
 
-def cumprod(x: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Cumulative product along ``dim``; integers and bools accumulate in int64."""
-    _check_args("cumprod", x)
-    d = _one_dim(dim, x.ndim, "cumprod")
-    npdt = _accumulate_dtype(x, dtype)
-    if npdt is not None and npdt != x._data.dtype:
-        x = x.to(dt.from_numpy_dtype(npdt))
-    if x.ndim == 0:
-        return CumprodZeroDim.apply(x)
-    if x._requires_grad and x._data.size and (x._data == 0).any():
-        return _cumprod_with_zeros(x, d)
-    return Cumprod.apply(x, dim=d)
+    _check_args("cumprod", input)
+    d = _one_dim(dim, input.ndim, "cumprod")
+    npdt = _accumulate_dtype(input, dtype)
+    if npdt is not None and npdt != input._data.dtype:
+        input = input.to(dt.from_numpy_dtype(npdt))
+    if input.ndim == 0:
+        return CumprodZeroDim.apply(input)
+    if input._requires_grad and input._data.size and (input._data == 0).any():
+        return _cumprod_with_zeros(input, d)
+    return Cumprod.apply(input, dim=d)
 
 
 class CumprodZeroDim(CopyNode):
@@ -143,14 +143,14 @@ def _cum_extreme(x: Tensor, dim, take_max: bool, name: str, result):
     return result(Gather.apply(x, idx=idx, dim=d), Tensor._make(idx))
 
 
-def cummax(x: Tensor, dim: int):
+def cummax(input: Tensor, dim: int):
     """Running maximum along ``dim`` and the index where it was (last) attained."""
-    return _cum_extreme(x, dim, True, "cummax", CummaxResult)
+    return _cum_extreme(input, dim, True, "cummax", CummaxResult)
 
 
-def cummin(x: Tensor, dim: int):
+def cummin(input: Tensor, dim: int):
     """Running minimum along ``dim`` and the index where it was (last) attained."""
-    return _cum_extreme(x, dim, False, "cummin", CumminResult)
+    return _cum_extreme(input, dim, False, "cummin", CumminResult)
 
 
 class LogCumSumExp(Op):
@@ -178,15 +178,15 @@ class LogCumSumExp(Op):
         return mt.exp(rev(pos - out) + x) - mt.exp(rev(neg - out) + x)
 
 
-def logcumsumexp(x: Tensor, dim: int) -> Tensor:
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     """``log(cumsum(exp(x), dim))`` computed stably."""
-    _check_args("logcumsumexp", x)
-    d = _one_dim(dim, x.ndim, "logcumsumexp")
-    if x._data.dtype.kind != "f":
-        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{_type_word(x)}'")
-    if x.ndim == 0:
-        return LogcumsumexpZeroDim.apply(x)
-    return LogCumSumExp.apply(x, dim=d)
+    _check_args("logcumsumexp", input)
+    d = _one_dim(dim, input.ndim, "logcumsumexp")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{_type_word(input)}'")
+    if input.ndim == 0:
+        return LogcumsumexpZeroDim.apply(input)
+    return LogCumSumExp.apply(input, dim=d)
 
 
 class LogcumsumexpZeroDim(CopyNode):
@@ -206,21 +206,21 @@ def _diff_operand(x: Tensor, t, d: int, name: str) -> Tensor:
     return t
 
 
-def diff(x: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
     """The ``n``-th forward difference along ``dim`` (``!=`` for bools), after prepend/append."""
-    _check_args("diff", x)
+    _check_args("diff", input)
     if not _is_int(n):
         raise TypeError(f"diff(): argument 'n' (position 2) must be int, not {type(n).__name__}")
-    if x.ndim == 0:
+    if input.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
     if n == 0:  # torch returns a copy of the input, ignoring dim, prepend and append
-        return mt.clone(x)
-    d = _one_dim(dim, x.ndim, "diff")
-    parts = [_diff_operand(x, t, d, name) for t, name in ((prepend, "prepend"),) if t is not None]
-    parts += [x] + [_diff_operand(x, t, d, name) for t, name in ((append, "append"),) if t is not None]
-    out = mt.cat(parts, d) if len(parts) > 1 else x
+        return mt.clone(input)
+    d = _one_dim(dim, input.ndim, "diff")
+    parts = [_diff_operand(input, t, d, name) for t, name in ((prepend, "prepend"),) if t is not None]
+    parts += [input] + [_diff_operand(input, t, d, name) for t, name in ((append, "append"),) if t is not None]
+    out = mt.cat(parts, d) if len(parts) > 1 else input
     for _ in range(n):
         if out.shape[d] == 0:
             break
@@ -267,20 +267,20 @@ def _gradient_spacing(x: Tensor, spacing, dim, dims: list) -> list:
     return [spacing] * len(dims)
 
 
-def gradient(x: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> tuple:
+def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> tuple:
     """Second-order accurate central differences of ``x`` along each dim (one tensor per dim)."""
-    _check_args("gradient", x)
-    if x._data.dtype == np.uint8:
+    _check_args("gradient", input)
+    if input._data.dtype == np.uint8:
         raise RuntimeError("torch.gradient does not support uint8 input.")
-    dims = _gradient_dims(x, dim)
-    spacings = _gradient_spacing(x, spacing, dim, dims)
+    dims = _gradient_dims(input, dim)
+    spacings = _gradient_spacing(input, spacing, dim, dims)
     if edge_order not in (1, 2):
         raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
     for d in dims:
-        if x.shape[d] < edge_order + 1:
+        if input.shape[d] < edge_order + 1:
             raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
     return tuple(
-        _gradient_coords(x, s, d, edge_order) if isinstance(s, Tensor) else _gradient_step(x, s, d, edge_order)
+        _gradient_coords(input, s, d, edge_order) if isinstance(s, Tensor) else _gradient_step(input, s, d, edge_order)
         for s, d in zip(spacings, dims)
     )
 
@@ -384,12 +384,12 @@ def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None, dim: in
     return mt.cumsum(pairs * _trapezoid_dx(y, x, d, "cumulative_trapezoid"), d) / 2.0
 
 
-def renorm(x: Tensor, p, dim: int, maxnorm) -> Tensor:
+def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
     """Each slice along ``dim`` rescaled so that its ``p``-norm is at most ``maxnorm``."""
-    _check_args("renorm", x)
-    if x.ndim < 2:
-        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x.ndim} dimensions")
-    d = _one_dim(dim, x.ndim, "renorm")
+    _check_args("renorm", input)
+    if input.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
+    d = _one_dim(dim, input.ndim, "renorm")
     for name, pos, v in (("p", 2, p), ("maxnorm", 4, maxnorm)):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
             raise TypeError(f"renorm(): argument '{name}' (position {pos}) must be Number, not {type(v).__name__}")
@@ -397,14 +397,14 @@ def renorm(x: Tensor, p, dim: int, maxnorm) -> Tensor:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if not float(maxnorm) >= 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
-    if x._data.dtype.kind != "f":
-        raise NotImplementedError(f"\"renorm_out\" not implemented for '{_type_word(x)}'")
-    rest = tuple(i for i in range(x.ndim) if i != d)
-    norm = mt.norm(x, p, rest, keepdim=True)
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"renorm_out\" not implemented for '{_type_word(input)}'")
+    rest = tuple(i for i in range(input.ndim) if i != d)
+    norm = mt.norm(input, p, rest, keepdim=True)
     factor = mt.where(
-        mt.gt(norm, float(maxnorm)), float(maxnorm) / (norm + 1e-7), Tensor._make(np.ones((), x._data.dtype))
+        mt.gt(norm, float(maxnorm)), float(maxnorm) / (norm + 1e-7), Tensor._make(np.ones((), input._data.dtype))
     )
-    return x * factor
+    return input * factor
 
 
 class Frexp(Op):
@@ -421,11 +421,13 @@ class Frexp(Op):
         return g / Tensor._make(np.ldexp(np.ones((), g._data.dtype), self.exponent))
 
 
-def frexp(x: Tensor) -> tuple:
+def frexp(input: Tensor) -> tuple:
     """``(mantissa, exponent)`` with ``x = mantissa * 2**exponent``, mantissa in (-1, 1)."""
-    _check_args("frexp", x)
-    if x._data.dtype.kind != "f":
+    _check_args("frexp", input)
+    if input._data.dtype.kind != "f":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    mantissa = Frexp.apply(x)
-    exponent = mantissa._grad_fn.exponent if mantissa._grad_fn is not None else np.frexp(x._data)[1].astype(np.int32)
+    mantissa = Frexp.apply(input)
+    exponent = (
+        mantissa._grad_fn.exponent if mantissa._grad_fn is not None else np.frexp(input._data)[1].astype(np.int32)
+    )
     return FrexpResult(mantissa, Tensor._make(exponent))

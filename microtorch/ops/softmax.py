@@ -71,13 +71,13 @@ def _softmax_family(x: Tensor, dim, dtype, node, name: str) -> Tensor:
     return node.apply(x, dim=d)
 
 
-def softmax(x: Tensor, dim=None, dtype=None) -> Tensor:
+def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``, computed stably."""
-    _check_args("softmax", x)
-    return _softmax_family(x, dim, dtype, Softmax, "softmax")
+    _check_args("softmax", input)
+    return _softmax_family(input, dim, dtype, Softmax, "softmax")
 
 
-def log_softmax(x: Tensor, dim=None, dtype=None) -> Tensor:
+def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``, stable at large logits."""
-    _check_args("log_softmax", x)
-    return _softmax_family(x, dim, dtype, LogSoftmax, "log_softmax")
+    _check_args("log_softmax", input)
+    return _softmax_family(input, dim, dtype, LogSoftmax, "log_softmax")

@@ -26,14 +26,14 @@ def _sort_indices(a: np.ndarray, axis: int, descending: bool) -> np.ndarray:
     return n - 1 - np.flip(rev, axis)
 
 
-def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """Sorted values and their indices along ``dim`` (differentiable in the values)."""
-    _check_args("sort", x, descending=descending, stable=stable)
-    d = _one_dim(dim, x.ndim, "sort")
-    if x.ndim == 0:
-        return SortResult(SortZeroDim.apply(x), Tensor._make(np.zeros((), np.int64)))
-    idx = _sort_indices(x._data, d, descending)
-    return SortResult(SortValues.apply(x, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))
+    _check_args("sort", input, descending=descending, stable=stable)
+    d = _one_dim(dim, input.ndim, "sort")
+    if input.ndim == 0:
+        return SortResult(SortZeroDim.apply(input), Tensor._make(np.zeros((), np.int64)))
+    idx = _sort_indices(input._data, d, descending)
+    return SortResult(SortValues.apply(input, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))
 
 
 class SortValues(TakeAlong):
@@ -44,29 +44,29 @@ class TopkValues(TakeAlong):
     torch_name = "TopkBackward0"
 
 
-def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """Indices that sort ``x`` along ``dim``."""
-    _check_args("argsort", x, descending=descending, stable=stable)
-    _one_dim(dim, x.ndim, "argsort")
-    return sort(x, dim, descending)[1]
+    _check_args("argsort", input, descending=descending, stable=stable)
+    _one_dim(dim, input.ndim, "argsort")
+    return sort(input, dim, descending)[1]
 
 
-def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The ``k`` largest (or smallest) values along ``dim`` and their indices (NaN counts as largest)."""
-    _check_args("topk", x, largest=largest, sorted=sorted)
-    d = _one_dim(dim, x.ndim, "topk")
-    size = x.shape[d] if x.ndim else 1
+    _check_args("topk", input, largest=largest, sorted=sorted)
+    d = _one_dim(dim, input.ndim, "topk")
+    size = input.shape[d] if input.ndim else 1
     if not _is_int(k):
         raise TypeError(f"topk(): argument 'k' must be int, not {type(k).__name__}")
-    if x._data.dtype == np.bool_:
+    if input._data.dtype == np.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
-    if x.ndim == 0:
-        return TopkResult(TopkZeroDim.apply(x), Tensor._make(np.zeros((), np.int64)))
-    idx = _sort_indices(x._data, d, largest)
+    if input.ndim == 0:
+        return TopkResult(TopkZeroDim.apply(input), Tensor._make(np.zeros((), np.int64)))
+    idx = _sort_indices(input._data, d, largest)
     idx = np.ascontiguousarray(np.take(idx, np.arange(k), axis=d))
-    return TopkResult(TopkValues.apply(x, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))
+    return TopkResult(TopkValues.apply(input, idx=idx, dim=d), Tensor._make(idx.astype(np.int64)))
 
 
 class SortZeroDim(CopyNode):

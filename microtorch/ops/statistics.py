@@ -123,19 +123,19 @@ def _median(x: Tensor, dim, keepdim: bool, ignore_nan: bool, name: str, result):
     return _select(x, d, _median_index(a, ignore_nan), keepdim, result)
 
 
-def median(x: Tensor, dim=None, keepdim: bool = False, *, out=None):
+def median(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
     """The lower median of all elements, or ``(values, indices)`` along ``dim`` (NaN propagates)."""
-    return _into("median", out, (x,), _median(x, dim, keepdim, False, "median", MedianResult))
+    return _into("median", out, (input,), _median(input, dim, keepdim, False, "median", MedianResult))
 
 
-def nanmedian(x: Tensor, dim=None, keepdim: bool = False, *, out=None):
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
     """``median`` ignoring NaN (NaN only where a slice is all NaN)."""
-    return _into("nanmedian", out, (x,), _median(x, dim, keepdim, True, "nanmedian", NanmedianResult))
+    return _into("nanmedian", out, (input,), _median(input, dim, keepdim, True, "nanmedian", NanmedianResult))
 
 
-def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     """The ``k``-th smallest value along ``dim`` and its index (NaN counts as the largest)."""
-    return _into("kthvalue", out, (x,), _kthvalue(x, k, dim, keepdim))
+    return _into("kthvalue", out, (input,), _kthvalue(input, k, dim, keepdim))
 
 
 def _kthvalue(x: Tensor, k, dim, keepdim: bool):
@@ -191,9 +191,9 @@ def _mode_index(a: np.ndarray) -> np.ndarray:
     return _cpu_tie_order(a, picked, mode_index)
 
 
-def mode(x: Tensor, dim: int = -1, keepdim: bool = False, *, out=None):
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out=None):
     """The most frequent value along ``dim`` (smallest on ties) and its last index."""
-    return _into("mode", out, (x,), _mode(x, dim, keepdim))
+    return _into("mode", out, (input,), _mode(input, dim, keepdim))
 
 
 def _mode(x: Tensor, dim, keepdim: bool):
@@ -206,10 +206,10 @@ def _mode(x: Tensor, dim, keepdim: bool):
     return _select(x, d, _mode_index(np.moveaxis(x._data, d, -1)), keepdim, ModeResult)
 
 
-def msort(x: Tensor) -> Tensor:
+def msort(input: Tensor) -> Tensor:
     """``sort(x, dim=0).values``."""
-    _check_args("msort", x)
-    return mt.sort(x, 0).values
+    _check_args("msort", input)
+    return mt.sort(input, 0).values
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -293,36 +293,38 @@ def _quantile(x: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_nan: 
     return mt.reshape(out, tuple(out_shape)) if scalar_q else out
 
 
-def quantile(x: Tensor, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
+def quantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
     """The ``q``-th quantiles over all elements or along ``dim`` (NaN if a slice has NaN)."""
-    return _quantile(x, q, dim, keepdim, interpolation, False, "quantile")
+    return _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
 
 
-def nanquantile(x: Tensor, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
+def nanquantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
     """``quantile`` ignoring NaN values."""
-    return _quantile(x, q, dim, keepdim, interpolation, True, "nanquantile")
+    return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
 
 
-def nansum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum treating NaN as zero (gradient 0 at NaN)."""
-    _check_args("nansum", x, keepdim=keepdim)
-    if x._data.dtype.kind == "f":
-        x = mt.where(mt.isnan(x), Tensor._make(np.zeros((), x._data.dtype)), x)
-    return _sum(x, dim, keepdim, dtype=dtype)
+    _check_args("nansum", input, keepdim=keepdim)
+    if input._data.dtype.kind == "f":
+        input = mt.where(mt.isnan(input), Tensor._make(np.zeros((), input._data.dtype)), input)
+    return _sum(input, dim, keepdim, dtype=dtype)
 
 
-def nanmean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean of the non-NaN elements."""
-    _check_args("nanmean", x, keepdim=keepdim)
-    if x._data.dtype.kind != "f":
-        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got " + _type_word(x))
-    count = _sum(mt.logical_not(mt.isnan(x)), dim, keepdim)
-    return nansum(x, dim, keepdim, dtype=dtype) / count
+    _check_args("nanmean", input, keepdim=keepdim)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(
+            "nanmean(): expected input to have floating point or complex dtype but got " + _type_word(input)
+        )
+    count = _sum(mt.logical_not(mt.isnan(input)), dim, keepdim)
+    return nansum(input, dim, keepdim, dtype=dtype) / count
 
 
-def aminmax(x: Tensor, *, dim=None, keepdim: bool = False, out=None):
+def aminmax(input: Tensor, *, dim=None, keepdim: bool = False, out=None):
     """``(min, max)`` over all elements or along ``dim``."""
-    return _into("aminmax", out, (x,), _aminmax(x, dim, keepdim))
+    return _into("aminmax", out, (input,), _aminmax(input, dim, keepdim))
 
 
 def _aminmax(x: Tensor, dim, keepdim: bool):
@@ -378,23 +380,23 @@ def _check_weight(w, n: int, name: str, integral: bool) -> None:
         raise RuntimeError(f"cov(): {name} cannot be negative")
 
 
-def cov(x: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
+def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
     """Covariance matrix of the variables in the rows of ``x`` (observations in columns)."""
-    _check_args("cov", x)
-    if x.ndim > 2:
+    _check_args("cov", input)
+    if input.ndim > 2:
         raise RuntimeError(
-            f"cov(): expected input to have two or fewer dimensions but got an input with {x.ndim} dimensions"
+            f"cov(): expected input to have two or fewer dimensions but got an input with {input.ndim} dimensions"
         )
     if isinstance(correction, bool) or not _is_int(correction):
         raise TypeError(f"cov(): argument 'correction' must be int, not {type(correction).__name__}")
-    x = mt.reshape(x, (1, -1)) if x.ndim < 2 else x
-    w = _cov_weights(x, fweights, aweights)
+    input = mt.reshape(input, (1, -1)) if input.ndim < 2 else input
+    w = _cov_weights(input, fweights, aweights)
     if w is None:
-        w_sum = float(x.shape[1])
-        avg = _sum(x, 1) / w_sum
+        w_sum = float(input.shape[1])
+        avg = _sum(input, 1) / w_sum
     else:
         w_sum = _sum(w)
-        avg = _sum(x * w, 1) / w_sum
+        avg = _sum(input * w, 1) / w_sum
     if w is not None and aweights is not None and correction != 0:
         norm = w_sum - correction * _sum(w * aweights) / w_sum
     else:
@@ -407,14 +409,14 @@ def cov(x: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> Tens
             stacklevel=2,
         )
         norm = norm * 0 if isinstance(norm, Tensor) else 0.0
-    centered = x - mt.unsqueeze(avg, 1)
+    centered = input - mt.unsqueeze(avg, 1)
     c = mt.mm(centered, (centered if w is None else centered * w).t())
     return mt.squeeze(mt.true_divide(c, norm))
 
 
-def corrcoef(x: Tensor) -> Tensor:
+def corrcoef(input: Tensor) -> Tensor:
     """Pearson correlation coefficients of the rows of ``x``, clipped to [-1, 1]."""
-    c = cov(x)
+    c = cov(input)
     if c.ndim == 0:
         return c / c
     sd = mt.sqrt(_diag(c))

@@ -110,9 +110,9 @@ class NoDofStd(NoDofVar):
         return NoDofVar.backward(self, where(eq(y, 0), Tensor._make(np.zeros((), g._data.dtype)), g / (y * 2)))
 
 
-def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance over ``dim`` with Bessel's ``correction`` (1 by default)."""
-    return _variance(x, dim, unbiased, keepdim, correction, "var")
+    return _variance(input, dim, unbiased, keepdim, correction, "var")
 
 
 class Std(Var):
@@ -133,9 +133,9 @@ class Std(Var):
         return _expand_back(gv, self.in_shape, self.dims, self.keepdim) * scale * (x - mean(x, self.dims, keepdim=True))
 
 
-def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation over ``dim`` with Bessel's ``correction`` (1 by default)."""
-    return _variance(x, dim, unbiased, keepdim, correction, "std", Std)
+    return _variance(input, dim, unbiased, keepdim, correction, "std", Std)
 
 
 def _mean_array(a: np.ndarray, dims, keepdim: bool) -> np.ndarray:
@@ -183,13 +183,13 @@ def _with_mean(out, x: Tensor, dim, keepdim: bool, op: str) -> tuple:
     return out, mean(x, _axes(dim, x.ndim, op), keepdim)
 
 
-def var_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """``(var, mean)`` over ``dim``."""
-    out = _variance(x, dim, unbiased, keepdim, correction, "var_mean", VarMean)
-    return _with_mean(out, x, _var_args(dim, unbiased)[0], keepdim, "var_mean")
+    out = _variance(input, dim, unbiased, keepdim, correction, "var_mean", VarMean)
+    return _with_mean(out, input, _var_args(dim, unbiased)[0], keepdim, "var_mean")
 
 
-def std_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """``(std, mean)`` over ``dim``."""
-    out = _variance(x, dim, unbiased, keepdim, correction, "std_mean", StdMean)
-    return _with_mean(out, x, _var_args(dim, unbiased)[0], keepdim, "std_mean")
+    out = _variance(input, dim, unbiased, keepdim, correction, "std_mean", StdMean)
+    return _with_mean(out, input, _var_args(dim, unbiased)[0], keepdim, "std_mean")
