@@ -37,18 +37,18 @@ def _check_alloc(n: int, itemsize: int = 8) -> None:
         raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to allocate {n * itemsize} bytes.")
 
 
-def bincount(x: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
     """Occurrences of each non-negative integer in the 1-d ``x`` (summing ``weights`` if given)."""
-    _check_args("bincount", x)
+    _check_args("bincount", input)
     if not _is_int(minlength):
         raise TypeError(f"bincount(): argument 'minlength' must be int, not {type(minlength).__name__}")
     if minlength < 0:
         raise RuntimeError("bincount(): minlength should be >= 0")
-    if x._data.dtype.kind not in "iu":
-        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_type_word(x)}'")
-    if x.ndim != 1:
+    if input._data.dtype.kind not in "iu":
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_type_word(input)}'")
+    if input.ndim != 1:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-    a = x._data
+    a = input._data
     if a.size and a.min() < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     _check_alloc(builtins.max(int(a.max()) + 1 if a.size else 0, minlength))
@@ -106,11 +106,11 @@ def _out_dtype(out_int32: bool):
 
 
 def searchsorted(
-    sorted_sequence: Tensor, values, *, out_int32: bool = False, right: bool = False, side=None, sorter=None
+    sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False, side=None, sorter=None
 ) -> Tensor:
     """Indices where ``values`` would be inserted into ``sorted_sequence`` (innermost dim) to keep it sorted."""
     _check_args("searchsorted", sorted_sequence, out_int32=out_int32, right=right)
-    vals, scalar = _as_values(values, "searchsorted")
+    vals, scalar = _as_values(input, "searchsorted")
     s = _side(right, side)
     seq = sorted_sequence._data
     if sorter is not None:
@@ -142,13 +142,13 @@ def searchsorted(
     return Tensor._make(np.asarray(out, dtype=_out_dtype(out_int32)))
 
 
-def bucketize(x, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
     """Bucket index of each element of ``x`` among the 1-d ``boundaries``."""
     if not isinstance(boundaries, Tensor):
         raise TypeError(f"bucketize(): argument 'boundaries' must be Tensor, not {type(boundaries).__name__}")
     if boundaries.ndim != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
-    return searchsorted(boundaries, x, out_int32=out_int32, right=right)
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
 def _check_float_input(x: Tensor, kernel: str) -> None:
@@ -191,10 +191,10 @@ def _bin_positions(a: np.ndarray, lo, hi, bins: int, edges: np.ndarray | None, s
     return np.where(inside, pos, -1)
 
 
-def histc(x: Tensor, bins: int = 100, min=0, max=0) -> Tensor:  # noqa: A002
+def histc(input: Tensor, bins: int = 100, min=0, max=0) -> Tensor:  # noqa: A002
     """Histogram of ``x`` with ``bins`` equal bins over [min, max] (the data's range when equal)."""
-    _check_args("histc", x)
-    _check_float_input(x, "histogram_cpu")
+    _check_args("histc", input)
+    _check_float_input(input, "histogram_cpu")
     if not _is_int(bins):
         raise TypeError(f"histc(): argument 'bins' must be int, not {type(bins).__name__}")
     if bins <= 0:
@@ -202,8 +202,8 @@ def histc(x: Tensor, bins: int = 100, min=0, max=0) -> Tensor:  # noqa: A002
     for name, v in (("min", min), ("max", max)):
         if isinstance(v, bool) or not isinstance(v, _NUMBER):
             raise TypeError(f"histc(): argument '{name}' must be Number, not {type(v).__name__}")
-    _check_alloc(bins, x._data.itemsize)
-    a = x._data.reshape(-1)
+    _check_alloc(bins, input._data.itemsize)
+    a = input._data.reshape(-1)
     lo, hi = float(min), float(max)
     if lo == hi and a.size:
         lo, hi = float(a.min()), float(a.max())
@@ -295,16 +295,16 @@ def _check_weight(x: Tensor, weight, op: str):
     return weight._data
 
 
-def histogram(x: Tensor, bins=100, *, range=None, weight=None, density: bool = False):  # noqa: A002
+def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool = False):  # noqa: A002
     """``(hist, bin_edges)``: counts of ``x`` in ``bins`` equal bins (or between the given edges)."""
-    _check_args("histogram", x, density=density)
-    _check_float_input(x, "histogram_cpu")
-    w = _check_weight(x, weight, "histogram")
-    if w is not None and w.shape != x._data.shape:
+    _check_args("histogram", input, density=density)
+    _check_float_input(input, "histogram_cpu")
+    w = _check_weight(input, weight, "histogram")
+    if w is not None and w.shape != input._data.shape:
         raise RuntimeError(
             "histogram(): if weight tensor is provided, it should have the same shape as the input tensor"
         )
-    a = x._data.reshape(-1)
+    a = input._data.reshape(-1)
     edges, kind = _edges_for(a, bins, range, 0, 1, "histogram")
     hist = _histogram_counts(a[:, None], [edges], [kind], w)
     if density:
@@ -312,20 +312,22 @@ def histogram(x: Tensor, bins=100, *, range=None, weight=None, density: bool = F
     return HistogramResult(Tensor._make(hist), Tensor._make(np.array(edges)))
 
 
-def histogramdd(x: Tensor, bins, *, range=None, weight=None, density: bool = False):  # noqa: A002
+def histogramdd(input: Tensor, bins, *, range=None, weight=None, density: bool = False):  # noqa: A002
     """``(hist, bin_edges)``: the histogram of the points in the last dim of ``x``."""
-    _check_args("histogramdd", x, density=density)
-    _check_float_input(x, "histogramdd_cpu")
-    if x.ndim < 2:
-        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions, but got " + str(x.ndim))
-    n_dims = x.shape[-1]
+    _check_args("histogramdd", input, density=density)
+    _check_float_input(input, "histogramdd_cpu")
+    if input.ndim < 2:
+        raise RuntimeError(
+            "torch.histogramdd: input tensor should have at least 2 dimensions, but got " + str(input.ndim)
+        )
+    n_dims = input.shape[-1]
     per_dim = list(bins) if isinstance(bins, (list, tuple)) else [bins] * n_dims
     if len(per_dim) != n_dims:
         raise RuntimeError("histogramdd: The size of bins must be equal to the innermost dimension of the input.")
     if range is not None and len(range) != 2 * n_dims:
         raise RuntimeError("torch.histogramdd: for a 2-dimensional input tensor, range should have 4 elements")
-    a = x._data.reshape(-1, n_dims)
-    w = _check_weight(x, weight, "histogramdd")
+    a = input._data.reshape(-1, n_dims)
+    w = _check_weight(input, weight, "histogramdd")
     found = [_edges_for(a, b, range, d, n_dims, "histogramdd") for d, b in enumerate(per_dim)]
     edges, kinds = [e for e, _ in found], [k for _, k in found]
     hist = _histogram_counts(a, edges, kinds, w)
@@ -351,16 +353,16 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
     return Tensor._make(np.asarray(out))
 
 
-def unique_consecutive(x: Tensor, return_inverse: bool = False, return_counts: bool = False, dim=None):
+def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim=None):
     """Each run of equal consecutive elements (or slices along ``dim``) collapsed to one."""
-    _check_args("unique_consecutive", x, return_inverse=return_inverse, return_counts=return_counts)
-    a = x._data
+    _check_args("unique_consecutive", input, return_inverse=return_inverse, return_counts=return_counts)
+    a = input._data
     if dim is None:
         flat = a.reshape(-1)
         change = np.concatenate([[True], flat[1:] != flat[:-1]]) if flat.size else np.zeros(0, bool)
         values, inv_shape = flat[change], a.shape
     else:
-        d = _one_dim(dim, x.ndim, "unique_consecutive")
+        d = _one_dim(dim, input.ndim, "unique_consecutive")
         n = a.shape[d] if a.ndim else 1
         moved = np.moveaxis(a, d, 0).reshape(n, n and a.size // n)
         n = moved.shape[0]

@@ -40,18 +40,18 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 _MAX_ALLOC = 1 << 40  # beyond this, torch's allocator fails (and numpy's would raise MemoryError)
 
 
-def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):  # noqa: A002
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):  # noqa: A002
     """Sorted unique values (optionally with inverse indices and counts)."""
-    _tensor_arg("_unique2", x, "input", 1)
+    _tensor_arg("_unique2", input, "input", 1)
     for name, flag in (("sorted", sorted), ("return_inverse", return_inverse), ("return_counts", return_counts)):
         _bool_arg("_unique2", flag, name)
     if dim is not None:
-        dim = wrap_dim(_int_arg("unique_dim", dim, "dim", 2), x.ndim)
+        dim = wrap_dim(_int_arg("unique_dim", dim, "dim", 2), input.ndim)
     if dim is not None:
-        vals, inv, counts = np.unique(x._data, return_inverse=True, return_counts=True, axis=dim)
+        vals, inv, counts = np.unique(input._data, return_inverse=True, return_counts=True, axis=dim)
     else:
-        vals, inv, counts = np.unique(x._data, return_inverse=True, return_counts=True)
-        inv = inv.reshape(x.shape)
+        vals, inv, counts = np.unique(input._data, return_inverse=True, return_counts=True)
+        inv = inv.reshape(input.shape)
     out = [Tensor._make(vals)]
     if return_inverse:
         out.append(Tensor._make(inv.astype(np.int64)))
@@ -60,15 +60,15 @@ def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False, return_
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def diag(x: Tensor, diagonal: int = 0) -> Tensor:
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """A diagonal matrix from a vector, or the diagonal of a matrix (differentiable)."""
-    _tensor_arg("diag", x, "input", 1)
+    _tensor_arg("diag", input, "input", 1)
     diagonal = _int_arg("diag", diagonal, "diagonal", 2)
-    if x.ndim == 1:
-        return DiagEmbed.apply(x, offset=diagonal)
-    if x.ndim == 2:
-        return DiagonalCopy.apply(x, offset=diagonal)
-    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
+    if input.ndim == 1:
+        return DiagEmbed.apply(input, offset=diagonal)
+    if input.ndim == 2:
+        return DiagonalCopy.apply(input, offset=diagonal)
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
 
 
 def _diagonal_key(n: int, offset: int) -> tuple:
@@ -119,21 +119,21 @@ class DiagEmbed(Op):
         return DiagonalCopy.apply(g, offset=self.offset)
 
 
-def roll(x: Tensor, shifts, dims=None) -> Tensor:
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Rotate elements along ``dims`` by ``shifts`` (flattened when dims is None)."""
-    _tensor_arg("roll", x, "input", 1)
+    _tensor_arg("roll", input, "input", 1)
     shifts = _ints_arg("roll", shifts, "shifts", 2)
     dims = () if dims is None else _ints_arg("roll", dims, "dims", 3)
     if not shifts:
         raise RuntimeError("`shifts` required")
     if (dims or len(shifts) != 1) and len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
-    if not x.numel():  # torch checks nothing more on an empty tensor
-        return Roll.apply(x, shifts=0, dims=None)
-    if dims and x.ndim == 0:
+    if not input.numel():  # torch checks nothing more on an empty tensor
+        return Roll.apply(input, shifts=0, dims=None)
+    if dims and input.ndim == 0:
         raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
-    dims = tuple(wrap_dim(d, x.ndim) for d in dims) or None
-    return Roll.apply(x, shifts=shifts if dims else shifts[0], dims=dims)
+    dims = tuple(wrap_dim(d, input.ndim) for d in dims) or None
+    return Roll.apply(input, shifts=shifts if dims else shifts[0], dims=dims)
 
 
 class Roll(Op):
@@ -150,15 +150,15 @@ class Roll(Op):
         return Roll.apply(g, shifts=back, dims=self.dims)
 
 
-def tile(x: Tensor, dims) -> Tensor:
+def tile(input: Tensor, dims) -> Tensor:
     """Repeat ``x`` along each dimension (``dims`` padded with ones on the left)."""
-    _tensor_arg("tile", x, "input", 1)
+    _tensor_arg("tile", input, "input", 1)
     if not isinstance(dims, (tuple, list)):
         raise TypeError(f"tile(): argument 'dims' (position 2) must be tuple of ints, not {_type_name(dims)}")
     dims = _ints_arg("tile", dims, "dims", 2)
-    if len(dims) < x.ndim:
-        dims = (1,) * (x.ndim - len(dims)) + dims
-    return repeat(x, *dims)
+    if len(dims) < input.ndim:
+        dims = (1,) * (input.ndim - len(dims)) + dims
+    return repeat(input, *dims)
 
 
 def meshgrid(*tensors, indexing: str | None = None) -> tuple:
@@ -205,7 +205,7 @@ def _check_meshgrid(tensors: tuple, indexing) -> None:
         raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
 
 
-def argwhere(x: Tensor) -> Tensor:
+def argwhere(input: Tensor) -> Tensor:
     """Indices of non-zero elements as an (n, ndim) int64 tensor."""
-    _tensor_arg("argwhere", x, "input", 1)
-    return Tensor._make(np.argwhere(x._data).astype(np.int64))
+    _tensor_arg("argwhere", input, "input", 1)
+    return Tensor._make(np.argwhere(input._data).astype(np.int64))
