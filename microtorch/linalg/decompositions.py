@@ -166,21 +166,21 @@ def _check_uplo(uplo) -> str:
     return uplo.upper()
 
 
-def eigh(A: Tensor, UPLO: str = "L") -> tuple:  # noqa: N803
+def eigh(input: Tensor, UPLO: str = "L") -> tuple:  # noqa: N803
     """``(eigenvalues, eigenvectors)`` of symmetric ``A``, reading the ``UPLO`` triangle."""
-    check_matrix(A, "linalg.eigh", square=True, kernel="linalg_eigh_cpu")
+    check_matrix(input, "linalg.eigh", square=True, kernel="linalg_eigh_cpu")
     uplo = _check_uplo(UPLO)
-    return EighResult(*keep_outputs(Eigh.apply(A, uplo=uplo)))
+    return EighResult(*keep_outputs(Eigh.apply(input, uplo=uplo)))
 
 
-def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def eigvalsh(input: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The eigenvalues of symmetric ``A`` in ascending order."""
-    check_matrix(A, "linalg.eigh", square=True, kernel="linalg_eigh_cpu")
+    check_matrix(input, "linalg.eigh", square=True, kernel="linalg_eigh_cpu")
     uplo = _check_uplo(UPLO)
-    if _needs_graph(A):
-        result = keep_outputs(Eigh.apply(A, uplo=uplo))[0]
+    if _needs_graph(input):
+        result = keep_outputs(Eigh.apply(input, uplo=uplo))[0]
     else:
-        result = Tensor._make(np.linalg.eigvalsh(A._data, UPLO=uplo))
+        result = Tensor._make(np.linalg.eigvalsh(input._data, UPLO=uplo))
     return write_out(out, result)
 
 
@@ -346,16 +346,16 @@ def _cholesky(A: Tensor, upper: bool, check: bool, fn: str) -> tuple:  # noqa: N
     return Cholesky.apply(A, factor=factor, upper=bool(upper)), info
 
 
-def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def cholesky(input: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The Cholesky factor (lower, or upper with ``upper=True``) of symmetric positive-definite ``A``."""
     check_bools("linalg_cholesky", upper=upper)
-    result = _cholesky(A, upper, True, "linalg.cholesky")[0]
+    result = _cholesky(input, upper, True, "linalg.cholesky")[0]
     return write_out(out, result)
 
 
-def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:  # noqa: N803
+def cholesky_ex(input: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:  # noqa: N803
     """``(L, info)``: info is the order of the first non-positive leading minor (0 on success)."""
     check_bools("linalg_cholesky_ex", upper=upper, check_errors=check_errors)
-    check_matrix(A, "linalg.cholesky", square=True)
-    result, info = _cholesky(A, upper, check_errors, "linalg.cholesky_ex")
+    check_matrix(input, "linalg.cholesky", square=True)
+    result, info = _cholesky(input, upper, check_errors, "linalg.cholesky_ex")
     return CholeskyExResult(result, Tensor._make(info))

@@ -109,8 +109,8 @@ def slogdet(A: Tensor) -> tuple:  # noqa: N803
     return SlogdetResult(sign, logabs)
 
 
-def logdet(A: Tensor) -> Tensor:  # noqa: N803
+def logdet(input: Tensor) -> Tensor:  # noqa: N803
     """``log(det(A))``: nan for a negative determinant, -inf for a zero one."""
-    check_matrix(A, "logdet", square=True)
-    sign, logabs = Slogdet.apply(A)
-    return where(sign == -1, const(np.nan, A), logabs)
+    check_matrix(input, "logdet", square=True)
+    sign, logabs = Slogdet.apply(input)
+    return where(sign == -1, const(np.nan, input), logabs)

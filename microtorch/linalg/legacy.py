@@ -129,32 +129,32 @@ class CholeskySolve(Op):
         return sum_to_size(common, self.shapes[0]) if nb else None, gl
 
 
-def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa: N803
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa: N803
     """The solution of ``A X = B`` given A's Cholesky factor ``L`` (upper factor with ``upper=True``)."""
     check_bools("cholesky_solve", upper=upper)
-    check_tensor(B, "cholesky_solve", "input")
-    check_tensor(L, "cholesky_solve", "input2", 2)
-    if B.ndim < 2:
-        raise RuntimeError(f"b should have at least 2 dimensions, but has {B.ndim} dimensions instead")
-    if L.ndim < 2:
-        raise RuntimeError(f"u should have at least 2 dimensions, but has {L.ndim} dimensions instead")
-    if B._data.dtype != L._data.dtype:
+    check_tensor(input, "cholesky_solve", "input")
+    check_tensor(input2, "cholesky_solve", "input2", 2)
+    if input.ndim < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {input.ndim} dimensions instead")
+    if input2.ndim < 2:
+        raise RuntimeError(f"u should have at least 2 dimensions, but has {input2.ndim} dimensions instead")
+    if input._data.dtype != input2._data.dtype:
         raise RuntimeError(
-            f"Expected b and A to have the same dtype, but found b of type {type_word(B)} and A of type {type_word(L)} "
+            f"Expected b and A to have the same dtype, but found b of type {type_word(input)} and A of type {type_word(input2)} "
             "instead."
         )
-    if L.shape[-1] != L.shape[-2]:
+    if input2.shape[-1] != input2.shape[-2]:
         raise RuntimeError(
-            f"A must be batches of square matrices, but they are {L.shape[-2]} by {L.shape[-1]} matrices"
+            f"A must be batches of square matrices, but they are {input2.shape[-2]} by {input2.shape[-1]} matrices"
         )
-    if L.shape[-1] != B.shape[-2]:
+    if input2.shape[-1] != input.shape[-2]:
         raise RuntimeError(
-            f"Incompatible matrix sizes for cholesky_solve: each A matrix is {L.shape[-1]} by {L.shape[-1]} but each b "
-            f"matrix is {B.shape[-2]} by {B.shape[-1]}"
+            f"Incompatible matrix sizes for cholesky_solve: each A matrix is {input2.shape[-1]} by {input2.shape[-1]} but each b "
+            f"matrix is {input.shape[-2]} by {input.shape[-1]}"
         )
-    _check_kernel(B, "cholesky_solve_cpu")
-    check_float(B, "cholesky_solve")
-    return write_out(out, CholeskySolve.apply(B, L, upper=upper))
+    _check_kernel(input, "cholesky_solve_cpu")
+    check_float(input, "cholesky_solve")
+    return write_out(out, CholeskySolve.apply(input, input2, upper=upper))
 
 
 class CholeskyInverse(Op):
@@ -175,13 +175,13 @@ class CholeskyInverse(Op):
         return -matmul(factor, common) if self.upper else -matmul(common, factor)
 
 
-def cholesky_inverse(L: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa: N803
+def cholesky_inverse(input: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa: N803
     """The inverse of ``A = L L^T`` from its Cholesky factor."""
     check_bools("cholesky_inverse", upper=upper)
-    check_matrix(L, "cholesky_inverse", square=True, floating=False)
-    _check_kernel(L, "cholesky_inverse_out_cpu")
-    check_float(L, "cholesky_inverse")
-    return write_out(out, CholeskyInverse.apply(L, upper=bool(upper)))
+    check_matrix(input, "cholesky_inverse", square=True, floating=False)
+    _check_kernel(input, "cholesky_inverse_out_cpu")
+    check_float(input, "cholesky_inverse")
+    return write_out(out, CholeskyInverse.apply(input, upper=bool(upper)))
 
 
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
@@ -190,7 +190,7 @@ def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
 
 
 def triangular_solve(
-    b: Tensor,
+    input: Tensor,
     A: Tensor,
     upper: bool = True,
     transpose: bool = False,
@@ -201,11 +201,11 @@ def triangular_solve(
     from ..ops._util import broadcast_shapes
 
     check_bools("triangular_solve", upper=upper, transpose=transpose, unitriangular=unitriangular)
-    _check_triangular_solve(b, A)
-    batch = broadcast_shapes(tuple(b.shape[:-2]), tuple(A.shape[:-2]))
+    _check_triangular_solve(input, A)
+    batch = broadcast_shapes(tuple(input.shape[:-2]), tuple(A.shape[:-2]))
     _check_kernel(A, "triangular_solve_cpu")
     coef = mT(A) if transpose else A
-    x = solve_triangular(coef, b, upper=upper != transpose, unitriangular=unitriangular)
+    x = solve_triangular(coef, input, upper=upper != transpose, unitriangular=unitriangular)
     return TriangularSolveResult(x, A.expand(*batch, *A.shape[-2:]).clone())
 
 
@@ -269,12 +269,14 @@ def orgqr(input: Tensor, tau: Tensor) -> Tensor:  # noqa: A002
     return householder_product(input, tau)
 
 
-def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpose: bool = False, *, out=None) -> Tensor:  # noqa: A002
+def ormqr(
+    input: Tensor, input2: Tensor, input3: Tensor, left: bool = True, transpose: bool = False, *, out=None
+) -> Tensor:  # noqa: A002
     """``Q @ other`` (or ``other @ Q``, with Q^T when ``transpose``) for geqrf's implicit Q."""
     from ..ops.shape import cat
 
     check_bools("ormqr", left=left, transpose=transpose)
-    _check_ormqr(input, tau, other, left)
+    _check_ormqr(input, input2, input3, left)
     m = input.shape[-2]
     n = input.shape[-1]
     if m > n:
@@ -282,9 +284,9 @@ def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpos
         full_input = cat([input, pad], dim=-1)
     else:
         full_input = input[..., :, :m]
-    q = _full_q(full_input, tau, m)
+    q = _full_q(full_input, input2, m)
     q = mT(q) if transpose else q
-    return write_out(out, matmul(q, other) if left else matmul(other, q))
+    return write_out(out, matmul(q, input3) if left else matmul(input3, q))
 
 
 def _check_ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool) -> None:  # noqa: A002

@@ -326,11 +326,11 @@ def _sytrf(a: np.ndarray, hermitian: bool) -> tuple:
     return ld, piv, info
 
 
-def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False) -> tuple:  # noqa: N803
+def ldl_factor_ex(input: Tensor, *, hermitian: bool = False, check_errors: bool = False) -> tuple:  # noqa: N803
     """``(LD, pivots, info)`` of the Bunch-Kaufman factorization (LAPACK sytrf's compact form)."""
     check_bools("linalg_ldl_factor_ex", hermitian=hermitian, check_errors=check_errors)
-    check_matrix(A, "torch.linalg.ldl_factor_ex", square=True)
-    ld, piv, info = _sytrf(np.ascontiguousarray(A._data), hermitian)
+    check_matrix(input, "torch.linalg.ldl_factor_ex", square=True)
+    ld, piv, info = _sytrf(np.ascontiguousarray(input._data), hermitian)
     if check_errors and info.any():
         raise LinAlgError(
             f"torch.linalg.ldl_factor_ex: The factorization could not be completed because the input is not invertible (info = {info.max()})."
@@ -338,11 +338,11 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
     return LdlFactorExResult(Tensor._make(ld), Tensor._make(piv), Tensor._make(info))
 
 
-def ldl_factor(A: Tensor, *, hermitian: bool = False) -> tuple:  # noqa: N803
+def ldl_factor(input: Tensor, *, hermitian: bool = False) -> tuple:  # noqa: N803
     """``(LD, pivots)`` of the Bunch-Kaufman factorization of symmetric ``A``."""
     check_bools("linalg_ldl_factor", hermitian=hermitian)
-    check_matrix(A, "torch.linalg.ldl_factor_ex", square=True)
-    ld, piv, info = _sytrf(np.ascontiguousarray(A._data), hermitian)
+    check_matrix(input, "torch.linalg.ldl_factor_ex", square=True)
+    ld, piv, info = _sytrf(np.ascontiguousarray(input._data), hermitian)
     return LdlFactorResult(Tensor._make(ld), Tensor._make(piv))
 
 

@@ -116,7 +116,7 @@ def _check_empty_reduction(x: Tensor, p: float, dims: tuple, whole: bool) -> Non
 
 
 def vector_norm(
-    x: Tensor,
+    input: Tensor,
     ord: float = 2,  # noqa: A002
     dim=None,
     keepdim: bool = False,
@@ -125,17 +125,17 @@ def vector_norm(
     out: Tensor | None = None,
 ) -> Tensor:
     """The vector ``ord``-norm of ``x`` over ``dim`` (all elements when None)."""
-    check_tensor(x, "linalg_vector_norm", "input")
+    check_tensor(input, "linalg_vector_norm", "input")
     if isinstance(ord, bool) or not isinstance(ord, (int, float)):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not {type(ord).__name__}")
-    check_float(x, "linalg.vector_norm")
-    x = _norm_dtype(x, dtype, "linalg.vector_norm")
+    check_float(input, "linalg.vector_norm")
+    input = _norm_dtype(input, dtype, "linalg.vector_norm")
     whole = dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0)
-    dims = dims_arg(None if whole else dim, max(x.ndim, 1), "linalg.vector_norm")
-    if x.ndim == 0:
+    dims = dims_arg(None if whole else dim, max(input.ndim, 1), "linalg.vector_norm")
+    if input.ndim == 0:
         dims = ()
-    _check_empty_reduction(x, float(ord), dims, whole)
-    result = VectorNorm.apply(x, ord=float(ord), dims=dims, keepdim=keepdim)
+    _check_empty_reduction(input, float(ord), dims, whole)
+    result = VectorNorm.apply(input, ord=float(ord), dims=dims, keepdim=keepdim)
     return write_out(out, result)
 
 
@@ -161,7 +161,7 @@ def _svd_norm(x: Tensor, d0: int, d1: int, keepdim: bool, reduce) -> Tensor:
 
 
 def matrix_norm(
-    A: Tensor,  # noqa: N803
+    input: Tensor,  # noqa: N803
     ord="fro",  # noqa: A002
     dim=(-2, -1),
     keepdim: bool = False,
@@ -171,10 +171,10 @@ def matrix_norm(
 ) -> Tensor:
     """The matrix norm ``ord`` ('fro', 'nuc', ±1, ±2, ±inf) of the matrices in dims ``dim``."""
     fn = "linalg.matrix_norm"
-    check_matrix(A, fn)
-    A = _norm_dtype(A, dtype, fn)
-    d0, d1 = _matrix_dims(A, dim, fn)
-    result = _matrix_norm(A, ord, d0, d1, keepdim, fn)
+    check_matrix(input, fn)
+    input = _norm_dtype(input, dtype, fn)
+    d0, d1 = _matrix_dims(input, dim, fn)
+    result = _matrix_norm(input, ord, d0, d1, keepdim, fn)
     return write_out(out, result)
 
 
@@ -201,7 +201,7 @@ def _matrix_norm(A: Tensor, ord, d0: int, d1: int, keepdim: bool, fn: str) -> Te
 
 
 def norm(
-    A: Tensor,  # noqa: N803
+    input: Tensor,  # noqa: N803
     ord=None,  # noqa: A002
     dim=None,
     keepdim: bool = False,
@@ -210,44 +210,44 @@ def norm(
     out: Tensor | None = None,
 ) -> Tensor:
     """A vector or matrix norm, chosen as ``torch.linalg.norm`` does from ``ord`` and ``dim``."""
-    check_tensor(A, "linalg_norm", "input")
+    check_tensor(input, "linalg_norm", "input")
     if isinstance(dim, int):
         dim = (dim,)
     if dim is not None:
         if len(dim) not in (1, 2):
             raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")
-    elif ord is not None and A.ndim not in (1, 2):
+    elif ord is not None and input.ndim not in (1, 2):
         raise RuntimeError(
-            f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.ndim}D."
+            f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {input.ndim}D."
         )
-    if isinstance(ord, str) or (ord is not None and (len(dim) == 2 if dim is not None else A.ndim == 2)):
-        result = matrix_norm(A, ord, tuple(dim) if dim is not None else (0, 1), keepdim, dtype=dtype)
+    if isinstance(ord, str) or (ord is not None and (len(dim) == 2 if dim is not None else input.ndim == 2)):
+        result = matrix_norm(input, ord, tuple(dim) if dim is not None else (0, 1), keepdim, dtype=dtype)
     else:
-        result = vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+        result = vector_norm(input, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
     return write_out(out, result)
 
 
-def cond(A: Tensor, p=None, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def cond(input: Tensor, p=None, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The condition number of ``A`` in norm ``p`` (2-norm from the singular values by default)."""
     from .decompositions import svdvals
     from .solves import inv
 
     fn = "linalg.cond"
-    check_tensor(A, "linalg_cond", "input")
-    if A.ndim < 2:
+    check_tensor(input, "linalg_cond", "input")
+    if input.ndim < 2:
         raise RuntimeError(f"{fn}: The input tensor must have at least 2 dimensions.")
     if p is None or p in (2, -2):
-        check_matrix(A, "linalg.svd")
-        if 0 in A.shape[-2:]:  # torch: the condition number of an empty matrix is 0
-            return write_out(out, Tensor._make(np.zeros(A.shape[:-2], dtype=A._data.dtype)))
-        s = svdvals(A)
+        check_matrix(input, "linalg.svd")
+        if 0 in input.shape[-2:]:  # torch: the condition number of an empty matrix is 0
+            return write_out(out, Tensor._make(np.zeros(input.shape[:-2], dtype=input._data.dtype)))
+        s = svdvals(input)
         result = s.amax(dim=-1) / s.amin(dim=-1) if p != -2 else s.amin(dim=-1) / s.amax(dim=-1)
     else:
         if not (isinstance(p, str) and p in ("fro", "nuc")) and p not in (1, -1, math.inf, -math.inf):
             raise RuntimeError(f"{fn} got an invalid norm type: {p}")
-        check_matrix(A, f"{fn}(ord={p})", square=True, floating=False)
-        check_float(A, "linalg.inv")
-        result = _cond_by_inverse(A, p, inv)
+        check_matrix(input, f"{fn}(ord={p})", square=True, floating=False)
+        check_float(input, "linalg.inv")
+        result = _cond_by_inverse(input, p, inv)
     return write_out(out, result)
 
 

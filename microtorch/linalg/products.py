@@ -29,18 +29,18 @@ __all__ = [
 ]
 
 
-def matrix_power(A: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def matrix_power(input: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """``A`` multiplied by itself ``n`` times (the inverse's power for negative ``n``)."""
     from .solves import inv
 
-    check_matrix(A, "linalg.matrix_power", square=True, floating=False)
+    check_matrix(input, "linalg.matrix_power", square=True, floating=False)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"linalg_matrix_power(): argument 'n' (position 2) must be int, not {type(n).__name__}")
     if n == 0:
-        eye = np.broadcast_to(np.eye(A.shape[-1], dtype=A._data.dtype), A.shape)
-        result = Constant.apply(A, value=eye.copy())
+        eye = np.broadcast_to(np.eye(input.shape[-1], dtype=input._data.dtype), input.shape)
+        result = Constant.apply(input, value=eye.copy())
     else:
-        base = inv(A) if n < 0 else A
+        base = inv(input) if n < 0 else input
         result = _power(base, abs(int(n)))
     return write_out(out, result)
 
@@ -83,10 +83,10 @@ class MatrixExp(Op):
         return MatrixExp.apply(block)[..., :n, n:]
 
 
-def matrix_exp(A: Tensor) -> Tensor:  # noqa: N803
+def matrix_exp(input: Tensor) -> Tensor:  # noqa: N803
     """The matrix exponential of each square matrix of ``A``."""
-    check_matrix(A, "linalg.matrix_exp", square=True)
-    return MatrixExp.apply(A)
+    check_matrix(input, "linalg.matrix_exp", square=True)
+    return MatrixExp.apply(input)
 
 
 def _check_multi_dot(tensors) -> None:
@@ -253,29 +253,29 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
     return stack(cols, dim=-1)
 
 
-def householder_product(A: Tensor, tau: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def householder_product(input: Tensor, tau: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The first n columns of ``H_1 ... H_k`` with ``H_i = I - tau_i v_i v_i^T`` (LAPACK orgqr)."""
     fn = "torch.linalg.householder_product"
-    check_tensor(A, "linalg_householder_product", "input")
+    check_tensor(input, "linalg_householder_product", "input")
     check_tensor(tau, "linalg_householder_product", "tau", 2)
-    if A.ndim < 2:
+    if input.ndim < 2:
         raise RuntimeError(f"{fn}: input must have at least 2 dimensions.")
-    m, n = A.shape[-2:]
+    m, n = input.shape[-2:]
     k = tau.shape[-1] if tau.ndim else 0
     if m < n:
         raise RuntimeError(f"{fn}: input.shape[-2] must be greater than or equal to input.shape[-1]")
     if n < k:
         raise RuntimeError(f"{fn}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
-    if tau.ndim != A.ndim - 1:
+    if tau.ndim != input.ndim - 1:
         raise RuntimeError(
-            f"{fn}: Expected tau to have one dimension less than input, but got tau.ndim equal to {tau.ndim} and input.ndim is equal to {A.ndim}"
+            f"{fn}: Expected tau to have one dimension less than input, but got tau.ndim equal to {tau.ndim} and input.ndim is equal to {input.ndim}"
         )
-    if A._data.dtype != tau._data.dtype:
-        raise RuntimeError(f"{fn}: tau dtype {type_word(tau)} does not match input dtype {type_word(A)}")
-    if A._data.dtype.kind in "biu":
-        raise NotImplementedError(f"\"orgqr_cpu\" not implemented for '{type_word(A)}'")
-    check_float(A, fn)
-    result = _householder(A, tau, n)
+    if input._data.dtype != tau._data.dtype:
+        raise RuntimeError(f"{fn}: tau dtype {type_word(tau)} does not match input dtype {type_word(input)}")
+    if input._data.dtype.kind in "biu":
+        raise NotImplementedError(f"\"orgqr_cpu\" not implemented for '{type_word(input)}'")
+    check_float(input, fn)
+    result = _householder(input, tau, n)
     return write_out(out, result)
 
 
@@ -294,42 +294,42 @@ def _householder(A: Tensor, tau: Tensor, cols: int) -> Tensor:  # noqa: N803
     return q
 
 
-def tensorinv(A: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def tensorinv(input: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The inverse of ``A`` seen as a map from its last dims to its first ``ind`` dims."""
     from .solves import inv
 
-    check_tensor(A, "linalg_tensorinv", "input")
+    check_tensor(input, "linalg_tensorinv", "input")
     ind = check_int(ind, "linalg_tensorinv", "ind")
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
-    if ind > A.ndim:
-        raise RuntimeError(f"ArrayRef: invalid slice, N = {ind}; size = {A.ndim}")
-    head, tail = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    if ind > input.ndim:
+        raise RuntimeError(f"ArrayRef: invalid slice, N = {ind}; size = {input.ndim}")
+    head, tail = tuple(input.shape[:ind]), tuple(input.shape[ind:])
     rows, cols = math.prod(head), math.prod(tail)
     if rows != cols:
         raise RuntimeError(
             "Expected self to satisfy the requirement prod(self.shape[ind:]) == prod(self.shape[:ind]), but got "
             f"{cols} != {rows}"
         )
-    result = inv(A.reshape(rows, cols)).reshape(*tail, *head)
+    result = inv(input.reshape(rows, cols)).reshape(*tail, *head)
     return write_out(out, result)
 
 
-def tensorsolve(A: Tensor, B: Tensor, dims=None, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def tensorsolve(input: Tensor, other: Tensor, dims=None, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The X with ``tensordot(A, X, X.ndim) = B``; ``dims`` of A are moved to the end first."""
     from .solves import solve
 
-    check_tensor(A, "linalg_tensorsolve", "input")
-    check_tensor(B, "linalg_tensorsolve", "other", 2)
+    check_tensor(input, "linalg_tensorsolve", "input")
+    check_tensor(other, "linalg_tensorsolve", "other", 2)
     if dims is not None:
-        dims = [d % A.ndim for d in dims]
-        A = A.movedim(dims, list(range(A.ndim - len(dims), A.ndim)))
-    result_shape = tuple(A.shape[B.ndim :])
-    rows, cols = B.numel(), math.prod(result_shape)
+        dims = [d % input.ndim for d in dims]
+        input = input.movedim(dims, list(range(input.ndim - len(dims), input.ndim)))
+    result_shape = tuple(input.shape[other.ndim :])
+    rows, cols = other.numel(), math.prod(result_shape)
     if rows != cols:
         raise RuntimeError(
             "Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), "
-            f"but got {cols} != {math.prod(A.shape[: B.ndim])}"
+            f"but got {cols} != {math.prod(input.shape[: other.ndim])}"
         )
-    result = solve(A.reshape(rows, cols), B.reshape(rows)).reshape(*result_shape)
+    result = solve(input.reshape(rows, cols), other.reshape(rows)).reshape(*result_shape)
     return write_out(out, result)

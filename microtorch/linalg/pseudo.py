@@ -113,7 +113,7 @@ def _check_pinv_input(A, fn: str) -> None:  # noqa: N803
 
 
 def pinv(
-    A: Tensor,  # noqa: N803
+    input: Tensor,  # noqa: N803
     rcond=None,
     hermitian: bool = False,
     *,
@@ -123,17 +123,17 @@ def pinv(
 ) -> Tensor:
     """The pseudo-inverse of ``A``; singular values below ``max(atol, rtol * s_max)`` are dropped."""
     check_bools("linalg_pinv", hermitian=hermitian)
-    _check_pinv_input(A, "linalg.pinv")
-    if hermitian and A._data.size:  # torch returns an empty (n, m) result before looking at the shape
-        check_matrix(A, "linalg.eigh", square=True)
+    _check_pinv_input(input, "linalg.pinv")
+    if hermitian and input._data.size:  # torch returns an empty (n, m) result before looking at the shape
+        check_matrix(input, "linalg.eigh", square=True)
     if rcond is not None:
         rtol = rcond
-    result = Pinv.apply(A, atol=atol, rtol=rtol, hermitian=bool(hermitian))
+    result = Pinv.apply(input, atol=atol, rtol=rtol, hermitian=bool(hermitian))
     return write_out(out, result)
 
 
 def matrix_rank(
-    A: Tensor,  # noqa: N803
+    input: Tensor,  # noqa: N803
     tol=None,
     hermitian: bool = False,
     *,
@@ -143,18 +143,18 @@ def matrix_rank(
 ) -> Tensor:
     """The number of singular values above ``max(atol, rtol * s_max)`` (int64)."""
     check_bools("linalg_matrix_rank", hermitian=hermitian)
-    check_tensor(A, "linalg_matrix_rank", "input")
-    if A.ndim < 2:
+    check_tensor(input, "linalg_matrix_rank", "input")
+    if input.ndim < 2:
         raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
-    check_float_or_double(A)
+    check_float_or_double(input)
     if tol is not None:
         atol, rtol = tol, 0.0
-    a = A._data
+    a = input._data
     m, n = a.shape[-2:]
     if a.size == 0:
         return Tensor._make(np.zeros(a.shape[:-2], dtype=np.int64))
     if hermitian:
-        check_matrix(A, "linalg.eigh", square=True)
+        check_matrix(input, "linalg.eigh", square=True)
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np_svd(a, compute_uv=False)
     tol_v = _tolerance(s.max(axis=-1), m, n, a.dtype, atol, rtol)[..., None]
     result = Tensor._make(np.asarray(np.sum(s > tol_v, axis=-1), dtype=np.int64))
@@ -214,18 +214,18 @@ def _lstsq_extras(a: np.ndarray, driver: str, rcond) -> tuple:
     return with_residuals, rank_t, values
 
 
-def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> tuple:  # noqa: N803
+def lstsq(input: Tensor, b: Tensor, rcond=None, *, driver=None) -> tuple:
     """``(solution, residuals, rank, singular_values)`` of ``min ||A X - B||`` (torch's CPU drivers)."""
-    vector, batch = _check_lstsq(A, B, rcond, driver)
-    b = B.unsqueeze(-1) if vector else B
-    if not vector and B.ndim == A.ndim - 1:
-        b = b.expand(*batch, *b.shape[-2:])
-    x = Lstsq.apply(A, b, rcond=rcond)
-    with_residuals, rank, values = _lstsq_extras(A._data, driver or "gelsy", rcond)
+    vector, batch = _check_lstsq(input, b, rcond, driver)
+    rhs = b.unsqueeze(-1) if vector else b
+    if not vector and b.ndim == input.ndim - 1:
+        rhs = rhs.expand(*batch, *rhs.shape[-2:])
+    x = Lstsq.apply(input, rhs, rcond=rcond)
+    with_residuals, rank, values = _lstsq_extras(input._data, driver or "gelsy", rcond)
     if with_residuals:
-        residuals = ((matmul(A, x) - b) ** 2).sum(dim=-2)
+        residuals = ((matmul(input, x) - rhs) ** 2).sum(dim=-2)
     else:
-        residuals = Constant.apply(A, b, value=np.zeros((0,), dtype=A._data.dtype))
+        residuals = Constant.apply(input, rhs, value=np.zeros((0,), dtype=input._data.dtype))
     solution = x.squeeze(-1) if vector else x
     return LstsqResult(solution, residuals, Tensor._make(rank), Tensor._make(values))
 

@@ -262,7 +262,7 @@ class SolveTriangular(Op):
 
 
 def solve_triangular(
-    A: Tensor,  # noqa: N803
+    input: Tensor,  # noqa: N803
     B: Tensor,  # noqa: N803
     *,
     upper: bool,
@@ -273,20 +273,20 @@ def solve_triangular(
     """The solution of ``A X = B`` (``X A = B`` if not ``left``) for triangular ``A``."""
     fn = "linalg.solve_triangular"
     check_bools("linalg_solve_triangular", upper=upper, left=left, unitriangular=unitriangular)
-    check_matrix(A, fn, square=True, kernel="triangular_solve_cpu")
+    check_matrix(input, fn, square=True, kernel="triangular_solve_cpu")
     check_matrix(B, fn, "B", floating=False)
-    if A._data.dtype != B._data.dtype:
-        B = B.to(A.dtype)  # torch computes in A's dtype, whatever B's (integer, bool, wider float)
-    n = A.shape[-1]
+    if input._data.dtype != B._data.dtype:
+        B = B.to(input.dtype)  # torch computes in A's dtype, whatever B's (integer, bool, wider float)
+    n = input.shape[-1]
     rows = B.shape[-2] if left else B.shape[-1]
     if rows != n:
         eq = "AX = B" if left else "XA = B"
         raise RuntimeError(
             f"{fn}: Incompatible shapes of A and B for the equation {eq} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})"
         )
-    broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+    broadcast_shapes(tuple(input.shape[:-2]), tuple(B.shape[:-2]))
     if left:
-        result = SolveTriangular.apply(A, B, upper=upper, unit=unitriangular)
+        result = SolveTriangular.apply(input, B, upper=upper, unit=unitriangular)
     else:
-        result = mT(SolveTriangular.apply(mT(A), mT(B), upper=not upper, unit=unitriangular))
+        result = mT(SolveTriangular.apply(mT(input), mT(B), upper=not upper, unit=unitriangular))
     return write_out(out, result)
