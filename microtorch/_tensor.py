@@ -749,6 +749,7 @@ def _register() -> None:
     from .autograd import engine, function
 
     function.Tensor = Tensor
+    function._make = Tensor._make
     engine.Tensor = Tensor
 
 

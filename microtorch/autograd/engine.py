@@ -71,18 +71,18 @@ def run_backward(
 
     parents = {} if inputs is not None else None
     stack = list(root_nodes)
-    seen = set(root_nodes)
-    while stack:
+    while stack:  # ``deps`` doubles as the seen set: a node enters it when first found
         node = stack.pop()
         for e in node.next_edges:
             if type(e) is tuple:
                 child = e[0]
-                deps[child] = deps.get(child, 0) + 1
+                if child in deps:
+                    deps[child] += 1
+                else:
+                    deps[child] = 1
+                    stack.append(child)
                 if parents is not None:
                     parents.setdefault(child, []).append(node)
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
 
     # --- which nodes must run (autograd.grad / backward(inputs=...)) -----------------
     needed = None
@@ -95,7 +95,7 @@ def run_backward(
         for t in inputs:
             if t._grad_fn is not None:
                 captures[(t._grad_fn, t._output_nr)] = None
-        for node in seen:
+        for node in deps:
             for e in node.next_edges:
                 if e is None:
                     continue
@@ -118,7 +118,6 @@ def run_backward(
         while ready:
             node = ready.pop()
             grads_in = buffers.pop(node, None)
-            run = needed is None or node in needed
             if grads_in is not None:
                 if node._pre_hooks or node._retained:
                     grads_in = _call_tensor_hooks(node, grads_in, Tensor)
@@ -126,40 +125,32 @@ def run_backward(
                     for nr, g in enumerate(grads_in):
                         if (node, nr) in captures:
                             captures[(node, nr)] = g
-            outs = None
-            if run and (
-                (grads_in is not None and any(g is not None for g in grads_in))
-                or isinstance(node, _FunctionNode)  # user Functions run on undefined gradients too, as in PyTorch
+            outs = ()
+            if (needed is None or node in needed) and (
+                _any_grad(grads_in) or isinstance(node, _FunctionNode)  # user Functions run on undefined gradients too
             ):
-                if grads_in is None:
-                    grads_in = [None] * len(node._out_meta)
-                if (
-                    node._out_meta is not None
-                    and any(g is None for g in grads_in)
-                    and getattr(node, "_materialize", True)  # ctx.set_materialize_grads(False) passes None
-                ):
-                    grads_in = [
-                        g if g is not None else Tensor._make(_zeros(shape, dt))
-                        for g, (shape, dt) in zip(grads_in, node._out_meta)
-                    ]
-                outs = node._run_backward(grads_in) if _instrument is None else _instrument.run_node(node, grads_in)
-                if node._pre_hooks and "post" in node._pre_hooks:
-                    outs = _call_node_hooks(node._pre_hooks["post"], outs, (tuple(outs), tuple(grads_in)))
-                if not retain_graph:
-                    node._release()
+                outs = _run_node(node, grads_in)
+                if not retain_graph and node._saved:
+                    node._saved = None
+                    node._freed = True
+            n_outs = len(outs)
             for i, e in enumerate(node.next_edges):
                 if e is None:
                     continue
-                g = outs[i] if outs is not None and i < len(outs) else None
+                g = outs[i] if i < n_outs else None
                 if type(e) is tuple:
-                    child, nr = e
+                    child = e[0]
                     if g is not None:
                         buf = buffers.get(child)
                         if buf is None:
-                            buf = buffers[child] = [None] * (len(child._out_meta) if child._out_meta else 1)
-                        buf[nr] = _add(buf[nr], g)
-                    deps[child] -= 1
-                    if deps[child] == 0:
+                            meta = child._out_meta
+                            buf = buffers[child] = [None] * len(meta) if meta else [None]
+                        nr = e[1]
+                        old = buf[nr]
+                        buf[nr] = g if old is None else old + g
+                    left = deps[child] - 1
+                    deps[child] = left
+                    if left == 0:
                         ready.append(child)
                 elif g is not None and (input_leaves is None or id(e) in input_leaves):
                     entry = leaf_grads.get(id(e))
@@ -212,6 +203,30 @@ def run_backward(
             )
         result.append(g)
     return tuple(result)
+
+
+def _any_grad(grads_in) -> bool:
+    """Whether a node received any gradient (``grads_in``: None, or one entry per output)."""
+    if grads_in is None:
+        return False
+    if len(grads_in) == 1:
+        return grads_in[0] is not None
+    return any(g is not None for g in grads_in)
+
+
+def _run_node(node, grads_in):
+    """Run ``node``'s backward on ``grads_in`` (missing ones as zeros unless it asked for None),
+    through the instrumentation while it is on, then its post hooks."""
+    if grads_in is None:
+        grads_in = [None] * len(node._out_meta)
+    meta = node._out_meta
+    if meta is not None and any(g is None for g in grads_in) and getattr(node, "_materialize", True):
+        grads_in = [g if g is not None else Tensor._make(_zeros(shape, dt)) for g, (shape, dt) in zip(grads_in, meta)]
+    outs = node._run_backward(grads_in) if _instrument is None else _instrument.run_node(node, grads_in)
+    hooks = node._pre_hooks
+    if hooks and "post" in hooks:
+        outs = _call_node_hooks(hooks["post"], outs, (tuple(outs), tuple(grads_in)))
+    return outs
 
 
 def _zeros(shape, dtype):
@@ -299,7 +314,7 @@ def _type_name(t) -> str:
 
 
 def _accumulate_leaf(leaf, g, create_graph: bool, Tensor) -> None:
-    if g.shape != leaf.shape:
+    if g._data.shape != leaf._data.shape:
         from ..ops.shape import sum_to_size
 
         g = sum_to_size(g, leaf.shape)

@@ -57,6 +57,16 @@ class _SavedOutput:
 Tensor = None  # set by microtorch._tensor once the class exists (avoids an import cycle)
 
 
+def _saved_item(item, outputs: tuple):
+    """What a node keeps of a saved item: its own outputs (and ``OUTPUT``) as ``_SavedOutput``."""
+    if item is OUTPUT:
+        return _SavedOutput(outputs[0], 0)
+    for nr, o in enumerate(outputs):
+        if o is item:
+            return _SavedOutput(item, nr)
+    return item
+
+
 def _tensor_cls():
     return Tensor
 
@@ -64,19 +74,22 @@ def _tensor_cls():
 class Node:
     """A backward node of the graph (what ``Tensor.grad_fn`` returns)."""
 
-    __slots__ = (
-        "next_edges",
-        "_saved",
-        "_saved_versions",
-        "_freed",
-        "_pre_hooks",
-        "_retained",
-        "_out_meta",
-        "__dict__",
-        "__weakref__",
-    )
+    __slots__ = ("next_edges", "_saved", "__dict__", "__weakref__")
     #: the op also took a Python number, which PyTorch shows as a ``(None, 0)`` edge
     scalar_operand = False
+    # defaults read through the class, so recording a node writes only what differs
+    #: per saved item the version it was saved at (None: not version-checked); None: nothing to check
+    _saved_versions = None
+    #: whether a saved item is one of the node's own outputs (a ``_SavedOutput``)
+    _saved_outputs = False
+    #: the saved items were freed by a backward without retain_graph
+    _freed = False
+    #: tensor hooks by output nr, and the node's own under "pre" / "post"
+    _pre_hooks = None
+    #: output nr -> weak reference of a tensor that called retain_grad
+    _retained = None
+    #: (shape, dtype) per output of a multi-output node; None for one output
+    _out_meta = None
 
     def name(self) -> str:
         """The node's name as PyTorch prints it, e.g. ``MulBackward0``."""
@@ -115,6 +128,11 @@ class Node:
         versions = self._saved_versions
         if versions is None:
             return saved
+        if not self._saved_outputs:
+            for item, version in zip(saved, versions):
+                if version is not None and item._vc.value != version:
+                    _raise_modified(item.grad_fn, item._data, item._vc.value, version, item._output_nr)
+            return saved
         result = []
         for item, version in zip(saved, versions):
             if type(item) is _SavedOutput:
@@ -131,29 +149,24 @@ class Node:
         saved = self._saved
         if not saved:
             return
-        items, versions = [], []
+        versions = []
+        own = False
         for item in saved:
-            if item is OUTPUT:
-                item = _SavedOutput(outputs[0], 0)
-                versions.append(None)
-            elif isinstance(item, Tensor):
-                nr = next((i for i, o in enumerate(outputs) if o is item), None)
-                if nr is not None:
-                    item = _SavedOutput(item, nr)
-                    versions.append(None)
+            if isinstance(item, Tensor):
+                for o in outputs:
+                    if o is item:
+                        own = True
+                        versions.append(None)
+                        break
                 else:
                     versions.append(item._vc.value)
             else:
+                own = own or item is OUTPUT
                 versions.append(None)
-            items.append(item)
-        self._saved = tuple(items)
         self._saved_versions = tuple(versions)
-
-    def _release(self) -> None:
-        """Free what was saved for backward (after a backward without retain_graph)."""
-        if self._saved:
-            self._saved = None
-            self._freed = True
+        if own:  # outputs are kept as arrays (see _SavedOutput)
+            self._saved = tuple([_saved_item(item, outputs) for item in saved])
+            self._saved_outputs = True
 
     def register_hook(self, fn):
         """Call ``fn(grad_inputs, grad_outputs)`` after this node's backward; it may return
@@ -272,7 +285,12 @@ def _edge(t):
 def _link_view(out, base) -> None:
     """Make ``out`` a view of ``base``'s root when its array is a view of it: shared version
     counter, and the version at which its grad_fn was made (see ``Tensor._sync_view``)."""
-    if out._data.base is not None and _may_share(out._data, base._data):
+    a = out._data
+    if a.base is None:
+        return
+    root = base._data.base
+    # numpy points a view's base at the array owning the memory; may_share covers other routes
+    if a.base is (root if root is not None else base._data) or _may_share(a, base._data):
         out._vc = base._vc
         out._base = base._base if base._base is not None else base
         out._view_ver = base._vc.value
@@ -313,38 +331,23 @@ class Op(Node):
         node = cls.__new__(cls)
         node._saved = None
         out = node.forward(*inputs, **options)
-        make = Tensor._make
         if _state.enabled:
-            for t in inputs:
-                if t._requires_grad or (t._base is not None and t._view_ver != t._vc.value and _refresh_view(t)):
-                    break
-            else:
-                if type(out) is tuple:
-                    return tuple(make(o) for o in out)
-                t = make(out)
-                if node.is_view:
-                    _link_view(t, inputs[0])
-                return t
-            node.next_edges = tuple([_edge(t) for t in inputs])
-            node._freed = False
-            node._pre_hooks = None
-            node._retained = None
-            if type(out) is tuple:
-                outs = tuple(make(o, node, i) for i, o in enumerate(out))
-                node._out_meta = tuple((o.shape, o.dtype) for o in out)
-            else:
-                outs = make(out, node, 0)
-                node._out_meta = None
-                if node.is_view:
-                    _link_view(outs, inputs[0])
-            if node._saved:
-                node._record_saved(outs if type(outs) is tuple else (outs,))
-            else:
-                node._saved_versions = None
-            return outs
+            edges = []
+            grad = False
+            for t in inputs:  # one pass: bring stale views up to date, note each input's edge
+                if t._base is not None and t._view_ver != t._vc.value:
+                    _refresh_view(t)
+                fn = t._grad_fn
+                if t._requires_grad:
+                    grad = True
+                    edges.append((fn, t._output_nr) if fn is not None else t)
+                else:
+                    edges.append((fn, t._output_nr) if fn is not None else None)
+            if grad:
+                return _record(node, tuple(edges), out, inputs)
         if type(out) is tuple:
-            return tuple(make(o) for o in out)
-        t = make(out)
+            return tuple([_make(o) for o in out])
+        t = _make(out)
         if node.is_view:
             _link_view(t, inputs[0])
         return t
@@ -352,7 +355,30 @@ class Op(Node):
     @property
     def needs_input_grad(self) -> tuple:
         """Per positional input: whether it needs a gradient."""
-        return tuple(e is not None for e in self.next_edges)
+        edges = self.next_edges
+        if len(edges) == 2:
+            return (edges[0] is not None, edges[1] is not None)
+        return tuple([e is not None for e in edges])
+
+
+def _record(node: Op, edges: tuple, out, inputs: tuple):
+    """Make ``node`` the grad_fn of the outputs ``out`` (an array or a tuple of arrays) of ``inputs``."""
+    node.next_edges = edges
+    if type(out) is tuple:
+        outs = tuple([_make(o, node, i) for i, o in enumerate(out)])
+        node._out_meta = tuple([(o.shape, o.dtype) for o in out])
+        if node._saved:
+            node._record_saved(outs)
+        return outs
+    t = _make(out, node, 0)
+    if node.is_view:
+        _link_view(t, inputs[0])
+    if node._saved:
+        node._record_saved((t,))
+    return t
+
+
+_make = None  # Tensor._make, set by microtorch._tensor
 
 
 class FunctionCtx:

@@ -12,6 +12,7 @@ to the op.
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 
 import numpy as np
@@ -167,6 +168,19 @@ def _call(fn, op: str, names: tuple, rule, args: tuple, kwargs: dict):
     return write_out(op, out, result, inputs, rule(out, *args, **kwargs) if callable(rule) else rule)
 
 
+def _torch_signature(fn, names: tuple, has_out: bool) -> inspect.Signature:
+    """``fn``'s signature as the wrapper takes it: torch's ``names`` for the leading parameters, ``out=``."""
+    sig = inspect.signature(fn)
+    params = list(sig.parameters.values())
+    for i, name in enumerate(names[: len(params)]):
+        if params[i].kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+            params[i] = params[i].replace(name=name, kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if has_out and "out" not in sig.parameters and not any(p.kind == p.VAR_KEYWORD for p in params):
+        out = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)
+        params.insert(next((i for i, p in enumerate(params) if p.kind == p.VAR_KEYWORD), len(params)), out)
+    return sig.replace(parameters=params)
+
+
 def torch_args(*names: str, rule="cast", has_out: bool = True):
     """Decorate an op with torch's keyword names ``names`` for its leading arguments and, if ``has_out``,
     torch's ``out=`` (``rule``: a key of ``_RULES``, or a function of ``out`` and the arguments
@@ -183,6 +197,7 @@ def torch_args(*names: str, rule="cast", has_out: bool = True):
                 raise TypeError(f"{op}() got an unexpected keyword argument 'out'")
             return _call(fn, op, names, rule, args, kwargs)
 
+        wrapper.__signature__ = _torch_signature(fn, names, has_out)
         return wrapper
 
     return decorate
