@@ -259,8 +259,8 @@ less = lt
 absolute = abs
 leaky_relu = __import__("microtorch.ops.elementwise", fromlist=["leaky_relu"]).leaky_relu
 is_tensor = lambda obj: isinstance(obj, Tensor)  # noqa: E731
-is_floating_point = lambda t: t.is_floating_point()  # noqa: E731
-numel = lambda t: t.numel()  # noqa: E731
+is_floating_point = lambda input: input.is_floating_point()  # noqa: E731
+numel = lambda input: input.numel()  # noqa: E731
 
 
 def allclose(
@@ -305,9 +305,9 @@ def t(input: Tensor) -> Tensor:
     return input.t()
 
 
-def result_type(a, b):
+def result_type(tensor, other):  # noqa: F811 - torch's parameter name shadows microtorch.tensor
     """PyTorch's promoted dtype of two operands."""
-    return _dtype.result_type(a, b)
+    return _dtype.result_type(tensor, other)
 
 
 def get_num_threads() -> builtins.int:

@@ -222,11 +222,11 @@ def _converted(data, dtype) -> np.ndarray:
 
 
 def scalar_tensor(
-    value, *, dtype=None, layout=None, device=None, pin_memory: bool = False, requires_grad: bool = False
+    s, *, dtype=None, layout=None, device=None, pin_memory: bool = False, requires_grad: bool = False
 ) -> Tensor:
     """A 0-dim tensor holding ``value`` (default float dtype)."""
     _check_options("scalar_tensor", layout, device, pin_memory)
-    v = value.item() if isinstance(value, Tensor) else value
+    v = s.item() if isinstance(s, Tensor) else s
     npdt = _float_np(dtype)
     return _finish(np.asarray(_checked_fill(v, npdt), dtype=npdt), requires_grad, "scalar_tensor")
 

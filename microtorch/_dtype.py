@@ -207,15 +207,15 @@ def to_numpy_dtype(d) -> np.dtype:
     return found
 
 
-def promote_types(a: dtype, b: dtype) -> dtype:
+def promote_types(type1: dtype, type2: dtype) -> dtype:
     """PyTorch's promote_types: the higher category wins, then numpy's size rule within it."""
-    a, b = to_dtype(a), to_dtype(b)
-    if a._category != b._category:
-        return a if a._category > b._category else b
-    if a is bfloat16 or b is bfloat16:
-        other = b if a is bfloat16 else a
+    type1, type2 = to_dtype(type1), to_dtype(type2)
+    if type1._category != type2._category:
+        return type1 if type1._category > type2._category else type2
+    if type1 is bfloat16 or type2 is bfloat16:
+        other = type2 if type1 is bfloat16 else type1
         return bfloat16 if other is bfloat16 else (float32 if other is float16 else other)
-    return _FROM_NP[np.promote_types(a.np, b.np)]
+    return _FROM_NP[np.promote_types(type1.np, type2.np)]
 
 
 def _promote_many(dtypes) -> dtype | None:

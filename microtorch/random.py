@@ -97,9 +97,9 @@ def get_rng_state():
     return default_generator.get_state()
 
 
-def set_rng_state(state) -> None:
+def set_rng_state(new_state) -> None:
     """Restore the default generator's state."""
-    default_generator.set_state(state)
+    default_generator.set_state(new_state)
 
 
 def rng(generator: Generator | None) -> np.random.Generator:
