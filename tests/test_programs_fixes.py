@@ -251,3 +251,18 @@ def test_print_of_a_parameter_as_torch():
     theirs = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
     assert str(ours) == str(theirs) == repr(theirs)
     assert f"{ours}" == f"{theirs}"
+
+
+@pytest.mark.parametrize(
+    "shape, dtype, grad",
+    [((512, 784), "float32", "mul"), ((2, 9), "float64", "mul"), ((2, 9), "float64", "leaf"), ((1, 5), "float32", "mul"),
+     ((3, 10), "int32", None), ((8,), "float32", "leaf"), ((4, 4, 30), "float16", None)],
+)  # fmt: skip
+def test_repr_suffixes_wrap_as_torch(shape, dtype, grad):
+    """A ``grad_fn=``/``dtype=``/``requires_grad=`` suffix that would pass the line width starts a new line."""
+    torch = pytest.importorskip("torch")
+    a = (np.random.default_rng(0).standard_normal(shape) * 3).astype(dtype)
+    t, m = torch.tensor(a, requires_grad=grad is not None), mt.tensor(a, requires_grad=grad is not None)
+    if grad == "mul":
+        t, m = t * 1, m * 1
+    assert repr(m) == repr(t)
