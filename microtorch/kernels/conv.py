@@ -241,13 +241,35 @@ def conv_weight_nd(x, g, kernel, stride, pads, dilation, groups):
     chunks = _chunks(n, cin * math.prod(kernel) * ll * x.itemsize, _chunk_budget(max(x.nbytes, g.nbytes)))
     for sl in chunks:
         cols = _im2col(xpad[sl], kernel, stride, dilation, groups, osp)  # (B, G, CgK, L)
-        # batched GEMM with the columns transposed by strides (BLAS takes it without a copy),
+        # batched GEMM with one operand transposed by strides (BLAS takes it without a copy),
         # then a small sum over the chunk; far cheaper than tensordot's transposing copies
-        part = xp.matmul(gm[sl], cols.transpose(0, 1, 3, 2)).sum(axis=0)
+        part = _weight_gemm(gm[sl], cols).sum(axis=0)
         out = part if out is None else out.__iadd__(part)
-    if out is None:  # empty batch
-        return xp.zeros((cout, cin // groups) + kernel, dtype=np.result_type(x.dtype, g.dtype))
-    return out.reshape((cout, cin // groups) + kernel)
+    return _weight_result(out, (cout, cin // groups) + kernel, np.result_type(x.dtype, g.dtype))
+
+
+# Which operand of the weight gradient's GEMM comes first. The product contracts the long
+# position axis of the columns (R rows) and the output gradient (M rows); computing the
+# transposed result, columns first (R x L @ L x M), measured 1.1-2x faster than
+# gradient first (M x L @ L x R) on the four benchmark shapes with both OpenBLAS kernels
+# (AVX-512 SkylakeX: 165 against 101 GFLOP/s for conv2d 16->32 3x3). Tests flip it.
+_WEIGHT_COLS_FIRST = True
+
+
+def _weight_gemm(gm, cols):
+    """Per group ``gm @ cols^T`` (..., M, R), or its transpose (..., R, M) when columns come first."""
+    if _WEIGHT_COLS_FIRST:
+        return xp.matmul(cols, gm.swapaxes(-1, -2))
+    return xp.matmul(gm, cols.swapaxes(-1, -2))
+
+
+def _weight_result(acc, shape: tuple, dtype) -> np.ndarray:
+    """The weight gradient from the accumulated (G, M, R) or (G, R, M) products (None: empty batch)."""
+    if acc is None:
+        return xp.zeros(shape, dtype=dtype)
+    if _WEIGHT_COLS_FIRST:
+        acc = acc.swapaxes(-1, -2)
+    return xp.ascontiguousarray(acc).reshape(shape)
 
 
 # --- stride 1: im2col as shifted rows of a flat padded grid ----------------------------
@@ -523,13 +545,11 @@ def _conv_weight_stride1(x, g, kernel, pads, dilation, groups):
     for blk in grid.blocks(c * math.prod(kernel), x.itemsize, max(x.nbytes, g.nbytes)):
         cols = grid.columns(flat, blk, groups)
         gm = grid.spread(g, blk, groups)
-        part = xp.matmul(gm, cols.swapaxes(-1, -2))
+        part = _weight_gemm(gm, cols)
         if not grid.folded:
             part = part.sum(axis=0)
         out = part if out is None else out.__iadd__(part)
-    if out is None:  # empty batch
-        return xp.zeros((cout, c // groups) + tuple(kernel), dtype=np.result_type(x.dtype, g.dtype))
-    return out.reshape((cout, c // groups) + tuple(kernel))
+    return _weight_result(out, (cout, c // groups) + tuple(kernel), np.result_type(x.dtype, g.dtype))
 
 
 # --- small problems: fewest numpy calls -------------------------------------------------
