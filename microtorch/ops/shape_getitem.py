@@ -7,7 +7,8 @@ import numpy as np
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import Op
-from .shape import Alias, Select, Slice, Unsqueeze
+from .shape import Alias, Select, Slice
+from .shape_squeeze import Unsqueeze
 
 __all__ = ["getitem", "index_chain", "index_add_into"]
 
