@@ -266,3 +266,20 @@ def test_repr_suffixes_wrap_as_torch(shape, dtype, grad):
     if grad == "mul":
         t, m = t * 1, m * 1
     assert repr(m) == repr(t)
+
+
+def test_data_parallel_without_an_accelerator_as_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = mt.nn.DataParallel(mt.nn.Linear(2, 3)), torch.nn.DataParallel(torch.nn.Linear(2, 3))
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["module.weight", "module.bias"]
+    assert ours.device_ids == theirs.device_ids == []
+    x = mt.ones(4, 2)
+    np.testing.assert_array_equal(ours(x).detach().numpy(), ours.module(x).detach().numpy())
+    ours(x).sum().backward()
+    assert ours.module.weight.grad is not None
+    with pytest.raises(RuntimeError) as want:
+        torch.nn.parallel.data_parallel(torch.nn.Linear(2, 3), torch.ones(1, 2))
+    with pytest.raises(RuntimeError) as got:
+        mt.nn.parallel.data_parallel(mt.nn.Linear(2, 3), mt.ones(1, 2))
+    assert str(got.value) == str(want.value)
