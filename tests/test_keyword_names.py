@@ -1,0 +1,225 @@
+"""Parameter names as torch's signatures: ``torch.median(input=t, dim=0)``, ``F.linear(input=x, weight=w)``.
+
+The signature test compares the positional parameter names of every public function of microtorch,
+microtorch.nn.functional, microtorch.linalg and microtorch.special that torch also has with torch's own
+names, taken from torch.overrides' testing lambdas, the aten schemas of builtins (``self`` is ``input``
+in Python), the signature lines of their docstrings, and ``inspect.signature`` for Python-level functions.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import types
+
+import numpy as np
+import pytest
+
+import microtorch
+import microtorch.linalg
+import microtorch.nn.functional as F
+import microtorch.special
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+# ours differ from torch's on purpose, or the file belongs to another family: "module.name": reason
+ALLOWED = {
+    # torch's builtins take these positionally only (keywords raise TypeError there)
+    "microtorch.from_numpy": "torch.from_numpy takes no keyword arguments",
+    "microtorch.set_num_threads": "torch.set_num_threads takes no keyword arguments",
+    # torch.dropout(input, p, train) is the builtin; our torch.dropout is F.dropout(input, p, training, inplace)
+    "microtorch.dropout": "our torch.dropout is F.dropout (training=); dropout.py's family",
+    # torch.norm(input, p, dim, keepdim, out, dtype) but Tensor.norm(p, dim, keepdim, dtype): one function here
+    "microtorch.norm": "dtype is 5th as in Tensor.norm (torch.norm's 5th is out=, which it does not support)",
+    # F.softmax(input, dim, _stacklevel, dtype): ours is torch.softmax(input, dim, dtype)
+    "microtorch.nn.functional.softmax": "F.softmax's 3rd is _stacklevel; ours is torch.softmax (dtype 3rd)",
+    "microtorch.nn.functional.log_softmax": "F.log_softmax's 3rd is _stacklevel; ours is torch.log_softmax",
+}
+# the shape family (ops/shape*.py, splitting.py), edited by another engineer: first parameter still x
+_SHAPE_FAMILY = (
+    "broadcast_to chunk clone flatten flip movedim narrow permute reshape select split squeeze swapaxes transpose "
+    "unbind unflatten unsqueeze"
+).split()
+ALLOWED.update({"microtorch." + n: "first parameter x (torch: input); shape family's files" for n in _SHAPE_FAMILY})
+
+
+def _positional_names(fn) -> list[str] | None:
+    """The names of ``fn``'s positional parameters (None when it has no readable signature)."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    return [p.name for p in sig.parameters.values() if p.kind in _POSITIONAL]
+
+
+def _python_variants(tfn) -> list[list[str]]:
+    """Positional names of a Python-level torch function (both sides of a boolean_dispatch)."""
+    names = _positional_names(tfn)
+    if names or not tfn.__closure__:
+        return [names] if names is not None else []
+    chosen = [c.cell_contents for c in tfn.__closure__ if isinstance(c.cell_contents, types.FunctionType)]
+    return [v for f in chosen for v in _python_variants(f)]
+
+
+def _aten_variants(opname: str, torch) -> list[list[str]]:
+    """Positional names of every overload of ``aten::opname`` (``self`` read as ``input``)."""
+    try:
+        schemas = torch._C._jit_get_schemas_for_operator("aten::" + opname)
+    except RuntimeError:
+        return []
+    return [["input" if a.name == "self" else a.name for a in s.arguments if not a.kwarg_only] for s in schemas]
+
+
+_DOC_TAIL = r"\((.*)\)\s*(?:->.*)?$"
+
+
+def _doc_variants(short: str, tfn) -> list[list[str]]:
+    """Positional names on the signature lines of a builtin's docstring (``median(input, dim=-1, ...)``)."""
+    found = []
+    for line in (tfn.__doc__ or "").splitlines():
+        m = re.match(
+            r"^\s*(?:\.\. function:: )?(?:torch\.)?(?:linalg\.|special\.)?" + re.escape(short) + _DOC_TAIL, line
+        )
+        if not m:
+            continue
+        try:
+            args = ast.parse(f"def f({m.group(1)}): pass").body[0].args
+        except SyntaxError:
+            continue
+        found.append([p.arg for p in args.posonlyargs + args.args])
+    return found
+
+
+def _override_variant(tfn, overrides) -> list[list[str]]:
+    """The testing lambda's names up to ``out`` (after which torch's parameters are keyword-only)."""
+    names = _positional_names(overrides[tfn]) if tfn in overrides else None
+    if not names:
+        return []
+    return [names[: names.index("out")] if "out" in names else names]
+
+
+_ATEN_PREFIX = {"microtorch": "", "microtorch.nn.functional": "", "microtorch.linalg": "linalg_"}
+_ATEN_PREFIX["microtorch.special"] = "special_"
+
+
+def torch_variants(module: str, name: str, tfn, torch) -> list[list[str]]:
+    """Every list of positional names torch accepts for ``tfn``."""
+    if isinstance(tfn, types.FunctionType):
+        return _python_variants(tfn)
+    from torch.overrides import get_testing_overrides
+
+    found = _aten_variants(_ATEN_PREFIX[module] + name, torch)
+    return found + _doc_variants(name, tfn) + _override_variant(tfn, get_testing_overrides())
+
+
+def _public_pairs(torch):
+    """(qualified name, ours, torch's) for every public function both sides have."""
+    sides = [
+        ("microtorch", microtorch, torch),
+        ("microtorch.nn.functional", F, torch.nn.functional),
+        ("microtorch.linalg", microtorch.linalg, torch.linalg),
+        ("microtorch.special", microtorch.special, torch.special),
+    ]
+    for module, ours_mod, torch_mod in sides:
+        for name in sorted(dir(ours_mod)):
+            ours, theirs = getattr(ours_mod, name), getattr(torch_mod, name, None)
+            if name.startswith("_") or theirs is None or not callable(ours) or isinstance(ours, type):
+                continue
+            yield module, name, ours, theirs
+
+
+def name_mismatches(ours, variants: list[list[str]]) -> list[str]:
+    """Positions where our parameter name is none of torch's names at that position."""
+    names = _positional_names(ours) or []
+    problems = []
+    for i, name in enumerate(names):
+        accepted = {v[i] for v in variants if i < len(v)}
+        if accepted and name not in accepted:
+            problems.append(f"{i}: {name!r} (torch: {sorted(accepted)})")
+    return problems
+
+
+def test_positional_names_are_torchs():
+    torch = pytest.importorskip("torch")
+    wrong = {}
+    for module, name, ours, theirs in _public_pairs(torch):
+        qualified = f"{module}.{name}"
+        problems = name_mismatches(ours, torch_variants(module, name, theirs, torch))
+        if problems and qualified not in ALLOWED:
+            wrong[qualified] = problems
+    assert not wrong, f"parameter names differ from torch's: {wrong}"
+
+
+def test_checker_catches_a_wrong_name():
+    torch = pytest.importorskip("torch")
+
+    def median(x, dim=None, keepdim=False):
+        """A stand-in with numpy's name for the input."""
+
+    variants = torch_variants("microtorch", "median", torch.median, torch)
+    assert name_mismatches(median, variants) == ["0: 'x' (torch: ['input'])"]
+    assert name_mismatches(microtorch.median, variants) == []
+
+
+def _t(a) -> microtorch.Tensor:
+    return microtorch.tensor(np.asarray(a, dtype=np.float64))
+
+
+def test_reductions_by_keyword():
+    t = _t([[3.0, 1.0, 2.0], [0.5, 4.0, -1.0]])
+    values, indices = microtorch.median(input=t, dim=0)
+    ref_v, ref_i = microtorch.median(t, 0)
+    assert values.tolist() == ref_v.tolist() and indices.tolist() == ref_i.tolist()
+    assert microtorch.sum(input=t, dim=1).tolist() == [6.0, 3.5]
+    assert microtorch.argmax(input=t).item() == 4
+    assert microtorch.var(input=t, dim=1, correction=0).tolist() == pytest.approx(np.var(t.numpy(), axis=1))
+    assert microtorch.sort(input=t, dim=1, descending=True).values.tolist() == [[3.0, 2.0, 1.0], [4.0, 0.5, -1.0]]
+    assert microtorch.cumsum(input=t, dim=1).tolist() == pytest.approx(np.cumsum(t.numpy(), axis=1))
+    assert microtorch.softmax(input=t, dim=1).sum(dim=1).tolist() == pytest.approx([1.0, 1.0])
+
+
+def test_linalg_and_misc_by_keyword():
+    a = _t([[4.0, 1.0], [1.0, 3.0]])
+    b = _t([[1.0], [2.0]])
+    assert microtorch.linalg.norm(input=a).item() == pytest.approx(np.linalg.norm(a.numpy()))
+    assert microtorch.linalg.vector_norm(input=a, ord=1).item() == pytest.approx(9.0)
+    solution = microtorch.linalg.lstsq(input=a, b=b).solution
+    assert solution.numpy() == pytest.approx(np.linalg.solve(a.numpy(), b.numpy()))
+    chol = microtorch.linalg.cholesky(input=a)
+    assert microtorch.cholesky_solve(input=b, input2=chol).numpy() == pytest.approx(solution.numpy())
+    assert microtorch.searchsorted(sorted_sequence=_t([1.0, 2.0, 3.0]), input=_t([2.5])).tolist() == [2]
+    assert microtorch.promote_types(type1=microtorch.int32, type2=microtorch.float32) is microtorch.float32
+    assert microtorch.result_type(tensor=a, other=1) is microtorch.float64
+    assert microtorch.scalar_tensor(s=2.0).item() == 2.0
+    assert microtorch.numel(input=a) == 4 and microtorch.is_floating_point(input=a)
+
+
+def test_functional_and_elementwise_by_keyword():
+    x, w = _t([[1.0, -2.0]]), _t([[0.5, 1.0], [2.0, 0.0]])
+    assert F.linear(input=x, weight=w, bias=_t([1.0, 1.0])).tolist() == [[-0.5, 3.0]]
+    assert microtorch.abs(input=x).tolist() == [[1.0, 2.0]]
+    assert microtorch.maximum(input=x, other=_t([[0.0, 0.0]])).tolist() == [[1.0, 0.0]]
+    assert microtorch.clamp(input=x, min=-1.0).tolist() == [[1.0, -1.0]]
+    assert list(inspect.signature(microtorch.abs).parameters) == ["input", "out"]
+
+
+def test_keyword_calls_match_torch():
+    torch = pytest.importorskip("torch")
+    data = np.array([[3.0, 1.0, 2.0], [0.5, 4.0, -1.0]])
+    calls = [
+        ("median", dict(dim=1)),
+        ("sum", dict(dim=0, keepdim=True)),
+        ("logsumexp", dict(dim=1)),
+        ("quantile", dict(q=0.25, dim=1)),
+        ("std", dict(dim=0)),
+        ("cummax", dict(dim=1)),
+        ("topk", dict(k=2, dim=1)),
+    ]
+    for name, kwargs in calls:
+        ours = getattr(microtorch, name)(input=microtorch.tensor(data), **kwargs)
+        theirs = getattr(torch, name)(input=torch.tensor(data), **kwargs)
+        ours = ours if isinstance(ours, tuple) else (ours,)
+        theirs = theirs if isinstance(theirs, tuple) else (theirs,)
+        for o, t in zip(ours, theirs):
+            np.testing.assert_allclose(o.numpy(), t.numpy(), err_msg=name)
