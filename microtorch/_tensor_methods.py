@@ -838,3 +838,4 @@ Tensor.__ixor__ = lambda self, other: Tensor.bitwise_xor_(self, other)
 from . import _methods_indexing, _methods_random, _methods_setitem  # noqa: E402, F401, I001
 from ._methods_setitem import _FillScalar, _FillTensor  # noqa: E402, F401, I001  (re-exported)
 from . import _methods_blas, _methods_reduce, _methods_shape  # noqa: E402, F401, I001
+from . import _methods_device_flags  # noqa: E402, F401, I001  (t.is_cpu, t.is_xpu, t.is_sparse, ...)

@@ -283,3 +283,15 @@ def test_data_parallel_without_an_accelerator_as_torch():
     with pytest.raises(RuntimeError) as got:
         mt.nn.parallel.data_parallel(mt.nn.Linear(2, 3), mt.ones(1, 2))
     assert str(got.value) == str(want.value)
+
+
+def test_backend_and_layout_flags_as_torch():
+    torch = pytest.importorskip("torch")
+    t, m = torch.ones(2), mt.ones(2)
+    names = [n for n in dir(t) if n.startswith("is_") and not callable(getattr(t, n)) and n != "is_leaf"]
+    assert names, "torch lists its flags"
+    for name in names:
+        assert getattr(m, name) == getattr(t, name), name
+        assert getattr(mt.nn.Parameter(mt.ones(1)), name) == getattr(torch.nn.Parameter(torch.ones(1)), name)
+    with pytest.raises(AttributeError):
+        m.is_xpu = True
