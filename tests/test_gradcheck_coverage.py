@@ -88,6 +88,11 @@ EXCLUDED = {
         "tolist", "numpy", "grad", "grad_fn", "requires_grad", "output_nr", "retains_grad", "retain_grad",
         "register_hook", "backward",
     )),
+    # backend/layout flags (is_cpu True, the others False): metadata
+    *(f"Tensor.is_{n}" for n in (
+        "cpu", "ipu", "maia", "meta", "mkldnn", "mps", "mtia", "nested", "quantized", "sparse", "sparse_csr",
+        "vulkan", "xla", "xpu",
+    )),
     # shapes and indices, not tensors to differentiate; complex-number flags of (always real) tensors
     "torch.broadcast_shapes", "torch.unravel_index", "Tensor.is_conj", "Tensor.is_neg", "Tensor.imag",
     # operators that are non-differentiable (comparisons, logic, floor division), in place, or Python protocol
