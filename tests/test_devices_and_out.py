@@ -450,3 +450,35 @@ def test_keyword_ops_keep_their_gradients():
     assert mt.autograd.gradcheck(lambda t: mt.add(input=t, other=t * t, alpha=0.5), (x,))
     assert mt.autograd.gradcheck(lambda t: mt.clamp(input=t, min=-1.0), (x,))
     assert mt.autograd.gradgradcheck(lambda t: mt.mul(t, other=mt.exp(input=t)), (x,))
+
+
+_INPLACE_ACTIVATIONS = ["elu", "celu", "selu", "silu", "mish", "hardswish", "hardsigmoid"]
+
+
+@pytest.mark.parametrize("name", _INPLACE_ACTIVATIONS)
+def test_functional_activation_inplace_and_input_keyword_as_torch(name):
+    torch = pytest.importorskip("torch")
+    data = [-2.0, -0.5, 0.0, 0.7, 3.0]
+    want_x, got_x = torch.tensor(data), mt.tensor(data)
+    assert getattr(torch.nn.functional, name)(want_x, inplace=True) is want_x
+    got = getattr(mt.nn.functional, name)(got_x, inplace=True)
+    assert got is got_x and got_x._version == want_x._version == 1
+    np.testing.assert_allclose(got_x.tolist(), want_x.tolist(), rtol=1e-6)
+    by_keyword = getattr(mt.nn.functional, name)(input=mt.tensor(data))
+    np.testing.assert_allclose(by_keyword.tolist(), want_x.tolist(), rtol=1e-6)
+
+
+def test_functional_activation_inplace_autograd_as_torch():
+    torch = pytest.importorskip("torch")
+    for T in (torch, mt):
+        leaf = T.tensor([-1.0, 0.5], requires_grad=True)
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+            T.nn.functional.elu(leaf, 2.0, True)
+    want_leaf = torch.tensor([-1.0, 0.5], dtype=torch.float64, requires_grad=True)
+    got_leaf = mt.tensor([-1.0, 0.5], dtype=mt.float64, requires_grad=True)
+    torch.nn.functional.silu(want_leaf * 1, inplace=True).sum().backward()
+    mt.nn.functional.silu(got_leaf * 1, inplace=True).sum().backward()
+    np.testing.assert_allclose(got_leaf.grad.tolist(), want_leaf.grad.tolist(), rtol=1e-12)
+    x = mt.tensor([-0.3, 1.1], dtype=mt.float64, requires_grad=True)
+    assert mt.autograd.gradcheck(lambda t: mt.nn.functional.celu(t * 1, 0.5, True), (x,))
+    assert mt.autograd.gradgradcheck(lambda t: mt.nn.functional.elu(input=t, alpha=0.5), (x,))

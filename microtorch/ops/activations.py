@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import inspect
 
 import numpy as np
 
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
+from ._out import torch_args
 from ._promote import TYPE_WORD, _float_array, check_number, check_tensor, not_a_tensor, not_implemented
 from .comparison import gt, le, lt, where
 from .unary import _masked, abs, erf, exp, sigmoid, tanh
@@ -451,3 +453,27 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
         )
     slope = weight.reshape(()) if n == 1 else weight.reshape((1, n) + (1,) * (x.ndim - 2))
     return where(gt(x, 0), x, slope * x)
+
+
+def _inplace_option(fn):
+    """torch.nn.functional's trailing ``inplace`` flag (positional or keyword): write the result into ``input``."""
+    n = len(inspect.signature(fn).parameters)
+
+    @functools.wraps(fn)
+    def wrapper(*args, inplace: bool = False, **kwargs):
+        if len(args) == n + 1:
+            *args, inplace = args
+        if not inplace:
+            return fn(*args, **kwargs)
+        from .._tensor_methods import _inplace  # the in-place machinery (version counter, autograd) lives there
+
+        return _inplace(f"{fn.__name__}_", fn)(*args, **kwargs)
+
+    return wrapper
+
+
+# torch's keyword name ``input`` (ops/_out.py) and nn.functional's ``inplace`` flags
+for _name in ("elu", "celu", "selu", "silu", "mish", "hardswish", "hardsigmoid"):
+    globals()[_name] = _inplace_option(globals()[_name])
+for _name in __all__:
+    globals()[_name] = torch_args("input", has_out=False)(globals()[_name])
