@@ -115,3 +115,14 @@ def test_identity_affine_grid_samples_the_input_back():
 def test_bad_input_raises_like_torch(call, exc):
     with pytest.raises(exc):
         call()
+
+
+@pytest.mark.parametrize("mode, padding, align", MODES_2D)
+def test_nan_and_inf_positions_as_torch(mode, padding, align):
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal((1, 1, 3, 3))
+    nan, inf = float("nan"), float("inf")
+    g = np.array([[[[nan, 0.2], [0.1, inf], [0.3, 0.3], [-inf, 0.5]]]])
+    want = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(g), mode, padding, align)
+    got = F.grid_sample(mt.tensor(x), mt.tensor(g), mode, padding, align)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, equal_nan=True)

@@ -50,7 +50,8 @@ def _clip(x: Tensor, size: int) -> Tensor:
     hi = size - 1
     a = x._data
     inside = Tensor._make((a > 0) & (a < hi))
-    return _mt.where(inside, x, _const(np.clip(a, 0, hi), x))
+    # torch's vectorised max(x, 0) turns NaN into 0 here (and +-inf clip to the borders)
+    return _mt.where(inside, x, _const(np.clip(np.nan_to_num(a, nan=0.0), 0, hi), x))
 
 
 def _reflect(x: Tensor, twice_low: int, twice_high: int) -> Tensor:
@@ -124,7 +125,7 @@ def _bilinear(sampler: _Sampler, pos: list) -> Tensor:
             weight = w if weight is None else weight * w
         coords = [_ints(f) + b for f, b in zip(floors, bits)]
         values, inside = sampler.tap(coords)
-        term = _mt.where(inside, weight, _zero(weight)) * values
+        term = weight * _mt.where(inside, values, _zero(values))  # a NaN weight stays NaN, as torch
         out = term if out is None else out + term
     return out
 
@@ -165,7 +166,7 @@ def _bicubic(sampler: _Sampler, raw: list, padding: int, align: bool) -> Tensor:
             coords.append(_ints(_pad_taps(_ints(f) - 1 + k, sampler.spatial[a], padding, align)))
         values, inside = sampler.tap(coords)
         weight = coeffs[0][taps[0]] * coeffs[1][taps[1]]
-        term = _mt.where(inside, weight, _zero(weight)) * values
+        term = weight * _mt.where(inside, values, _zero(values))  # a NaN weight stays NaN, as torch
         out = term if out is None else out + term
     return out
 
