@@ -232,10 +232,6 @@ from ..ops.distance import bilinear, cosine_similarity, normalize, pairwise_dist
 
 __all__ += ["bilinear", "cosine_similarity", "normalize", "pairwise_distance", "pdist"]
 
-from ..ops.embedding import embedding, embedding_bag  # noqa: E402
-
-__all__ += ["embedding", "embedding_bag"]
-
 # the losses issue's families (margin, likelihood, ...)
 from ..ops import loss_margin as _loss_margin  # noqa: E402
 from ..ops import loss_nll_family as _loss_nll_family  # noqa: E402
@@ -253,3 +249,7 @@ __all__ += _loss_margin.__all__ + _loss_nll_family.__all__ + ["channel_shuffle",
 __all__ += ["alpha_dropout", "feature_alpha_dropout", "rrelu", "rrelu_", "linear_cross_entropy"]
 __all__ += _pool_fractional.__all__ + ["affine_grid", "grid_sample", "ctc_loss"]
 # end of the losses issue's families
+
+from ..ops.embedding import embedding, embedding_bag  # noqa: E402
+
+__all__ += ["embedding", "embedding_bag"]
