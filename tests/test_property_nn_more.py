@@ -263,3 +263,58 @@ def test_linear_cross_entropy_is_cross_entropy_of_the_linear_logits(data):
     logp = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
     ours = F.linear_cross_entropy(ten(x), ten(w), ten(y, mt.int64), linear_bias=ten(b))
     close(ours, -logp[np.arange(n), y].mean(), rtol=1e-9)
+
+
+def _fractional_starts(size, k, out, u):
+    """torch's pseudo-random pooling intervals: window starts of one side for the sample ``u`` in [0, 1)."""
+    if out == 1:
+        return np.array([size - k])
+    alpha = (size - k) / (out - 1)
+    starts = (np.floor((np.arange(out) + u) * alpha) - np.floor(u * alpha)).astype(int)
+    starts[-1] = size - k
+    return starts
+
+
+@given(st.data())
+def test_fractional_max_pool2d_takes_the_max_of_each_interval(data):
+    n, c, k = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2))
+    h, w = sides(data.draw, 2, k, k + 4)
+    oh, ow = data.draw(st.integers(1, h - k + 1)), data.draw(st.integers(1, w - k + 1))
+    x = arr(data.draw, (n, c, h, w))
+    u = arr(data.draw, (n, c, 2), st.floats(0.0, 0.999))
+    ref = np.empty((n, c, oh, ow))
+    for i, j in np.ndindex(n, c):
+        rows, cols = _fractional_starts(h, k, oh, u[i, j, 1]), _fractional_starts(w, k, ow, u[i, j, 0])
+        for a, r in enumerate(rows):
+            for b, s in enumerate(cols):
+                ref[i, j, a, b] = x[i, j, r : r + k, s : s + k].max()
+    out, idx = F.fractional_max_pool2d(ten(x), k, (oh, ow), return_indices=True, _random_samples=ten(u))
+    close(out, ref)
+    assert np.array_equal(
+        np.take_along_axis(x.reshape(n, c, -1), idx.numpy().reshape(n, c, -1), 2), out.numpy().reshape(n, c, -1)
+    )
+
+
+def _mha_ref(q, k, v, heads, w_in, b_in, w_out, b_out):
+    """Multi-head attention of (L, N, E) inputs, and its head-averaged weights (N, L, S)."""
+    e = q.shape[-1]
+    d = e // heads
+    proj = [x @ w_in[i * e : (i + 1) * e].T + b_in[i * e : (i + 1) * e] for i, x in enumerate((q, k, v))]
+    qh, kh, vh = (p.reshape(p.shape[0], p.shape[1] * heads, d).transpose(1, 0, 2) for p in proj)  # (N*H, L, d)
+    attn = _softmax(qh @ kh.transpose(0, 2, 1) / np.sqrt(d))
+    out = (attn @ vh).transpose(1, 0, 2).reshape(q.shape[0], q.shape[1], e) @ w_out.T + b_out
+    return out, attn.reshape(q.shape[1], heads, q.shape[0], k.shape[0]).mean(1)
+
+
+@given(st.integers(1, 2), st.integers(1, 2), st.data())
+def test_multi_head_attention_forward_matches_the_reference(heads, per_head, data):
+    e = heads * per_head
+    lq, s, n = sides(data.draw, 3, 1, 3)
+    q, k, v = arr(data.draw, (lq, n, e)), arr(data.draw, (s, n, e)), arr(data.draw, (s, n, e))
+    w_in, b_in = arr(data.draw, (3 * e, e)), arr(data.draw, (3 * e,))
+    w_out, b_out = arr(data.draw, (e, e)), arr(data.draw, (e,))
+    ref_out, ref_w = _mha_ref(q, k, v, heads, w_in, b_in, w_out, b_out)
+    args = (ten(w_in), ten(b_in), None, None, False, 0.0, ten(w_out), ten(b_out))
+    out, weights = F.multi_head_attention_forward(ten(q), ten(k), ten(v), e, heads, *args, training=False)
+    close(out, ref_out, rtol=1e-9, atol=1e-10)
+    close(weights, ref_w, rtol=1e-9, atol=1e-12)
