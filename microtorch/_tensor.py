@@ -29,6 +29,9 @@ class Size(tuple):
         return n
 
 
+_new = object.__new__
+
+
 class _VersionCounter:
     """Counts in-place modifications; shared by a tensor and all its views."""
 
@@ -218,13 +221,15 @@ class Tensor:
     # --- construction fast paths ------------------------------------------------------
     @staticmethod
     def _make(data, grad_fn=None, output_nr: int = 0) -> Tensor:
-        t = object.__new__(Tensor)
+        t = _new(Tensor)
         t._data = data
         t._grad_fn = grad_fn
         t._requires_grad = grad_fn is not None
         t._output_nr = output_nr
         t._grad = None
-        t._vc = _VersionCounter()
+        vc = _new(_VersionCounter)  # as _VersionCounter(), without the __init__ call (hot path)
+        vc.value = 0
+        t._vc = vc
         t._base = None
         t._view_ver = None
         t._hooks = None

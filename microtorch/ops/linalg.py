@@ -11,11 +11,13 @@ from .._backend import xp
 from .._dtype import int64
 from .._foreign import foreign_tensor_error
 from .._tensor import Tensor
+from ..autograd import engine as _engine
 from ..autograd.function import Op, save_needed
+from ..autograd.grad_mode import _state
 from ._promote import TYPE_WORD
 from ._util import broadcast_shapes
 from .elementwise import _align
-from .shape import Expand, Permute, Reshape, clone, reshape, sum_to_size, transpose
+from .shape import Expand, Permute, Reshape, _sum_to_array, clone, reshape, sum_to_size, transpose
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "linear", "einsum"]
 
@@ -36,6 +38,9 @@ class T(Permute):
     """``Tensor.t()`` of a matrix (a view), the node torch names ``TBackward0``."""
 
     torch_name = "TBackward0"
+
+    def backward(self, g):
+        return T.apply(g, dims=self.dims)  # its own inverse: torch's formula ``grad.t()``
 
 
 class UnsafeView(Reshape):
@@ -125,8 +130,21 @@ class Addmm(Op):
     def backward(self, g):
         a, b = self.saved_tensors
         nbias, na, nb = self.needs_input_grad
+        if not _state.enabled and _engine._instrument is None:
+            return self._plain_backward(g, a, b, nbias, na, nb)
         gbias = sum_to_size(g, self.bias_shape) if nbias else None
         return gbias, Mm.apply(g, _t(b)) if na else None, Mm.apply(_t(a), g) if nb else None
+
+    def _plain_backward(self, g, a, b, nbias: bool, na: bool, nb: bool) -> tuple:
+        """The same gradients computed on the arrays, when nothing is recorded or profiled (the
+        common backward pass): the same numpy calls as the Tensor-op formula, without its nodes."""
+        gd = g._data
+        gbias = None
+        if nbias:
+            gbias = g if gd.shape == self.bias_shape else Tensor._make(_sum_to_array(gd, self.bias_shape))
+        ga = Tensor._make(xp.matmul(gd, b._data.T)) if na else None
+        gb = Tensor._make(xp.matmul(a._data.T, gd)) if nb else None
+        return gbias, ga, gb
 
 
 class Mv(Op):
@@ -364,6 +382,8 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """``input @ weight.T + bias`` (nn.Linear's computation), recording torch's nodes."""
+    if _plain_2d_linear(input, weight, bias):
+        return Addmm.apply(bias, input, T.apply(weight, dims=(1, 0)))
     _tensor_arg(input, "linear", "input", 1)
     _tensor_arg(weight, "linear", "weight", 2)
     if bias is not None:
@@ -391,6 +411,16 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: self and mat2 must have the same dtype, but got {_tname(bias)} and {_tname(weight)}"
         )
     return _linear_nodes(input, weight, bias)
+
+
+def _plain_2d_linear(x, w, bias) -> bool:
+    """nn.Linear's common case, which needs none of ``linear``'s other checks: 2-D input and weight
+    that fit, a bias of one row, one dtype throughout."""
+    if not (isinstance(x, Tensor) and isinstance(w, Tensor) and isinstance(bias, Tensor)):
+        return False
+    a, b, c = x._data, w._data, bias._data
+    xs, ws = a.shape, b.shape
+    return len(xs) == 2 and len(ws) == 2 and xs[1] == ws[1] and c.shape == ws[:1] and a.dtype == b.dtype == c.dtype
 
 
 def _check_addmm_bias(bias: Tensor, rows: int, cols: int) -> None:
