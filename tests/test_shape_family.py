@@ -161,13 +161,17 @@ def test_more_copy_variants_and_unsafe_split_with_sizes():
 
 
 def test_slice_op_is_a_view_and_rejects_bad_step():
+    """aten's slice (torch has no top-level torch.slice, so neither do we: it would shadow the builtin)."""
+    from microtorch.ops.shape_views import slice as aten_slice
+
+    assert not hasattr(mt, "slice")
     x = mt.arange(10.0)
-    s = mt.slice(x, 0, 1, -2, 3)
+    s = aten_slice(x, 0, 1, -2, 3)
     assert s.tolist() == [1, 4, 7] and s._base is x
     with pytest.raises(RuntimeError, match="slice step must be positive"):
-        mt.slice(x, 0, 0, 5, 0)
+        aten_slice(x, 0, 0, 5, 0)
     with pytest.raises(RuntimeError):
-        mt.slice(x, 0, "a")  # an aten op: bad argument types are RuntimeError
+        aten_slice(x, 0, "a")  # an aten op: bad argument types are RuntimeError
 
 
 def test_ravel_swapdims_moveaxis():

@@ -24,7 +24,6 @@ __all__ = [
     "as_strided",
     "as_strided_copy",
     "as_strided_scatter",
-    "slice",
     "ravel",
     "alias_copy",
     "expand_copy",
