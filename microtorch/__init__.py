@@ -194,7 +194,7 @@ from .ops.reduction import (
     var_mean,
 )
 from .ops.reduction import log_softmax, softmax
-from .ops.dropout import dropout
+from .ops.dropout import torch_dropout as dropout, torch_dropout_ as dropout_
 from .ops.native import angle, native_batch_norm, native_group_norm, native_layer_norm, nonzero_static, rsub
 from . import _methods_native  # noqa: F401  (Tensor.angle, Tensor.nonzero_static)
 from .ops.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d

@@ -482,3 +482,32 @@ def test_functional_activation_inplace_autograd_as_torch():
     x = mt.tensor([-0.3, 1.1], dtype=mt.float64, requires_grad=True)
     assert mt.autograd.gradcheck(lambda t: mt.nn.functional.celu(t * 1, 0.5, True), (x,))
     assert mt.autograd.gradgradcheck(lambda t: mt.nn.functional.elu(input=t, alpha=0.5), (x,))
+
+
+# --- torch.dropout (the builtin behind F.dropout) ---------------------------------------------------
+@pytest.mark.parametrize(
+    "args",
+    [(2.0, True), (-1.0, False), (float("nan"), True), (0.5, 1), ("a", True)],
+    ids=["p_above_1", "p_negative", "p_nan", "train_int", "p_str"],
+)
+def test_torch_dropout_bad_arguments_as_torch(args):
+    torch = pytest.importorskip("torch")
+    _raises_like(lambda: torch.dropout(torch.ones(3), *args), lambda: mt.dropout(mt.ones(3), *args))
+
+
+def test_torch_dropout_signature_and_identity_cases():
+    torch = pytest.importorskip("torch")
+    for T in (torch, mt):
+        x = T.ones(3)
+        assert T.dropout(x, 0.5, False) is x
+        assert T.dropout(x, 0.0, True) is x
+        assert T.dropout(input=x, p=0.5, train=False) is x
+        assert T.nn.functional.dropout(x, 0.0) is x
+        with pytest.raises(TypeError):
+            T.dropout(x, p=0.5)  # train is required
+        assert T.dropout(x, 1.0, True).tolist() == [0.0, 0.0, 0.0]
+    y = mt.ones(1000)
+    assert mt.dropout_(y, 0.5, True) is y and y._version == 1
+    kept = y.numpy()[y.numpy() != 0]
+    np.testing.assert_array_equal(kept, np.full(kept.shape, 2.0))
+    assert 350 < kept.size < 650

@@ -10,7 +10,7 @@ import numpy as np
 from .. import random as _random
 from .._tensor import Tensor
 
-__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "torch_dropout", "torch_dropout_"]
 
 
 def _check_p(p, op: str) -> float:
@@ -40,11 +40,34 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     p = _check_p(p, "dropout")
     if not isinstance(input, Tensor):
         raise TypeError(f"dropout(): argument 'input' must be Tensor, not {type(input).__name__}")
-    if not training:
+    if not training or p == 0 or input._data.size == 0:  # torch's kernel hands back ``input`` itself
         return input
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"dropout: expected a floating point input, got {input.dtype}")
     return _apply(input, _mask(tuple(input.shape), p, input._data.dtype), inplace)
+
+
+def _check_native_args(op: str, input, p, train) -> float:
+    """``torch.dropout``'s argument checks (its C++ signature: every bad value is the kernel's RuntimeError)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{op}(): argument 'p' (position 2) must be float, not {type(p).__name__}")
+    if not isinstance(train, bool):
+        raise TypeError(f"{op}(): argument 'train' (position 3) must be bool, not {type(train).__name__}")
+    if not 0.0 <= p <= 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return float(p)
+
+
+def torch_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    """``torch.dropout(input, p, train)``: the kernel behind ``nn.functional.dropout``."""
+    return dropout(input, _check_native_args("dropout", input, p, train), train)
+
+
+def torch_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    """``torch.dropout_``: ``torch.dropout`` written into ``input``."""
+    return dropout(input, _check_native_args("dropout_", input, p, train), train, inplace=True)
 
 
 def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool, batched: bool, op: str) -> Tensor:
