@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import integrate
@@ -408,6 +408,55 @@ def test_ctc_loss_matches_the_forward_recursion(n, c, reduction, zero_infinity, 
         ten(lp), ten(padded, mt.int64), in_lens, tl, blank=blank, reduction=reduction, zero_infinity=zero_infinity
     )
     close(ours, ref if reduction != "sum" else ref.sum(), rtol=1e-9, atol=1e-10)
+
+
+# --- counting and bucketing (integer results) ---------------------------------------------------
+
+
+@given(st.lists(st.integers(0, 6), max_size=8), st.integers(0, 9), st.booleans(), st.data())
+def test_bincount_matches_numpy(values, minlength, weighted, data):
+    x = np.array(values, dtype=np.int64)
+    w = data.draw(hnp.arrays(np.float64, x.shape, elements=st.floats(-2, 2))) if weighted else None
+    ours = mt.bincount(ten(x, mt.int64), None if w is None else ten(w), minlength)
+    ref = np.bincount(x, w, minlength)
+    assert ours.dtype == (mt.float64 if weighted else mt.int64)
+    close(ours, ref)
+
+
+@given(arrays(), st.integers(1, 6), st.floats(-2.5, 0.0), st.floats(0.1, 2.5))
+def test_histc_and_histogram_match_numpy(a, bins, lo, hi):
+    ref, edges = np.histogram(a, bins, range=(lo, hi))
+    # torch bins a value within an ulp of an edge by its own edges (its linspace), not numpy's
+    assume(np.abs(a[..., None] - edges).min() > 1e-9)
+    close(mt.histc(ten(a), bins, lo, hi), ref)
+    hist, ours_edges = mt.histogram(ten(a), bins, range=(lo, hi))
+    close(hist, ref)
+    close(ours_edges, edges)
+
+
+@given(arrays(), st.lists(st.floats(-2, 2), max_size=5), st.booleans())
+def test_bucketize_and_searchsorted_match_numpy(a, bounds, right):
+    b = np.sort(np.array(bounds, dtype=np.float64))
+    side = "right" if right else "left"
+    assert np.array_equal(mt.bucketize(ten(a), ten(b), right=right).numpy(), np.searchsorted(b, a, side=side))
+    assert np.array_equal(mt.searchsorted(ten(b), ten(a), right=right).numpy(), np.searchsorted(b, a, side=side))
+
+
+@given(arrays(), st.lists(st.floats(-2, 2), max_size=4), st.booleans())
+def test_isin_matches_numpy(a, test, invert):
+    a = np.round(a)  # repeated values: some of them are in ``test``
+    t = np.round(np.array(test, dtype=np.float64))
+    assert np.array_equal(mt.isin(ten(a), ten(t), invert=invert).numpy(), np.isin(a, t, invert=invert))
+
+
+@given(st.lists(st.integers(-2, 2), max_size=10))
+def test_unique_consecutive_collapses_runs(values):
+    x = np.array(values, dtype=np.float64)
+    out, inverse, counts = mt.unique_consecutive(ten(x), return_inverse=True, return_counts=True)
+    starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]]) if len(x) else np.array([], dtype=int)
+    close(out, x[starts])
+    assert np.array_equal(counts.numpy(), np.diff(np.r_[starts, len(x)]))
+    assert np.array_equal(inverse.numpy(), np.cumsum(np.r_[True, x[1:] != x[:-1]])[: len(x)] - 1)
 
 
 # --- products and distances -----------------------------------------------------------------------
