@@ -295,3 +295,24 @@ def test_backend_and_layout_flags_as_torch():
         assert getattr(mt.nn.Parameter(mt.ones(1)), name) == getattr(torch.nn.Parameter(torch.ones(1)), name)
     with pytest.raises(AttributeError):
         m.is_xpu = True
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm2d", "InstanceNorm1d", "InstanceNorm2d",
+     "LazyInstanceNorm3d", "Flatten", "Unflatten", "ChannelShuffle"],
+)  # fmt: skip
+def test_layers_importable_from_torchs_module(name):
+    """``torch.nn.modules.batchnorm.BatchNorm2d`` and the like: the module torch defines the class in."""
+    import importlib
+
+    torch = pytest.importorskip("torch")
+    path = getattr(torch.nn, name).__module__  # e.g. torch.nn.modules.batchnorm
+    assert getattr(importlib.import_module("micro" + path), name) is getattr(mt.nn, name)
+
+
+def test_private_norm_bases_importable_from_torchs_modules():
+    from microtorch.nn.modules.batchnorm import _BatchNorm
+    from microtorch.nn.modules.instancenorm import _InstanceNorm
+
+    assert isinstance(mt.nn.BatchNorm2d(3), _BatchNorm) and isinstance(mt.nn.InstanceNorm2d(3), _InstanceNorm)
