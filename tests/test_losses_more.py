@@ -233,3 +233,18 @@ def test_linear_cross_entropy_loss_module():
     x, t = _t(RNG.standard_normal((5, 3))), _t(np.array([0, 1, 2, 3, 0]))
     want = F.cross_entropy(layer.linear(x), t)
     np.testing.assert_allclose(float(layer(x, t)), float(want), rtol=1e-6)
+
+
+def test_linear_cross_entropy_chunked_second_backward_needs_allow_retain_graph():
+    x, w, t = _t(RNG.standard_normal((4, 3)), True), _t(RNG.standard_normal((5, 3)), True), _t(np.array([0, 1, 2, 3]))
+    loss = F.linear_cross_entropy(x, w, t, options=mt.nn.LinearCrossEntropyOptions(batch_chunk_size=2))
+    loss.backward(retain_graph=True)
+    with pytest.raises(RuntimeError, match="called twice"):
+        loss.backward()
+    opts = mt.nn.LinearCrossEntropyOptions(batch_chunk_size=2, allow_retain_graph=True)
+    loss = F.linear_cross_entropy(x, w, t, options=opts)
+    loss.backward(retain_graph=True)
+    loss.backward()
+    none = F.linear_cross_entropy(x, w, t, reduction="none", options=mt.nn.LinearCrossEntropyOptions())
+    none.sum().backward(retain_graph=True)
+    none.sum().backward()  # 'none' recomputes its gradients: any number of backward passes

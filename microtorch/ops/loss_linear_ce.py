@@ -120,8 +120,10 @@ class _ChunkedLinearCrossEntropy(Op):
 
     torch_name = "LinearCrossEntropyBatchChunkedBackward0"
 
-    def forward(self, x, w, *bias, target, weight, reduction, ignore_index, rows, full):
+    def forward(self, x, w, *bias, target, weight, reduction, ignore_index, rows, full, single_use):
         a, wa = x._data, w._data
+        # torch's scalar reductions consume their precomputed gradients unless allow_retain_graph
+        self.single_use, self.used = single_use and reduction != "none", False
         ba = bias[0]._data if bias else None
         self.args = (a, wa, ba, target, weight, ignore_index, rows)
         self.reduction, self.has_bias = reduction, bool(bias)
@@ -142,6 +144,12 @@ class _ChunkedLinearCrossEntropy(Op):
         return _chunk_grads(a[i : i + rows], wa, ba, t[i : i + rows], cw, ii)
 
     def backward(self, g):
+        if self.single_use and self.used:
+            raise RuntimeError(
+                "linear_cross_entropy chunked backward called twice; retain_graph=True / double backward are not "
+                "supported."
+            )
+        self.used = True
         a, wa, ba, _, _, _, rows = self.args
         gd = g._data
         gx, gw = np.zeros_like(a), np.zeros_like(wa)
@@ -156,7 +164,7 @@ class _ChunkedLinearCrossEntropy(Op):
         return (make(gx), make(gw)) + ((make(gb.astype(ba.dtype, copy=False)),) if self.has_bias else ())
 
 
-def _chunked(input, linear_weight, target, linear_bias, weight, reduction, ignore_index, rows) -> Tensor:
+def _chunked(input, linear_weight, target, linear_bias, weight, reduction, ignore_index, rows, single_use) -> Tensor:
     """torch's chunked op on ``(N, in)`` input (a 1-d input is one row)."""
     batched = input.ndim == 2
     x = input if batched else input.unsqueeze(0)
@@ -190,6 +198,7 @@ def _chunked(input, linear_weight, target, linear_bias, weight, reduction, ignor
         ignore_index=ignore_index,
         rows=rows,
         full=full,
+        single_use=single_use,
     )
     return out if batched or reduction != "none" else out.reshape(())
 
@@ -214,7 +223,8 @@ def linear_cross_entropy(
     ignore_index = ignore_index if ignore_index is not None else -100
     if _chunkable(options, out_features, reduction, label_smoothing, target):
         rows = _chunk_rows(options, input.shape[0] if input.ndim == 2 else 1, input.shape[-1], num_classes)
-        return _chunked(input, linear_weight, target, linear_bias, weight, reduction, ignore_index, rows)
+        single_use = not options.allow_retain_graph
+        return _chunked(input, linear_weight, target, linear_bias, weight, reduction, ignore_index, rows, single_use)
     if out_features:
         flat = math.prod(out_features) * num_classes
         linear_weight = linear_weight.reshape(flat, input.shape[-1])
