@@ -191,7 +191,9 @@ def to_mt(obj, memo: dict | None = None):
         if obj.ndim > 32:
             raise Unconvertible(f"tensor of {obj.ndim} dims (numpy holds at most 64)")
         try:
-            if _aliased(obj, memo):
+            if memo.get("__whole_storage__") and _partial_view(obj):
+                result = _view_of_whole_storage(obj, memo)
+            elif _aliased(obj, memo):
                 result = mt.from_numpy(_storage_view(obj, memo))
             else:
                 result = mt.tensor(obj.detach().cpu().numpy(force=True).copy(), dtype=mt_dtype(obj.dtype))
@@ -256,6 +258,23 @@ def _aliased(t, memo: dict) -> bool:
         return False
     overlapping = any(st == 0 and n > 1 for st, n in zip(t.stride(), t.shape))
     return overlapping or t.untyped_storage().data_ptr() in memo.get("__shared__", ())
+
+
+def _partial_view(t) -> bool:
+    """A tensor that is not its whole storage (a slice of a larger one, or offset into it)."""
+    return t.numel() > 0 and t.untyped_storage().nbytes() != t.numel() * t.element_size()
+
+
+def _view_of_whole_storage(t, memo: dict):
+    """A microtorch view of a microtorch tensor holding ``t``'s whole storage (for ops that read around views)."""
+    import torch
+
+    storages = memo.setdefault("__bases__", {})
+    key = (t.untyped_storage().data_ptr(), t.dtype)
+    if key not in storages:
+        whole = torch.empty(0, dtype=t.dtype).set_(t.untyped_storage())
+        storages[key] = mt.tensor(whole.numpy(force=True).copy())
+    return mt.as_strided(storages[key], tuple(t.shape), tuple(t.stride()), t.storage_offset())
 
 
 def _storage_view(t, memo: dict) -> np.ndarray:

@@ -135,6 +135,10 @@ def _call(fn, args, kwargs):
             return None, exc
 
 
+# Entries whose result depends on the storage around a view (its offset and the memory past it): their
+# sample tensors are converted together with their whole storage.
+STORAGE_ENTRIES = {"as_strided", "as_strided.partial_views", "as_strided_copy", "as_strided_scatter"}
+
 # Entries returning indices where equal elements may be chosen in another order: the position of
 # their ``dim`` argument in ``sample.args`` (torch's CPU selection order among ties is an
 # implementation detail: topk's partial sort returns tied indices in heap order).
@@ -282,7 +286,7 @@ class _Runner:
     # --- one check ------------------------------------------------------------------
     def check_call(self, key, t_fn, m_fn, sample, exact, dtype) -> tuple:
         """Run both; record the comparison; return (torch result, microtorch result, memo)."""
-        memo: dict = {}
+        memo: dict = {"__whole_storage__": self.name in STORAGE_ENTRIES}
         note_shared_storages([sample.input, sample.args, sample.kwargs], memo)
         try:
             m_args = to_mt([sample.input, *sample.args], memo)
