@@ -514,3 +514,16 @@ def test_cdist_pdist_match_scipy(p1, p2, d, p, data):
 def test_pairwise_distance_adds_eps_to_the_difference(p):
     x, y = np.array([[0.5, -1.0], [2.0, 0.0]]), np.array([[0.5, 1.0], [1.0, 0.0]])
     close(F.pairwise_distance(ten(x), ten(y), p), _pdist(x, y, p))
+
+
+@given(st.integers(2, 5), st.integers(2, 5), st.data())
+def test_lowrank_svd_and_pca_recover_a_matrix_of_rank_q(m, n, data):
+    q = data.draw(st.integers(1, min(m, n)))
+    a = _mat(data.draw, (m, q)) @ _mat(data.draw, (q, n))
+    mt.manual_seed(0)
+    u, s, v = mt.svd_lowrank(ten(a), q=q)
+    close((u * s) @ v.mT, a, rtol=1e-7, atol=1e-9)
+    close(s, np.linalg.svd(a, compute_uv=False)[:q], rtol=1e-7, atol=1e-9)
+    centered = a - a.mean(0)
+    u, s, v = mt.pca_lowrank(ten(a), q=q)
+    close(s, np.linalg.svd(centered, compute_uv=False)[:q], rtol=1e-7, atol=1e-9)
