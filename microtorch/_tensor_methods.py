@@ -151,7 +151,7 @@ _SIMPLE = {
     "prod": R.prod,
     "all": R.all,
     "any": R.any,
-    "norm": R.norm,
+    "norm": R.tensor_norm,
     "cumsum": R.cumsum,
     "count_nonzero": R.count_nonzero,
     "nonzero": R.nonzero,

@@ -30,8 +30,6 @@ ALLOWED = {
     "microtorch.set_num_threads": "torch.set_num_threads takes no keyword arguments",
     # torch.dropout(input, p, train) is the builtin; our torch.dropout is F.dropout(input, p, training, inplace)
     "microtorch.dropout": "our torch.dropout is F.dropout (training=); dropout.py's family",
-    # torch.norm(input, p, dim, keepdim, out, dtype) but Tensor.norm(p, dim, keepdim, dtype): one function here
-    "microtorch.norm": "dtype is 5th as in Tensor.norm (torch.norm's 5th is out=, which it does not support)",
     # F.softmax(input, dim, _stacklevel, dtype): ours is torch.softmax(input, dim, dtype)
     "microtorch.nn.functional.softmax": "F.softmax's 3rd is _stacklevel; ours is torch.softmax (dtype 3rd)",
     "microtorch.nn.functional.log_softmax": "F.log_softmax's 3rd is _stacklevel; ours is torch.log_softmax",
@@ -223,3 +221,29 @@ def test_keyword_calls_match_torch():
         theirs = theirs if isinstance(theirs, tuple) else (theirs,)
         for o, t in zip(ours, theirs):
             np.testing.assert_allclose(o.numpy(), t.numpy(), err_msg=name)
+
+
+def test_norm_takes_out_fifth_and_the_method_dtype_fourth():
+    x = _t([[3.0, 4.0], [0.0, 0.0]])
+    out = microtorch.empty(0, dtype=microtorch.float64)
+    assert microtorch.norm(x, 2, 1, False, out) is out and out.tolist() == [5.0, 0.0]
+    assert microtorch.norm(input=x, p=1, out=out) is out and out.item() == 7.0
+    assert x.float().norm(2, 1, False, microtorch.float64).dtype is microtorch.float64
+    with pytest.raises(RuntimeError, match="Expected out tensor to have dtype double, but got float instead"):
+        microtorch.norm(x, out=microtorch.empty(0))
+
+
+def test_norm_out_as_torch():
+    torch = pytest.importorskip("torch")
+    data = np.arange(6.0).reshape(2, 3)
+    for kwargs in (dict(), dict(p=1, dim=0), dict(p="fro", dim=(0, 1), keepdim=True), dict(p=float("inf"), dim=1)):
+        ours, theirs = microtorch.empty(0, dtype=microtorch.float64), torch.empty(0, dtype=torch.float64)
+        microtorch.norm(microtorch.tensor(data), out=ours, **kwargs)
+        torch.norm(torch.tensor(data), out=theirs, **kwargs)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+    grad_input = torch.tensor(data, requires_grad=True)
+    with pytest.raises(RuntimeError) as expected:
+        torch.norm(grad_input, out=torch.empty(0, dtype=torch.float64))
+    with pytest.raises(RuntimeError) as got:
+        microtorch.norm(microtorch.tensor(data, requires_grad=True), out=microtorch.empty(0, dtype=microtorch.float64))
+    assert str(got.value) == str(expected.value)

@@ -122,8 +122,20 @@ def _nuclear_norm(x: Tensor, dim, keepdim: bool) -> Tensor:
     return out
 
 
-def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
-    """Vector p-norm (2 by default, 'fro', 0, +-inf) over all elements or ``dim``; 'nuc' for matrices."""
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out: Tensor | None = None, dtype=None) -> Tensor:
+    """``torch.norm``: ``tensor_norm``, with ``out=`` written as ``torch.linalg``'s norms write it."""
+    result = tensor_norm(input, p, dim, keepdim, dtype)
+    if out is None:
+        return result
+    from ..linalg._common import write_out
+
+    via = "linalg_matrix_norm" if isinstance(p, str) and p != "fro" else "linalg_vector_norm"  # torch.norm's route
+    return write_out(out, result, via)
+
+
+def tensor_norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Vector p-norm (2 by default, 'fro', 0, +-inf) over all elements or ``dim``; 'nuc' for matrices
+    (``Tensor.norm(p, dim, keepdim, dtype)``, whose 4th argument is ``dtype``, not ``torch.norm``'s ``out``)."""
     _check_args("norm", input, keepdim=keepdim)
     if dtype is not None:
         input = input.to(dtype)

@@ -642,7 +642,7 @@ class MinZeroDim(CopyNode):
 
 
 # the families split out of this module, re-exported so ``ops.reduction`` stays the place they come from
-from .norms import norm  # noqa: E402
+from .norms import norm, tensor_norm  # noqa: E402, F401
 from .scan import cumsum  # noqa: E402
 from .softmax import _softmax_dim, log_softmax, softmax  # noqa: E402, F401
 from .sorting import argsort, sort, topk  # noqa: E402
