@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from . import _dtype as dt
-from ._device import check_device, check_factory_device
+from ._device import check_factory_device
 from ._tensor import (
     Tensor,
     UninferableDtype,
@@ -233,7 +233,7 @@ def scalar_tensor(
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a numpy array or tensor when it can."""
-    check_device(device, "as_tensor")
+    check_factory_device(device, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == dt.to_dtype(dtype) else data.to(dtype)
     if isinstance(data, np.ndarray):
@@ -567,7 +567,8 @@ def new_tensor(
 ) -> Tensor:
     """A new tensor copying ``data``, with this tensor's dtype unless ``dtype`` is given."""
     _check_options("new_tensor", layout, device, pin_memory)
-    return tensor(data, dtype=dtype if dtype is not None else self.dtype, requires_grad=requires_grad)
+    dtype = dtype if dtype is not None else self.dtype
+    return tensor(data, dtype=dtype, device=self.device, requires_grad=requires_grad)  # not the default device
 
 
 def new_empty_strided(
@@ -579,7 +580,7 @@ def new_empty_strided(
         stride,
         dtype=dtype if dtype is not None else self.dtype,
         layout=layout,
-        device=device,
+        device=device if device is not None else self.device,
         pin_memory=pin_memory,
         requires_grad=requires_grad,
     )

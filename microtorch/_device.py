@@ -113,10 +113,19 @@ def _not_built(kind: str) -> Exception:
     return RuntimeError(f"PyTorch is not linked with support for {kind} devices")
 
 
+# the factories torch's default device applies to (torch.utils._device._device_constructors); the
+# ``*_like`` and ``new_*`` ones follow their tensor's device
+_DEVICE_CONSTRUCTORS = frozenset(
+    "arange as_tensor asarray bartlett_window blackman_window empty empty_permuted empty_strided eye full "
+    "hamming_window hann_window kaiser_window linspace logspace ones rand randint randn randperm range "
+    "scalar_tensor tensor tril_indices triu_indices zeros".split()
+)
+
+
 def check_factory_device(d, op: str) -> None:
-    """``check_device`` for a factory: without a ``device`` it makes tensors on the default device."""
+    """``check_device`` for a factory: without a ``device``, torch's constructors use the default device."""
     check_device(d, op)
-    if d is not None:
+    if d is not None or op not in _DEVICE_CONSTRUCTORS:
         return
     d = _default[0]
     if d is None or d.type == "cpu":

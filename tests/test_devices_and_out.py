@@ -511,3 +511,33 @@ def test_torch_dropout_signature_and_identity_cases():
     kept = y.numpy()[y.numpy() != 0]
     np.testing.assert_array_equal(kept, np.full(kept.shape, 2.0))
     assert 350 < kept.size < 650
+
+
+def _check_like_factories_on_cpu(T) -> None:
+    """Under a CUDA default: ``*_like`` / ``new_*`` / ops follow their tensor, the constructors raise."""
+    x = T.ones(2)
+    T.set_default_device("cuda:0")
+    follows = (
+        lambda: x.new_zeros(2),
+        lambda: x.new_full((2,), 1.0),
+        lambda: x.new_tensor([1.0]),
+        lambda: T.zeros_like(x),
+        lambda: T.randn_like(x),
+        lambda: T.full_like(x, 2),
+        lambda: x.clone(),
+        lambda: x + 1,
+    )
+    for make in follows:
+        assert make().device == T.device("cpu")
+    for make in (lambda: T.arange(3), lambda: T.eye(2), lambda: T.randperm(3), lambda: T.as_tensor(x)):
+        with pytest.raises(AssertionError):
+            make()
+
+
+def test_like_and_new_factories_follow_their_tensor_not_the_default_device():
+    torch = pytest.importorskip("torch")
+    for T in (torch, mt):
+        try:
+            _check_like_factories_on_cpu(T)
+        finally:
+            T.set_default_device(None)
