@@ -149,6 +149,53 @@ def test_positional_names_are_torchs():
     assert not wrong, f"parameter names differ from torch's: {wrong}"
 
 
+# keyword-only parameters of ours that torch's function lacks: "module.name": reason
+EXTRA_KEYWORDS = {
+    "microtorch.nn.functional.sigmoid": "F.sigmoid is torch.sigmoid here, which takes out=",
+    "microtorch.nn.functional.tanh": "F.tanh is torch.tanh here, which takes out=",
+}
+
+
+def _keyword_only(fn) -> list[str]:
+    """The names of ``fn``'s keyword-only parameters."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in params if p.kind == inspect.Parameter.KEYWORD_ONLY]
+
+
+def torch_names(module: str, name: str, tfn, torch) -> set[str] | None:
+    """Every parameter name torch's ``tfn`` takes (None when it takes ``**kwargs``)."""
+    if isinstance(tfn, types.FunctionType):
+        params = inspect.signature(tfn).parameters.values()
+        if any(p.kind == p.VAR_KEYWORD for p in params):
+            return None
+        return {p.name for p in params}
+    from torch.overrides import get_testing_overrides
+
+    # the Python bindings add out= to every op with an out overload and requires_grad= to the factories
+    found = {"out", "requires_grad"} | {n for v in torch_variants(module, name, tfn, torch) for n in v}
+    try:
+        schemas = torch._C._jit_get_schemas_for_operator("aten::" + _ATEN_PREFIX[module] + name)
+    except RuntimeError:
+        schemas = []
+    found |= {a.name for s in schemas for a in s.arguments}
+    override = get_testing_overrides().get(tfn)
+    return found | set(_positional_names(override) or [] if override else [])
+
+
+def test_keyword_only_names_are_torchs():
+    torch = pytest.importorskip("torch")
+    wrong = {}
+    for module, name, ours, theirs in _public_pairs(torch):
+        names = torch_names(module, name, theirs, torch)
+        extra = [k for k in _keyword_only(ours) if names is not None and k not in names]
+        if extra and f"{module}.{name}" not in EXTRA_KEYWORDS:
+            wrong[f"{module}.{name}"] = extra
+    assert not wrong, f"keyword-only parameters torch does not have: {wrong}"
+
+
 def test_checker_catches_a_wrong_name():
     torch = pytest.importorskip("torch")
 
@@ -158,6 +205,8 @@ def test_checker_catches_a_wrong_name():
     variants = torch_variants("microtorch", "median", torch.median, torch)
     assert name_mismatches(median, variants) == ["0: 'x' (torch: ['input'])"]
     assert name_mismatches(microtorch.median, variants) == []
+    names = torch_names("microtorch", "median", torch.median, torch)
+    assert {"input", "dim", "keepdim", "out"} <= names and "keepdims" not in names and "x" not in names
 
 
 def _t(a) -> microtorch.Tensor:
