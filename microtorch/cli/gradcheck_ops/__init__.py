@@ -6,14 +6,27 @@ build are skipped rather than failed.
 
 from __future__ import annotations
 
-from . import activation, conv, decomp, elementwise, indexing, linalg, loss, math, norm, pool, reduction, shape
-from . import shape_family
-from . import reduction_more
-from . import blas_more
-from . import loss_more
-from . import nn_more
-from . import attention_more
-from . import math_more
+from . import (
+    activation,
+    attention_more,
+    blas_more,
+    conv,
+    decomp,
+    elementwise,
+    indexing,
+    linalg,
+    loss,
+    loss_more,
+    math,
+    math_more,
+    nn_more,
+    norm,
+    pool,
+    reduction,
+    reduction_more,
+    shape,
+    shape_family,
+)
 from ._core import NAMESPACES, GradOp, build_case, case_rng, op, resolve
 
 OPS: list[GradOp] = [
