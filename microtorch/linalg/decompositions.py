@@ -346,14 +346,14 @@ def _cholesky(A: Tensor, upper: bool, check: bool, fn: str) -> tuple:  # noqa: N
     return Cholesky.apply(A, factor=factor, upper=bool(upper)), info
 
 
-def cholesky(input: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def cholesky(input: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:
     """The Cholesky factor (lower, or upper with ``upper=True``) of symmetric positive-definite ``A``."""
     check_bools("linalg_cholesky", upper=upper)
     result = _cholesky(input, upper, True, "linalg.cholesky")[0]
     return write_out(out, result)
 
 
-def cholesky_ex(input: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:  # noqa: N803
+def cholesky_ex(input: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:
     """``(L, info)``: info is the order of the first non-positive leading minor (0 on success)."""
     check_bools("linalg_cholesky_ex", upper=upper, check_errors=check_errors)
     check_matrix(input, "linalg.cholesky", square=True)

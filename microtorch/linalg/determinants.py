@@ -109,7 +109,7 @@ def slogdet(A: Tensor) -> tuple:  # noqa: N803
     return SlogdetResult(sign, logabs)
 
 
-def logdet(input: Tensor) -> Tensor:  # noqa: N803
+def logdet(input: Tensor) -> Tensor:
     """``log(det(A))``: nan for a negative determinant, -inf for a zero one."""
     check_matrix(input, "logdet", square=True)
     sign, logabs = Slogdet.apply(input)

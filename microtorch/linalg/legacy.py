@@ -129,7 +129,7 @@ class CholeskySolve(Op):
         return sum_to_size(common, self.shapes[0]) if nb else None, gl
 
 
-def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa: N803
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *, out=None) -> Tensor:
     """The solution of ``A X = B`` given A's Cholesky factor ``L`` (upper factor with ``upper=True``)."""
     check_bools("cholesky_solve", upper=upper)
     check_tensor(input, "cholesky_solve", "input")
@@ -175,7 +175,7 @@ class CholeskyInverse(Op):
         return -matmul(factor, common) if self.upper else -matmul(common, factor)
 
 
-def cholesky_inverse(input: Tensor, upper: bool = False, *, out=None) -> Tensor:  # noqa: N803
+def cholesky_inverse(input: Tensor, upper: bool = False, *, out=None) -> Tensor:
     """The inverse of ``A = L L^T`` from its Cholesky factor."""
     check_bools("cholesky_inverse", upper=upper)
     check_matrix(input, "cholesky_inverse", square=True, floating=False)

@@ -326,7 +326,7 @@ def _sytrf(a: np.ndarray, hermitian: bool) -> tuple:
     return ld, piv, info
 
 
-def ldl_factor_ex(input: Tensor, *, hermitian: bool = False, check_errors: bool = False) -> tuple:  # noqa: N803
+def ldl_factor_ex(input: Tensor, *, hermitian: bool = False, check_errors: bool = False) -> tuple:
     """``(LD, pivots, info)`` of the Bunch-Kaufman factorization (LAPACK sytrf's compact form)."""
     check_bools("linalg_ldl_factor_ex", hermitian=hermitian, check_errors=check_errors)
     check_matrix(input, "torch.linalg.ldl_factor_ex", square=True)
@@ -338,7 +338,7 @@ def ldl_factor_ex(input: Tensor, *, hermitian: bool = False, check_errors: bool 
     return LdlFactorExResult(Tensor._make(ld), Tensor._make(piv), Tensor._make(info))
 
 
-def ldl_factor(input: Tensor, *, hermitian: bool = False) -> tuple:  # noqa: N803
+def ldl_factor(input: Tensor, *, hermitian: bool = False) -> tuple:
     """``(LD, pivots)`` of the Bunch-Kaufman factorization of symmetric ``A``."""
     check_bools("linalg_ldl_factor", hermitian=hermitian)
     check_matrix(input, "torch.linalg.ldl_factor_ex", square=True)

@@ -161,7 +161,7 @@ def _svd_norm(x: Tensor, d0: int, d1: int, keepdim: bool, reduce) -> Tensor:
 
 
 def matrix_norm(
-    input: Tensor,  # noqa: N803
+    input: Tensor,
     ord="fro",  # noqa: A002
     dim=(-2, -1),
     keepdim: bool = False,
@@ -201,7 +201,7 @@ def _matrix_norm(A: Tensor, ord, d0: int, d1: int, keepdim: bool, fn: str) -> Te
 
 
 def norm(
-    input: Tensor,  # noqa: N803
+    input: Tensor,
     ord=None,  # noqa: A002
     dim=None,
     keepdim: bool = False,
@@ -227,7 +227,7 @@ def norm(
     return write_out(out, result)
 
 
-def cond(input: Tensor, p=None, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def cond(input: Tensor, p=None, *, out: Tensor | None = None) -> Tensor:
     """The condition number of ``A`` in norm ``p`` (2-norm from the singular values by default)."""
     from .decompositions import svdvals
     from .solves import inv

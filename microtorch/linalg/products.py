@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-def matrix_power(input: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def matrix_power(input: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:
     """``A`` multiplied by itself ``n`` times (the inverse's power for negative ``n``)."""
     from .solves import inv
 
@@ -83,7 +83,7 @@ class MatrixExp(Op):
         return MatrixExp.apply(block)[..., :n, n:]
 
 
-def matrix_exp(input: Tensor) -> Tensor:  # noqa: N803
+def matrix_exp(input: Tensor) -> Tensor:
     """The matrix exponential of each square matrix of ``A``."""
     check_matrix(input, "linalg.matrix_exp", square=True)
     return MatrixExp.apply(input)
@@ -253,7 +253,7 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
     return stack(cols, dim=-1)
 
 
-def householder_product(input: Tensor, tau: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def householder_product(input: Tensor, tau: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The first n columns of ``H_1 ... H_k`` with ``H_i = I - tau_i v_i v_i^T`` (LAPACK orgqr)."""
     fn = "torch.linalg.householder_product"
     check_tensor(input, "linalg_householder_product", "input")
@@ -294,7 +294,7 @@ def _householder(A: Tensor, tau: Tensor, cols: int) -> Tensor:  # noqa: N803
     return q
 
 
-def tensorinv(input: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def tensorinv(input: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tensor:
     """The inverse of ``A`` seen as a map from its last dims to its first ``ind`` dims."""
     from .solves import inv
 
@@ -315,7 +315,7 @@ def tensorinv(input: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tens
     return write_out(out, result)
 
 
-def tensorsolve(input: Tensor, other: Tensor, dims=None, *, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def tensorsolve(input: Tensor, other: Tensor, dims=None, *, out: Tensor | None = None) -> Tensor:
     """The X with ``tensordot(A, X, X.ndim) = B``; ``dims`` of A are moved to the end first."""
     from .solves import solve
 

@@ -113,7 +113,7 @@ def _check_pinv_input(A, fn: str) -> None:  # noqa: N803
 
 
 def pinv(
-    input: Tensor,  # noqa: N803
+    input: Tensor,
     rcond=None,
     hermitian: bool = False,
     *,
@@ -133,7 +133,7 @@ def pinv(
 
 
 def matrix_rank(
-    input: Tensor,  # noqa: N803
+    input: Tensor,
     tol=None,
     hermitian: bool = False,
     *,

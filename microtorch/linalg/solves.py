@@ -262,7 +262,7 @@ class SolveTriangular(Op):
 
 
 def solve_triangular(
-    input: Tensor,  # noqa: N803
+    input: Tensor,
     B: Tensor,  # noqa: N803
     *,
     upper: bool,
