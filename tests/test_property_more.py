@@ -527,3 +527,11 @@ def test_lowrank_svd_and_pca_recover_a_matrix_of_rank_q(m, n, data):
     centered = a - a.mean(0)
     u, s, v = mt.pca_lowrank(ten(a), q=q)
     close(s, np.linalg.svd(centered, compute_uv=False)[:q], rtol=1e-7, atol=1e-9)
+
+
+@given(arrays(), st.sampled_from([0.0, 1.0, 2.0, 3.0, np.inf, -np.inf]), st.data())
+def test_dist_is_the_p_norm_of_the_difference(a, p, data):
+    b = _mat(data.draw, a.shape)
+    d = np.abs(a - b).ravel()
+    ref = {0.0: np.count_nonzero(d), np.inf: d.max(), -np.inf: d.min()}.get(p)
+    close(mt.dist(ten(a), ten(b), p), ref if ref is not None else (d**p).sum() ** (1 / p), rtol=1e-9)
