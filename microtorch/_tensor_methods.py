@@ -299,8 +299,12 @@ def _sequence_index(seq) -> np.ndarray:
         raise IndexError("too many indices: the nested index sequence is not rectangular") from None
     if arr.dtype.kind == "b":
         return arr
+    if arr.dtype == np.uint64 or (arr.dtype.kind == "O" and all(type(v) is int for v in np.ravel(arr))):
+        raise ValueError("Overflow when unpacking long long")  # Python ints past int64
     if arr.dtype.kind not in "iuf":
         raise TypeError(f"new(): invalid data type '{type(np.ravel(arr)[0]).__name__}'")
+    if arr.dtype.kind == "f" and arr.size and not (np.isfinite(arr).all() and np.abs(arr).max() < 2.0**63):
+        raise RuntimeError("value cannot be converted to type int64 without overflow")
     return arr.astype(np.int64)
 
 
