@@ -127,9 +127,13 @@ def run_backward(
                             captures[(node, nr)] = g
             outs = ()
             if (needed is None or node in needed) and (
-                _any_grad(grads_in) or isinstance(node, _FunctionNode)  # user Functions run on undefined gradients too
+                (grads_in is not None and (grads_in[0] is not None if len(grads_in) == 1 else _any_grad(grads_in)))
+                or isinstance(node, _FunctionNode)  # user Functions run on undefined gradients too
             ):
-                outs = _run_node(node, grads_in)
+                if grads_in is None or node._out_meta is not None or node._pre_hooks or _instrument is not None:
+                    outs = _run_node(node, grads_in)
+                else:  # one output, no hooks, nothing instrumented
+                    outs = node._run_backward(grads_in)
                 if not retain_graph and node._saved:
                     node._saved = None
                     node._freed = True
@@ -205,12 +209,8 @@ def run_backward(
     return tuple(result)
 
 
-def _any_grad(grads_in) -> bool:
-    """Whether a node received any gradient (``grads_in``: None, or one entry per output)."""
-    if grads_in is None:
-        return False
-    if len(grads_in) == 1:
-        return grads_in[0] is not None
+def _any_grad(grads_in: list) -> bool:
+    """Whether a node received any gradient (one entry per output)."""
     return any(g is not None for g in grads_in)
 
 

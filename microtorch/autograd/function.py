@@ -269,6 +269,8 @@ def save_needed(a, b) -> tuple:
     """For a product of ``a`` and ``b``: each operand is needed only for the other's gradient, so
     save it only when the other will get one (as PyTorch, so an in-place change to a tensor whose
     gradient nobody needs is not flagged)."""
+    if not _state.enabled:  # no node will be recorded: nothing to save
+        return (None, None)
     return (a if wants_grad(b) else None, b if wants_grad(a) else None)
 
 
