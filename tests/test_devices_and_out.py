@@ -541,3 +541,15 @@ def test_like_and_new_factories_follow_their_tensor_not_the_default_device():
             _check_like_factories_on_cpu(T)
         finally:
             T.set_default_device(None)
+
+
+@pytest.mark.parametrize("name", ["dropout", "dropout1d", "dropout2d", "dropout3d"])
+def test_functional_dropout_p_zero_or_empty_hands_back_input(name):
+    torch = pytest.importorskip("torch")
+    shape = {"dropout": (2, 3), "dropout1d": (2, 3, 4), "dropout2d": (2, 3, 4, 4), "dropout3d": (2, 3, 2, 2, 2)}[name]
+    for T in (torch, mt):
+        fn = getattr(T.nn.functional, name)
+        x, empty = T.ones(shape), T.ones((0,) + shape[1:])
+        assert fn(x, 0.0) is x
+        assert fn(empty, 0.5) is empty
+        assert fn(x, 0.5, training=False) is x

@@ -72,7 +72,7 @@ def torch_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
 
 def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool, batched: bool, op: str) -> Tensor:
     """Drop whole channels: one draw per (batch, channel), broadcast over the spatial dims."""
-    if not training:
+    if not training or p == 0 or input._data.size == 0:  # torch's kernel hands back ``input`` itself
         return input
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"{op}: expected a floating point input, got {input.dtype}")
