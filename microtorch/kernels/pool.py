@@ -266,24 +266,41 @@ def _max_along(a, code, taps, need_indices, odt, weight, parity):
     # positions of every stage aligned with the input's
     full = _scratch(f"max{parity}", a.shape[:-2] + a.shape[-1:], a.dtype)
     m = full[..., :run]
-    prefix = [views[0]]
-    for j in range(1, len(taps)):
-        dest = m if j == len(taps) - 1 else _scratch(f"prefix{j}", m.shape, a.dtype)
-        prefix.append(xp.maximum(prefix[-1], views[j], out=dest))
+    whole = pick = None
+    if need_indices:
+        whole = _scratch(f"code{parity}", full.shape, odt)
+        whole.fill(0)
+        pick = whole[..., :run]
     if len(taps) == 1:
         np.copyto(m, views[0])
-    if not need_indices:
-        return full, None
-    # the first tap reaching the maximum: the number of prefix maxima still below it
-    whole = _scratch(f"code{parity}", full.shape, odt)
-    whole.fill(0)
-    pick = whole[..., :run]
-    below = _scratch("below", m.shape, bool)
-    for p in prefix[:-1]:
-        xp.add(pick, xp.less(p, m, out=below).view(np.int8), out=pick, casting="unsafe")
-    if code is not None:
+    else:
+        _running_max(m, pick, views, odt)
+    if need_indices and code is not None:
         _add_chosen(pick, [code[..., r, t : t + run] for r, t in taps], odt, weight)
     return full, whole
+
+
+def _running_max(m, pick, views, odt) -> None:
+    """``m`` = the maximum of ``views``; ``pick`` (unless None) = the first view reaching it.
+
+    Branch-free (masked copies are slow on random masks): picks only grow, so
+    ``pick = max(pick, j * [v_j > m])`` records the first strictly greater element.
+    """
+    if pick is None:
+        xp.maximum(views[0], views[1], out=m)
+        for v in views[2:]:
+            xp.maximum(m, v, out=m)
+        return
+    above = _scratch("above", m.shape, bool)
+    xp.greater(views[1], views[0], out=above)
+    np.copyto(pick, above.view(np.int8))
+    xp.maximum(views[0], views[1], out=m)
+    step = _scratch("step", m.shape, odt)
+    for j, v in enumerate(views[2:], 2):
+        xp.greater(v, m, out=above)
+        xp.maximum(m, v, out=m)
+        xp.multiply(above.view(np.int8), odt(j), out=step, casting="unsafe")
+        xp.maximum(pick, step, out=pick)
 
 
 def _add_chosen(pick, chosen, odt, weight):
