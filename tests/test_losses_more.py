@@ -248,3 +248,32 @@ def test_linear_cross_entropy_chunked_second_backward_needs_allow_retain_graph()
     none = F.linear_cross_entropy(x, w, t, reduction="none", options=mt.nn.LinearCrossEntropyOptions())
     none.sum().backward(retain_graph=True)
     none.sum().backward()  # 'none' recomputes its gradients: any number of backward passes
+
+
+@pytest.mark.parametrize("policy", ["auto", "compact", "accurate", "balanced"])
+@pytest.mark.parametrize("acc", [None, "float32", "float16"])
+def test_linear_cross_entropy_float16_accumulation_options_as_torch(policy, acc):
+    """acc_policy / acc_dtype decide the chunks' logits dtype and the gradient sums' dtype (float16 input)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 8)).astype(np.float16)
+    w = rng.standard_normal((50, 8)).astype(np.float16)
+    t = rng.integers(0, 50, 16)
+    t_opts = torch.nn.LinearCrossEntropyOptions(
+        acc_policy=policy, acc_dtype=None if acc is None else getattr(torch, acc), batch_chunk_size=4
+    )
+    m_opts = mt.nn.LinearCrossEntropyOptions(
+        acc_policy=policy, acc_dtype=None if acc is None else getattr(mt, acc), batch_chunk_size=4
+    )
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    torch.nn.functional.linear_cross_entropy(tx, tw, torch.tensor(t), options=t_opts).backward()
+    mx, mw = mt.tensor(x, requires_grad=True), mt.tensor(w, requires_grad=True)
+    mt.nn.functional.linear_cross_entropy(mx, mw, mt.tensor(t), options=m_opts).backward()
+    assert mw.grad.dtype == mt.float16
+    np.testing.assert_allclose(mw.grad.numpy().astype(np.float32), tw.grad.float().numpy(), atol=3e-4)
+    np.testing.assert_allclose(mx.grad.numpy().astype(np.float32), tx.grad.float().numpy(), atol=3e-4)
+
+
+def test_linear_cross_entropy_options_refuse_an_integer_acc_dtype():
+    with pytest.raises(ValueError, match="acc_dtype must be one of"):
+        mt.nn.LinearCrossEntropyOptions(acc_dtype=mt.int64)

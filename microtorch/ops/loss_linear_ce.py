@@ -16,6 +16,7 @@ import numpy as np
 
 import microtorch as _mt
 
+from .. import _dtype as dt
 from .._tensor import Tensor
 from ..autograd.function import Op
 from .linalg import linear
@@ -26,7 +27,12 @@ __all__ = ["linear_cross_entropy", "LinearCrossEntropyOptions"]
 
 @dataclasses.dataclass(frozen=True)
 class LinearCrossEntropyOptions:
-    """How ``linear_cross_entropy`` chunks the batch (torch's fields; the precision ones only matter below float32)."""
+    """How ``linear_cross_entropy`` chunks the batch and in which dtype it accumulates (torch's fields).
+
+    ``acc_dtype`` (default: float32 for a float16 input, else the input's dtype) holds the weight-gradient
+    sums across chunks; ``acc_policy`` "accurate"/"balanced" also compute each chunk's logits in it,
+    "compact" keeps them in the input dtype, and "auto" is torch's CPU pick ("accurate" for float16,
+    "compact" otherwise)."""
 
     allow_retain_graph: bool = False
     batch_chunk_size: int | None = None
@@ -37,6 +43,11 @@ class LinearCrossEntropyOptions:
     def __post_init__(self) -> None:
         if self.acc_policy not in {"auto", "accurate", "balanced", "compact"}:
             raise ValueError(f"invalid acc_policy: {self.acc_policy!r}")
+        if self.acc_dtype is not None and self.acc_dtype not in (dt.float16, dt.float32, dt.float64):
+            raise ValueError(
+                "acc_dtype must be one of {None, torch.float16, torch.bfloat16, torch.float32, torch.float64}, "
+                f"got {self.acc_dtype!r}. Pass acc_dtype=None to let the op pick automatically."
+            )
         if self.chunking_method is not None and self.chunking_method != "auto":
             name, sep, factor = self.chunking_method.partition(":")
             factor = factor if sep else "1"
@@ -45,6 +56,21 @@ class LinearCrossEntropyOptions:
         size = self.batch_chunk_size
         if not (size is None or (isinstance(size, int) and not isinstance(size, bool) and size > 0)):
             raise ValueError(f"batch_chunk_size must be positive int or None, got {size!r}")
+
+
+def _precision(options, dtype: np.dtype) -> tuple:
+    """(the dtype each chunk's logits are computed in, the dtype gradients accumulate in), as the options say.
+
+    ``options`` is ours or torch's own LinearCrossEntropyOptions (same fields)."""
+    given = options.acc_dtype
+    if given is not None:
+        acc = np.dtype(given.np) if hasattr(given, "np") else np.dtype(str(given).rsplit(".", 1)[-1])
+    else:
+        acc = np.dtype(np.float32) if dtype == np.float16 else dtype
+    policy = options.acc_policy
+    if policy == "auto":
+        policy = "accurate" if dtype == np.float16 else "compact"
+    return (acc if policy in ("accurate", "balanced") else dtype), acc
 
 
 def _chunk_rows(options, n: int, in_features: int, num_classes: int) -> int:
@@ -97,8 +123,12 @@ def _chunkable(options, out_features: tuple, reduction: str, label_smoothing: fl
     return ok
 
 
-def _chunk_grads(x, w, b, t, cw, ignore_index):
-    """(per-row losses, d loss / d logits) of one chunk, in numpy (logits never outlive the chunk)."""
+def _chunk_grads(x, w, b, t, cw, ignore_index, compute):
+    """(per-row losses, d loss / d logits) of one chunk, in numpy, in dtype ``compute`` (logits never outlive
+    the chunk); both come back in ``compute``."""
+    x, w = x.astype(compute, copy=False), w.astype(compute, copy=False)
+    b = b.astype(compute, copy=False) if b is not None else None
+    cw = cw.astype(compute, copy=False) if cw is not None else None
     z = x @ w.T
     if b is not None:
         z = z + b
@@ -112,7 +142,7 @@ def _chunk_grads(x, w, b, t, cw, ignore_index):
     losses = (np.log(s[:, 0]) - z[rows, safe]) * rw
     dz = e / s
     dz[rows, safe] -= 1
-    return losses.astype(x.dtype, copy=False), (dz * rw[:, None]).astype(x.dtype, copy=False)
+    return losses.astype(compute, copy=False), (dz * rw[:, None]).astype(compute, copy=False)
 
 
 class _ChunkedLinearCrossEntropy(Op):
@@ -120,14 +150,16 @@ class _ChunkedLinearCrossEntropy(Op):
 
     torch_name = "LinearCrossEntropyBatchChunkedBackward0"
 
-    def forward(self, x, w, *bias, target, weight, reduction, ignore_index, rows, full, single_use):
+    def forward(self, x, w, *bias, target, weight, reduction, ignore_index, rows, full, single_use, precision):
         a, wa = x._data, w._data
+        self.compute, self.acc = precision
         # torch's scalar reductions consume their precomputed gradients unless allow_retain_graph
         self.single_use, self.used = single_use and reduction != "none", False
         ba = bias[0]._data if bias else None
         self.args = (a, wa, ba, target, weight, ignore_index, rows)
         self.reduction, self.has_bias = reduction, bool(bias)
-        losses = np.concatenate([self._chunk(i)[0] for i in range(0, a.shape[0], rows)] or [a[:0, 0]])
+        chunks = [self._chunk(i)[0].astype(a.dtype, copy=False) for i in range(0, a.shape[0], rows)]
+        losses = np.concatenate(chunks or [a[:0, 0]])
         if reduction == "none":
             return losses
         total = losses.sum(dtype=a.dtype)
@@ -141,7 +173,7 @@ class _ChunkedLinearCrossEntropy(Op):
 
     def _chunk(self, i):
         a, wa, ba, t, cw, ii, rows = self.args
-        return _chunk_grads(a[i : i + rows], wa, ba, t[i : i + rows], cw, ii)
+        return _chunk_grads(a[i : i + rows], wa, ba, t[i : i + rows], cw, ii, self.compute)
 
     def backward(self, g):
         if self.single_use and self.used:
@@ -152,19 +184,22 @@ class _ChunkedLinearCrossEntropy(Op):
         self.used = True
         a, wa, ba, _, _, _, rows = self.args
         gd = g._data
-        gx, gw = np.zeros_like(a), np.zeros_like(wa)
-        gb = np.zeros(wa.shape[0], a.dtype)
+        acc = self.acc
+        gx, gw = np.zeros(a.shape, acc), np.zeros(wa.shape, acc)
+        gb = np.zeros(wa.shape[0], acc)
         for i in range(0, a.shape[0], rows):
             dz = self._chunk(i)[1]
             dz = dz * (gd[i : i + rows, None] if self.reduction == "none" else gd * self.scale)
-            gx[i : i + rows] = dz @ wa
-            gw += dz.T @ a[i : i + rows]
+            dz = dz.astype(acc, copy=False)
+            gx[i : i + rows] = dz @ wa.astype(acc, copy=False)
+            gw += dz.T @ a[i : i + rows].astype(acc, copy=False)
             gb += dz.sum(0)
         make = Tensor._make
-        return (make(gx), make(gw)) + ((make(gb.astype(ba.dtype, copy=False)),) if self.has_bias else ())
+        gx, gw = make(gx.astype(a.dtype, copy=False)), make(gw.astype(wa.dtype, copy=False))
+        return (gx, gw) + ((make(gb.astype(ba.dtype, copy=False)),) if self.has_bias else ())
 
 
-def _chunked(input, linear_weight, target, linear_bias, weight, reduction, ignore_index, rows, single_use) -> Tensor:
+def _chunked(input, linear_weight, target, linear_bias, weight, reduction, ignore_index, rows, options) -> Tensor:
     """torch's chunked op on ``(N, in)`` input (a 1-d input is one row)."""
     batched = input.ndim == 2
     x = input if batched else input.unsqueeze(0)
@@ -198,7 +233,8 @@ def _chunked(input, linear_weight, target, linear_bias, weight, reduction, ignor
         ignore_index=ignore_index,
         rows=rows,
         full=full,
-        single_use=single_use,
+        single_use=not options.allow_retain_graph,
+        precision=_precision(options, x._data.dtype),
     )
     return out if batched or reduction != "none" else out.reshape(())
 
@@ -223,8 +259,7 @@ def linear_cross_entropy(
     ignore_index = ignore_index if ignore_index is not None else -100
     if _chunkable(options, out_features, reduction, label_smoothing, target):
         rows = _chunk_rows(options, input.shape[0] if input.ndim == 2 else 1, input.shape[-1], num_classes)
-        single_use = not options.allow_retain_graph
-        return _chunked(input, linear_weight, target, linear_bias, weight, reduction, ignore_index, rows, single_use)
+        return _chunked(input, linear_weight, target, linear_bias, weight, reduction, ignore_index, rows, options)
     if out_features:
         flat = math.prod(out_features) * num_classes
         linear_weight = linear_weight.reshape(flat, input.shape[-1])
