@@ -128,20 +128,23 @@ def write_out(op: str, out, result: Tensor, inputs: tuple, rule: str = "cast") -
     target = a if a.shape == data.shape else _resized_storage(out, data.shape)
     if target is not a:
         _check_overlap(op, target, checked)
-    if target is not a:
         if a.size:
-            warnings.warn(
-                f"An output with one or more elements was resized since it had shape {list(a.shape)}, which does "
-                f"not match the required output shape {list(data.shape)}. This behavior is deprecated, and in a "
-                "future PyTorch release outputs will not be resized unless they have zero elements. You can "
-                "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
-                UserWarning,
-                stacklevel=4,
-            )
+            _warn_resized(a.shape, data.shape)
         out._data = target
     np.copyto(target, data, casting="unsafe")
     out._vc.value += 1
     return out
+
+
+def _warn_resized(old: tuple, new: tuple) -> None:
+    warnings.warn(
+        f"An output with one or more elements was resized since it had shape {list(old)}, which does not match "
+        f"the required output shape {list(new)}. This behavior is deprecated, and in a future PyTorch release "
+        "outputs will not be resized unless they have zero elements. You can explicitly reuse an out tensor t by "
+        "resizing it, inplace, to zero elements with t.resize_(0).",
+        UserWarning,
+        stacklevel=5,
+    )
 
 
 def _positional(names: tuple, args: tuple, kwargs: dict) -> tuple:
