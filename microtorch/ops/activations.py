@@ -315,7 +315,7 @@ def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
 
 def softsign(x: Tensor) -> Tensor:
     """``x / (1 + |x|)``."""
-    return x / (abs(x) + 1.0)
+    return x / (abs(x) + 1)  # torch adds an int: integer inputs wrap (int8: abs(-127) + 1 is -128)
 
 
 def tanhshrink(x: Tensor) -> Tensor:

@@ -103,10 +103,10 @@ def native_group_norm(input: Tensor, weight, bias, N: int, C: int, HxW: int, gro
                 f"Expected {name} to be a vector of size equal to the number of channels in input, but got "
                 f"{name} of shape {list(t.shape)} and input of shape {list(x.shape)}"
             )
-    grouped = S.reshape(x, (N, group, -1))
+    grouped = S.reshape(x, (N, group, C // group * HxW))  # explicit: -1 is ambiguous for an empty input
     mean = R.mean(grouped, -1, keepdim=True)
     rstd = E.rsqrt(R.var(grouped, -1, correction=0, keepdim=True) + eps)
-    out = S.reshape((grouped - mean) * rstd, (N, C, -1))
+    out = S.reshape((grouped - mean) * rstd, (N, C, HxW))
     out = S.reshape(_affine(out, weight, bias, (C, 1)), x.shape)
     return out, S.reshape(mean, (N, group)), S.reshape(rstd, (N, group))
 
