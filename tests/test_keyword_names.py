@@ -28,8 +28,6 @@ ALLOWED = {
     # torch's builtins take these positionally only (keywords raise TypeError there)
     "microtorch.from_numpy": "torch.from_numpy takes no keyword arguments",
     "microtorch.set_num_threads": "torch.set_num_threads takes no keyword arguments",
-    # torch.dropout(input, p, train) is the builtin; our torch.dropout is F.dropout(input, p, training, inplace)
-    "microtorch.dropout": "our torch.dropout is F.dropout (training=); dropout.py's family",
     # F.softmax(input, dim, _stacklevel, dtype): ours is torch.softmax(input, dim, dtype)
     "microtorch.nn.functional.softmax": "F.softmax's 3rd is _stacklevel; ours is torch.softmax (dtype 3rd)",
     "microtorch.nn.functional.log_softmax": "F.log_softmax's 3rd is _stacklevel; ours is torch.log_softmax",
