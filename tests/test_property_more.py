@@ -391,7 +391,7 @@ def _ctc_ref(log_probs, target, blank):
 def test_ctc_loss_matches_the_forward_recursion(n, c, reduction, zero_infinity, data):
     blank = data.draw(st.integers(0, c - 1))
     labels = [v for v in range(c) if v != blank]
-    targets = [data.draw(st.lists(st.sampled_from(labels), min_size=1 if i == 0 else 0, max_size=3)) for i in range(n)]
+    targets = [data.draw(st.lists(st.sampled_from(labels), max_size=3)) for _ in range(n)]
     in_lens = [data.draw(st.integers(1, 6)) for _ in range(n)]
     logits = data.draw(hnp.arrays(np.float64, (max(in_lens), n, c), elements=st.floats(-2, 2)))
     lp = logits - np.logaddexp.reduce(logits, axis=2, keepdims=True)
@@ -401,13 +401,28 @@ def test_ctc_loss_matches_the_forward_recursion(n, c, reduction, zero_infinity, 
     tl = [len(t) for t in targets]
     if reduction == "mean":
         ref = np.mean(ref / np.maximum(tl, 1))
-    padded = np.zeros((n, max(tl)), dtype=np.int64)
+    padded = np.zeros((n, max(max(tl), 1)), dtype=np.int64)
     for i, t in enumerate(targets):
         padded[i, : len(t)] = t
     ours = F.ctc_loss(
         ten(lp), ten(padded, mt.int64), in_lens, tl, blank=blank, reduction=reduction, zero_infinity=zero_infinity
     )
     close(ours, ref if reduction != "sum" else ref.sum(), rtol=1e-9, atol=1e-10)
+
+
+def test_ctc_loss_of_all_empty_targets_as_torch():
+    """Regression: every target empty (one extended state) raised numpy's ValueError from a mask of 2 states."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).normal(size=(3, 2, 3))
+    for targets in (np.array([[1], [2]]), np.zeros(0, dtype=np.int64)):
+        ours = mt.tensor(x, requires_grad=True)
+        theirs = torch.tensor(x, requires_grad=True)
+        a = F.ctc_loss(ours.log_softmax(2), ten(targets, mt.int64), [3, 2], [0, 0])
+        b = torch.nn.functional.ctc_loss(theirs.log_softmax(2), torch.tensor(targets), [3, 2], [0, 0])
+        a.backward()
+        b.backward()
+        close(a, b.detach().numpy())
+        close(ours.grad, theirs.grad.numpy())
 
 
 # --- counting and bucketing (integer results) ---------------------------------------------------

@@ -46,7 +46,7 @@ class _Extended:
             self.labels[i, 1 : 2 * len(t) : 2] = t
         self.lengths = np.array([len(t) for t in targets], dtype=np.int64)
         self.valid = np.arange(s)[None, :] <= 2 * self.lengths[:, None]
-        prev2 = np.concatenate([np.full((n, 2), -1), self.labels[:, :-2]], axis=1)
+        prev2 = np.concatenate([np.full((n, 2), -1), self.labels[:, :-2]], axis=1)[:, :s]  # s = 1: all empty
         self.skip = (self.labels != blank) & (self.labels != prev2)  # s - 2 -> s allowed
 
 
@@ -77,7 +77,7 @@ def _betas(lp: np.ndarray, ext: _Extended, in_len: np.ndarray) -> np.ndarray:
     s = ext.labels.shape[1]
     last = np.arange(s)[None, :] >= 2 * ext.lengths[:, None] - 1
     lb = np.full((t_max, n, s), _NEG_INF, dtype=lp.dtype)
-    skip_next = np.concatenate([ext.skip[:, 2:], np.zeros((n, 2), bool)], axis=1)  # s + 2 -> s allowed
+    skip_next = np.concatenate([ext.skip[:, 2:], np.zeros((n, 2), bool)], axis=1)[:, :s]  # s + 2 -> s allowed
     nxt = np.full((n, s), _NEG_INF, dtype=lp.dtype)
     for t in range(t_max - 1, -1, -1):
         start = np.where(ext.valid & last, emit[t], _NEG_INF)
