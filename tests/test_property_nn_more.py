@@ -226,31 +226,37 @@ def test_affine_grid_maps_the_base_grid(data, align):
     close(F.affine_grid(ten(theta), (n, 1, h, w), align_corners=align), ref, rtol=1e-9, atol=1e-12)
 
 
-def _bilinear_zeros(img, gx, gy, align):
-    """Bilinear sampling of a (C, H, W) image at normalized points, zero outside (grid_sample's default)."""
+def _sample(img, gx, gy, align, mode, padding):
+    """grid_sample of a (C, H, W) image at normalized points: bilinear or nearest, zeros or border padding."""
     c, h, w = img.shape
     ix = (gx + 1) / 2 * (w - 1) if align else ((gx + 1) * w - 1) / 2
     iy = (gy + 1) / 2 * (h - 1) if align else ((gy + 1) * h - 1) / 2
-    x0, y0 = np.floor(ix).astype(int), np.floor(iy).astype(int)
+    if padding == "border":
+        ix, iy = np.clip(ix, 0, w - 1), np.clip(iy, 0, h - 1)
+    if mode == "nearest":
+        taps = [(np.rint(ix).astype(int), np.rint(iy).astype(int), np.ones_like(ix))]
+    else:
+        x0, y0 = np.floor(ix).astype(int), np.floor(iy).astype(int)
+        taps = [
+            (x0 + dx, y0 + dy, (1 - np.abs(ix - x0 - dx)) * (1 - np.abs(iy - y0 - dy)))
+            for dx in (0, 1)
+            for dy in (0, 1)
+        ]
     out = np.zeros((c, *gx.shape))
-    for dx in (0, 1):
-        for dy in (0, 1):
-            xi, yi = x0 + dx, y0 + dy
-            wgt = (1 - np.abs(ix - xi)) * (1 - np.abs(iy - yi))
-            inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-            vals = img[:, np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)]
-            out += np.where(inside, wgt, 0.0) * vals
+    for xi, yi, wgt in taps:
+        inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+        out += np.where(inside, wgt, 0.0) * img[:, np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)]
     return out
 
 
-@given(st.data(), st.booleans())
-def test_grid_sample_bilinear_zeros(data, align):
+@given(st.data(), st.booleans(), st.sampled_from(["bilinear", "nearest"]), st.sampled_from(["zeros", "border"]))
+def test_grid_sample_bilinear_and_nearest(data, align, mode, padding):
     n, c, h, w = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)), *sides(data.draw, 2, 1, 4)
     oh, ow = sides(data.draw, 2, 1, 3)
     x = arr(data.draw, (n, c, h, w))
     grid = arr(data.draw, (n, oh, ow, 2), st.floats(-1.3, 1.3))
-    ref = np.stack([_bilinear_zeros(x[i], grid[i, ..., 0], grid[i, ..., 1], align) for i in range(n)])
-    ours = F.grid_sample(ten(x), ten(grid), "bilinear", "zeros", align_corners=align)
+    ref = np.stack([_sample(x[i], grid[i, ..., 0], grid[i, ..., 1], align, mode, padding) for i in range(n)])
+    ours = F.grid_sample(ten(x), ten(grid), mode, padding, align_corners=align)
     close(ours, ref, rtol=1e-9, atol=1e-10)
 
 
