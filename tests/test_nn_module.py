@@ -181,3 +181,16 @@ def test_registration_name_errors_match_pytorch():
         assert got[0] == got[1]
     with pytest.raises(ValueError, match=r"Mode bad not supported, please use one of \['fan_in', 'fan_out'\]"):
         nn.init.kaiming_uniform_(mt.empty(3, 4), mode="bad")
+
+
+def test_layers_are_reachable_at_torchs_module_paths():
+    """Scripts import from torch.nn.modules.<file> (nn.modules.loss.CTCLoss, nn.modules.conv.LazyConv2d)."""
+    torch = pytest.importorskip("torch")
+    import importlib
+
+    for sub in ("activation", "conv", "dropout", "linear", "loss", "normalization", "pooling", "batchnorm", "rnn"):
+        ours = importlib.import_module(f"microtorch.nn.modules.{sub}")
+        theirs = importlib.import_module(f"torch.nn.modules.{sub}")
+        for name in getattr(theirs, "__all__", []):
+            if hasattr(mt.nn, name):
+                assert getattr(ours, name) is getattr(mt.nn, name), f"nn.modules.{sub}.{name}"
