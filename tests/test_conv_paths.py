@@ -239,3 +239,30 @@ def _run_concurrently(jobs, opts):
         t.join()
     for got, want in zip(results, expected):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    "fn, x_shape, w_shape, opts",
+    [
+        ("conv2d", (1, 3, 0, 4), (2, 3, 1, 1), {"padding": 1}),
+        ("conv2d", (2, 3, 5, 0), (2, 3, 3, 3), {"padding": 2, "stride": 2}),
+        ("conv1d", (1, 3, 0), (2, 3, 1), {"padding": 1}),
+        ("conv1d", (3, 0), (2, 3, 1), {"padding": 1}),  # unbatched
+        ("conv3d", (1, 3, 0, 4, 4), (2, 3, 1, 1, 1), {"padding": 1}),
+        ("conv2d", (0, 3, 0, 4), (2, 3, 1, 1), {"padding": 1}),  # empty batch: computed
+    ],
+)
+def test_empty_spatial_input_raises_unless_batch_or_channels_empty_as_torch(fn, x_shape, w_shape, opts):
+    torch = pytest.importorskip("torch")
+    import microtorch as mt
+
+    try:
+        expected = tuple(getattr(torch.nn.functional, fn)(torch.ones(x_shape), torch.ones(w_shape), **opts).shape)
+    except RuntimeError as err:
+        shape = str(err).split("input shape: ")[1]
+        with pytest.raises(
+            RuntimeError, match=f"Only zero batch or zero channel inputs.*{shape.replace('[', '.').replace(']', '.')}"
+        ):
+            getattr(mt.nn.functional, fn)(mt.ones(x_shape), mt.ones(w_shape), **opts)
+        return
+    assert tuple(getattr(mt.nn.functional, fn)(mt.ones(x_shape), mt.ones(w_shape), **opts).shape) == expected

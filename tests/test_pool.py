@@ -643,3 +643,17 @@ def test_two_dim_pooling_of_low_rank_input_is_an_index_error_as_torch(fn, shape)
         getattr(torch.nn.functional, fn)(torch.ones(shape), *args)
     with pytest.raises(IndexError):
         getattr(F, fn)(mt.ones(shape), *args)
+
+
+@pytest.mark.parametrize("value", [2.0, True, "2"])
+@pytest.mark.parametrize("fn", ["avg_pool2d", "avg_pool3d"])
+def test_divisor_override_must_be_an_int_as_torch(fn, value):
+    torch = pytest.importorskip("torch")
+    shape = (1, 1, 4, 4) if fn == "avg_pool2d" else (1, 1, 4, 4, 4)
+    with pytest.raises(TypeError) as theirs:
+        getattr(torch.nn.functional, fn)(torch.ones(shape), 2, divisor_override=value)
+    with pytest.raises(TypeError, match="divisor_override"):
+        getattr(F, fn)(mt.ones(shape), 2, divisor_override=value)
+    assert "must be int" in str(theirs.value)
+    window = 2 ** (len(shape) - 2)
+    assert getattr(F, fn)(mt.ones(shape), 2, divisor_override=np.int64(3)).numpy().max() == pytest.approx(window / 3)

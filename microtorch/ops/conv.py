@@ -320,9 +320,18 @@ def _conv(op: str, k: int, input, weight, bias, stride, padding, dilation, group
             f"Kernel size: ({' x '.join(map(str, spans))}). Kernel size can't be greater than actual input size"
         )
     _check_kernel(op, weight, False)
+    _check_empty_spatial(op, x)
     ins = (x, weight) if bias is None else (x, weight, bias)
     out = ConvNd.apply(*ins, stride=stride, pads=pads, dilation=dilation, groups=groups)
     return out.squeeze(0) if unbatched else out
+
+
+def _check_empty_spatial(op: str, x: Tensor) -> None:
+    """PyTorch computes on an empty input only when its batch or channels are empty."""
+    n, c = x.shape[:2]
+    if n and c and 0 in x.shape[2:]:
+        shape = list(x.shape) if x.ndim > 3 else [n, c, 1, x.shape[2]]  # conv1d runs as conv2d
+        raise RuntimeError(f"{op}: Only zero batch or zero channel inputs are supported, but got input shape: {shape}")
 
 
 def _conv_transpose(op, k, input, weight, bias, stride, padding, output_padding, groups, dilation) -> Tensor:

@@ -349,6 +349,8 @@ class AvgPoolAdjoint(Op):
 
 
 def _avg_pool(input, k, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, op):
+    if divisor_override is not None and not is_int(divisor_override):
+        raise TypeError(f"{op}(): argument 'divisor_override' must be int, not {type(divisor_override).__name__}")
     if k == 2 and isinstance(input, Tensor) and input.ndim < 3:  # PyTorch looks up dim -3 first
         raise IndexError(f"{op}: Dimension out of range (expected a 3D or 4D input, got a {input.ndim}-d tensor)")
     geom = _geometry(input, k, kernel_size, stride, padding, 1, ceil_mode, op)
