@@ -402,6 +402,8 @@ def _split_key(nkey: tuple):
 
 def _getitem(self, key):
     """``self[key]`` with torch's indexing rules (ints, slices, None, ..., masks, index sequences)."""
+    if not self._data.ndim:
+        _check_0d_key(key)
     nkey, basic = S._normalize_key(self, _torch_key(key))
     S._check_key_bounds(self._data.shape, nkey)
     if basic and not (
@@ -409,6 +411,17 @@ def _getitem(self, key):
     ):
         return S.GetItem.apply(self, key=nkey, basic=True)  # no graph to record: one numpy index
     return S.index_chain(self, nkey)
+
+
+def _check_0d_key(key) -> None:
+    """torch's own messages for a bare integer or slice on a 0-d tensor."""
+    if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
+        raise IndexError(
+            "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert "
+            "a 0-dim tensor to a number"
+        )
+    if isinstance(key, slice):
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
 
 
 Tensor.__getitem__ = _getitem

@@ -202,3 +202,14 @@ def test_repr_with_no_edge_items_prints_the_size_as_torch():
         assert repr(mt.arange(2000.0).reshape(2, 1000)) == "tensor([...], size=(2, 1000))"
     finally:
         mt.set_printoptions(profile="default")
+
+
+def test_indexing_a_0d_tensor_with_an_int_or_slice_says_what_torch_says():
+    t = mt.tensor(3.0)
+    with pytest.raises(IndexError, match=r"invalid index of a 0-dim tensor. Use `tensor.item\(\)`"):
+        t[0]
+    with pytest.raises(IndexError, match=r"slice\(\) cannot be applied to a 0-dim tensor"):
+        t[1:]
+    with pytest.raises(IndexError, match="too many indices for tensor of dimension 0"):
+        t[(0,)]
+    assert t[None].shape == (1,) and t[...].shape == ()
