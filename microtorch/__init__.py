@@ -214,6 +214,7 @@ from .ops.shape import (
     split,
     squeeze,
     stack,
+    swapaxes,
     transpose,
     unbind,
     unflatten,
@@ -247,7 +248,6 @@ from .linalg.lu import lu_unpack  # noqa: E402
 from .linalg.products import matrix_exp  # noqa: E402
 
 concat = concatenate = cat
-swapaxes = transpose
 clip = clamp
 fix = trunc
 subtract = sub

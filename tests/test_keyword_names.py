@@ -28,16 +28,7 @@ ALLOWED = {
     # torch's builtins take these positionally only (keywords raise TypeError there)
     "microtorch.from_numpy": "torch.from_numpy takes no keyword arguments",
     "microtorch.set_num_threads": "torch.set_num_threads takes no keyword arguments",
-    # F.softmax(input, dim, _stacklevel, dtype): ours is torch.softmax(input, dim, dtype)
-    "microtorch.nn.functional.softmax": "F.softmax's 3rd is _stacklevel; ours is torch.softmax (dtype 3rd)",
-    "microtorch.nn.functional.log_softmax": "F.log_softmax's 3rd is _stacklevel; ours is torch.log_softmax",
 }
-# the shape family (ops/shape*.py, splitting.py), edited by another engineer: first parameter still x
-_SHAPE_FAMILY = (
-    "broadcast_to chunk clone flatten flip movedim narrow permute reshape select split squeeze swapaxes transpose "
-    "unbind unflatten unsqueeze"
-).split()
-ALLOWED.update({"microtorch." + n: "first parameter x (torch: input); shape family's files" for n in _SHAPE_FAMILY})
 
 
 def _positional_names(fn) -> list[str] | None:
@@ -294,3 +285,72 @@ def test_norm_out_as_torch():
     with pytest.raises(RuntimeError) as got:
         microtorch.norm(microtorch.tensor(data, requires_grad=True), out=microtorch.empty(0, dtype=microtorch.float64))
     assert str(got.value) == str(expected.value)
+
+
+def test_shape_family_by_keyword_matches_torch():
+    torch = pytest.importorskip("torch")
+    data = np.arange(24.0).reshape(2, 3, 4)
+    calls = [
+        ("reshape", dict(shape=(4, 6))),
+        ("broadcast_to", dict(size=(2, 2, 3, 4))),
+        ("permute", dict(dims=(2, 0, 1))),
+        ("transpose", dict(dim0=0, dim1=2)),
+        ("swapaxes", dict(axis0=0, axis1=2)),
+        ("movedim", dict(source=0, destination=2)),
+        ("flatten", dict(start_dim=1)),
+        ("unflatten", dict(dim=2, sizes=(2, 2))),
+        ("clone", dict()),
+        ("narrow", dict(dim=2, start=1, length=2)),
+        ("select", dict(dim=1, index=2)),
+        ("flip", dict(dims=(0, 2))),
+        ("squeeze", dict()),
+        ("unsqueeze", dict(dim=1)),
+        ("chunk", dict(chunks=2, dim=2)),
+        ("unbind", dict(dim=1)),
+    ]
+    for name, kwargs in calls:
+        ours = getattr(microtorch, name)(input=microtorch.tensor(data), **kwargs)
+        theirs = getattr(torch, name)(input=torch.tensor(data), **kwargs)
+        ours = ours if isinstance(ours, tuple) else (ours,)
+        theirs = theirs if isinstance(theirs, tuple) else (theirs,)
+        assert len(ours) == len(theirs), name
+        for o, t in zip(ours, theirs):
+            np.testing.assert_array_equal(o.numpy(), t.numpy(), err_msg=name)
+    parts = microtorch.split(tensor=microtorch.tensor(data), split_size_or_sections=[1, 3], dim=2)
+    assert [p.shape[2] for p in parts] == [1, 3]
+    with pytest.raises(TypeError):
+        microtorch.swapaxes(microtorch.tensor(data), dim0=0, dim1=1)
+
+
+def _implicit_dim_warnings(fn, *args, **kwargs) -> list[tuple[str, int]]:
+    """(file name, line) of each deprecation warning ``fn(*args, **kwargs)`` raises."""
+    import os
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn(*args, **kwargs)
+    return [(os.path.basename(w.filename), w.lineno) for w in caught if "Implicit dimension" in str(w.message)]
+
+
+@pytest.mark.filterwarnings("ignore:Implicit dimension")
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+def test_functional_softmax_signature_and_stacklevel(name):
+    torch = pytest.importorskip("torch")
+    ours, theirs = getattr(F, name), getattr(torch.nn.functional, name)
+    assert list(inspect.signature(ours).parameters) == ["input", "dim", "_stacklevel", "dtype"]
+    data = np.array([[0.5, -1.0, 2.0], [3.0, 0.0, 1.0]], dtype=np.float32)
+    x, tx = microtorch.tensor(data), torch.tensor(data)
+    # _stacklevel=3 (the default) names the caller (the helper's line), 4 its caller (this line), 2 F itself
+    helper_line = inspect.getsourcelines(_implicit_dim_warnings)[1] + 7
+    assert _implicit_dim_warnings(ours, x) == [("test_keyword_names.py", helper_line)]
+    assert _implicit_dim_warnings(ours, x, None, 3, microtorch.float64) == [("test_keyword_names.py", helper_line)]
+    here = inspect.currentframe().f_lineno + 1
+    assert _implicit_dim_warnings(ours, x, _stacklevel=4) == [("test_keyword_names.py", here)]
+    assert _implicit_dim_warnings(ours, x, _stacklevel=2)[0][0] == "functional.py"
+    assert _implicit_dim_warnings(ours, x, dim=1, _stacklevel=2) == []
+    result = ours(input=x, dim=1, _stacklevel=5, dtype=microtorch.float64)
+    expected = theirs(input=tx, dim=1, _stacklevel=5, dtype=torch.float64)
+    assert result.dtype is microtorch.float64
+    np.testing.assert_allclose(result.numpy(), expected.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours(x, None, 3, microtorch.float64).numpy(), theirs(tx, None, 3, torch.float64).numpy())

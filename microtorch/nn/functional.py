@@ -9,6 +9,7 @@ from __future__ import annotations
 from .._tensor import Tensor
 from ..ops import dropout as _dropout_ops
 from ..ops import pool as _pool_ops
+from ..ops import softmax as _softmax_ops
 from ..ops.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from ..ops.dropout import dropout, dropout1d, dropout2d, dropout3d  # noqa: F401
 from ..ops.elementwise import (
@@ -63,7 +64,7 @@ from ..ops.pool import (  # noqa: F401
     max_unpool2d,
     max_unpool3d,
 )
-from ..ops.reduction import _softmax_dim, log_softmax, softmax
+from ..ops.reduction import _softmax_dim
 from ..ops.shape import pixel_shuffle, pixel_unshuffle
 from ..ops.unfold import fold, unfold
 
@@ -216,11 +217,25 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     return _threshold_inplace(input, threshold, value)
 
 
-def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """``softmax(-input, dim)``; without ``dim``, warns and picks torch's legacy dim, as torch."""
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``; without ``dim``, warns ``_stacklevel`` frames up, as torch."""
     if dim is None:
-        dim = _softmax_dim(input, None, "softmin")
-    return softmax(-input, dim, dtype=dtype)
+        dim = _softmax_dim(input, None, "softmax", _stacklevel)
+    return _softmax_ops.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``x - logsumexp(x)`` along ``dim``; without ``dim``, warns ``_stacklevel`` frames up, as torch."""
+    if dim is None:
+        dim = _softmax_dim(input, None, "log_softmax", _stacklevel)
+    return _softmax_ops.log_softmax(input, dim, dtype=dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``softmax(-input, dim)``; without ``dim``, warns ``_stacklevel`` frames up, as torch."""
+    if dim is None:
+        dim = _softmax_dim(input, None, "softmin", _stacklevel)
+    return _softmax_ops.softmax(-input, dim, dtype=dtype)
 
 from ..ops import attention as _attention  # noqa: E402
 from ..ops.attention import _canonical_mask, _none_or_dtype  # noqa: E402, F401

@@ -20,6 +20,7 @@ __all__ = [
     "sum_to_size",
     "expand",
     "transpose",
+    "swapaxes",
     "permute",
     "squeeze",
     "unsqueeze",
@@ -138,13 +139,25 @@ def _reshaped(x: Tensor, shape: tuple) -> Tensor:
     return UnsafeView.apply(Clone.apply(x, fmt=dt.contiguous_format), shape=shape)
 
 
-def reshape(x: Tensor, *shape) -> Tensor:
-    """Return ``x`` with a new shape (a view when possible), one dim may be -1."""
-    _check_tensor("reshape", x)
-    shape = _infer_shape("reshape", _check_shape_args("reshape", shape), x._data.size)
-    if shape == x._data.shape:
-        return Reshape.apply(x, shape=shape) if x._requires_grad else x._alias()
-    return _reshaped(x, shape)
+def _sizes_or_keyword(op: str, name: str, sizes: tuple, keyword) -> tuple:
+    """``f(x, 2, 3)`` / ``f(x, (2, 3))`` sizes, or the sequence given as ``name=`` (as torch's ``shape=``)."""
+    if keyword is None:
+        return sizes
+    if sizes:
+        raise TypeError(f"{op}() got multiple values for argument '{name}'")
+    if not isinstance(keyword, (tuple, list)):
+        raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, not {type(keyword).__name__}")
+    return (keyword,)
+
+
+def reshape(input: Tensor, *sizes, shape=None) -> Tensor:
+    """Return ``input`` with a new shape (a view when possible), one dim may be -1."""
+    _check_tensor("reshape", input)
+    sizes = _check_shape_args("reshape", _sizes_or_keyword("reshape", "shape", sizes, shape))
+    shape = _infer_shape("reshape", sizes, input._data.size)
+    if shape == input._data.shape:
+        return Reshape.apply(input, shape=shape) if input._requires_grad else input._alias()
+    return _reshaped(input, shape)
 
 
 def view(x: Tensor, *shape) -> Tensor:
@@ -246,9 +259,9 @@ def expand(x: Tensor, *shape) -> Tensor:
     return Expand.apply(x, shape=final)
 
 
-def broadcast_to(x: Tensor, shape) -> Tensor:
+def broadcast_to(input: Tensor, size) -> Tensor:
     """Same as ``x.expand(shape)``."""
-    return expand(x, tuple(shape))
+    return expand(input, tuple(size))
 
 
 class Permute(Op):
@@ -266,19 +279,19 @@ class Permute(Op):
         return Permute.apply(g, dims=tuple(np.argsort(self.dims)))
 
 
-def permute(x: Tensor, *dims) -> Tensor:
+def permute(input: Tensor, *order, dims=None) -> Tensor:
     """Return a view with dimensions reordered as ``dims``."""
-    _check_tensor("permute", x)
-    dims = _check_shape_args("permute", dims)
-    if len(dims) != x.ndim:
+    _check_tensor("permute", input)
+    dims = _check_shape_args("permute", _sizes_or_keyword("permute", "dims", order, dims))
+    if len(dims) != input.ndim:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
-            f"desired ordering of dimensions i.e. input.dim() = {x.ndim} is not equal to len(dims) = {len(dims)}"
+            f"desired ordering of dimensions i.e. input.dim() = {input.ndim} is not equal to len(dims) = {len(dims)}"
         )
-    norm = tuple(wrap_dim(d, x.ndim, "permute") for d in dims)
+    norm = tuple(wrap_dim(d, input.ndim, "permute") for d in dims)
     if len(set(norm)) != len(norm):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return Permute.apply(x, dims=norm)
+    return Permute.apply(input, dims=norm)
 
 
 class Transpose(Op):
@@ -296,12 +309,17 @@ class Transpose(Op):
         return Transpose.apply(g, dim0=self.dims[0], dim1=self.dims[1])
 
 
-def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Return a view with ``dim0`` and ``dim1`` swapped."""
-    _check_tensor("transpose", x)
-    n = x.ndim
+    _check_tensor("transpose", input)
+    n = input.ndim
     d0, d1 = _int_dim(dim0, n, "transpose", "dim0"), _int_dim(dim1, n, "transpose", "dim1")
-    return Transpose.apply(x, dim0=d0, dim1=d1)
+    return Transpose.apply(input, dim0=d0, dim1=d1)
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """``torch.swapaxes``: ``transpose`` under NumPy's parameter names."""
+    return transpose(input, axis0, axis1)
 
 
 class T(Op):
@@ -334,44 +352,44 @@ def _dim_list(dims, ndim: int, op: str, what: str) -> list:
     return wrapped
 
 
-def movedim(x: Tensor, source, destination) -> Tensor:
+def movedim(input: Tensor, source, destination) -> Tensor:
     """Move dimensions ``source`` to positions ``destination``."""
-    _check_tensor("movedim", x)
+    _check_tensor("movedim", input)
     if isinstance(source, (int, np.integer)) != isinstance(destination, (int, np.integer)):
         raise TypeError(
             f"movedim(): source and destination must both be int or both be tuples of ints, got "
             f"{type(source).__name__} and {type(destination).__name__}"
         )
-    src = _dim_list(source, x.ndim, "movedim", "source")
-    dst = _dim_list(destination, x.ndim, "movedim", "destination")
+    src = _dim_list(source, input.ndim, "movedim", "source")
+    dst = _dim_list(destination, input.ndim, "movedim", "destination")
     if len(src) != len(dst):
         raise RuntimeError(
             f"movedim: Invalid source or destination dims: source ({list(np.atleast_1d(source))} dims) should contain "
             f"the same number of dims as destination ({list(np.atleast_1d(destination))} dims)"
         )
-    if not x.ndim:
-        return Permute.apply(x, dims=())
-    perm = [i for i in range(x.ndim) if i not in src]
+    if not input.ndim:
+        return Permute.apply(input, dims=())
+    perm = [i for i in range(input.ndim) if i not in src]
     for d, s in sorted(zip(dst, src)):
         perm.insert(d, s)
-    return Permute.apply(x, dims=tuple(perm))
+    return Permute.apply(input, dims=tuple(perm))
 
 
-def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one."""
-    _check_tensor("flatten", x)
-    s, e = _int_dim(start_dim, x.ndim, "flatten", "start_dim"), _int_dim(end_dim, x.ndim, "flatten", "end_dim")
+    _check_tensor("flatten", input)
+    s, e = _int_dim(start_dim, input.ndim, "flatten", "start_dim"), _int_dim(end_dim, input.ndim, "flatten", "end_dim")
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    if x.ndim == 0:
-        return Reshape.apply(x, shape=(1,))
+    if input.ndim == 0:
+        return Reshape.apply(input, shape=(1,))
     if s == e:
-        return x
-    shape = x.shape
+        return input
+    shape = input.shape
     n = 1
     for k in shape[s : e + 1]:
         n *= k
-    return _reshaped(x, tuple(shape[:s]) + (n,) + tuple(shape[e + 1 :]))
+    return _reshaped(input, tuple(shape[:s]) + (n,) + tuple(shape[e + 1 :]))
 
 
 def _int_tuple(op: str, arg: str, pos: int, value) -> tuple:
@@ -421,12 +439,12 @@ def _unflatten_sizes(x: Tensor, d: int, sizes: tuple) -> tuple:
     return sizes
 
 
-def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split dimension ``dim`` into ``sizes``."""
-    _check_tensor("unflatten", x)
-    d = _int_dim(dim, max(x.ndim, 1), "unflatten")
-    sizes = _unflatten_sizes(x, d, _int_tuple("unflatten", "sizes", 2, sizes))
-    return Reshape.apply(x, shape=tuple(x.shape[:d]) + sizes + tuple(x.shape[d + 1 :]))
+    _check_tensor("unflatten", input)
+    d = _int_dim(dim, max(input.ndim, 1), "unflatten")
+    sizes = _unflatten_sizes(input, d, _int_tuple("unflatten", "sizes", 2, sizes))
+    return Reshape.apply(input, shape=tuple(input.shape[:d]) + sizes + tuple(input.shape[d + 1 :]))
 
 
 class Contiguous(Op):
@@ -458,13 +476,13 @@ class Clone(Op):
         return g
 
 
-def clone(x: Tensor, memory_format=None) -> Tensor:
+def clone(input: Tensor, memory_format=None) -> Tensor:
     """A copy of ``x`` that is still connected to the graph (``preserve_format`` keeps ``x``'s strides)."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"clone(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"clone(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     fmt = dt.check_memory_format(memory_format, "clone")
-    check_format_rank(fmt, x._data.ndim)
-    return Clone.apply(x, fmt=fmt)
+    check_format_rank(fmt, input._data.ndim)
+    return Clone.apply(input, fmt=fmt)
 
 
 class CopyNode(Op):
@@ -489,16 +507,16 @@ def _narrow_start(start) -> int:
     return int(start)
 
 
-def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The slice ``start:start+length`` along ``dim`` (a view)."""
-    _check_tensor("narrow", x)
-    if x.ndim == 0:
+    _check_tensor("narrow", input)
+    if input.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
-    d = _int_dim(dim, x.ndim, "narrow")
+    d = _int_dim(dim, input.ndim, "narrow")
     start = _narrow_start(start)
     if not isinstance(length, (int, np.integer)) or isinstance(length, bool):
         raise TypeError(f"narrow(): argument 'length' must be int, not {type(length).__name__}")
-    size = x.shape[d]
+    size = input.shape[d]
     if not -size <= start <= size:
         raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
@@ -507,7 +525,7 @@ def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
         raise RuntimeError("narrow(): length must be non-negative.")
     if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
-    return Slice.apply(x, key=(slice(None),) * d + (slice(start, start + length),))
+    return Slice.apply(input, key=(slice(None),) * d + (slice(start, start + length),))
 
 
 class Select(Op):
@@ -568,18 +586,20 @@ class Alias(Op):
         return g
 
 
-def select(x: Tensor, dim: int, index: int) -> Tensor:
+def select(input: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim``, with that dimension removed."""
-    _check_tensor("select", x)
-    d = _int_dim(dim, x.ndim, "select")
+    _check_tensor("select", input)
+    d = _int_dim(dim, input.ndim, "select")
     if isinstance(index, Tensor) and index.ndim == 0 and index._data.dtype.kind in "iu":
         index = int(index._data)
     if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
         raise TypeError(f"select(): argument 'index' (position 2) must be int, not {type(index).__name__}")
-    n = x.shape[d]
+    n = input.shape[d]
     if not -n <= index < n:
-        raise IndexError(f"select(): index {index} out of range for tensor of size {list(x.shape)} at dimension {d}")
-    return Select.apply(x, key=(slice(None),) * d + (int(index) % n, Ellipsis))
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(input.shape)} at dimension {d}"
+        )
+    return Select.apply(input, key=(slice(None),) * d + (int(index) % n, Ellipsis))
 
 
 # the families that live in their own modules, re-exported so ``ops.shape`` keeps every name

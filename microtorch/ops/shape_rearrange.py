@@ -23,9 +23,9 @@ class Flip(Op):
         return Flip.apply(g, dims=self.dims)
 
 
-def flip(x: Tensor, *args, dims=None) -> Tensor:
+def flip(input: Tensor, *args, dims=None) -> Tensor:
     """Reverse ``x`` along each of ``dims`` (a sequence, or ints as ``Tensor.flip(0, 1)``)."""
-    _check_tensor("flip", x)
+    _check_tensor("flip", input)
     if (dims is None) == (not args):
         raise TypeError("flip() missing required argument 'dims' (pos 2)" if not args else "flip(): dims given twice")
     if dims is None:
@@ -33,13 +33,13 @@ def flip(x: Tensor, *args, dims=None) -> Tensor:
     seq = (dims,) if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool) else dims
     if not isinstance(seq, (tuple, list)):
         raise TypeError(f"flip(): argument 'dims' must be tuple of ints, not {type(dims).__name__}")
-    wrapped = [_int_dim(d, x.ndim, "flip", "dims") for d in seq]
+    wrapped = [_int_dim(d, input.ndim, "flip", "dims") for d in seq]
     if len(set(wrapped)) != len(wrapped):
         raise RuntimeError(
             f"dim {next(d for i, d in enumerate(wrapped) if d in wrapped[:i])} appears multiple times in the list of dims"
         )
-    dims = tuple(sorted(wrapped)) if x.ndim else ()
-    return Flip.apply(x, dims=dims)
+    dims = tuple(sorted(wrapped)) if input.ndim else ()
+    return Flip.apply(input, dims=dims)
 
 
 class Repeat(Op):

@@ -55,14 +55,14 @@ class SqueezeDims(Squeeze):
     torch_name = "SqueezeBackward2"
 
 
-def squeeze(x: Tensor, dim=None) -> Tensor:
+def squeeze(input: Tensor, dim=None) -> Tensor:
     """Remove dimensions of size 1 (all of them, or those in ``dim``)."""
-    _check_tensor("squeeze", x)
-    shape = x._data.shape
+    _check_tensor("squeeze", input)
+    shape = input._data.shape
     if dim is None:
-        return Squeeze.apply(x, dims=tuple(i for i, s in enumerate(shape) if s == 1))
+        return Squeeze.apply(input, dims=tuple(i for i, s in enumerate(shape) if s == 1))
     node = SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim
-    return node.apply(x, dims=tuple(sorted(d for d in _squeeze_dims(dim, x.ndim) if shape[d] == 1)))
+    return node.apply(input, dims=tuple(sorted(d for d in _squeeze_dims(dim, input.ndim) if shape[d] == 1)))
 
 
 class Unsqueeze(Op):
@@ -79,10 +79,10 @@ class Unsqueeze(Op):
         return SqueezeDim.apply(g, dims=(self.dim,))
 
 
-def unsqueeze(x: Tensor, dim: int) -> Tensor:
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a dimension of size 1 at ``dim``."""
-    _check_tensor("unsqueeze", x)
-    return Unsqueeze.apply(x, dim=_int_dim(dim, x.ndim + 1, "unsqueeze"))
+    _check_tensor("unsqueeze", input)
+    return Unsqueeze.apply(input, dim=_int_dim(dim, input.ndim + 1, "unsqueeze"))
 
 
 class SqueezeInplace(Squeeze):

@@ -47,21 +47,25 @@ class LogSoftmax(Op):
         return g - exp(y) * sum(g, self.dim, keepdim=True)
 
 
-def _softmax_dim(x: Tensor, dim, name: str, stacklevel: int = 2) -> int:
-    """The softmax dim; None warns (at the user's call) and picks torch's legacy choice."""
+def _softmax_dim(x: Tensor, dim, name: str, stacklevel: int) -> int:
+    """The softmax dim; None warns and picks torch's legacy choice.
+
+    ``stacklevel`` counts frames from this function, as in torch's ``_get_softmax_dim``: 3 names the
+    caller of the function that called this one.
+    """
     if dim is None:
         import warnings
 
         warnings.warn(
             f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
-            stacklevel=stacklevel + 1,
+            stacklevel=stacklevel,
         )
         dim = 0 if x.ndim in (0, 1, 3) else 1
     return _one_dim(dim, x.ndim, name)
 
 
 def _softmax_family(x: Tensor, dim, dtype, node, name: str) -> Tensor:
-    d = _softmax_dim(x, dim, name, stacklevel=3)
+    d = _softmax_dim(x, dim, name, stacklevel=4)  # the caller of softmax / log_softmax
     if dtype is not None:
         x = x.to(dtype)
     if x._data.dtype.kind != "f" and x._data.size:  # torch dispatches no kernel for an empty input

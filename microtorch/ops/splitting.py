@@ -43,13 +43,13 @@ class SplitWithSizes(Split):
     torch_name = "SplitWithSizesBackward0"
 
 
-def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Split into chunks of a given size (the last may be smaller) or of given sizes."""
-    _check_tensor("split", x)
-    if x.ndim == 0:
+    _check_tensor("split", tensor)
+    if tensor.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
-    d = _int_dim(dim, x.ndim, "split")
-    n = x.shape[d]
+    d = _int_dim(dim, tensor.ndim, "split")
+    n = tensor.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         size = int(split_size_or_sections)
         if size <= 0 and n > 0:
@@ -64,21 +64,21 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
                 f"{d}), but got split_sizes={sizes}"
             )
         op, name = SplitWithSizes, "SplitWithSizes"
-    return mark_multi_output_views(op.apply(x, dim=d, sizes=tuple(sizes)), name)
+    return mark_multi_output_views(op.apply(tensor, dim=d, sizes=tuple(sizes)), name)
 
 
-def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split into ``chunks`` pieces of size ceil(n / chunks) (the last may be smaller)."""
-    _check_tensor("chunk", x)
-    if x.ndim == 0:
+    _check_tensor("chunk", input)
+    if input.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    d = _int_dim(dim, x.ndim, "chunk")
-    n = x.shape[d]
+    d = _int_dim(dim, input.ndim, "chunk")
+    n = input.shape[d]
     if n == 0:  # torch: ``chunks`` empty pieces
-        return split(x, [0] * chunks, d)
-    return split(x, -(-n // chunks), d)
+        return split(input, [0] * chunks, d)
+    return split(input, -(-n // chunks), d)
 
 
 class Unbind(_MultiView):
@@ -95,10 +95,10 @@ class Unbind(_MultiView):
         return Stack.apply(*grads, dim=self.dim)
 
 
-def unbind(x: Tensor, dim: int = 0) -> tuple:
+def unbind(input: Tensor, dim: int = 0) -> tuple:
     """Remove ``dim`` and return the slices along it."""
-    _check_tensor("unbind", x)
-    if x.ndim == 0:
+    _check_tensor("unbind", input)
+    if input.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    d = _int_dim(dim, x.ndim, "unbind")
-    return mark_multi_output_views(Unbind.apply(x, dim=d), "Unbind")
+    d = _int_dim(dim, input.ndim, "unbind")
+    return mark_multi_output_views(Unbind.apply(input, dim=d), "Unbind")
