@@ -171,3 +171,21 @@ def test_retain_graph_keeps_and_default_frees_saved_tensors():
     np.testing.assert_allclose(x.grad.numpy(), 4 * x.detach().numpy(), rtol=1e-6)
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         y.backward()
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+def test_plain_sgd_step_matches_torch_and_bumps_versions(maximize):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    w0, x0 = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((5, 4)).astype(np.float32)
+    w, tw = mt.tensor(w0, requires_grad=True), torch.tensor(w0, requires_grad=True)
+    skipped, tskipped = mt.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)  # never gets a grad
+    opt = mt.optim.SGD([w, skipped], lr=0.1, maximize=maximize)
+    topt = torch.optim.SGD([tw, tskipped], lr=0.1, maximize=maximize)
+    for _ in range(3):
+        for o, p, x in ((opt, w, mt.tensor(x0)), (topt, tw, torch.tensor(x0))):
+            o.zero_grad()
+            (x @ p.T).tanh().sum().backward()
+            o.step()
+    np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert w._version == tw._version and skipped._version == tskipped._version == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import Optimizer, _check_nonneg, _clone_state, _scalar
+from .optimizer import Optimizer, _ArrayUpdate, _check_nonneg, _clone_state, _scalar
 
 __all__ = ["SGD"]
 
@@ -52,6 +52,9 @@ class SGD(Optimizer):
         wd = _scalar(group["weight_decay"])
         nesterov = group["nesterov"]
         kind = self._update_kind(group)
+        if momentum == 0 and wd == 0 and kind is _ArrayUpdate:
+            _plain_step(group["params"], lr, group["maximize"])
+            return
         for p in group["params"]:
             g = kind.grad(p, group["maximize"])
             if g is None:
@@ -72,3 +75,17 @@ class SGD(Optimizer):
                 g = g + momentum * kind.state(buf) if nesterov else kind.state(buf)
             x -= lr * g
             kind.touched(p)
+
+
+def _plain_step(params: list, lr: float, maximize: bool) -> None:
+    """Plain SGD on the arrays (no momentum, no weight decay): the general loop's arithmetic, shortened."""
+    for p in params:
+        g = p._grad
+        if g is None:
+            continue
+        x = p._data
+        if maximize:
+            x -= lr * -g._data
+        else:
+            x -= lr * g._data
+        p._vc.value += 1
