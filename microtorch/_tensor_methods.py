@@ -255,9 +255,15 @@ Tensor.__rmod__ = lambda self, other: E.remainder(other, self)
 # torch wraps these three in a decorator that turns "self is not a Tensor" into NotImplemented
 Tensor.__pow__ = lambda self, other: E.pow(self, other) if isinstance(self, Tensor) else NotImplemented
 Tensor.__rpow__ = lambda self, other: E.pow(other, self)
-Tensor.__matmul__ = lambda self, other: L.matmul(self, as_tensor_arg(other, "matmul"))
+# torch's @ takes no Python numbers or sequences: NotImplemented, so Python raises its TypeError
+_NO_MATMUL = (list, tuple, int, float, complex)
+Tensor.__matmul__ = lambda self, other: (
+    NotImplemented if isinstance(other, _NO_MATMUL) else L.matmul(self, as_tensor_arg(other, "matmul"))
+)
 Tensor.__rmatmul__ = lambda self, other: (
-    L.matmul(as_tensor_arg(other, "matmul"), self) if isinstance(self, Tensor) else NotImplemented
+    L.matmul(as_tensor_arg(other, "matmul"), self)
+    if isinstance(self, Tensor) and not isinstance(other, _NO_MATMUL)
+    else NotImplemented
 )
 Tensor.__neg__ = lambda self: E.neg(self)
 Tensor.__pos__ = lambda self: self

@@ -9,7 +9,18 @@ from .._tensor import Tensor
 from ..autograd.function import OUTPUT, Op
 from ..autograd.grad_mode import _state
 from ..ops.linalg import matmul
-from ._common import LinAlgError, check_bools, check_matrix, diag_embed, eye_like, mT, np_svd, scipy_linalg, write_out
+from ._common import (
+    LinAlgError,
+    check_bools,
+    check_matrix,
+    check_tensor,
+    diag_embed,
+    eye_like,
+    mT,
+    np_svd,
+    scipy_linalg,
+    write_out,
+)
 from ._results import CholeskyExResult, EighResult, QrResult, SvdResult
 
 __all__ = ["svd", "svdvals", "eigh", "eigvalsh", "qr", "cholesky", "cholesky_ex"]
@@ -160,23 +171,53 @@ def eigh_backward(gl, gv, w: Tensor, v: Tensor):
     return matmul(v, matmul(ret, mT(v)))
 
 
-def _check_uplo(uplo) -> str:
+def _check_eigh_args(input, uplo, binding: str) -> str:
+    """torch's checks of ``eigh`` / ``eigvalsh`` in its order; the triangle to read, upper-cased.
+
+    An empty integer, bool or half input passes: torch runs no kernel on it (see ``_empty_eigh``).
+    """
+    check_tensor(input, binding, "input")
+    if not isinstance(uplo, str):
+        raise TypeError(f"{binding}(): argument 'UPLO' must be str, not {type(uplo).__name__}")
+    check_matrix(input, "linalg.eigh", square=True, floating=False)
     if uplo not in ("L", "U", "l", "u"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {uplo}")
+    if _without_kernel(input._data):
+        return uplo.upper()
+    if input._data.dtype == np.float16:
+        raise NotImplementedError("\"linalg_eigh_cpu\" not implemented for 'Half'")
+    check_matrix(input, "linalg.eigh", square=True, kernel="linalg_eigh_cpu")
     return uplo.upper()
+
+
+def _without_kernel(a: np.ndarray) -> bool:
+    """An empty input of a dtype the eigh kernel lacks (integer, bool, half): torch runs no kernel on it."""
+    return a.size == 0 and (a.dtype.kind in "biu" or a.dtype == np.float16)
+
+
+def _empty_eigh(input: Tensor) -> tuple | None:
+    """torch's ``(eigenvalues, eigenvectors)`` of such an input: empty, of its dtype (None otherwise)."""
+    a = input._data
+    if not _without_kernel(a):
+        return None
+    return Tensor._make(np.empty(a.shape[:-1], a.dtype)), Tensor._make(np.empty(a.shape, a.dtype))
 
 
 def eigh(input: Tensor, UPLO: str = "L") -> tuple:  # noqa: N803
     """``(eigenvalues, eigenvectors)`` of symmetric ``A``, reading the ``UPLO`` triangle."""
-    check_matrix(input, "linalg.eigh", square=True, kernel="linalg_eigh_cpu")
-    uplo = _check_uplo(UPLO)
+    uplo = _check_eigh_args(input, UPLO, "linalg_eigh")
+    empty = _empty_eigh(input)
+    if empty is not None:
+        return EighResult(*empty)
     return EighResult(*keep_outputs(Eigh.apply(input, uplo=uplo)))
 
 
 def eigvalsh(input: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor:  # noqa: N803
     """The eigenvalues of symmetric ``A`` in ascending order."""
-    check_matrix(input, "linalg.eigh", square=True, kernel="linalg_eigh_cpu")
-    uplo = _check_uplo(UPLO)
+    uplo = _check_eigh_args(input, UPLO, "linalg_eigvalsh")
+    empty = _empty_eigh(input)
+    if empty is not None:
+        return write_out(out, empty[0])
     if _needs_graph(input):
         result = keep_outputs(Eigh.apply(input, uplo=uplo))[0]
     else:

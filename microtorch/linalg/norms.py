@@ -139,9 +139,39 @@ def vector_norm(
     return write_out(out, result)
 
 
+_MATRIX_NORM_SIGNATURES = (
+    " * (Tensor input, Number ord, tuple of ints dim = {-2,-1}, bool keepdim = False, *, torch.dtype dtype = None, "
+    "Tensor out = None)\n"
+    ' * (Tensor input, str ord = "fro", tuple of ints dim = {-2,-1}, bool keepdim = False, *, torch.dtype dtype = None, '
+    "Tensor out = None)\n"
+)
+
+
+def _check_dim_ints(ord, dim) -> None:  # noqa: A002
+    """torch's argument-parser TypeErrors for a ``dim`` that is not a tuple of ints."""
+    binding = "linalg_matrix_norm"
+    if isinstance(dim, (tuple, list)) and not dim:
+        return
+    # the parser picks the overload on the first element (a bool is no int there), then unpacks the rest
+    seq = list(dim) if isinstance(dim, (tuple, list)) and dim else [None]
+    is_int = [isinstance(d, (int, np.integer)) and (i or not isinstance(d, bool)) for i, d in enumerate(seq)]
+    if is_int[0] and all(is_int):
+        return
+    if not is_int[0]:
+        raise TypeError(
+            f"{binding}() received an invalid combination of arguments - got (Tensor, {type(ord).__name__}, "
+            f"{type(dim).__name__}), but expected one of:\n" + _MATRIX_NORM_SIGNATURES
+        )
+    pos = is_int.index(False)
+    raise TypeError(
+        f"{binding}(): argument 'dim' failed to unpack the object at pos {pos + 1} with error "
+        f'"type must be tuple of ints,but got {type(seq[pos]).__name__}"'
+    )
+
+
 def _matrix_dims(x: Tensor, dim, fn: str) -> tuple:
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
-        raise RuntimeError(f"{fn}: dim must be a 2-tuple. Got {dim}")
+        raise RuntimeError(f"{fn}: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}")
     d0, d1 = (dims_arg(int(d), x.ndim, fn)[0] for d in dim)
     if d0 == d1:
         raise RuntimeError(f"{fn}: dims must be different. Got ({dim[0]}, {dim[1]})")
@@ -171,6 +201,8 @@ def matrix_norm(
 ) -> Tensor:
     """The matrix norm ``ord`` ('fro', 'nuc', ±1, ±2, ±inf) of the matrices in dims ``dim``."""
     fn = "linalg.matrix_norm"
+    check_tensor(input, "linalg_matrix_norm", "input")
+    _check_dim_ints(ord, dim)
     check_matrix(input, fn)
     input = _norm_dtype(input, dtype, fn)
     d0, d1 = _matrix_dims(input, dim, fn)

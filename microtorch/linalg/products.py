@@ -261,7 +261,9 @@ def householder_product(input: Tensor, tau: Tensor, *, out: Tensor | None = None
     if input.ndim < 2:
         raise RuntimeError(f"{fn}: input must have at least 2 dimensions.")
     m, n = input.shape[-2:]
-    k = tau.shape[-1] if tau.ndim else 0
+    if tau.ndim == 0:
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions")
+    k = tau.shape[-1]
     if m < n:
         raise RuntimeError(f"{fn}: input.shape[-2] must be greater than or equal to input.shape[-1]")
     if n < k:
@@ -269,6 +271,10 @@ def householder_product(input: Tensor, tau: Tensor, *, out: Tensor | None = None
     if tau.ndim != input.ndim - 1:
         raise RuntimeError(
             f"{fn}: Expected tau to have one dimension less than input, but got tau.ndim equal to {tau.ndim} and input.ndim is equal to {input.ndim}"
+        )
+    if input.ndim > 2 and tuple(tau.shape[:-1]) != tuple(input.shape[:-2]):
+        raise RuntimeError(
+            f"{fn}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got {list(tau.shape[:-1])}"
         )
     if input._data.dtype != tau._data.dtype:
         raise RuntimeError(f"{fn}: tau dtype {type_word(tau)} does not match input dtype {type_word(input)}")
@@ -322,14 +328,13 @@ def tensorsolve(input: Tensor, other: Tensor, dims=None, *, out: Tensor | None =
     check_tensor(input, "linalg_tensorsolve", "input")
     check_tensor(other, "linalg_tensorsolve", "other", 2)
     if dims is not None:
-        dims = [d % input.ndim for d in dims]
-        input = input.movedim(dims, list(range(input.ndim - len(dims), input.ndim)))
+        input = input.movedim(list(dims), list(range(input.ndim - len(dims), input.ndim)))
     result_shape = tuple(input.shape[other.ndim :])
     rows, cols = other.numel(), math.prod(result_shape)
     if rows != cols:
         raise RuntimeError(
             "Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), "
-            f"but got {cols} != {math.prod(input.shape[: other.ndim])}"
+            f"but got {cols} != {rows}"
         )
     result = solve(input.reshape(rows, cols), other.reshape(rows)).reshape(*result_shape)
     return write_out(out, result)

@@ -12,6 +12,7 @@ from ..ops.linalg import matmul
 from ._common import (
     Constant,
     LinAlgError,
+    _type_name,
     check_bools,
     check_float,
     check_float_or_double,
@@ -19,6 +20,7 @@ from ._common import (
     check_tensor,
     mT,
     np_svd,
+    scipy_linalg,
     type_word,
     write_out,
 )
@@ -112,6 +114,27 @@ def _check_pinv_input(A, fn: str) -> None:  # noqa: N803
         )
 
 
+_PINV_SIGNATURES = (
+    " * (Tensor input, *, Tensor atol = None, Tensor rtol = None, bool hermitian = False, Tensor out = None)\n"
+    " * (Tensor input, *, float atol = None, float rtol = None, bool hermitian = False, Tensor out = None)\n"
+    " * (Tensor input, Tensor rcond, bool hermitian = False, *, Tensor out = None)\n"
+    " * (Tensor input, float rcond, bool hermitian = False, *, Tensor out = None)\n"
+)
+
+
+def _check_pinv_tolerances(rcond, atol, rtol) -> None:
+    """torch's parser TypeError when a tolerance is no number or Tensor, or ``rcond`` is mixed with atol/rtol."""
+    given = {name: v for name, v in (("rcond", rcond), ("atol", atol), ("rtol", rtol)) if v is not None}
+    numbers = (Tensor, int, float, np.integer, np.floating)
+    if all(isinstance(v, numbers) for v in given.values()) and not ("rcond" in given and len(given) > 1):
+        return
+    got = ", ".join(["Tensor"] + [f"{name}={_type_name(v)}" for name, v in given.items()])
+    raise TypeError(
+        f"linalg_pinv() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+        + _PINV_SIGNATURES
+    )
+
+
 def pinv(
     input: Tensor,
     rcond=None,
@@ -123,6 +146,7 @@ def pinv(
 ) -> Tensor:
     """The pseudo-inverse of ``A``; singular values below ``max(atol, rtol * s_max)`` are dropped."""
     check_bools("linalg_pinv", hermitian=hermitian)
+    _check_pinv_tolerances(rcond, atol, rtol)
     _check_pinv_input(input, "linalg.pinv")
     if hermitian and input._data.size:  # torch returns an empty (n, m) result before looking at the shape
         check_matrix(input, "linalg.eigh", square=True)
@@ -169,9 +193,9 @@ class Lstsq(Op):
 
     torch_name = "LinalgLstsqBackward0"
 
-    def forward(self, a, b, rcond):
+    def forward(self, a, b, rcond, driver):
         self.save_for_backward(a, b)
-        return _lstsq_solution(a._data, b._data, rcond)
+        return _lstsq_solution(a._data, b._data, rcond, driver)
 
     def backward(self, g):
         a, b = self.saved_tensors
@@ -182,14 +206,35 @@ class Lstsq(Op):
         return ga, gb
 
 
-def _lstsq_solution(a: np.ndarray, b: np.ndarray, rcond) -> np.ndarray:
+def _gels(a: np.ndarray, b: np.ndarray, where: str) -> np.ndarray:
+    """LAPACK gels (QR or LQ, no rank check), torch's ``gels`` driver: its exact solution, or its error."""
+    m, n = a.shape
+    if 0 in (m, n, b.shape[-1]):
+        return np.zeros((n, b.shape[-1]), dtype=a.dtype)
+    gels = scipy_linalg().lapack.get_lapack_funcs("gels", (a, b))
+    rhs = np.zeros((max(m, n), b.shape[-1]), dtype=a.dtype)
+    rhs[:m] = b
+    _, x, info = gels(a, rhs)
+    if info > 0:
+        raise LinAlgError(
+            f"torch.linalg.lstsq: {where}The least squares solution could not be computed because the input matrix "
+            f"does not have full rank (error code: {info})."
+        )
+    return x[:n]
+
+
+def _lstsq_solution(a: np.ndarray, b: np.ndarray, rcond, driver: str) -> np.ndarray:
+    batched = a.ndim > 2
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     a = np.broadcast_to(a, batch + a.shape[-2:])
     b = np.broadcast_to(b, batch + b.shape[-2:])
     out = np.empty(batch + (a.shape[-1], b.shape[-1]), dtype=a.dtype)
-    for idx in np.ndindex(*batch) if batch else [()]:
+    for i, idx in enumerate(np.ndindex(*batch) if batch else [()]):
         try:
-            out[idx] = np.linalg.lstsq(a[idx], b[idx], rcond=rcond)[0]
+            if driver == "gels":
+                out[idx] = _gels(a[idx], b[idx], f"(Batch element {i}): " if batched else "")
+            else:
+                out[idx] = np.linalg.lstsq(a[idx], b[idx], rcond=rcond)[0]
         except np.linalg.LinAlgError:
             raise LinAlgError(
                 "torch.linalg.lstsq: The least squares solution could not be computed because the input matrix "
@@ -220,9 +265,13 @@ def lstsq(input: Tensor, b: Tensor, rcond=None, *, driver=None) -> tuple:
     rhs = b.unsqueeze(-1) if vector else b
     if not vector and b.ndim == input.ndim - 1:
         rhs = rhs.expand(*batch, *rhs.shape[-2:])
-    x = Lstsq.apply(input, rhs, rcond=rcond)
-    with_residuals, rank, values = _lstsq_extras(input._data, driver or "gelsy", rcond)
-    if with_residuals:
+    driver = driver or "gelsy"
+    x = Lstsq.apply(input, rhs, rcond=rcond, driver=driver)
+    with_residuals, rank, values = _lstsq_extras(input._data, driver, rcond)
+    if with_residuals and driver == "gels" and input.shape[-1] == 0:
+        # LAPACK's gels zeroes B when A has no columns, and torch sums B's rows into the residuals
+        residuals = Constant.apply(input, rhs, value=np.zeros(tuple(x.shape[:-2]) + x.shape[-1:], input._data.dtype))
+    elif with_residuals:
         residuals = ((matmul(input, x) - rhs) ** 2).sum(dim=-2)
     else:
         residuals = Constant.apply(input, rhs, value=np.zeros((0,), dtype=input._data.dtype))
