@@ -189,3 +189,14 @@ def test_plain_sgd_step_matches_torch_and_bumps_versions(maximize):
             o.step()
     np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-5, atol=1e-6)
     assert w._version == tw._version and skipped._version == tskipped._version == 0
+
+
+def test_gradients_from_two_paths_sum_on_arrays_or_recorded_under_create_graph():
+    x = mt.tensor([0.5, -1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    (g,) = mt.autograd.grad((x * x + x.sin()).sum(), x)  # x's three gradients summed, nothing recorded
+    np.testing.assert_allclose(g.numpy(), 2 * x.detach().numpy() + np.cos(x.detach().numpy()))
+    assert g.grad_fn is None
+    (g2,) = mt.autograd.grad((x * x + x.sin()).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g2.detach().numpy(), g.numpy())
+    assert g2.grad_fn is not None and g2.grad_fn.name() == "AddBackward0"
+    assert gradgradcheck(lambda t: (t * t + t.sin()).sum(), (x,))

@@ -31,6 +31,15 @@ def _add(a, b):
     return a + b
 
 
+def _sum(old, g):
+    """Sum two gradients arriving at one place: on the arrays when nothing is recorded or profiled
+    and they match (what the Tensor add would compute), else as a Tensor add."""
+    a, b = old._data, g._data
+    if not _state.enabled and _instrument is None and a.shape == b.shape and a.dtype == b.dtype:
+        return Tensor._make(a + b)
+    return old + g
+
+
 def _array_root(array):
     while array.base is not None:
         array = array.base
@@ -151,7 +160,7 @@ def run_backward(
                             buf = buffers[child] = [None] * len(meta) if meta else [None]
                         nr = e[1]
                         old = buf[nr]
-                        buf[nr] = g if old is None else old + g
+                        buf[nr] = g if old is None else _sum(old, g)
                     left = deps[child] - 1
                     deps[child] = left
                     if left == 0:
@@ -161,7 +170,7 @@ def run_backward(
                     if entry is None:
                         leaf_grads[id(e)] = [e, g]
                     else:
-                        entry[1] = entry[1] + g
+                        entry[1] = _sum(entry[1], g)
 
         # leaf hooks see the summed gradient; they may replace it
         for entry in leaf_grads.values():
