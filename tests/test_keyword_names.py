@@ -354,3 +354,15 @@ def test_functional_softmax_signature_and_stacklevel(name):
     assert result.dtype is microtorch.float64
     np.testing.assert_allclose(result.numpy(), expected.numpy(), rtol=1e-12)
     np.testing.assert_allclose(ours(x, None, 3, microtorch.float64).numpy(), theirs(tx, None, 3, torch.float64).numpy())
+
+
+def test_broadcast_to_bad_arguments_as_torch():
+    torch = pytest.importorskip("torch")
+    for args in (([1.0, 2.0], (2, 2)), ("tensor", (2, 2)), (None, (2,)), ("ones", 2)):
+        real = [torch.ones(2) if a == "ones" else a for a in args]
+        ours = [microtorch.ones(2) if a == "ones" else a for a in args]
+        with pytest.raises(TypeError) as expected:
+            torch.broadcast_to(*real)
+        with pytest.raises(TypeError) as got:
+            microtorch.broadcast_to(*ours)
+        assert str(got.value) == str(expected.value)

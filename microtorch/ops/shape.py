@@ -260,7 +260,12 @@ def expand(x: Tensor, *shape) -> Tensor:
 
 
 def broadcast_to(input: Tensor, size) -> Tensor:
-    """Same as ``x.expand(shape)``."""
+    """Same as ``input.expand(size)``."""
+    _check_tensor("broadcast_to", input)
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(
+            f"broadcast_to(): argument 'size' (position 2) must be tuple of ints, not {type(size).__name__}"
+        )
     return expand(input, tuple(size))
 
 
