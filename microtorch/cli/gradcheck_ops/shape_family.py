@@ -80,13 +80,13 @@ def _select_view():
 
 
 def _slice_view():
-    import microtorch as mt
+    from microtorch.ops.shape_views import slice as aten_slice  # aten's slice: torch has no public torch.slice
 
     def args(rng, s):
         d = dim_of(rng, len(s))
         return (d, int(rng.integers(0, s[d])), None, int(rng.integers(1, 3)))
 
-    return _View(mt.slice, args)
+    return _View(aten_slice, args)
 
 
 def _lazy_src(make_view):
@@ -188,7 +188,6 @@ OPS = [
     S("diagonal_scatter", _lazy_src(_diagonal_view)),
     S("select_scatter", _lazy_src(_select_view)),
     S("slice_scatter", _lazy_src(_slice_view)),
-    S("slice", _in(1, lambda rng, s: _slice_view().args(rng, s)), "torch"),
     S("as_strided", _in(1, _strided)),
     S("as_strided_copy", _in(1, _strided), "torch"),
     S("as_strided_scatter", _strided_scatter),
