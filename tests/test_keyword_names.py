@@ -366,3 +366,16 @@ def test_broadcast_to_bad_arguments_as_torch():
         with pytest.raises(TypeError) as got:
             microtorch.broadcast_to(*ours)
         assert str(got.value) == str(expected.value)
+
+
+def test_unfold_argument_types_as_torch():
+    torch = pytest.importorskip("torch")
+    data = np.arange(20.0).reshape(4, 5)
+    for args in ((0, 2.0, 1), (0, 2, 1.5), (1.0, 2, 1), (0, True, 1), (0, "2", 1), (0, None, 1)):
+        with pytest.raises(TypeError) as expected:
+            torch.tensor(data).unfold(*args)
+        with pytest.raises(TypeError) as got:
+            microtorch.tensor(data).unfold(*args)
+        assert str(got.value) == str(expected.value)
+    windows = microtorch.tensor(data).unfold(1, np.int64(2), 2)
+    np.testing.assert_array_equal(windows.numpy(), torch.tensor(data).unfold(1, 2, 2).numpy())

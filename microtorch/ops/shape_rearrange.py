@@ -120,6 +120,9 @@ class UnfoldDimBackward(Op):
 
 def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
     """All windows of ``size`` elements every ``step`` along ``dimension``, as a new last dim (a view)."""
+    for pos, (name, value) in enumerate((("dimension", dimension), ("size", size), ("step", step)), 1):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer, Tensor)):
+            raise TypeError(f"unfold(): argument '{name}' (position {pos}) must be int, not {type(value).__name__}")
     d = _int_dim(dimension, x.ndim, "unfold", "dimension")
     length = x.shape[d] if x.ndim else 1
     if size < 0:
