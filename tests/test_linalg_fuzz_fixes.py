@@ -207,3 +207,28 @@ def test_matmul_with_a_list_or_number_is_a_type_error():
             torch.ones(3, 2) @ bad
     _same_as_torch(lambda L: L.linalg.pinv([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]] @ _m(L, np.ones((3, 2))).mT))
     assert (t @ np.ones((2, 2))).shape == (3, 2)
+
+
+VECDOT_DIAGONAL_CASES = [
+    lambda L: L.linalg.vecdot(L.ones(3, dtype=L.float64), L.ones(1, dtype=L.float64)),
+    lambda L: L.linalg.vecdot(L.ones(0, dtype=L.float64), L.ones(1, dtype=L.float64)),
+    lambda L: L.linalg.vecdot(L.ones(3, dtype=L.float64), L.ones(3, dtype=L.float64) * 2, dim=7),
+    lambda L: L.linalg.vecdot(L.ones(0, dtype=L.float64), L.ones(0, dtype=L.float64), dim=2**40),
+    lambda L: L.linalg.vecdot(L.ones(3, dtype=L.float64), L.ones(2, 1, dtype=L.float64)),
+    lambda L: L.linalg.diagonal(L.ones(5, 5), offset=2**40),
+    lambda L: L.linalg.diagonal(L.ones(2, 5, 4), offset=-(2**40)),
+    lambda L: L.linalg.diagonal(L.arange(40.0).reshape(2, 5, 4), offset=-4),
+    lambda L: L.linalg.diagonal(L.arange(40.0).reshape(2, 5, 4), offset=3),
+]
+
+
+@pytest.mark.parametrize("case", range(len(VECDOT_DIAGONAL_CASES)))
+def test_vecdot_of_vectors_and_far_diagonals_as_torch(case):
+    _same_as_torch(VECDOT_DIAGONAL_CASES[case])
+
+
+def test_vecdot_of_vectors_gradient():
+    x = mt.tensor(_R.randn(4), requires_grad=True)
+    y = mt.tensor(_R.randn(4), requires_grad=True)
+    assert mt.autograd.gradcheck(lambda x, y: mt.linalg.vecdot(x, y), (x, y))
+    assert mt.autograd.gradgradcheck(lambda x, y: mt.linalg.vecdot(x, y), (x, y))

@@ -213,8 +213,15 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) ->
             f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type {type_word(x)} and y of "
             f"type {type_word(y)} instead"
         )
-    result = (x * y).sum(dim=dim)
-    return write_out(out, result)
+    if x.ndim == 1 and y.ndim == 1:
+        # torch computes vdot(x, y) here: no broadcasting, and dim is not looked at
+        if x.shape[0] != y.shape[0]:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{x.shape[0]}] and src [{y.shape[0]}] to have the same "
+                f"number of elements, but got {x.shape[0]} and {y.shape[0]} elements respectively"
+            )
+        return write_out(out, (x * y).sum())
+    return write_out(out, (x * y).sum(dim=dim))
 
 
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: N803
@@ -227,7 +234,10 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
         raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {bad})")
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return _last_diagonal(A.movedim((d1, d2), (-2, -1)), offset)
+    moved = A.movedim((d1, d2), (-2, -1))
+    # an offset past the matrix gives the empty diagonal (clamped so that no huge int reaches numpy)
+    offset = max(min(offset, moved.shape[-1]), -moved.shape[-2]) if moved.ndim >= 2 else offset
+    return _last_diagonal(moved, offset)
 
 
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
