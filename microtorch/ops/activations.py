@@ -9,7 +9,9 @@ import numpy as np
 
 from .._backend import xp
 from .._tensor import Tensor
+from ..autograd import engine as _engine
 from ..autograd.function import OUTPUT, Op
+from ..autograd.grad_mode import _state
 from ._out import torch_args
 from ._promote import TYPE_WORD, _float_array, check_number, check_tensor, not_a_tensor, not_implemented
 from .comparison import gt, le, lt, where
@@ -80,7 +82,11 @@ class Relu(Op):
         (y,) = self.saved_tensors
         # the mask is a constant: build it in g's dtype at once (no bool tensor, no cast op); PyTorch's
         # threshold_backward passes the gradient where the output is not <= 0, NaN included
-        return g * Tensor._make((~(y._data <= 0)).astype(g._data.dtype, copy=False))
+        gd = g._data
+        mask = (~(y._data <= 0)).astype(gd.dtype, copy=False)
+        if not _state.enabled and _engine._instrument is None and gd.dtype.kind == "f":
+            return Tensor._make(gd * mask)  # the product below, on the arrays (nothing recorded)
+        return g * Tensor._make(mask)
 
 
 class LeakyRelu(Op):

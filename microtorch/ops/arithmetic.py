@@ -13,12 +13,14 @@ import numpy as np
 from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor
+from ..autograd import engine as _engine
 from ..autograd.function import OUTPUT, Op, save_needed, wants_grad
+from ..autograd.grad_mode import _state
 from ._out import torch_args
 from ._promote import TYPE_WORD, _align, _binary, _py, _pyscalar, _scalar_target, fit_int, invalid_arguments
 from ._util import as_tensor_arg, broadcast_error
 from .comparison import eq, ge, where
-from .shape import sum_to_size
+from .shape import _sum_to_array, sum_to_size
 from .unary import log, neg
 
 __all__ = [
@@ -35,6 +37,21 @@ __all__ = [
     "fmod",
     "lerp",
 ]
+
+
+def _plain(g: Tensor, dtype: np.dtype) -> bool:
+    """Whether a backward formula may run on the arrays: nothing recorded (no create_graph), no
+    profiler / anomaly instrumentation, and a real floating gradient of ``dtype`` (then the numpy
+    calls are exactly those of the Tensor-op formula, without its nodes)."""
+    if _state.enabled or _engine._instrument is not None:
+        return False
+    gdt = g._data.dtype
+    return gdt == dtype and gdt.kind == "f"
+
+
+def _to_shape(a: np.ndarray, shape: tuple) -> Tensor:
+    """``sum_to_size`` of a gradient array whose shape broadcasts from ``shape``."""
+    return Tensor._make(a if a.shape == shape else _sum_to_array(a, shape))
 
 
 def _operands(op: str, a, b, number_first: bool = True, numbers_only: bool = True):
@@ -93,7 +110,12 @@ class Sub(Op):
 
     def backward(self, g):
         na, nb = self.needs_input_grad
-        return (sum_to_size(g, self.shapes[0]) if na else None, sum_to_size(neg(g), self.shapes[1]) if nb else None)
+        ga = sum_to_size(g, self.shapes[0]) if na else None
+        if not nb:
+            return ga, None
+        if _plain(g, g._data.dtype):
+            return ga, _to_shape(-g._data, self.shapes[1])
+        return ga, sum_to_size(neg(g), self.shapes[1])
 
 
 class RSubScalar(Op):
@@ -179,6 +201,10 @@ class Mul(Op):
     def backward(self, g):
         a, b = self.saved_tensors
         na, nb = self.needs_input_grad
+        if _plain(g, (a if a is not None else b)._data.dtype):
+            gd = g._data
+            ga = _to_shape(gd * b._data, self.shapes[0]) if na else None
+            return ga, _to_shape(gd * a._data, self.shapes[1]) if nb else None
         return (sum_to_size(g * b, self.shapes[0]) if na else None, sum_to_size(g * a, self.shapes[1]) if nb else None)
 
 
@@ -191,6 +217,8 @@ class MulScalar(Op):
         return x._data * s
 
     def backward(self, g):
+        if _plain(g, g._data.dtype):
+            return Tensor._make(g._data * self.s)
         return MulScalar.apply(g, s=self.s)
 
 
@@ -465,9 +493,16 @@ class PowScalar(Op):
             return g * 0
         if s == 1:
             return g
+        if (type(s) is int or type(s) is float) and _plain(g, x._data.dtype):
+            return Tensor._make(self._plain_grad(g._data, x._data, s))
         if s == 2:
             return g * x * 2
         return g * s * PowScalar.apply(x, s=s - 1)
+
+    @staticmethod
+    def _plain_grad(gd: np.ndarray, xd: np.ndarray, s) -> np.ndarray:
+        """The formulas above for a Python-number exponent, on the arrays."""
+        return gd * xd * 2 if s == 2 else gd * s * xd ** (s - 1)
 
 
 class RPowScalar(Op):

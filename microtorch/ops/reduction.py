@@ -7,6 +7,7 @@ sort/topk (ops.sorting) live in their own modules and are re-exported here."""
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -119,7 +120,7 @@ def _expand_back(g: Tensor, in_shape, dims, keepdim: bool) -> Tensor:
     if not _state.enabled:
         # plain backward: no graph to record, so skip the reshape/expand ops
         a = g._data
-        if a.size == 1 and len(in_shape) and int(np.prod(in_shape)) <= 65536:
+        if a.size == 1 and len(in_shape) and math.prod(in_shape) <= 65536:
             return Tensor._make(xp.full(in_shape, a.reshape(()), dtype=a.dtype))
         return Tensor._make(xp.broadcast_to(a.reshape(_kept_shape(in_shape, dims)), in_shape))
     if not keepdim:

@@ -10,6 +10,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._backend import xp
 from .._tensor import Tensor, _check_shape_args, check_format_rank, copy_as
+from ..autograd import engine as _engine
 from ..autograd.function import Op
 from ..autograd.grad_mode import _state
 from ._util import broadcast_shapes, wrap_dim
@@ -95,6 +96,8 @@ class Reshape(Op):
         return x._data.reshape(shape)
 
     def backward(self, g):
+        if not _state.enabled and _engine._instrument is None:
+            return Tensor._make(g._data.reshape(self.in_shape))  # nothing recorded: the array reshape
         return reshape(g, self.in_shape)
 
 
@@ -281,7 +284,12 @@ class Permute(Op):
         return x._data.transpose(dims)
 
     def backward(self, g):
-        return Permute.apply(g, dims=tuple(np.argsort(self.dims)))
+        inverse = [0] * len(self.dims)
+        for i, d in enumerate(self.dims):
+            inverse[d] = i
+        if not _state.enabled and _engine._instrument is None:
+            return Tensor._make(g._data.transpose(inverse))  # nothing recorded: the array view
+        return Permute.apply(g, dims=tuple(inverse))
 
 
 def permute(input: Tensor, *order, dims=None) -> Tensor:
@@ -337,6 +345,8 @@ class T(Op):
         return x._data.T
 
     def backward(self, g):
+        if not _state.enabled and _engine._instrument is None:
+            return Tensor._make(g._data.T)  # nothing recorded: the array view
         return T.apply(g)
 
 
