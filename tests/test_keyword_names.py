@@ -379,3 +379,19 @@ def test_unfold_argument_types_as_torch():
         assert str(got.value) == str(expected.value)
     windows = microtorch.tensor(data).unfold(1, np.int64(2), 2)
     np.testing.assert_array_equal(windows.numpy(), torch.tensor(data).unfold(1, 2, 2).numpy())
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_torch_softmax_needs_dim_as_torch(name):
+    torch = pytest.importorskip("torch")
+    data = np.array([[0.5, -1.0, 2.0], [3.0, 0.0, 1.0]])
+    with pytest.raises(TypeError, match="dim"):
+        getattr(torch, name)(torch.tensor(data))
+    with pytest.raises(TypeError, match="dim"):
+        getattr(microtorch, name)(microtorch.tensor(data))
+    with pytest.raises(TypeError, match="dim"):
+        getattr(microtorch.tensor(data), name)()
+    ours = getattr(microtorch, name)(microtorch.tensor(data), 0, microtorch.float32)
+    theirs = getattr(torch, name)(torch.tensor(data), 0, torch.float32)
+    assert ours.dtype is microtorch.float32
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

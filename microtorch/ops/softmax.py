@@ -75,13 +75,13 @@ def _softmax_family(x: Tensor, dim, dtype, node, name: str) -> Tensor:
     return node.apply(x, dim=d)
 
 
-def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+def softmax(input: Tensor, dim: int | None, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``, computed stably."""
     _check_args("softmax", input)
     return _softmax_family(input, dim, dtype, Softmax, "softmax")
 
 
-def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+def log_softmax(input: Tensor, dim: int | None, dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``, stable at large logits."""
     _check_args("log_softmax", input)
     return _softmax_family(input, dim, dtype, LogSoftmax, "log_softmax")
