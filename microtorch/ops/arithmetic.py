@@ -476,6 +476,13 @@ class Pow(Op):
         return ga, gb
 
 
+def _scalar_power(a: np.ndarray, s) -> np.ndarray:
+    """``a ** s`` for a number ``s``; torch takes ``1 / sqrt`` for ``s == -0.5`` (so ``-inf`` gives nan)."""
+    if s == -0.5 and a.dtype.kind == "f":
+        return 1 / xp.sqrt(a)
+    return a**s
+
+
 class PowScalar(Op):
     """``x ** s``."""
 
@@ -484,7 +491,7 @@ class PowScalar(Op):
     def forward(self, x, s):
         self.s = s
         self.save_for_backward(x)
-        return x._data**s
+        return _scalar_power(x._data, s)
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -502,7 +509,7 @@ class PowScalar(Op):
     @staticmethod
     def _plain_grad(gd: np.ndarray, xd: np.ndarray, s) -> np.ndarray:
         """The formulas above for a Python-number exponent, on the arrays."""
-        return gd * xd * 2 if s == 2 else gd * s * xd ** (s - 1)
+        return gd * xd * 2 if s == 2 else gd * s * _scalar_power(xd, s - 1)
 
 
 class RPowScalar(Op):

@@ -1,0 +1,118 @@
+"""Backward formulas computed on the arrays (no create_graph, nothing instrumented) against the
+recorded Tensor-op formulas (create_graph=True), torch, and finite differences."""
+
+import numpy as np
+import pytest
+
+import microtorch
+from microtorch.autograd import gradcheck, gradgradcheck
+
+# (name, function of the inputs, input shapes): shapes that broadcast exercise the sum back to shape
+CASES = [
+    ("exp", lambda x: x.exp(), [(3, 4)]),
+    ("sin", lambda x: x.sin(), [(3, 4)]),
+    ("tanh", lambda x: x.tanh(), [(3, 4)]),
+    ("sigmoid", lambda x: x.sigmoid(), [(3, 4)]),
+    ("relu", lambda x: x.relu(), [(3, 4)]),
+    ("mul", lambda a, b: a * b, [(3, 4), (3, 4)]),
+    ("mul_broadcast", lambda a, b: a * b, [(2, 3, 4), (3, 1)]),
+    ("mul_scalar", lambda x: x * 2.5, [(3, 4)]),
+    ("sub", lambda a, b: a - b, [(3, 4), (3, 4)]),
+    ("sub_broadcast", lambda a, b: a - b, [(3, 1), (2, 1, 4)]),
+    ("pow2", lambda x: x**2, [(3, 4)]),
+    ("pow3", lambda x: x**3, [(3, 4)]),
+    ("pow_half", lambda x: x**0.5, [(3, 4)]),
+    ("pow_neg", lambda x: x**-1.5, [(3, 4)]),
+    ("view", lambda x: x.view(4, 3), [(3, 4)]),
+    ("reshape", lambda x: x.reshape(-1), [(3, 4)]),
+    ("permute", lambda x: x.permute(2, 0, 1), [(2, 3, 4)]),
+    ("t", lambda x: x.t(), [(3, 4)]),
+    ("sum", lambda x: x.sum(), [(3, 4)]),
+    ("sum_0d", lambda x: x.sum(), [()]),
+]
+
+
+def _inputs(lib, shapes, dtype, special: bool = False):
+    rng = np.random.default_rng(0)
+    arrays = []
+    for shape in shapes:
+        a = rng.uniform(0.3, 2.0, shape)
+        if special and a.size >= 4:
+            a.flat[:4] = [np.nan, np.inf, -np.inf, 0.0]
+        arrays.append(a)
+    return [lib.tensor(a, dtype=getattr(lib, dtype), requires_grad=True) for a in arrays]
+
+
+def _grads(lib, fn, shapes, dtype, create_graph: bool, special: bool = False):
+    xs = _inputs(lib, shapes, dtype, special)
+    out = fn(*xs)
+    r = lib.tensor(np.random.default_rng(1).standard_normal(tuple(out.shape)), dtype=getattr(lib, dtype))
+    grads = lib.autograd.grad((out * r).sum(), xs, create_graph=create_graph)
+    return [g.detach().numpy() for g in grads]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("special", [False, True])
+@pytest.mark.parametrize("name,fn,shapes", CASES, ids=[c[0] for c in CASES])
+def test_array_route_matches_recorded_route(name, fn, shapes, dtype, special):
+    """The array route gives bit for bit the recorded formula's gradients (NaN and inf included)."""
+    plain = _grads(microtorch, fn, shapes, dtype, create_graph=False, special=special)
+    recorded = _grads(microtorch, fn, shapes, dtype, create_graph=True, special=special)
+    for p, r in zip(plain, recorded):
+        assert p.dtype == r.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(p, r)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("special", [False, True])
+@pytest.mark.parametrize("name,fn,shapes", CASES, ids=[c[0] for c in CASES])
+def test_array_route_matches_torch(name, fn, shapes, dtype, special):
+    """The plain backward pass gives torch's gradients, dtypes and shapes."""
+    torch = pytest.importorskip("torch")
+    ours = _grads(microtorch, fn, shapes, dtype, create_graph=False, special=special)
+    theirs = _grads(torch, fn, shapes, dtype, create_graph=False, special=special)
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for o, t in zip(ours, theirs):
+        assert o.dtype == t.dtype and o.shape == t.shape
+        np.testing.assert_allclose(o, t, rtol=tol, atol=tol, equal_nan=True)
+
+
+@pytest.mark.parametrize("name,fn,shapes", CASES, ids=[c[0] for c in CASES])
+def test_second_derivatives_still_recorded(name, fn, shapes):
+    """create_graph still records differentiable formulas: finite-difference first and second derivatives."""
+    xs = _inputs(microtorch, shapes, "float64")
+    assert gradcheck(fn, xs)
+    assert gradgradcheck(fn, xs)
+
+
+def test_plain_backward_records_nothing():
+    """Without create_graph the gradients are plain tensors with no grad_fn."""
+    x = microtorch.tensor([0.5, 1.5], requires_grad=True)
+    (g,) = microtorch.autograd.grad((x.sigmoid() * x).sum(), [x])
+    assert g.grad_fn is None and not g.requires_grad
+    (g2,) = microtorch.autograd.grad((x.sigmoid() * x).sum(), [x], create_graph=True)
+    assert g2.grad_fn is not None
+    np.testing.assert_array_equal(g.numpy(), g2.detach().numpy())
+
+
+def test_saved_tensor_version_check_kept():
+    """A saved tensor modified in place still fails the backward pass on the array route."""
+    x = microtorch.tensor([0.5, 1.5], requires_grad=True)
+    y = x.sigmoid()
+    z = (y * 2.0).sum()
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+
+
+@pytest.mark.parametrize("s", [0.5, -0.5, -1.5])
+def test_pow_half_exponents_at_negative_infinity_as_torch(s):
+    """torch computes ``x ** -0.5`` as ``1 / sqrt(x)``: nan at -inf (also in ``x ** 0.5``'s gradient)."""
+    torch = pytest.importorskip("torch")
+    values = [-float("inf"), -1.0, 0.0, 4.0, float("inf")]
+    x, a = torch.tensor(values, requires_grad=True), microtorch.tensor(values, requires_grad=True)
+    (x**s).sum().backward()
+    y = a**s
+    y.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), (x.detach() ** s).numpy())
+    np.testing.assert_array_equal(a.grad.numpy(), x.grad.numpy())
