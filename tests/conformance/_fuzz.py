@@ -23,7 +23,7 @@ import numpy as np
 import microtorch as mt
 
 from ._convert import Unconvertible, recording_module_constructors, to_mt
-from ._ops import RANDOM_ENTRIES, Case, _call, _describe, _quiet, compare, entry_name, microtorch_function
+from ._ops import RANDOM_ENTRIES, Case, _call, _describe, _quiet, compare, entry_name, microtorch_function, same_class
 
 PERTURBATIONS = ("rank_up", "rank_down", "shape", "dtype", "value", "type", "empty", "zero_dim")
 INTERNAL_MODULES = ("numpy",)
@@ -170,7 +170,7 @@ def judge(t_out, t_exc, m_out, m_exc, snapshot, shape_only: bool = False) -> str
             return f"class: torch raises {type(t_exc).__name__}; microtorch {_describe(m_exc)}"
         if is_internal(m_exc):
             return f"internal: torch raises {type(t_exc).__name__}; microtorch {_describe(m_exc)}"
-        if not isinstance(m_exc, type(t_exc)):
+        if not same_class(t_exc, m_exc):
             return f"class: torch raises {type(t_exc).__name__}; microtorch {_describe(m_exc)}"
         return None
     if m_exc is not None:

@@ -255,11 +255,21 @@ def _describe(exc) -> str:
     return f"{type(exc).__module__}.{type(exc).__name__}: {text[:160]}"
 
 
+def same_class(t_exc, m_exc) -> bool:
+    """microtorch's exception is an instance of torch's class (or of microtorch's counterpart of a torch class
+    that lives in torch's C module: torch.linalg.LinAlgError is torch._C._LinAlgError)."""
+    import torch
+
+    if isinstance(m_exc, type(t_exc)):
+        return True
+    return isinstance(t_exc, torch.linalg.LinAlgError) and isinstance(m_exc, mt.linalg.LinAlgError)
+
+
 def _raise_check(t_exc, m_exc, m_out) -> tuple[bool, str]:
     """Both raised (microtorch an instance of torch's class) or torch raised and we did not."""
     if m_exc is None:
         return False, f"torch raises {_describe(t_exc)}; microtorch returned a result"
-    if not isinstance(m_exc, type(t_exc)):
+    if not same_class(t_exc, m_exc):
         return False, f"torch raises {type(t_exc).__name__}; microtorch raised {_describe(m_exc)}"
     return True, ""
 
