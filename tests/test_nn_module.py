@@ -185,7 +185,7 @@ def test_registration_name_errors_match_pytorch():
 
 def test_layers_are_reachable_at_torchs_module_paths():
     """Scripts import from torch.nn.modules.<file> (nn.modules.loss.CTCLoss, nn.modules.conv.LazyConv2d)."""
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     import importlib
 
     for sub in ("activation", "conv", "dropout", "linear", "loss", "normalization", "pooling", "batchnorm", "rnn"):
