@@ -116,3 +116,30 @@ def test_pow_half_exponents_at_negative_infinity_as_torch(s):
     y.sum().backward()
     np.testing.assert_array_equal(y.detach().numpy(), (x.detach() ** s).numpy())
     np.testing.assert_array_equal(a.grad.numpy(), x.grad.numpy())
+
+
+def test_implicit_root_gradient_is_a_fresh_array():
+    """backward() of a one-element output starts from its own ones: accumulating into a leaf's .grad
+    in place never changes a later implicit gradient."""
+    y = microtorch.tensor(3.0, requires_grad=True)
+    y.backward()
+    y.backward()
+    z = microtorch.tensor(5.0, requires_grad=True)
+    z.backward()
+    assert y.grad.item() == 2.0 and z.grad.item() == 1.0
+    w = microtorch.ones(1, 1, dtype=microtorch.float64, requires_grad=True)
+    (w * 3.0).backward()
+    assert w.grad.dtype == microtorch.float64 and w.grad.shape == (1, 1) and w.grad.item() == 3.0
+
+
+def test_root_gradient_errors_as_torch():
+    """The checks of backward()'s outputs and gradients keep torch's error classes and messages."""
+    torch = pytest.importorskip("torch")
+    for lib in (torch, microtorch):
+        x = lib.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+            (x * 2.0).backward()
+        with pytest.raises(RuntimeError, match="Mismatch in shape"):
+            (x * 2.0).backward(lib.ones(3))
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            lib.ones(1).backward()
