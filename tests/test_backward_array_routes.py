@@ -143,3 +143,18 @@ def test_root_gradient_errors_as_torch():
             (x * 2.0).backward(lib.ones(3))
         with pytest.raises(RuntimeError, match="does not require grad"):
             lib.ones(1).backward()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_sigmoid_values_as_torch(dtype):
+    """sigmoid (scipy's expit for float32/float64 when installed) keeps torch's values at the extremes,
+    NaN and infinities, and a 0-d result is an array that in-place ops can write."""
+    torch = pytest.importorskip("torch")
+    values = [-1e4, -100.0, -20.0, -1.0, -0.0, 0.0, 1e-8, 3.0, 50.0, float("inf"), -float("inf"), float("nan")]
+    ours = microtorch.tensor(values, dtype=getattr(microtorch, dtype)).sigmoid().numpy()
+    theirs = torch.tensor(values, dtype=getattr(torch, dtype)).sigmoid().numpy()
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, rtol=1e-3 if dtype == "float16" else 1e-6, atol=0, equal_nan=True)
+    y = microtorch.tensor(0.5).sigmoid()
+    y.add_(1.0)
+    assert y.item() == pytest.approx(float(torch.tensor(0.5).sigmoid()) + 1.0)

