@@ -29,6 +29,8 @@ CASES = [
     ("t", lambda x: x.t(), [(3, 4)]),
     ("sum", lambda x: x.sum(), [(3, 4)]),
     ("sum_0d", lambda x: x.sum(), [()]),
+    ("sum_dim_keepdim", lambda x: x.sum((0, 1), keepdim=True), [(1, 10)]),
+    ("mean", lambda x: x.mean(), [(2, 5)]),
 ]
 
 
@@ -158,3 +160,14 @@ def test_sigmoid_values_as_torch(dtype):
     y = microtorch.tensor(0.5).sigmoid()
     y.add_(1.0)
     assert y.item() == pytest.approx(float(torch.tensor(0.5).sigmoid()) + 1.0)
+
+
+def test_sigmoid_without_scipy_uses_the_numpy_formula(monkeypatch):
+    """Without scipy the numpy formula gives the same values to rounding."""
+    from microtorch.ops import unary
+
+    x = microtorch.tensor([-30.0, -1.0, 0.0, 2.0, 40.0, float("nan")], dtype=microtorch.float64)
+    fast = x.sigmoid().numpy()
+    monkeypatch.setattr(unary, "_EXPIT", [None])
+    slow = x.sigmoid().numpy()
+    np.testing.assert_allclose(slow, fast, rtol=1e-15, atol=0, equal_nan=True)

@@ -121,7 +121,9 @@ def _expand_back(g: Tensor, in_shape, dims, keepdim: bool) -> Tensor:
         # plain backward: no graph to record, so skip the reshape/expand ops
         a = g._data
         if a.size == 1 and len(in_shape) and math.prod(in_shape) <= 65536:
-            return Tensor._make(xp.full(in_shape, a.reshape(()), dtype=a.dtype))
+            out = xp.empty(in_shape, dtype=a.dtype)  # empty + fill: a quarter of full's time
+            out.fill(a.reshape(()))
+            return Tensor._make(out)
         return Tensor._make(xp.broadcast_to(a.reshape(_kept_shape(in_shape, dims)), in_shape))
     if not keepdim:
         g = reshape(g, _kept_shape(in_shape, dims))
