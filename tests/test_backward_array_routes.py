@@ -171,3 +171,17 @@ def test_sigmoid_without_scipy_uses_the_numpy_formula(monkeypatch):
     monkeypatch.setattr(unary, "_EXPIT", [None])
     slow = x.sigmoid().numpy()
     np.testing.assert_allclose(slow, fast, rtol=1e-15, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_relu_gradient_is_zero_where_blocked_even_for_inf_nan_gradients(create_graph):
+    """torch's threshold_backward selects: an inf or NaN incoming gradient gives 0 where the output is
+    <= 0 (a product with a 0/1 mask would give NaN); NaN outputs pass the gradient."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (torch, microtorch):
+        x = lib.tensor([-1.0, 2.0, 0.0, float("nan"), -3.0], requires_grad=True)
+        g = lib.tensor([float("inf"), 1.0, float("nan"), 3.0, -float("inf")])
+        (gx,) = lib.autograd.grad(x.relu(), x, g, create_graph=create_graph)
+        results.append(gx.detach().numpy())
+    np.testing.assert_array_equal(results[1], results[0])

@@ -80,13 +80,14 @@ class Relu(Op):
 
     def backward(self, g):
         (y,) = self.saved_tensors
-        # the mask is a constant: build it in g's dtype at once (no bool tensor, no cast op); PyTorch's
-        # threshold_backward passes the gradient where the output is not <= 0, NaN included
+        # PyTorch's threshold_backward: the gradient where the output is not <= 0 (NaN included),
+        # else exactly 0 (also for an inf or NaN gradient: a select, not a product with a mask)
         gd = g._data
-        mask = (~(y._data <= 0)).astype(gd.dtype, copy=False)
-        if not _state.enabled and _engine._instrument is None and gd.dtype.kind == "f":
-            return Tensor._make(gd * mask)  # the product below, on the arrays (nothing recorded)
-        return g * Tensor._make(mask)
+        blocked = y._data <= 0
+        zero = gd.dtype.type(0)
+        if not _state.enabled and _engine._instrument is None:
+            return Tensor._make(xp.where(blocked, zero, gd))  # the select below, on the arrays
+        return where(Tensor._make(blocked), Tensor._make(np.asarray(zero)), g)
 
 
 class LeakyRelu(Op):
