@@ -251,6 +251,10 @@ class Div(Op):
     def backward(self, g):
         a, b = self.saved_tensors
         na, nb = self.needs_input_grad
+        if _plain(g, b._data.dtype):
+            gd, bd = g._data, b._data
+            ga = _to_shape(gd / bd, self.shapes[0]) if na else None
+            return ga, _to_shape(-gd * a._data / (bd * bd), self.shapes[1]) if nb else None
         ga = sum_to_size(g / b, self.shapes[0]) if na else None
         gb = sum_to_size(neg(g) * a / (b * b), self.shapes[1]) if nb else None
         return ga, gb
@@ -265,6 +269,8 @@ class DivScalar(Op):
         return x._data / s
 
     def backward(self, g):
+        if _plain(g, g._data.dtype):
+            return Tensor._make(g._data / self.s)
         return DivScalar.apply(g, s=self.s)
 
 

@@ -174,6 +174,8 @@ class Cos(Op):
 
     def backward(self, g):
         (x,) = self.saved_tensors
+        if _plain(g, x):
+            return Tensor._make(-(g._data * xp.sin(x._data)))
         return neg(g * sin(x))
 
 
