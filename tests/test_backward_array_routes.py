@@ -30,6 +30,8 @@ CASES = [
     ("view", lambda x: x.view(4, 3), [(3, 4)]),
     ("reshape", lambda x: x.reshape(-1), [(3, 4)]),
     ("permute", lambda x: x.permute(2, 0, 1), [(2, 3, 4)]),
+    ("transpose", lambda x: x.transpose(0, 2), [(2, 3, 4)]),
+    ("transpose_0d", lambda x: x.transpose(0, -1), [()]),
     ("t", lambda x: x.t(), [(3, 4)]),
     ("sum", lambda x: x.sum(), [(3, 4)]),
     ("sum_0d", lambda x: x.sum(), [()]),
