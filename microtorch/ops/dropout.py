@@ -10,7 +10,7 @@ import numpy as np
 from .. import random as _random
 from .._tensor import Tensor
 
-__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "torch_dropout", "torch_dropout_"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d"]  # torch_dropout(_) are torch.dropout(_), bound in __init__
 
 
 def _check_p(p, op: str) -> float:
