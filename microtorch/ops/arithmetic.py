@@ -158,8 +158,7 @@ def sub(a, b, alpha=1) -> Tensor:
     """``a - alpha * b`` with broadcasting."""
     if isinstance(alpha, Tensor) and not isinstance(b, Tensor):
         b, alpha = alpha, b
-    a, b = _py(a), _py(b)
-    if isinstance(a, Tensor):
+    if isinstance(a, Tensor):  # the common float cases first (no numpy scalar among them)
         ad = a._data
         if type(b) is float or type(b) is int:
             if ad.dtype.kind == "f":
