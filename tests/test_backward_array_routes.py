@@ -191,3 +191,20 @@ def test_relu_gradient_is_zero_where_blocked_even_for_inf_nan_gradients(create_g
         (gx,) = lib.autograd.grad(x.relu(), x, g, create_graph=create_graph)
         results.append(gx.detach().numpy())
     np.testing.assert_array_equal(results[1], results[0])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("s", [2, 3, -1, 0.5, 2.5, 0, True])
+def test_pow_python_number_short_path_as_torch(dtype, s):
+    """``x ** s`` for a float tensor and a Python number: torch's dtype, values and gradient."""
+    torch = pytest.importorskip("torch")
+    values = [0.5, 1.5, 3.0, 0.0]
+    out = []
+    for lib in (torch, microtorch):
+        x = lib.tensor(values, dtype=getattr(lib, dtype), requires_grad=True)
+        y = x**s
+        y.sum().backward()
+        out.append((str(y.dtype).split(".")[-1], y.detach().numpy(), x.grad.numpy()))
+    assert out[0][0] == out[1][0]
+    for theirs, ours in zip(out[0][1:], out[1][1:]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-3 if dtype == "float16" else 1e-6, equal_nan=True)

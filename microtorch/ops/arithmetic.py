@@ -539,6 +539,8 @@ class RPowScalar(Op):
 
 def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
     """``a ** b`` elementwise."""
+    if isinstance(a, Tensor) and (type(b) is float or type(b) is int) and a._data.dtype.kind == "f":
+        return PowScalar.apply(a, s=b)  # the common case: no promotion, no integer-power checks
     a, b = _operands("pow", a, b, numbers_only=False)
     if not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
