@@ -222,7 +222,9 @@ class Tensor:
     @staticmethod
     def _make(data, grad_fn=None, output_nr: int = 0) -> Tensor:
         t = _new(Tensor)
-        t._data = data
+        # numpy returns scalars for 0-d results (np.multiply of two 0-d arrays): keep an array, so the
+        # tensor stays writable in place and shares memory with its views, as every other tensor
+        t._data = data if type(data) is np.ndarray else np.asarray(data)
         t._grad_fn = grad_fn
         t._requires_grad = grad_fn is not None
         t._output_nr = output_nr

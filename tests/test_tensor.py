@@ -213,3 +213,18 @@ def test_indexing_a_0d_tensor_with_an_int_or_slice_says_what_torch_says():
     with pytest.raises(IndexError, match="too many indices for tensor of dimension 0"):
         t[(0,)]
     assert t[None].shape == (1,) and t[...].shape == ()
+
+
+def test_0d_results_are_writable_in_place_and_share_memory_with_their_views():
+    """numpy hands back scalars for 0-d results; a tensor holding one could not be written in place."""
+    a = mt.tensor(1.0) * mt.tensor(2.0)
+    a.add_(1)
+    assert a.item() == 3.0
+    c = mt.ones(3).sum()
+    c.view(1).add_(1)
+    assert c.item() == 4.0
+    x = mt.tensor(2.0, requires_grad=True)
+    y = x * 3
+    y.mul_(2)
+    y.backward()
+    assert x.grad.item() == 6.0
