@@ -242,3 +242,10 @@ def test_against_torch():
     th, te = torch.histogram(torch.tensor(a), 7)
     np.testing.assert_array_equal(h.numpy(), th.numpy())
     np.testing.assert_allclose(e.numpy(), te.numpy())
+
+
+def test_cov_with_no_degrees_of_freedom_left_is_plus_inf_as_torch():
+    """A negative norm (correction past the weights) was zeroed to -0.0, so the result was -inf."""
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        out = mt.cov(mt.tensor([0.0, 1.0]), correction=2, aweights=mt.tensor([0.7, 1.3]))
+    assert out.item() == float("inf")

@@ -408,7 +408,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
             "cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of observations.",
             stacklevel=2,
         )
-        norm = norm * 0 if isinstance(norm, Tensor) else 0.0
+        norm = mt.zeros_like(norm) if isinstance(norm, Tensor) else 0.0  # +0 (torch), never -0 from a negative norm
     centered = input - mt.unsqueeze(avg, 1)
     c = mt.mm(centered, (centered if w is None else centered * w).t())
     return mt.squeeze(mt.true_divide(c, norm))
