@@ -238,11 +238,9 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     return _softmax_ops.softmax(-input, dim, dtype=dtype)
 
 from ..ops import attention as _attention  # noqa: E402
-from ..ops.attention import _canonical_mask, _none_or_dtype  # noqa: E402, F401
-from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402, F401
+from ..ops.attention import _canonical_mask, _none_or_dtype, multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402, F401  # noqa: E402, F401
 
 __all__ += _attention.__all__
-
 from ..ops.distance import bilinear, cosine_similarity, normalize, pairwise_distance, pdist  # noqa: E402
 
 __all__ += ["bilinear", "cosine_similarity", "normalize", "pairwise_distance", "pdist"]
@@ -251,13 +249,13 @@ __all__ += ["bilinear", "cosine_similarity", "normalize", "pairwise_distance", "
 from ..ops import loss_margin as _loss_margin  # noqa: E402
 from ..ops import loss_nll_family as _loss_nll_family  # noqa: E402
 from ..ops import pool_fractional as _pool_fractional  # noqa: E402
-from ..ops.loss_margin import *  # noqa: E402, F403
-from ..ops.loss_nll_family import *  # noqa: E402, F403
 from ..ops.dropout_alpha import alpha_dropout, feature_alpha_dropout, rrelu, rrelu_  # noqa: E402
-from ..ops.loss_linear_ce import linear_cross_entropy  # noqa: E402
-from ..ops.norm_more import channel_shuffle, local_response_norm, rms_norm  # noqa: E402
 from ..ops.grid_sample import affine_grid, grid_sample  # noqa: E402
 from ..ops.loss_ctc import ctc_loss  # noqa: E402
+from ..ops.loss_linear_ce import linear_cross_entropy  # noqa: E402
+from ..ops.loss_margin import *  # noqa: E402, F403
+from ..ops.loss_nll_family import *  # noqa: E402, F403
+from ..ops.norm_more import channel_shuffle, local_response_norm, rms_norm  # noqa: E402
 from ..ops.pool_fractional import *  # noqa: E402, F403
 
 __all__ += _loss_margin.__all__ + _loss_nll_family.__all__ + ["channel_shuffle", "local_response_norm", "rms_norm"]
