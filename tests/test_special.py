@@ -501,3 +501,9 @@ def test_zeta_far_below_zero_against_the_direct_sum():
     q = -100.25
     direct = sum((q + k) ** -3.0 for k in range(101)) + _zeta_kernel(np.array(3.0), np.array(q + 101))
     np.testing.assert_allclose(_zeta_kernel(np.array([3.0]), np.array([q])), [direct], rtol=1e-13)
+
+
+def test_ldexp_of_a_float_by_a_bool_exponent_is_not_implemented_as_torch():
+    with pytest.raises(NotImplementedError, match="ldexp_cpu_exp"):
+        mt.ldexp(mt.ones(2), mt.tensor([True, False]))
+    assert mt.ldexp(mt.tensor([1, 2]), mt.tensor([True, False])).tolist() == [2.0, 2.0]
