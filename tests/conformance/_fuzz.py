@@ -227,11 +227,12 @@ def fuzz_call(label: str, t_fn, m_fn, call_args: list, kwargs: dict, per_call: i
 
 
 # Entries torch itself crashes on under perturbation (lu_unpack with out-of-range pivots corrupts
-# torch's heap; embedding_bag with offsets of shape (0,) segfaults): not fuzzed, so that the run survives.
+# torch's heap; embedding_bag with offsets of shape (0,) and native_batch_norm with unchecked parameter sizes
+# segfault): not fuzzed, so that the run survives.
 # Constructors torch never returns from with a huge integer (nn.RNN(2, 2, num_layers=2**40) loops
 # building layers): those perturbations are skipped.
 TORCH_HANGS_ON_HUGE = {"nn.RNN.__init__", "nn.GRU.__init__", "nn.LSTM.__init__"}
-TORCH_CRASHES = {"lu_unpack", "nn.functional.embedding_bag"}
+TORCH_CRASHES = {"lu_unpack", "nn.functional.embedding_bag", "native_batch_norm"}
 
 
 def fuzz_op(op, per_call: int = 1, samples: int = 1) -> list[Case]:
