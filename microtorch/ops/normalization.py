@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -51,6 +52,18 @@ def _channel_affine(out: Tensor, weight: Tensor | None, bias: Tensor | None) -> 
     return out
 
 
+def _check_flag(op: str, name: str, position: int, value) -> None:
+    """PyTorch's argument parser: a ``bool`` argument takes only a Python bool."""
+    if type(value) is not bool:
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be bool, not {type(value).__name__}")
+
+
+def _check_float(op: str, name: str, position: int, value) -> None:
+    """PyTorch's argument parser: a ``float`` argument takes a real number (or a Tensor), not None or a str."""
+    if not isinstance(value, (numbers.Real, Tensor)):
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be float, not {type(value).__name__}")
+
+
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -62,11 +75,12 @@ def batch_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """Normalise over every dim but the channel dim 1 (batch statistics when training)."""
-    stats = {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias}
     if not isinstance(input, Tensor):
         raise TypeError(f"batch_norm(): argument 'input' must be Tensor, not {type(input).__name__}")
-    # PyTorch's Python-level checks come first: batch size, then eps
-    if training and input.ndim >= 1 and input.shape[0] * math.prod(input.shape[2:]) == 1:
+    # PyTorch's Python-level checks come first (on the truth of ``training``): batch size, then eps
+    if training and input.ndim == 0:
+        raise IndexError("tuple index out of range")
+    if training and input.shape[0] * math.prod(input.shape[2:]) == 1:
         raise ValueError(
             f"Expected more than 1 value per channel when training, got input size torch.Size({list(input.shape)})"
         )
@@ -74,6 +88,25 @@ def batch_norm(
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    # then torch.batch_norm's argument parser
+    _check_flag("batch_norm", "training", 6, training)
+    _check_float("batch_norm", "momentum", 7, momentum)
+    _check_float("batch_norm", "eps", 8, eps)
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, float(momentum), float(eps))
+
+
+def _batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    training: bool,
+    momentum: float,
+    eps: float,
+) -> Tensor:
+    """ATen's batch norm: no Python-level checks (instance norm calls it with any eps)."""
+    stats = {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias}
     if input.numel() == 0:  # nothing to normalise or check, no statistics to update
         fits = input.ndim >= 2 and all(t is None or t.numel() == input.shape[1] for t in (weight, bias))
         return _channel_affine(input * 0, weight, bias) if fits else input * 0
@@ -90,6 +123,9 @@ def batch_norm(
             f"batch_norm: Dimension out of range (expected to be in range of [-1, 0], but got 1) "
             f"for input of {input.ndim} dims"
         )
+    for t in (running_mean, running_var):  # the CPU kernel reads the statistics as vectors
+        if t is not None and t.ndim != 1:
+            raise RuntimeError(f"TensorAccessor expected 1 dims but tensor has {t.ndim}")
     per_channel = input.shape[0] * math.prod(input.shape[2:]) if input.ndim >= 2 else 0
     dims = (0,) + tuple(range(2, input.ndim))
     shape = (1, c) + (1,) * (input.ndim - 2)
@@ -193,23 +229,59 @@ def instance_norm(
 ) -> Tensor:
     """Normalise each (sample, channel) over its positions; running statistics are batch means of the instances'.
 
-    As PyTorch: batch normalisation of the input viewed as one sample of N*C channels.
+    As PyTorch: batch normalisation of the input viewed as one sample of N*C channels. Every argument
+    is checked before a running statistic changes.
     """
-    if input.ndim < 3:
-        raise ValueError(f"instance_norm: expected at least 3D input (got {input.ndim}D input)")
-    n, c = input.shape[0], input.shape[1]
-    for name, t in (("weight", weight), ("bias", bias)):  # checked before any statistic is updated
-        if isinstance(t, Tensor) and t.numel() != c:
-            raise RuntimeError(f"instance_norm: {name} should contain {c} elements not {t.numel()}")
-    if use_input_stats and math.prod(input.shape[2:]) <= 1:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"instance_norm(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    # PyTorch's Python-level check comes first (on the truth of ``use_input_stats``)
+    if use_input_stats and math.prod(input.shape[2:]) == 1:
         raise ValueError(
             f"Expected more than 1 spatial element when training, got input size torch.Size({list(input.shape)})"
         )
+    # then torch.instance_norm's argument parser
+    params = {"weight": weight, "bias": bias, "running_mean": running_mean, "running_var": running_var}
+    for position, (name, t) in enumerate(params.items(), start=2):
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(
+                f"instance_norm(): argument '{name}' (position {position}) must be Tensor, not {type(t).__name__}"
+            )
+    _check_flag("instance_norm", "use_input_stats", 6, use_input_stats)
+    _check_float("instance_norm", "momentum", 7, momentum)
+    _check_float("instance_norm", "eps", 8, eps)
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm: expected at least 3D input (got {input.ndim}D input)")
+    n, c = input.shape[0], input.shape[1]
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"instance_norm: {name} should contain {c} elements not {t.numel()}")
+    if input.numel() == 0:
+        # PyTorch scales an empty input by the first of the repeated weight (and bias): none when N or C is 0
+        for t in (weight, bias):
+            if t is not None and t.numel() * n == 0:
+                raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
+    else:
+        dtype = input._data.dtype
+        if dtype.kind != "f":
+            raise NotImplementedError(f"instance_norm: \"batch_norm\" not implemented for '{scalar_name(dtype)}'")
+        # the CPU kernel: a weight (or, without one, a bias) of another dtype is a mixed-dtype call, a bias or
+        # running_var of another dtype a wrong accessor; running_mean is converted to the input's dtype
+        first = weight if weight is not None else bias
+        if first is not None and first._data.dtype != dtype:
+            raise RuntimeError("instance_norm: mixed dtype (CPU): expect parameter to have scalar type of Float")
+        for t in (bias, running_var):
+            if t is not None and t._data.dtype != dtype:
+                raise RuntimeError(
+                    f"instance_norm: expected scalar type {scalar_name(dtype)} but found {scalar_name(t._data.dtype)}"
+                )
     folded = reshape(input, (1, n * c) + tuple(input.shape[2:]))
     rm = rv = None
     if running_mean is not None and running_var is not None:
-        rm, rv = running_mean.detach().repeat(n), running_var.detach().repeat(n)
-    out = batch_norm(folded, rm, rv, None, None, use_input_stats or rm is None, momentum, eps)
+        mean_dtype = input.dtype if input.is_floating_point() else running_mean.dtype
+        rm, rv = running_mean.detach().to(mean_dtype).repeat(n), running_var.detach().repeat(n)
+    out = _batch_norm(folded, rm, rv, None, None, use_input_stats or rm is None, float(momentum), float(eps))
     if use_input_stats and rm is not None:
         with no_grad():
             running_mean.copy_(rm.reshape(n, c).mean(0))
