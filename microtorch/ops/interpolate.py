@@ -165,12 +165,38 @@ def _output_sizes(spatial: tuple, size, scale_factor, recompute_scale_factor) ->
         return tuple(int(s) for s in items), (None,) * k
     if scale_factor is None:
         raise ValueError("interpolate: either size or scale_factor should be defined")
-    sf = (float(scale_factor),) * k if isinstance(scale_factor, (int, float)) else tuple(map(float, scale_factor))
-    if len(sf) != k:
+    items = (
+        (scale_factor,) * k
+        if isinstance(scale_factor, (int, float, np.number, str))
+        else tuple(scale_factor)
+        if isinstance(scale_factor, (tuple, list))
+        else None
+    )
+    if items is not None and len(items) != k:
         raise ValueError(
             "interpolate: Input and scale_factor must have the same number of spatial dimensions, but got input "
-            f"with spatial dimensions of {list(spatial)} and scale_factor of shape {list(sf)}."
+            f"with spatial dimensions of {list(spatial)} and scale_factor of shape {list(items)}."
         )
+    if recompute_scale_factor and items is not None and any(isinstance(f, str) for f in items):
+        # PyTorch's Python floors float(size * factor): a str factor repeats into a string float() rejects
+        raise ValueError(f"interpolate: could not convert a string scale_factor to float: {scale_factor!r}")
+    if items is None or not all(isinstance(f, (int, float, np.integer, np.floating)) for f in items):
+        raise TypeError(
+            "interpolate: expected scale_factor to be a float or a tuple of floats, but got scale_factor "
+            f"{scale_factor!r}"
+        )
+    sf = tuple(float(f) for f in items)
+    for n, f in zip(spatial, sf):
+        v = n * f
+        if recompute_scale_factor:  # PyTorch's Python floors the sizes, then its kernel unpacks them as int64
+            if math.isnan(v):
+                raise ValueError("interpolate: cannot convert float NaN to integer")
+            if math.isinf(v):
+                raise OverflowError("interpolate: cannot convert float infinity to integer")
+            if abs(v) >= 2.0**63:
+                raise TypeError("interpolate: argument 'output_size' failed to unpack: Overflow unpacking long long")
+        elif not math.isfinite(v) or abs(v) >= 2.0**63:
+            raise RuntimeError("interpolate: value cannot be converted to type int64_t without overflow")
     out = tuple(int(math.floor(n * f)) for n, f in zip(spatial, sf))
     return out, ((None,) * k if recompute_scale_factor else sf)
 
@@ -228,7 +254,7 @@ def interpolate(
         )
     k = input.ndim - 2
     spatial = tuple(input.shape[2:])
-    out, scales = _output_sizes(spatial, size, scale_factor, recompute_scale_factor)
+    out, scales = _output_sizes(spatial, size, scale_factor, recompute_scale_factor or mode == "area")
     _check_input(input, mode, k, align_corners, out)
     if mode == "area":
         from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d

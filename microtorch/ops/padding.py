@@ -125,6 +125,8 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None =
     pad = _int_tuple(pad)
     if not isinstance(mode, str):
         raise TypeError(f"pad(): argument 'mode' (position 3) must be str, not {type(mode).__name__}")
+    if value is not None and not isinstance(value, (int, float, np.integer, np.floating, Tensor)):
+        raise TypeError(f"pad(): argument 'value' (position 4) must be float, not {type(value).__name__}")
     if len(pad) % 2:
         raise RuntimeError(f"pad: Padding length must be divisible by 2, got pad={pad}")
     k = len(pad) // 2

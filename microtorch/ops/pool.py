@@ -601,16 +601,19 @@ def _unpool_size(input, k, kernel, stride, padding, output_size, op) -> tuple:
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
     if input.ndim < k:
         raise IndexError(f"{op}: Dimension out of range: a {input.ndim}-d input has no {k} spatial dims")
-    spatial = tuple(input.shape[input.ndim - k :])
-    default = tuple((n - 1) * s + kk - 2 * p for n, s, kk, p in zip(spatial, stride, kernel, padding))
+    shape = tuple(input.shape)
+    n_k = len(kernel)  # PyTorch loops over the kernel's length, indexing shape, stride and padding by it
+    default = tuple(
+        (shape[-n_k + d] - 1) * stride[d] + kernel[d] - 2 * padding[d] for d in range(n_k)
+    )  # IndexError (tuple index out of range) as PyTorch's when a sequence is too short
     if output_size is None:
         return default
     size = tuple(output_size)
-    if len(size) == k + 2:
+    if len(size) == n_k + 2:
         size = size[2:]
-    if len(size) != k:
+    if len(size) != n_k:
         raise ValueError(
-            f"{op}: output_size should be a sequence containing {k} or {k + 2} elements, but it has a length "
+            f"{op}: output_size should be a sequence containing {n_k} or {n_k + 2} elements, but it has a length "
             f"of '{len(size)}'"
         )
     for d, (o, dflt, s) in enumerate(zip(size, default, stride)):
@@ -626,8 +629,20 @@ def _max_unpool(input, indices, k, kernel_size, stride, padding, output_size, op
     if not all(is_int(v) for v in plane):
         raise TypeError(f"{op}(): argument 'output_size' must be tuple of ints, got {plane!r}")
     plane = tuple(int(v) for v in plane)
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"{op}(): argument 'indices' (position 2) must be Tensor, not {type(indices).__name__}")
+    if k == 3:  # PyTorch's max_unpool3d kernel takes stride and padding as tuples of ints
+        for name, pos, vals in (("stride", 4, stride), ("padding", 5, _loose_tuple(padding, k))):
+            for i, v in enumerate(vals):
+                if not is_int(v):
+                    raise TypeError(
+                        f"{op}(): argument '{name}' (position {pos}) must be tuple of ints, but found element of "
+                        f"type {type(v).__name__} at pos {i}"
+                    )
+    if len(plane) != k:
+        raise RuntimeError(f"{op}: output_size must have {k} elements, got {list(plane)}")
     _check_input(input, k, op)
-    if not isinstance(indices, Tensor) or indices._data.dtype.kind not in "iu":
+    if indices._data.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: expected indices to be an int64 Tensor, got {getattr(indices, 'dtype', indices)!r}")
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(

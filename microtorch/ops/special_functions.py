@@ -199,11 +199,19 @@ def polygamma(n: int, input: Tensor) -> Tensor:  # noqa: A002
 def mvlgamma(input: Tensor, p: int) -> Tensor:  # noqa: A002
     """Multivariate log-gamma of dimension ``p``: ``sum_j lgamma(x - j/2) + p(p-1)/4 log(pi)``."""
     check_tensor("mvlgamma", input)
+    if not isinstance(p, (int, np.integer)) or isinstance(p, (bool, np.bool_)):
+        raise TypeError(f"mvlgamma(): argument 'p' (position 2) must be int, not {type(p).__name__}")
     if input.dtype.name == "bool":
         raise RuntimeError("The input tensor may not be a boolean tensor.")
+    p = int(p)
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
-    x = to_float(input)  # PyTorch 2.13 no longer checks x > (p - 1) / 2: lgamma's poles give inf
+    x = to_float(input)
+    nbytes = max(x.numel(), 1) * p * x._data.dtype.itemsize  # PyTorch materialises (..., p) as well
+    if nbytes > 2**36:
+        raise RuntimeError(
+            f"mvlgamma: DefaultCPUAllocator: can't allocate memory: you tried to allocate {nbytes} bytes."
+        )  # PyTorch 2.13 no longer checks x > (p - 1) / 2: lgamma's poles give inf
     offsets = Tensor._make(-np.arange(p, dtype=x._data.dtype) / 2)
     return lgamma(x.unsqueeze(-1) + offsets).sum(-1) + float(p * (p - 1) / 4 * np.log(np.pi))
 
