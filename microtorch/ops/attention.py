@@ -523,7 +523,7 @@ def _attend_with_weights(q, k, v, attn_mask, dropout_p, is_causal, shapes, avera
     """Explicit attention weights (plain softmax: a fully masked row is NaN, as in torch)."""
     tgt_len, bsz, embed_dim, num_heads, _, src_len = shapes
     q_scaled = q * math.sqrt(1.0 / float(q.shape[-1]))
-    if is_causal and attn_mask is None:
+    if is_causal and attn_mask is None:  # torch's own error, word for word (its "FIXME" included)
         raise AssertionError("FIXME: is_causal not implemented for need_weights")
     scores = bmm(q_scaled, k.transpose(-2, -1))
     if attn_mask is not None:
