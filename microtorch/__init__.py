@@ -411,3 +411,6 @@ from .ops.dropout_alpha import rrelu, rrelu_  # noqa: E402
 from .ops.norm_more import channel_shuffle, rms_norm  # noqa: E402
 from ._inplace_functions import *  # noqa: E402,F403  (torch.sin_(x) and the other in-place functions)
 from . import functional  # noqa: E402,F401  (torch.functional)
+from ._method_names import install as _install_method_names  # noqa: E402
+
+_install_method_names()  # last: every method is bound by now

@@ -247,6 +247,8 @@ def _inplace(op_name: str, compute):
     """Build an in-place method from an out-of-place ``compute(self, *args)``."""
 
     def method(self, *args, **kwargs):
+        if kwargs and "out" in kwargs:
+            raise _no_out(op_name)
         involves = _state.enabled and (
             _needs_grad(self) or any(isinstance(a, Tensor) and a._requires_grad for a in args)
         )
@@ -263,6 +265,11 @@ def _inplace(op_name: str, compute):
     method.__name__ = op_name
     method.__doc__ = f"In-place version of ``{op_name.rstrip('_')}``."
     return method
+
+
+def _no_out(name: str) -> TypeError:
+    """torch's TypeError for ``out=`` passed to a Tensor method (only the functions take it)."""
+    return TypeError(f"{name}() got an unexpected keyword argument 'out'")
 
 
 class _NoGrad:

@@ -29,6 +29,7 @@ from ._inplace import (  # noqa: F401  (re-exported: other modules import them f
     _move_saved_output,
     _multi_output_message,
     _needs_grad,
+    _no_out,
     _NoGrad,
     _rebase_view,
     _record_inplace,
@@ -57,6 +58,8 @@ def _method(fn, name: str | None = None):
                 f"descriptor '{method.__name__}' for 'torch._C.TensorBase' objects doesn't apply to a "
                 f"'{type(self).__name__}' object"
             )
+        if kwargs and "out" in kwargs:
+            raise _no_out(method.__name__)
         return fn(self, *args, **kwargs)
 
     method.__name__ = name or fn.__name__
@@ -775,6 +778,8 @@ def _inplace_view(op_name: str, view):
     storage; the version is bumped and, under autograd, the view op joins the graph."""
 
     def method(self, *args, **kwargs):
+        if kwargs and "out" in kwargs:
+            raise _no_out(op_name)
         involves = _state.enabled and self._requires_grad
         _check_inplace(self, involves, op_name)
         if involves:
