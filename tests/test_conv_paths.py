@@ -18,6 +18,7 @@ from _conv_ref import kernel_path, naive_conv, resolve_padding
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import microtorch as mt
 from microtorch.kernels import conv as kernels
 from microtorch.testing.strategies import conv_configs
 
@@ -266,3 +267,24 @@ def test_empty_spatial_input_raises_unless_batch_or_channels_empty_as_torch(fn, 
             getattr(mt.nn.functional, fn)(mt.ones(x_shape), mt.ones(w_shape), **opts)
         return
     assert tuple(getattr(mt.nn.functional, fn)(mt.ones(x_shape), mt.ones(w_shape), **opts).shape) == expected
+
+
+def test_checked_signatures_are_reused_only_for_the_same_signature():
+    # the second call of a signature skips the checks: every argument the checks read is in the key
+    F = mt.nn.functional
+    rng = np.random.default_rng(0)
+    w = mt.tensor(rng.standard_normal((4, 3, 3, 3)))
+    x = mt.tensor(rng.standard_normal((2, 3, 6, 6)))
+    for _ in range(2):
+        assert F.conv2d(x, w, padding=1).shape == (2, 4, 6, 6)
+        assert F.conv2d(x, w, padding="same").shape == (2, 4, 6, 6)
+        assert F.conv2d(x[0], w).shape == (4, 4, 4)  # unbatched
+        with pytest.raises(RuntimeError, match="expected bias to be 1-dimensional with 4 elements"):
+            F.conv2d(x, w, mt.zeros(3, dtype=mt.float64))
+        with pytest.raises(RuntimeError, match="expected input"):
+            F.conv2d(mt.zeros(2, 2, 6, 6, dtype=mt.float64), w)
+        with pytest.raises(RuntimeError, match="non-positive stride"):
+            F.conv2d(x, w, stride=0)
+        with pytest.raises(RuntimeError, match="expected scalar type Double but found Float"):
+            F.conv2d(x, w.float())
+    np.testing.assert_allclose(F.conv2d(x, w, stride=(2, 1)).numpy(), F.conv2d(x, w, stride=[2, 1]).numpy())

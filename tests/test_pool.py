@@ -127,19 +127,51 @@ def test_max_pool_forward_and_indices_match_naive(cfg, seed):
     assert idx.dtype == mt.int64
 
 
+@given(pool_configs(), st.sampled_from(["float64", "float32", "int32", "uint8"]), st.integers(0, 2**16))
+def test_max_pool_gather_and_scan_routes_match_naive(cfg, dtype, seed):
+    from microtorch.kernels import pool as kernels
+
+    k = len(cfg["kernel_size"])
+    assume(k > 1 or dtype.startswith("float"))  # torch's index-free 1-D kernel is float-only
+    a = np.random.default_rng(seed).integers(0, 4, size=cfg["shape"]).astype(dtype)  # many ties
+    results = []
+    for gather_max in (10**9, -1):
+        old = kernels.GATHER_MAX_SIZE, kernels.PHASE_LAYOUT_MIN_SIZE
+        kernels.GATHER_MAX_SIZE, kernels.PHASE_LAYOUT_MIN_SIZE = gather_max, 10**9
+        try:
+            x = mt.tensor(a.astype(np.float64), requires_grad=True) if dtype == "float64" else None
+            out, idx = MAX[k](mt.tensor(a), *_cfg_args(cfg), return_indices=True)
+            plain = MAX[k](mt.tensor(a), *_cfg_args(cfg))
+            grad = None
+            if x is not None:
+                MAX[k](x, *_cfg_args(cfg)).sum().backward()
+                grad = x.grad.numpy()
+        finally:
+            kernels.GATHER_MAX_SIZE, kernels.PHASE_LAYOUT_MIN_SIZE = old
+        results.append((out.numpy(), idx.numpy(), plain.numpy(), grad))
+    ref, ref_idx = naive_max_pool(a.astype(np.float64), *_cfg_args(cfg))
+    for out, idx, plain, _grad in results:
+        np.testing.assert_array_equal(out, ref.astype(dtype))
+        np.testing.assert_array_equal(idx, ref_idx)
+        np.testing.assert_array_equal(plain, ref.astype(dtype))
+        assert out.dtype == np.dtype(dtype)
+    if results[0][3] is not None:
+        np.testing.assert_array_equal(results[0][3], results[1][3])
+
+
 @given(pool_configs(), st.integers(0, 2**16))
 def test_max_pool_phase_layout_path_matches_naive(cfg, seed):
     from microtorch.kernels import pool as kernels
 
     k = len(cfg["kernel_size"])
     a = np.random.default_rng(seed).integers(-3, 4, size=cfg["shape"]).astype(np.float64)
-    old = kernels.PHASE_LAYOUT_MIN_SIZE
-    kernels.PHASE_LAYOUT_MIN_SIZE = 0
+    old = kernels.PHASE_LAYOUT_MIN_SIZE, kernels.GATHER_MAX_SIZE
+    kernels.PHASE_LAYOUT_MIN_SIZE, kernels.GATHER_MAX_SIZE = 0, -1
     try:
         out, idx = MAX[k](mt.tensor(a), *_cfg_args(cfg), return_indices=True)
         plain = MAX[k](mt.tensor(a), *_cfg_args(cfg))
     finally:
-        kernels.PHASE_LAYOUT_MIN_SIZE = old
+        kernels.PHASE_LAYOUT_MIN_SIZE, kernels.GATHER_MAX_SIZE = old
     ref, ref_idx = naive_max_pool(a, *_cfg_args(cfg))
     np.testing.assert_array_equal(out.numpy(), ref)
     np.testing.assert_array_equal(plain.numpy(), ref)
@@ -521,19 +553,19 @@ def test_window_wholly_in_padding_gets_no_gradient():
     assert gg is None or gg.tolist() == [[[0.0], [0.0]]]
 
 
-@pytest.mark.parametrize("phase_min", [0, 10**9])
-def test_nan_matches_torch_on_both_paths(phase_min):
+@pytest.mark.parametrize("phase_min, gather_max", [(0, -1), (10**9, -1), (10**9, 4096)])
+def test_nan_matches_torch_on_every_path(phase_min, gather_max):
     torch = pytest.importorskip("torch")
     from microtorch.kernels import pool as kernels
 
     a = np.random.default_rng(0).standard_normal((2, 3, 9, 9)).astype(np.float32)
     a[0, 0, 2, 3] = a[1, 2, 5, 5] = a[1, 2, 5, 6] = np.nan
-    old = kernels.PHASE_LAYOUT_MIN_SIZE
-    kernels.PHASE_LAYOUT_MIN_SIZE = phase_min
+    old = kernels.PHASE_LAYOUT_MIN_SIZE, kernels.GATHER_MAX_SIZE
+    kernels.PHASE_LAYOUT_MIN_SIZE, kernels.GATHER_MAX_SIZE = phase_min, gather_max
     try:
         y, idx = F.max_pool2d(mt.tensor(a), 3, 2, 1, return_indices=True)
     finally:
-        kernels.PHASE_LAYOUT_MIN_SIZE = old
+        kernels.PHASE_LAYOUT_MIN_SIZE, kernels.GATHER_MAX_SIZE = old
     ty, tidx = torch.nn.functional.max_pool2d(torch.tensor(a), 3, 2, 1, return_indices=True)
     np.testing.assert_array_equal(y.numpy(), ty.numpy())
     np.testing.assert_array_equal(idx.numpy(), tidx.numpy())

@@ -24,6 +24,7 @@ from microtorch.testing.strategies import pool_configs
 def route(request, monkeypatch):
     """Force one max-pooling route on every input size."""
     monkeypatch.setattr(kernels, "PHASE_LAYOUT_MIN_SIZE", 0)
+    monkeypatch.setattr(kernels, "GATHER_MAX_SIZE", -1)
     monkeypatch.setattr(kernels, "SEPARABLE_MAX", request.param)
     return request.param
 
@@ -34,6 +35,7 @@ def _both_routes(fn):
     for separable in (True, False):
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(kernels, "PHASE_LAYOUT_MIN_SIZE", 0)
+            mp.setattr(kernels, "GATHER_MAX_SIZE", -1)
             mp.setattr(kernels, "SEPARABLE_MAX", separable)
             results.append(fn())
     return results

@@ -16,6 +16,7 @@ saves it for backward.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from typing import NamedTuple
@@ -566,31 +567,46 @@ def _is_small(n: int, c: int, kernel, out_shape) -> bool:
     return n * c * math.prod(kernel) * math.prod(out_shape) <= _SMALL_ELEMENTS
 
 
+@functools.lru_cache(maxsize=256)
+def _small_index(padded: tuple, kernel: tuple, stride: tuple, dilation: tuple, out_shape: tuple, cg: int) -> np.ndarray:
+    """im2col as a gather: (output positions, Cg*K) flat indices into a group's (Cg, *padded) block."""
+    plane = math.prod(padded)
+    pstrides = [math.prod(padded[i + 1 :]) for i in range(len(padded))]
+    delta = np.zeros(1, dtype=np.intp)
+    for kk, d, ps in zip(kernel, dilation, pstrides):
+        delta = (delta[:, None] + np.arange(kk, dtype=np.intp)[None, :] * (d * ps)).ravel()
+    delta = (np.arange(cg, dtype=np.intp)[:, None] * plane + delta[None, :]).ravel()
+    base = np.zeros((), dtype=np.intp)
+    for o, st, ps in zip(out_shape, stride, pstrides):
+        base = np.add.outer(base, np.arange(o, dtype=np.intp) * (st * ps))
+    return base.reshape(-1, 1) + delta
+
+
+def _gathered_columns(x, kernel, stride, pads, dilation, groups, out_shape):
+    """im2col as (N, G, L, Cg*K), by one gather from the padded input."""
+    n, c = x.shape[:2]
+    xpad = pad_spatial(x, pads) if any(b or a for b, a in pads) else x
+    idx = _small_index(
+        tuple(xpad.shape[2:]), tuple(kernel), tuple(stride), tuple(dilation), tuple(out_shape), c // groups
+    )
+    return xpad.reshape(n, groups, math.prod(xpad.shape[1:]) // groups)[:, :, idx]
+
+
 def _small_columns(x, kernel, stride, pads, dilation, groups, out_shape):
     """im2col as (G, N*L, Cg*K): output positions as rows."""
-    n, c = x.shape[:2]
-    k = len(kernel)
-    cg = c // groups
-    xpad = xp.ascontiguousarray(pad_spatial(x, pads))
-    win = window_view(xpad, kernel, stride, dilation, out_shape).reshape((n, groups, cg) + tuple(out_shape) + kernel)
-    order = (1, 0) + tuple(range(3, 3 + k)) + (2,) + tuple(range(3 + k, 3 + 2 * k))
-    return win.transpose(order).reshape(groups, n * math.prod(out_shape), cg * math.prod(kernel))
+    cols = _gathered_columns(x, kernel, stride, pads, dilation, groups, out_shape)
+    return cols.swapaxes(0, 1).reshape(groups, -1, cols.shape[-1])
 
 
 def _conv_small(x, w, stride, pads, dilation, groups, out_shape, bias=None):
-    """``conv_nd`` for small problems."""
+    """``conv_nd`` for small problems: a gather, then per item and group W @ columns^T in the output's layout."""
     n = x.shape[0]
     cout = w.shape[0]
-    mg = cout // groups
-    cols = _small_columns(x, tuple(w.shape[2:]), stride, pads, dilation, groups, out_shape)
-    res = xp.matmul(cols, w.reshape(groups, mg, -1).transpose(0, 2, 1))  # (G, N*L, Mg)
-    lo = math.prod(out_shape)
-    res = res.reshape(groups, n, lo, mg).transpose(1, 0, 3, 2).reshape(n, cout, lo)
-    out = xp.empty((n, cout) + tuple(out_shape), dtype=res.dtype)
-    if bias is None:
-        np.copyto(out.reshape(res.shape), res)
-    else:
-        xp.add(res, bias.reshape(1, cout, 1), out=out.reshape(res.shape))
+    cols = _gathered_columns(x, tuple(w.shape[2:]), stride, pads, dilation, groups, out_shape)  # (N, G, L, CgK)
+    res = xp.matmul(w.reshape(groups, cout // groups, -1), cols.swapaxes(-1, -2))  # (N, G, Mg, L)
+    out = res.reshape((n, cout) + tuple(out_shape))
+    if bias is not None:
+        out += bias
     return out
 
 

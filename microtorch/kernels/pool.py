@@ -89,6 +89,8 @@ def pool_geometry(spatial, kernel, stride, padding, dilation, ceil_mode: bool) -
 PHASE_LAYOUT_MIN_SIZE = 1 << 16
 #: overlapping windows above that size: max over one dim at a time (False: the phase-layout scan)
 SEPARABLE_MAX = True
+#: inputs at most this large take the one-gather route (tests set it to -1 to force the scan)
+GATHER_MAX_SIZE = 4096
 
 
 def _lowest(dtype: np.dtype):
@@ -106,6 +108,14 @@ def max_pool_forward(x: np.ndarray, g: PoolGeometry, need_indices: bool):
     padding, possible with dilation, gets -inf and PyTorch's out-of-range index)."""
     low = _lowest(x.dtype)
     offs = None
+    if 0 < x.size <= GATHER_MAX_SIZE:
+        out, offs = _gather_max(x, g, low)
+        if offs is None:  # a NaN: the NaN-aware scan below decides
+            pass
+        elif not need_indices:
+            return out, None, None
+        else:
+            return (out,) + _chosen_flat(out, offs, g, low)
     if SEPARABLE_MAX and x.size >= PHASE_LAYOUT_MIN_SIZE and _overlapping(g):
         out, offs = _separable_max(x, g, need_indices, low)
         if not need_indices:
@@ -117,6 +127,36 @@ def max_pool_forward(x: np.ndarray, g: PoolGeometry, need_indices: bool):
         if not need_indices:
             return out, None, None
     return (out,) + _chosen_flat(out, offs, g, low)
+
+
+def _gather_max(x: np.ndarray, g: PoolGeometry, low):
+    """Maxima and first-maximum kernel offsets of a small input by one gather of every window
+    (a handful of numpy calls, where the scan costs ~4 per kernel offset); offsets None when
+    a maximum is NaN (PyTorch takes the last NaN, numpy's argmax the first)."""
+    k = len(g.kernel)
+    lead = x.shape[: x.ndim - k]
+    xpad = pad_spatial(x, g.pads, low) if any(b or a for b, a in g.pads) else x
+    windows = xpad.reshape((math.prod(lead), -1))[:, _window_index(g)]  # (planes, positions, K)
+    offs = windows.argmax(axis=-1)
+    out = windows.max(axis=-1)  # the value at ``offs`` unless a window holds a NaN
+    if x.dtype.kind == "f" and xp.isnan(out).any():
+        return None, None
+    shape = lead + g.out
+    return out.reshape(shape), offs.reshape(shape)
+
+
+@functools.lru_cache(maxsize=128)
+def _window_index(g: PoolGeometry) -> np.ndarray:
+    """(output positions, kernel offsets in scan order): flat indices into a padded plane."""
+    padded = g.padded
+    ist = _plane_strides(padded)
+    delta = np.zeros(1, dtype=np.intp)
+    for kk, d, st_ in zip(g.kernel, g.dilation, ist):
+        delta = (delta[:, None] + np.arange(kk, dtype=np.intp)[None, :] * (d * st_)).ravel()
+    base = np.zeros((), dtype=np.intp)
+    for o, s, st_ in zip(g.out, g.stride, ist):
+        base = np.add.outer(base, np.arange(o, dtype=np.intp) * (s * st_))
+    return base.reshape(-1, 1) + delta
 
 
 def _scan_max(x: np.ndarray, g: PoolGeometry, need_indices: bool, low):

@@ -12,6 +12,7 @@ from .._tensor import Tensor
 from ..autograd import engine as _engine
 from ..autograd.function import OUTPUT, Op
 from ..autograd.grad_mode import _state
+from ..kernels.select import select, zero_where
 from ._out import torch_args
 from ._promote import TYPE_WORD, _float_array, check_number, check_tensor, not_a_tensor, not_implemented
 from .comparison import gt, le, lt, where
@@ -86,7 +87,7 @@ class Relu(Op):
         blocked = y._data <= 0
         zero = gd.dtype.type(0)
         if not _state.enabled and _engine._instrument is None:
-            return Tensor._make(xp.where(blocked, zero, gd))  # the select below, on the arrays
+            return Tensor._make(zero_where(blocked, gd))  # the select below, on the arrays
         return where(Tensor._make(blocked), Tensor._make(np.asarray(zero)), g)
 
 
@@ -95,7 +96,7 @@ class LeakyRelu(Op):
         self.slope = slope
         self.save_for_backward(x)
         a = x._data
-        return xp.where(a > 0, a, a * a.dtype.type(slope))
+        return select(a > 0, a, a * a.dtype.type(slope))
 
     def backward(self, g):
         (x,) = self.saved_tensors

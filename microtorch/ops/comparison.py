@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as dt
-from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ..kernels.select import select
 from ._out import torch_args
 from ._promote import TYPE_WORD, _align, _py, _pyscalar, invalid_arguments, not_a_tensor
 from ._util import broadcast_error
@@ -105,7 +105,7 @@ class Where(Op):
     def forward(self, a, b, cond):
         self.cond = cond
         self.shapes = (a._data.shape, b._data.shape)
-        return xp.where(cond, a._data, b._data)
+        return select(cond, a._data, b._data)
 
     def backward(self, g):
         zero = Tensor._make(np.zeros((), g._data.dtype))

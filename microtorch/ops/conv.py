@@ -275,7 +275,53 @@ def _check_out_channels(op: str, weight: Tensor, groups: int) -> None:
         )
 
 
+def _plain_ints(value) -> bool:
+    """An int or a tuple of ints (exact types: a bool or a float must reach the checks)."""
+    if type(value) is int:
+        return True
+    return type(value) is tuple and all(type(v) is int for v in value)
+
+
+_PLANS: dict = {}  # checked (stride, pads, dilation, groups, unbatched) per call signature seen
+_PLANS_MAX = 512
+
+
+def _plan_key(op: str, input, weight, bias, stride, padding, dilation, groups):
+    """What ``_conv``'s checks depend on, or None when an argument is not a plain int/tuple/str."""
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor))):
+        return None
+    if not (
+        type(groups) is int
+        and _plain_ints(stride)
+        and _plain_ints(dilation)
+        and (type(padding) is str or _plain_ints(padding))
+    ):
+        return None
+    x, w = input._data, weight._data
+    b = None if bias is None else (bias._data.shape, bias._data.dtype)
+    return (op, x.shape, x.dtype, w.shape, w.dtype, b, stride, padding, dilation, groups)
+
+
 def _conv(op: str, k: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+    # the checks depend only on shapes, dtypes and the arguments: a signature that passed
+    # once is looked up (a training loop repeats one signature per layer every step)
+    key = _plan_key(op, input, weight, bias, stride, padding, dilation, groups)
+    plan = None if key is None else _PLANS.get(key)
+    if plan is None:
+        plan = _conv_plan(op, k, input, weight, bias, stride, padding, dilation, groups)
+        if key is not None:
+            if len(_PLANS) >= _PLANS_MAX:
+                _PLANS.clear()
+            _PLANS[key] = plan
+    stride, pads, dilation, groups, unbatched = plan
+    x = input.unsqueeze(0) if unbatched else input
+    ins = (x, weight) if bias is None else (x, weight, bias)
+    out = ConvNd.apply(*ins, stride=stride, pads=pads, dilation=dilation, groups=groups)
+    return out.squeeze(0) if unbatched else out
+
+
+def _conv_plan(op: str, k: int, input, weight, bias, stride, padding, dilation, groups) -> tuple:
+    """Checked arguments of ``_conv`` (PyTorch's errors): (stride, pads, dilation, groups, unbatched)."""
     stride = _tuple(stride, k, "stride", op)
     dilation = _tuple(dilation, k, "dilation", op)
     groups = _groups(groups, op)
@@ -321,9 +367,7 @@ def _conv(op: str, k: int, input, weight, bias, stride, padding, dilation, group
         )
     _check_kernel(op, weight, False)
     _check_empty_spatial(op, x)
-    ins = (x, weight) if bias is None else (x, weight, bias)
-    out = ConvNd.apply(*ins, stride=stride, pads=pads, dilation=dilation, groups=groups)
-    return out.squeeze(0) if unbatched else out
+    return stride, pads, dilation, groups, unbatched
 
 
 def _check_empty_spatial(op: str, x: Tensor) -> None:

@@ -94,10 +94,46 @@ def _check_int32(values) -> None:
 _INT32_MAX = 2**31 - 1
 
 
+def _plain_ints(value) -> bool:
+    """An int or a tuple of ints (exact types: a bool or a float must reach the checks)."""
+    if type(value) is int:
+        return True
+    return type(value) is tuple and all(type(v) is int for v in value)
+
+
+_GEOMETRIES: dict = {}  # checked geometries of argument combinations already seen
+_GEOMETRIES_MAX = 512
+
+
 def _geometry(
     input: Tensor, k: int, kernel_size, stride, padding, dilation, ceil_mode: bool, op: str, int32: bool = True
 ):
-    """Checked pooling sizes (PyTorch's messages), as a ``PoolGeometry``."""
+    """Checked pooling sizes (PyTorch's messages), as a ``PoolGeometry``.
+
+    The checks depend only on the input's shape and the arguments, so a combination that
+    passed once is looked up (a training loop repeats one combination every step).
+    """
+    if not (
+        isinstance(input, Tensor)
+        and type(ceil_mode) is bool
+        and _plain_ints(kernel_size)
+        and (stride is None or _plain_ints(stride))
+        and _plain_ints(padding)
+        and _plain_ints(dilation)
+    ):
+        return _checked_geometry(input, k, kernel_size, stride, padding, dilation, ceil_mode, op, int32)
+    key = (input._data.shape, k, kernel_size, stride, padding, dilation, ceil_mode, op, int32)
+    geom = _GEOMETRIES.get(key)
+    if geom is None:
+        geom = _checked_geometry(input, k, kernel_size, stride, padding, dilation, ceil_mode, op, int32)
+        if len(_GEOMETRIES) >= _GEOMETRIES_MAX:
+            _GEOMETRIES.clear()
+        _GEOMETRIES[key] = geom
+    return geom
+
+
+def _checked_geometry(input, k: int, kernel_size, stride, padding, dilation, ceil_mode, op: str, int32: bool):
+    """``_geometry`` computed and checked from scratch."""
     _check_input(input, k, op)
     kernel = _ntuple(kernel_size, k, "kernel_size", op)
     stride = (
