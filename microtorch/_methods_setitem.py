@@ -132,8 +132,43 @@ def _setitem_shape_error(self, nkey: tuple, value) -> RuntimeError:
     )
 
 
+def _uint8_fill_mask(key, value):
+    """The uint8 mask of ``key`` when torch's index put turns ``self[key] = value`` into a ``masked_fill_``
+    (the mask is the only tensor index, the value has one element), which refuses uint8 masks; else None."""
+    mask = None
+    for k in key if type(key) is tuple else (key,):
+        if isinstance(k, (Tensor, np.ndarray)) and k.ndim:  # 0-d ones index as ints / bools
+            if mask is not None:
+                return None
+            mask = k
+        elif isinstance(k, (list, tuple, range)):  # an index tensor too
+            return None
+    if mask is None or _data_of(mask).dtype != np.uint8:
+        return None
+    if not isinstance(value, (Tensor, int, float, complex, np.number)) or np.size(_data_of(value)) != 1:
+        return None
+    return mask
+
+
+def _data_of(value):
+    return value._data if isinstance(value, Tensor) else value
+
+
+def _refuse_uint8_fill(self, key, mask) -> None:
+    """torch's errors for a uint8 mask written through ``masked_fill_``: the mask's shape, then its dtype."""
+    bool_mask = Tensor._make(np.asarray(_data_of(mask)).astype(bool))
+    items = key if isinstance(key, tuple) else (key,)
+    nkey, _ = S._normalize_key(self, _torch_key(tuple(bool_mask if k is mask else k for k in items)))
+    S._check_key_bounds(self._data.shape, nkey)
+    raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
+
+
 def _setitem(self, key, value):
     """``self[key] = value`` (differentiable in ``value`` and in the rest of ``self``)."""
+    if type(key) is not int and type(key) is not slice:
+        mask = _uint8_fill_mask(key, value)
+        if mask is not None:
+            _refuse_uint8_fill(self, key, mask)
     nkey, basic = S._normalize_key(self, _torch_key(key))
     split = _split_key(nkey)
     if split is not None:  # write through the view the integer / bool indices select

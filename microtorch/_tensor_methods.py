@@ -359,7 +359,8 @@ def _key_item(k):
     if isinstance(k, np.ndarray):
         return _array_index(k)
     if isinstance(k, Tensor) and k._data.dtype == np.uint8:
-        warnings.warn(_UINT8_KEY_WARNING, UserWarning, stacklevel=4)
+        if k._data.ndim:  # torch reads a 0-d one as a Python bool, without the warning
+            warnings.warn(_UINT8_KEY_WARNING, UserWarning, stacklevel=4)
         return Tensor._make(k._data.astype(bool))
     if isinstance(k, np.generic) and not isinstance(k, (np.integer, np.bool_)):
         raise IndexError(

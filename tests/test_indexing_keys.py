@@ -93,10 +93,7 @@ def test_getitem_keys_as_torch(name):
     assert _get(mt, _KEYS[name]) == _get(torch, _KEYS[name])
 
 
-_SET_SKIP = {"np_uint8_array_and_int", "uint8_tensor_and_slice"}  # torch's masked_fill_ path: see the test below
-
-
-@pytest.mark.parametrize("name", sorted(set(_KEYS) - _SET_SKIP))
+@pytest.mark.parametrize("name", sorted(_KEYS))
 @pytest.mark.parametrize("value", ["scalar", "tensor"])
 def test_setitem_keys_as_torch(name, value):
     torch = pytest.importorskip("torch")
@@ -150,3 +147,76 @@ def test_failed_setitem_leaves_tensor_unchanged():
     with pytest.raises(ValueError, match="Overflow"):
         x[[2**63]] = 1.0
     assert x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]] and x._version == v
+
+
+# --- uint8 masks: torch's index put writes a one-element value through masked_fill_, which refuses them ----
+_U8 = [[1, 0, 1, 0], [0, 1, 0, 0], [1, 1, 0, 1]]
+_U8_SET = {
+    "mask_2d": lambda T: T.tensor(_U8, dtype=T.uint8),
+    "mask_rows": lambda T: T.tensor([1, 0, 1], dtype=T.uint8),
+    "slice_mask": lambda T: (slice(None), T.tensor([1, 0, 0, 1], dtype=T.uint8)),
+    "int_mask": lambda T: (1, T.tensor([1, 0, 0, 1], dtype=T.uint8)),
+    "mask_none": lambda T: (T.tensor([1, 0, 1], dtype=T.uint8), None),
+    "ellipsis_mask": lambda T: (Ellipsis, T.tensor([0, 0, 1, 1], dtype=T.uint8)),
+    "np_mask": lambda T: np.array([0, 1, 1], dtype=np.uint8),
+    "mask_and_index": lambda T: (T.tensor([1, 0, 1], dtype=T.uint8), T.tensor([3, 0])),
+    "two_masks": lambda T: (T.tensor([1, 0, 1], dtype=T.uint8), T.tensor([1, 0, 0, 1], dtype=T.uint8)),
+    "bad_mask_shape": lambda T: T.ones(4, 3, dtype=T.uint8),
+    "0d_mask_true": lambda T: T.tensor(1, dtype=T.uint8),
+    "0d_mask_false": lambda T: T.tensor(0, dtype=T.uint8),
+}
+_U8_VALUES = {
+    "number": lambda T: 7.0,
+    "0d": lambda T: T.tensor(7.0),
+    "one_element": lambda T: T.tensor([[7.0]]),
+    "row": lambda T: T.tensor([1.0, 2.0, 3.0, 4.0]),
+}
+
+
+def _set_u8(T, key, value):
+    """``x[key] = value``: ("ok", values, warned) or ("err", class, message, warned)."""
+    x = T.arange(12.0).reshape(3, 4)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            x[key(T)] = value(T)
+            out = ("ok", x.flatten().tolist())
+        except Exception as e:  # noqa: BLE001 - compared with torch's
+            out = ("err", type(e).__name__, str(e))
+    return (*out, any("torch.uint8 is now deprecated" in str(w.message) for w in seen))
+
+
+@pytest.mark.parametrize("value", sorted(_U8_VALUES))
+@pytest.mark.parametrize("key", sorted(_U8_SET))
+def test_setitem_uint8_mask_as_torch(key, value):
+    torch = pytest.importorskip("torch")
+    got, want = _set_u8(mt, _U8_SET[key], _U8_VALUES[value]), _set_u8(torch, _U8_SET[key], _U8_VALUES[value])
+    if want[0] == "err" and want[1] == "RuntimeError" and got[0] == "err":  # torch's broadcast message differs
+        want, got = want[:2], got[:2]
+    assert got == want
+
+
+def test_setitem_uint8_mask_one_element_value_raises():
+    x = mt.arange(6.0).reshape(2, 3)
+    for key in (mt.tensor([[1, 0, 1], [0, 1, 0]], dtype=mt.uint8), (slice(None), mt.tensor([1, 0, 1], dtype=mt.uint8))):
+        for value in (9.0, mt.tensor(9.0), mt.tensor([9.0])):
+            with pytest.raises(
+                RuntimeError, match="^masked_fill_ only supports boolean masks, but got mask with dtype unsigned char$"
+            ):
+                x[key] = value
+    assert x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    with pytest.raises(IndexError, match=r"The shape of the mask \[3, 2\] at index 0"):  # the shape is checked first
+        x[mt.ones(3, 2, dtype=mt.uint8)] = 9.0
+    with pytest.warns(UserWarning, match="uint8"):  # more than one element: an index put, deprecated
+        x[mt.tensor([1, 0], dtype=mt.uint8)] = mt.tensor([7.0, 8.0, 9.0])
+    assert x.tolist() == [[7.0, 8.0, 9.0], [3.0, 4.0, 5.0]]
+
+
+def test_0d_uint8_key_is_a_bool_without_warning():
+    x = mt.arange(6.0).reshape(2, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x[mt.tensor(1, dtype=mt.uint8)].shape == (1, 2, 3)
+        assert x[mt.tensor(0, dtype=mt.uint8)].shape == (0, 2, 3)
+        x[mt.tensor(1, dtype=mt.uint8)] = 5.0
+    assert x.tolist() == [[5.0] * 3] * 2

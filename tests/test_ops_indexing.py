@@ -703,3 +703,72 @@ def test_gather_out_resized_onto_its_own_index_is_refused():
     with pytest.raises(RuntimeError, match="refer to a single memory location"):
         mt.gather(mt.arange(3), 0, index, out=out)
     np.testing.assert_array_equal(storage, [0, 1, 2])
+
+
+# --- index_put with uint8 masks: a one-element value goes through torch's masked_fill_ ---------------
+_IP_U8_MASK = [[1, 0, 1], [0, 1, 0]]
+_IP_U8_CASES = {
+    "mask_number": (lambda T: (T.tensor(_IP_U8_MASK, dtype=T.uint8),), lambda T: T.tensor(9.0), False),
+    "mask_one_element": (lambda T: (T.tensor(_IP_U8_MASK, dtype=T.uint8),), lambda T: T.tensor([9.0]), False),
+    "mask_accumulate": (lambda T: (T.tensor(_IP_U8_MASK, dtype=T.uint8),), lambda T: T.tensor(9.0), True),
+    "rows_values": (lambda T: (T.tensor([1, 0], dtype=T.uint8),), lambda T: T.tensor([1.0, 2.0, 3.0]), False),
+    "rows_accumulate": (lambda T: (T.tensor([0, 1], dtype=T.uint8),), lambda T: T.tensor([1.0, 2.0, 3.0]), True),
+    "two_masks": (
+        lambda T: (T.tensor([1, 0], dtype=T.uint8), T.tensor([1, 0, 1], dtype=T.uint8)),
+        lambda T: T.tensor(9.0),
+        False,
+    ),
+    "bad_shape_fill": (lambda T: (T.ones(3, 2, dtype=T.uint8),), lambda T: T.tensor(9.0), False),
+    "bad_shape_values": (lambda T: (T.ones(3, 2, dtype=T.uint8),), lambda T: T.tensor([1.0, 2.0, 3.0]), False),
+    "0d_mask_fill": (lambda T: (T.tensor(1, dtype=T.uint8),), lambda T: T.tensor(9.0), False),
+    "0d_bool_fill": (lambda T: (T.tensor(True),), lambda T: T.tensor(9.0), False),
+    "0d_bool_false": (lambda T: (T.tensor(False),), lambda T: T.tensor(9.0), False),
+    "bool_one_element_double": (
+        lambda T: (T.tensor([True, False]),),
+        lambda T: T.tensor([1.0], dtype=T.float64),
+        False,
+    ),
+    "bool_accumulate_double": (lambda T: (T.tensor([True, False]),), lambda T: T.tensor(1.0, dtype=T.float64), True),
+}
+
+
+def _index_put_u8(T, case):
+    indices, values, accumulate = _IP_U8_CASES[case]
+    x = T.arange(6.0).reshape(2, 3)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            out = ("ok", x.index_put_(indices(T), values(T), accumulate=accumulate).tolist())
+        except Exception as e:  # noqa: BLE001 - compared with torch's
+            out = ("err", type(e).__name__, str(e), x.tolist())
+    return (*out, sum("torch.uint8 is now deprecated" in str(w.message) for w in seen))
+
+
+@pytest.mark.parametrize("case", sorted(_IP_U8_CASES))
+def test_index_put_uint8_as_torch(case):
+    torch = pytest.importorskip("torch")
+    assert _index_put_u8(mt, case) == _index_put_u8(torch, case)
+
+
+def test_index_put_uint8_one_element_value_raises():
+    x = mt.arange(6.0).reshape(2, 3)
+    mask = mt.tensor([[1, 0, 1], [0, 1, 0]], dtype=mt.uint8)
+    for fn in (lambda: x.index_put_((mask,), mt.tensor(9.0)), lambda: mt.index_put(x, (mask,), mt.tensor([9.0]))):
+        with pytest.raises(
+            RuntimeError, match="^masked_fill_ only supports boolean masks, but got mask with dtype unsigned char$"
+        ):
+            fn()
+    assert x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]] and x._version == 0
+    with pytest.warns(UserWarning, match="uint8"):
+        y = x.index_put((mask,), mt.tensor(1.0), accumulate=True)
+    assert y.tolist() == [[1.0, 1.0, 3.0], [3.0, 5.0, 5.0]]
+
+
+def test_index_put_0d_bool_mask_fills_and_differentiates():
+    x = mt.arange(6.0, dtype=mt.float64).reshape(2, 3).requires_grad_()
+    v = mt.tensor(2.0, dtype=mt.float64, requires_grad=True)
+    assert mt.index_put(x, (mt.tensor(True),), v).tolist() == [[2.0] * 3] * 2
+    assert mt.index_put(x, (mt.tensor(False),), v).tolist() == x.tolist()
+    assert gradcheck(lambda a, b: mt.index_put(a, (mt.tensor(True),), b), (x, v))
+    with pytest.raises(RuntimeError, match="0-dim bool or byte index"):
+        mt.index_put(x, (mt.tensor(True),), mt.ones(3, dtype=mt.float64))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -204,9 +205,42 @@ def check_put_dtype(x: Tensor, values: Tensor) -> None:
         )
 
 
-def _is_mask_fill(indices, values: Tensor) -> bool:
-    """One bool mask and a 0-d value: torch fills (casting the value) instead of index-putting."""
-    return len(indices) == 1 and indices[0]._data.dtype == np.bool_ and values.ndim == 0
+_UINT8_WARNING = "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead."
+
+
+def _is_mask_fill(indices, values: Tensor, accumulate: bool) -> bool:
+    """torch's ``canDispatchToMaskedFill``: one bool / uint8 mask and a one-element value, not accumulating:
+    it fills (casting the value) instead of index-putting."""
+    return (
+        not accumulate and len(indices) == 1 and indices[0]._data.dtype in (np.bool_, np.uint8) and values.numel() == 1
+    )
+
+
+def _check_mask_shapes(shape: tuple, key: tuple) -> None:
+    """torch's IndexError for a mask whose shape differs from the dims it indexes (checked first)."""
+    dim = 0
+    for k in key:
+        if k.dtype == np.bool_:
+            for j, size in enumerate(k.shape):
+                if dim + j >= len(shape) or size != shape[dim + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(k.shape)} at index {j} does not match the shape of the indexed "
+                        f"tensor {list(shape)} at index {dim + j}"
+                    )
+        dim += k.ndim if k.dtype == np.bool_ else 1
+
+
+def _mask_fill_values(input: Tensor, indices, values: Tensor) -> Tensor:
+    """The value of a mask fill (torch's ``masked_fill_``, which takes no uint8 mask), as ``input``'s dtype."""
+    if indices[0]._data.dtype == np.uint8:
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
+    return values.to(input.dtype)
+
+
+def _warn_uint8(indices) -> None:
+    for t in indices:
+        if t._data.dtype == np.uint8:
+            warnings.warn(_UINT8_WARNING, UserWarning, stacklevel=3)
 
 
 def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:  # noqa: A002
@@ -215,8 +249,16 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
     key = _put_key("index_put", input, indices)
     _tensor_arg("index_put", values, "values", 3)
     accumulate = _bool_arg("index_put", accumulate, "accumulate", 4)
-    if _is_mask_fill(indices, values):
-        values = values.to(input.dtype)
+    if _is_mask_fill(indices, values, accumulate):
+        _check_mask_shapes(input.shape, key)
+        values = _mask_fill_values(input, indices, values)
+    else:
+        _warn_uint8(indices)
+        _check_mask_shapes(input.shape, key)
+        if any(k.ndim == 0 and k.dtype == np.bool_ for k in key):
+            raise RuntimeError(
+                "index_put(): a 0-dim bool or byte index tensor takes only a one-element value without accumulate"
+            )
     check_put_dtype(input, values)
     target = _put_shape(input, key)
     if not _broadcasts_to(values.shape, target):
@@ -225,7 +267,7 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
             f"shape {list(target)}"
         )
     _check_key_bounds(input.shape, key)
-    key = tuple(a for k in key for a in (np.nonzero(k) if k.dtype == np.bool_ else (k,)))
+    key = tuple(a for k in key for a in (np.nonzero(k) if k.dtype == np.bool_ and k.ndim else (k,)))
     return IndexPut.apply(input, values, key=key, accumulate=accumulate)
 
 
