@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._backend import xp
-from .._tensor import Tensor, _check_shape_args, check_format_rank, copy_as
+from .._tensor import Tensor, _check_shape_args
 from ..autograd import engine as _engine
 from ..autograd.function import Op
 from ..autograd.grad_mode import _state
@@ -272,127 +272,6 @@ def broadcast_to(input: Tensor, size) -> Tensor:
     return expand(input, tuple(size))
 
 
-class Permute(Op):
-    """Reorder dimensions (a view)."""
-
-    torch_name = "PermuteBackward0"
-
-    is_view = True
-
-    def forward(self, x, dims):
-        self.dims = dims
-        return x._data.transpose(dims)
-
-    def backward(self, g):
-        inverse = [0] * len(self.dims)
-        for i, d in enumerate(self.dims):
-            inverse[d] = i
-        if not _state.enabled and _engine._instrument is None:
-            return Tensor._make(g._data.transpose(inverse))  # nothing recorded: the array view
-        return Permute.apply(g, dims=tuple(inverse))
-
-
-def permute(input: Tensor, *order, dims=None) -> Tensor:
-    """Return a view with dimensions reordered as ``dims``."""
-    _check_tensor("permute", input)
-    dims = _check_shape_args("permute", _sizes_or_keyword("permute", "dims", order, dims))
-    if len(dims) != input.ndim:
-        raise RuntimeError(
-            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
-            f"desired ordering of dimensions i.e. input.dim() = {input.ndim} is not equal to len(dims) = {len(dims)}"
-        )
-    norm = tuple(wrap_dim(d, input.ndim, "permute") for d in dims)
-    if len(set(norm)) != len(norm):
-        raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return Permute.apply(input, dims=norm)
-
-
-class Transpose(Op):
-    """Swap two dimensions (a view)."""
-
-    torch_name = "TransposeBackward0"
-    is_view = True
-
-    def forward(self, x, dim0, dim1):
-        self.dims = (dim0, dim1)
-        a = x._data
-        return a.swapaxes(dim0, dim1) if a.ndim else a[...]
-
-    def backward(self, g):
-        if not _state.enabled and _engine._instrument is None:
-            a = g._data  # nothing recorded: the array view
-            return Tensor._make(a.swapaxes(*self.dims) if a.ndim else a[...])
-        return Transpose.apply(g, dim0=self.dims[0], dim1=self.dims[1])
-
-
-def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Return a view with ``dim0`` and ``dim1`` swapped."""
-    _check_tensor("transpose", input)
-    n = input.ndim
-    d0, d1 = _int_dim(dim0, n, "transpose", "dim0"), _int_dim(dim1, n, "transpose", "dim1")
-    return Transpose.apply(input, dim0=d0, dim1=d1)
-
-
-def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
-    """``torch.swapaxes``: ``transpose`` under NumPy's parameter names."""
-    return transpose(input, axis0, axis1)
-
-
-class T(Op):
-    """``Tensor.t()``: a matrix transposed, a 0-d or 1-d tensor as it is (a view)."""
-
-    torch_name = "TBackward0"
-    is_view = True
-
-    def forward(self, x):
-        return x._data.T
-
-    def backward(self, g):
-        if not _state.enabled and _engine._instrument is None:
-            return Tensor._make(g._data.T)  # nothing recorded: the array view
-        return T.apply(g)
-
-
-def t(x: Tensor) -> Tensor:
-    """Transpose a matrix; 0-d and 1-d tensors are returned as views of themselves."""
-    _check_tensor("t", x)
-    if x.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return T.apply(x)
-
-
-def _dim_list(dims, ndim: int, op: str, what: str) -> list:
-    """Wrapped dims of movedim's ``source`` / ``destination``, checked for repeats."""
-    seq = [dims] if isinstance(dims, (int, np.integer)) else list(dims)
-    wrapped = [_int_dim(d, ndim, op, what) for d in seq]
-    if len(set(wrapped)) != len(wrapped):
-        raise RuntimeError(f"movedim: repeated dim in `{what}` ({seq})")
-    return wrapped
-
-
-def movedim(input: Tensor, source, destination) -> Tensor:
-    """Move dimensions ``source`` to positions ``destination``."""
-    _check_tensor("movedim", input)
-    if isinstance(source, (int, np.integer)) != isinstance(destination, (int, np.integer)):
-        raise TypeError(
-            f"movedim(): source and destination must both be int or both be tuples of ints, got "
-            f"{type(source).__name__} and {type(destination).__name__}"
-        )
-    src = _dim_list(source, input.ndim, "movedim", "source")
-    dst = _dim_list(destination, input.ndim, "movedim", "destination")
-    if len(src) != len(dst):
-        raise RuntimeError(
-            f"movedim: Invalid source or destination dims: source ({list(np.atleast_1d(source))} dims) should contain "
-            f"the same number of dims as destination ({list(np.atleast_1d(destination))} dims)"
-        )
-    if not input.ndim:
-        return Permute.apply(input, dims=())
-    perm = [i for i in range(input.ndim) if i not in src]
-    for d, s in sorted(zip(dst, src)):
-        perm.insert(d, s)
-    return Permute.apply(input, dims=tuple(perm))
-
-
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one."""
     _check_tensor("flatten", input)
@@ -465,162 +344,23 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     return Reshape.apply(input, shape=tuple(input.shape[:d]) + sizes + tuple(input.shape[d + 1 :]))
 
 
-class Contiguous(Op):
-    """Copy into C order (identity gradient); torch records it as a clone."""
-
-    torch_name = "CloneBackward0"
-
-    def forward(self, x):
-        return xp.ascontiguousarray(x._data)
-
-    def backward(self, g):
-        return g
-
-
-def contiguous(x: Tensor) -> Tensor:
-    """``x`` itself if already C-contiguous, else a C-ordered copy."""
-    if x._data.flags.c_contiguous:
-        return x
-    return Contiguous.apply(x)
-
-
-class Clone(Op):
-    """A copy with its own storage, laid out in memory format ``fmt``."""
-
-    def forward(self, x, fmt):
-        return copy_as(x._data, x._data.dtype, fmt)
-
-    def backward(self, g):
-        return g
-
-
-def clone(input: Tensor, memory_format=None) -> Tensor:
-    """A copy of ``x`` that is still connected to the graph (``preserve_format`` keeps ``x``'s strides)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"clone(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    fmt = dt.check_memory_format(memory_format, "clone")
-    check_format_rank(fmt, input._data.ndim)
-    return Clone.apply(input, fmt=fmt)
-
-
-class CopyNode(Op):
-    """A copy with the identity gradient, under the name torch records for the op it stands for
-    (subclasses): a sort or cumsum of a 0-d tensor, a scatter with an empty index."""
-
-    def forward(self, x):
-        return x._data.copy()
-
-    def backward(self, g):
-        return g
-
-
-def _narrow_start(start) -> int:
-    """``narrow``'s start: an int or a 0-dim integer tensor."""
-    if isinstance(start, Tensor):
-        if start.ndim != 0 or start._data.dtype.kind not in "iu":
-            raise RuntimeError("start must be an 0-dim integral Tensor.")
-        return int(start._data)
-    if not isinstance(start, (int, np.integer)) or isinstance(start, bool):
-        raise TypeError(f"narrow(): argument 'start' must be int, not {type(start).__name__}")
-    return int(start)
-
-
-def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
-    """The slice ``start:start+length`` along ``dim`` (a view)."""
-    _check_tensor("narrow", input)
-    if input.ndim == 0:
-        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
-    d = _int_dim(dim, input.ndim, "narrow")
-    start = _narrow_start(start)
-    if not isinstance(length, (int, np.integer)) or isinstance(length, bool):
-        raise TypeError(f"narrow(): argument 'length' must be int, not {type(length).__name__}")
-    size = input.shape[d]
-    if not -size <= start <= size:
-        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
-    if start < 0:
-        start += size
-    if length < 0:
-        raise RuntimeError("narrow(): length must be non-negative.")
-    if start + length > size:
-        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
-    return Slice.apply(input, key=(slice(None),) * d + (slice(start, start + length),))
-
-
-class Select(Op):
-    """``x[..., index, ...]``: one index along a dimension, which is removed (a view)."""
-
-    torch_name = "SelectBackward0"
-    is_view = True
-
-    def forward(self, x, key):
-        self.key, self.in_shape = key, x._data.shape
-        return x._data[key]
-
-    def backward(self, g):
-        return SelectBackward.apply(g, key=self.key, shape=self.in_shape)
-
-
-class SelectBackward(Op):
-    """Zeros of ``shape`` with ``g`` written at ``key`` (the adjoint of a select or a slice)."""
-
-    torch_name = "SelectBackwardBackward0"
-
-    def forward(self, g, key, shape):
-        self.key = key
-        out = xp.zeros(shape, dtype=g._data.dtype)
-        out[key] = g._data
-        return out
-
-    def backward(self, gg):
-        return Select.apply(gg, key=self.key)
-
-
-class Slice(Select):
-    """``x[..., start:stop:step, ...]`` along one dimension (a view)."""
-
-    torch_name = "SliceBackward0"
-
-    def backward(self, g):
-        return SliceBackward.apply(g, key=self.key, shape=self.in_shape)
-
-
-class SliceBackward(SelectBackward):
-    torch_name = "SliceBackwardBackward0"
-
-    def backward(self, gg):
-        return Slice.apply(gg, key=self.key)
-
-
-class Alias(Op):
-    """The whole tensor as a new view of it (``x[...]``)."""
-
-    torch_name = "AliasBackward0"
-    is_view = True
-
-    def forward(self, x):
-        return x._data[...]
-
-    def backward(self, g):
-        return g
-
-
-def select(input: Tensor, dim: int, index: int) -> Tensor:
-    """The slice at ``index`` along ``dim``, with that dimension removed."""
-    _check_tensor("select", input)
-    d = _int_dim(dim, input.ndim, "select")
-    if isinstance(index, Tensor) and index.ndim == 0 and index._data.dtype.kind in "iu":
-        index = int(index._data)
-    if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
-        raise TypeError(f"select(): argument 'index' (position 2) must be int, not {type(index).__name__}")
-    n = input.shape[d]
-    if not -n <= index < n:
-        raise IndexError(
-            f"select(): index {index} out of range for tensor of size {list(input.shape)} at dimension {d}"
-        )
-    return Select.apply(input, key=(slice(None),) * d + (int(index) % n, Ellipsis))
-
-
 # the families that live in their own modules, re-exported so ``ops.shape`` keeps every name
+from .shape_transpose import T, Permute, Transpose, _dim_list, movedim, permute, swapaxes, t, transpose  # noqa: E402, F401, I001
+from .shape_narrow import (  # noqa: E402, F401, I001
+    Alias,
+    Clone,
+    Contiguous,
+    CopyNode,
+    Select,
+    SelectBackward,
+    Slice,
+    SliceBackward,
+    _narrow_start,
+    clone,
+    contiguous,
+    narrow,
+    select,
+)
 from .shape_getitem import (  # noqa: E402, F401
     GetItem,
     IndexAddInto,
