@@ -1,8 +1,9 @@
-"""Reductions: sum, mean, max/min (values+indices or tie-splitting), amax/amin, argmax,
-logsumexp, prod, plus a few non-differentiable helpers (all, any, count_nonzero, nonzero).
+"""Reductions: sum, mean, logsumexp, prod, plus a few non-differentiable helpers (all, any,
+count_nonzero, nonzero), and the argument checks the reduction family shares.
 
-var/std (ops.variance), norm (ops.norms), softmax (ops.softmax), cumsum (ops.scan) and
-sort/topk (ops.sorting) live in their own modules and are re-exported here."""
+max/min, amax/amin and argmax/argmin (ops.reduction_extrema), var/std (ops.variance), norm
+(ops.norms), softmax (ops.softmax), cumsum (ops.scan) and sort/topk (ops.sorting) live in
+their own modules and are re-exported here."""
 
 from __future__ import annotations
 
