@@ -66,6 +66,21 @@ class PoolGeometry:
         ]
         return [(Ellipsis,) + combo for combo in itertools.product(*per_dim)]
 
+    @functools.cached_property
+    def padded_any(self) -> bool:
+        """Whether any dim is padded (on either side)."""
+        return any(b or a for b, a in self.pads)
+
+    @functools.cached_property
+    def window_index(self) -> np.ndarray:
+        """(output positions, kernel offsets in scan order): flat indices into a padded plane."""
+        return _window_index(self)
+
+    @functools.cached_property
+    def flat_tables(self) -> tuple:
+        """Per kernel offset its flat displacement, per output position its window's flat start."""
+        return _flat_tables(self)
+
     def crop(self) -> tuple:
         """The index that takes the unpadded input back out of the padded one."""
         return (Ellipsis,) + tuple(slice(b, b + n) for n, (b, _) in zip(self.spatial, self.pads))
@@ -135,8 +150,8 @@ def _gather_max(x: np.ndarray, g: PoolGeometry, low):
     a maximum is NaN (PyTorch takes the last NaN, numpy's argmax the first)."""
     k = len(g.kernel)
     lead = x.shape[: x.ndim - k]
-    xpad = pad_spatial(x, g.pads, low) if any(b or a for b, a in g.pads) else x
-    windows = xpad.reshape((math.prod(lead), -1))[:, _window_index(g)]  # (planes, positions, K)
+    xpad = pad_spatial(x, g.pads, low) if g.padded_any else x
+    windows = xpad.reshape((math.prod(lead), -1))[:, g.window_index]  # (planes, positions, K)
     offs = windows.argmax(axis=-1)
     out = windows.max(axis=-1)  # the value at ``offs`` unless a window holds a NaN
     if x.dtype.kind == "f" and xp.isnan(out).any():
@@ -145,7 +160,6 @@ def _gather_max(x: np.ndarray, g: PoolGeometry, low):
     return out.reshape(shape), offs.reshape(shape)
 
 
-@functools.lru_cache(maxsize=128)
 def _window_index(g: PoolGeometry) -> np.ndarray:
     """(output positions, kernel offsets in scan order): flat indices into a padded plane."""
     padded = g.padded
@@ -204,7 +218,7 @@ def _chosen_flat(out: np.ndarray, offs: np.ndarray, g: PoolGeometry, low) -> tup
     """``(flat, valid)`` of ``max_pool_forward`` from the chosen kernel offsets."""
     flat = offsets_to_flat(offs, g)
     valid = None
-    if any(b or a for b, a in g.pads):
+    if g.padded_any:
         # windows whose real values all equal the padding value: PyTorch returns the first
         # window element past the left padding, never a padding position
         hit = out == low
@@ -463,13 +477,12 @@ def _plane_strides(spatial: tuple) -> list:
 
 def offsets_to_flat(offs: np.ndarray, g: PoolGeometry) -> np.ndarray:
     """Kernel offsets -> flat indices into each (unpadded) input plane, as PyTorch returns them."""
-    delta, base = _flat_tables(g)
-    flat = np.take(delta, offs)
+    delta, base = g.flat_tables
+    flat = delta.take(offs)
     flat += base
     return flat
 
 
-@functools.lru_cache(maxsize=128)
 def _flat_tables(g: PoolGeometry) -> tuple:
     """Per kernel offset, its flat displacement; per output position, its window's flat start."""
     k = len(g.kernel)

@@ -11,7 +11,9 @@ import numpy as np
 
 from .._foreign import foreign_tensor_error
 from .._tensor import Tensor
+from ..autograd import engine as _engine
 from ..autograd.function import Op
+from ..autograd.grad_mode import _state
 from ..kernels import conv as K
 from ..kernels.windows import is_int, window_arg
 
@@ -65,6 +67,8 @@ class ConvNd(Op):
     def backward(self, g):
         x, w = self.saved_tensors
         stride, pads, dilation, groups = self.opts
+        if not _state.enabled and _engine._instrument is None:
+            return self._array_backward(g._data, x._data, w._data)
         gx = gw = None
         if self.needs_input_grad[0]:
             gx = ConvTransposeNd.apply(
@@ -75,6 +79,20 @@ class ConvNd(Op):
                 x, g, kernel=self.shapes[1], stride=stride, pads=pads, dilation=dilation, groups=groups
             )
         return _with_bias_grad(self, g, gx, gw)
+
+    def _array_backward(self, g, x, w) -> tuple:
+        """The backward on the arrays, when nothing is recorded: the same kernels, no nodes."""
+        stride, pads, dilation, groups = self.opts
+        need = self.needs_input_grad
+        gx = gw = None
+        if need[0]:
+            gx = Tensor._make(K.conv_transpose_nd(g, w, stride, pads, dilation, groups, tuple(self.shapes[0])))
+        if need[1]:
+            gw = Tensor._make(K.conv_weight_nd(x, g, self.shapes[1], stride, pads, dilation, groups))
+        if len(self.next_edges) == 2:
+            return gx, gw
+        gb = Tensor._make(np.asarray(g.sum(axis=(0,) + tuple(range(2, g.ndim))))) if need[2] else None
+        return gx, gw, gb
 
 
 class ConvTransposeNd(Op):
