@@ -220,3 +220,46 @@ def test_0d_uint8_key_is_a_bool_without_warning():
         assert x[mt.tensor(0, dtype=mt.uint8)].shape == (0, 2, 3)
         x[mt.tensor(1, dtype=mt.uint8)] = 5.0
     assert x.tolist() == [[5.0] * 3] * 2
+
+
+# --- a mask of the wrong shape: torch names the mask's dim and the shape left by the basic items ------
+_BAD_MASKS = {
+    "slice_mask": lambda T: (slice(None), T.ones(2, dtype=T.bool)),
+    "mask_2d": lambda T: T.ones(2, 4, dtype=T.bool),
+    "int_mask": lambda T: (0, T.ones(5, dtype=T.bool)),
+    "slice_mask_2d": lambda T: (slice(None), T.ones(3, 5, dtype=T.bool)),
+    "none_mask": lambda T: (None, T.ones(3, dtype=T.bool)),
+    "ellipsis_mask": lambda T: (Ellipsis, T.ones(5, dtype=T.bool)),
+    "partial_slice_mask": lambda T: (slice(1, None), T.ones(2, dtype=T.bool)),
+    "mask_int_mask": lambda T: (T.ones(2, dtype=T.bool), 0, T.ones(3, dtype=T.bool)),
+    "list_mask": lambda T: ([0], T.ones(5, dtype=T.bool)),
+    "uint8_slice_mask": lambda T: (slice(None), T.ones(2, dtype=T.uint8)),
+}
+
+
+def _mask_error(T, key, setting: bool) -> str:
+    x = T.arange(24.0).reshape(2, 3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(IndexError) as e:
+            if setting:
+                x[key(T)] = T.zeros(1, 1, 1, 1, 1)  # more than a fill: the index-put path
+            else:
+                x[key(T)]
+    return str(e.value)
+
+
+@pytest.mark.parametrize("setting", [False, True])
+@pytest.mark.parametrize("name", sorted(_BAD_MASKS))
+def test_mask_shape_error_as_torch(name, setting):
+    torch = pytest.importorskip("torch")
+    assert _mask_error(mt, _BAD_MASKS[name], setting) == _mask_error(torch, _BAD_MASKS[name], setting)
+
+
+def test_mask_shape_error_names_the_indexed_shape():
+    assert _mask_error(mt, _BAD_MASKS["int_mask"], False) == (
+        "The shape of the mask [5] at index 0 does not match the shape of the indexed tensor [3, 4] at index 0"
+    )
+    assert _mask_error(mt, _BAD_MASKS["slice_mask_2d"], True) == (
+        "The shape of the mask [3, 5] at index 1 does not match the shape of the indexed tensor [2, 3, 4] at index 2"
+    )

@@ -69,7 +69,7 @@ def _check_key_bounds(shape, key) -> None:
     n_consumed += sum(k.ndim for k in key if isinstance(k, np.ndarray) and k.dtype == bool)
     if n_consumed > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
-    for k in key:
+    for at, k in enumerate(key):
         if k is Ellipsis:
             dim = len(shape) - (n_consumed - dim)
             continue
@@ -82,10 +82,7 @@ def _check_key_bounds(shape, key) -> None:
         elif isinstance(k, np.ndarray):
             if k.dtype == bool:
                 if k.shape != tuple(shape[dim : dim + k.ndim]):
-                    raise IndexError(
-                        f"The shape of the mask {list(k.shape)} at index {dim} does not match the shape of the "
-                        f"indexed tensor {list(shape[dim : dim + k.ndim])} at index {dim}"
-                    )
+                    raise _mask_shape_error(shape, key, at, n_consumed)
                 dim += k.ndim
                 continue
             n = shape[dim]
@@ -93,6 +90,38 @@ def _check_key_bounds(shape, key) -> None:
                 bad = int(k.max()) if k.max() >= n else int(k.min())
                 raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
         dim += 1
+
+
+def _mask_shape_error(shape: tuple, key: tuple, at: int, n_consumed: int) -> IndexError:
+    """torch's IndexError for the mask ``key[at]``: its first mismatching dim, against the shape that the
+    basic items of ``key`` (ints, slices, None, bools) leave, which torch applies before the masks."""
+    view: list = []
+    src = 0
+    for i, k in enumerate(key):
+        if k is Ellipsis:
+            n = len(shape) - n_consumed
+            view.extend(shape[src : src + n])
+            src += n
+        elif k is None or isinstance(k, bool):
+            view.append(0 if k is False else 1)
+        elif isinstance(k, int):
+            src += 1
+        elif isinstance(k, slice):
+            view.append(len(range(*k.indices(shape[src]))))
+            src += 1
+        else:
+            if i == at:
+                pos = len(view)
+            n = k.ndim if k.dtype == bool else 1
+            view.extend(shape[src : src + n])
+            src += n
+    view.extend(shape[src:])
+    mask = key[at]
+    j = next(j for j in range(mask.ndim) if pos + j >= len(view) or mask.shape[j] != view[pos + j])
+    return IndexError(
+        f"The shape of the mask {list(mask.shape)} at index {j} does not match the shape of the indexed tensor "
+        f"{view} at index {pos + j}"
+    )
 
 
 class GetItem(Op):
