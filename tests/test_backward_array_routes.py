@@ -7,6 +7,16 @@ import pytest
 import microtorch
 from microtorch.autograd import gradcheck, gradgradcheck
 
+
+def _F(t):
+    """The ``nn.functional`` of the library ``t`` belongs to (the cases run on both)."""
+    if type(t).__module__.startswith("torch"):
+        import torch
+
+        return torch.nn.functional
+    return microtorch.nn.functional
+
+
 # (name, function of the inputs, input shapes): shapes that broadcast exercise the sum back to shape
 CASES = [
     ("exp", lambda x: x.exp(), [(3, 4)]),
@@ -37,6 +47,11 @@ CASES = [
     ("sum_0d", lambda x: x.sum(), [()]),
     ("sum_dim_keepdim", lambda x: x.sum((0, 1), keepdim=True), [(1, 10)]),
     ("mean", lambda x: x.mean(), [(2, 5)]),
+    ("conv2d", lambda x, w, b: _F(x).conv2d(x, w, b, padding=1), [(2, 3, 5, 5), (4, 3, 3, 3), (4,)]),
+    ("conv1d_no_bias", lambda x, w: _F(x).conv1d(x, w, stride=2), [(2, 3, 9), (4, 3, 3)]),
+    ("conv2d_groups", lambda x, w: _F(x).conv2d(x, w, groups=2), [(1, 4, 6, 6), (4, 2, 2, 2)]),
+    ("max_pool2d", lambda x: _F(x).max_pool2d(x, 2), [(2, 3, 4, 4)]),
+    ("max_pool2d_overlap", lambda x: _F(x).max_pool2d(x, 3, 1, 1), [(1, 2, 5, 5)]),
 ]
 
 
@@ -77,6 +92,8 @@ def test_array_route_matches_recorded_route(name, fn, shapes, dtype, special):
 def test_array_route_matches_torch(name, fn, shapes, dtype, special):
     """The plain backward pass gives torch's gradients, dtypes and shapes."""
     torch = pytest.importorskip("torch")
+    if special and name.startswith("conv"):
+        pytest.skip("inf and -inf meeting in a convolution's sums: NaN or inf by summation order")
     ours = _grads(microtorch, fn, shapes, dtype, create_graph=False, special=special)
     theirs = _grads(torch, fn, shapes, dtype, create_graph=False, special=special)
     tol = 1e-5 if dtype == "float32" else 1e-12
