@@ -22,8 +22,9 @@ from microtorch.kernels import conv as kernels
 from microtorch.testing.strategies import conv_configs
 
 # route switches of this file: name -> (fast value, plain value)
-# (_WEIGHT_CHUNK: a 7-column chunk, so that the small test problems are cut, with a remainder)
-FAST = {"_WEIGHT_COLS_FIRST": (True, False), "_WEIGHT_CHUNK": (7, 0)}
+# (_WEIGHT_CHUNK / _FORWARD_CHUNK: 7-column chunks, so that the small test problems are cut,
+# with a remainder)
+FAST = {"_WEIGHT_COLS_FIRST": (True, False), "_WEIGHT_CHUNK": (7, 0), "_FORWARD_CHUNK": (7, 0)}
 ROUTES = [dict(zip(FAST, values)) for values in itertools.product(*FAST.values())]
 PATHS = [("default", 512, 8, True), ("rows", 0, 0, True), ("items", 10**9, 10**9, False), ("small", 512, 8, True)]
 
