@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._backend import xp
+from .buffers import fresh, fresh_zeros
 from .windows import output_size, pad_spatial, sum_windows, window_view
 
 __all__ = ["arenas", "conv_nd", "conv_transpose_nd", "conv_weight_nd", "workspace"]
@@ -142,7 +143,7 @@ def conv_nd(x, w, stride, pads, dilation, groups, out_shape=None, bias=None):
     wm = xp.ascontiguousarray(w).reshape(groups, cout // groups, -1)
     xpad = pad_spatial(x, pads)
     ll = math.prod(out_shape)
-    out = xp.empty((n, groups, cout // groups, ll), dtype=np.result_type(x.dtype, w.dtype))
+    out = fresh((n, groups, cout // groups, ll), np.result_type(x.dtype, w.dtype))
     chunks = _chunks(n, c * math.prod(kernel) * ll * x.itemsize, _chunk_budget(max(x.nbytes, out.nbytes)))
     for sl in chunks:
         cols = _im2col(xpad[sl], kernel, stride, dilation, groups, out_shape)
@@ -392,7 +393,7 @@ class _FlatGrid:
         if not self.slack and not any(b or a for b, a in self.pads) and x.flags.c_contiguous:
             return x.reshape(-1)
         size = self.n * self.c * self.channel
-        flat = xp.zeros(size + self.slack, dtype=x.dtype)
+        flat = fresh_zeros((size + self.slack,), x.dtype)
         body = flat[:size].reshape((self.n, self.c) + self.padded)
         body[(Ellipsis,) + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[2:], self.pads))] = x
         return flat
@@ -475,6 +476,13 @@ def _forward_gemm(wm, cols, out):
     return out
 
 
+def _contiguous_copy(view: np.ndarray) -> np.ndarray:
+    """``view`` copied into a (recycled) C-contiguous result."""
+    out = fresh(view.shape, view.dtype)
+    np.copyto(out, view)
+    return out
+
+
 def _crop_negative_pads(x, pads):
     """Negative padding crops: returns (x sliced, pads clipped at zero)."""
     if all(b >= 0 and a >= 0 for b, a in pads):
@@ -497,7 +505,7 @@ def _conv_stride1(x, w, pads, dilation, groups, out_shape=None, bias=None):
     wm = xp.ascontiguousarray(w).reshape(groups, mg, -1)
     flat = grid.flat_input(x)
     dtype = np.result_type(x.dtype, w.dtype)
-    out = xp.empty((n, cout) + grid.out, dtype=dtype)
+    out = fresh((n, cout) + grid.out, dtype)
     for blk in grid.blocks(c * math.prod(kernel), x.itemsize, max(x.nbytes, out.nbytes)):
         cols = grid.columns(flat, blk, groups)
         length = grid.columns_of(blk)
@@ -560,7 +568,7 @@ def _col2im_stride1(g, w, pads, dilation, groups, out_spatial):
     kk = math.prod(kernel)
     grid = _FlatGrid((n, cin) + tuple(out_spatial), kernel, pads, dilation, tuple(g.shape[2:]), fold=True)
     size = n * cin * grid.channel
-    flat = xp.zeros(size + grid.slack, dtype=g.dtype)
+    flat = fresh_zeros((size + grid.slack,), g.dtype)
     item = cin * grid.channel
     offsets = grid.offsets()
     it = flat.itemsize
@@ -591,7 +599,7 @@ def _col2im_stride1(g, w, pads, dilation, groups, out_spatial):
                 dst += cols[:, j].swapaxes(0, 1)
     body = flat[:size].reshape((n, cin) + grid.padded)
     inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
-    return np.ascontiguousarray(body[(Ellipsis,) + inner])
+    return _contiguous_copy(body[(Ellipsis,) + inner])
 
 
 def _conv_weight_stride1(x, g, kernel, pads, dilation, groups):
@@ -750,7 +758,7 @@ def _depthwise_transpose_stride1(g, w, pads, dilation, out_spatial):
     kernel = tuple(w.shape[2:])
     grid = _FlatGrid((n, c) + out_spatial, kernel, pads, dilation, tuple(g.shape[2:]), fold=False)
     size = n * c * grid.channel
-    flat = xp.zeros(size + grid.slack, dtype=g.dtype)
+    flat = fresh_zeros((size + grid.slack,), g.dtype)
     item = c * grid.channel
     taps = xp.ascontiguousarray(w).reshape(c, -1).astype(g.dtype, copy=False)
     for blk in _depthwise_blocks(grid, g.itemsize, max(g.nbytes, flat.nbytes)):
@@ -764,7 +772,7 @@ def _depthwise_transpose_stride1(g, w, pads, dilation, out_spatial):
             _flat_view(flat, base + shift, shape, (item, grid.channel, 1))[...] += tmp
     body = flat[:size].reshape((n, c) + grid.padded)
     inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
-    return np.ascontiguousarray(body[(Ellipsis,) + inner])
+    return _contiguous_copy(body[(Ellipsis,) + inner])
 
 
 # Other strides: the same over strided window views of the padded input.

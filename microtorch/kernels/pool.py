@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._backend import xp
+from .buffers import fresh, fresh_zeros
 from .windows import output_size, pad_spatial
 
 __all__ = [
@@ -173,6 +174,13 @@ def _window_index(g: PoolGeometry) -> np.ndarray:
     return base.reshape(-1, 1) + delta
 
 
+def _contiguous_copy(view: np.ndarray) -> np.ndarray:
+    """``view`` copied into a (recycled) C-contiguous result."""
+    out = fresh(view.shape, view.dtype)
+    np.copyto(out, view)
+    return out
+
+
 def _scan_max(x: np.ndarray, g: PoolGeometry, need_indices: bool, low):
     """Maxima and (with ``need_indices``) the scan-order kernel offset of each first maximum:
     one pass per kernel offset, on the stride-phase layout for large overlapping inputs."""
@@ -182,15 +190,15 @@ def _scan_max(x: np.ndarray, g: PoolGeometry, need_indices: bool, low):
         xpad, slices, extract = _phase_layout(x, g, low)
     else:
         xpad, slices = pad_spatial(x, g.pads, low), g.slices()
-    out = xpad[slices[0]].copy()
+    out = _contiguous_copy(xpad[slices[0]])
     if not need_indices:
         for sl in slices[1:]:
             xp.maximum(out, xpad[sl], out=out)
         return (extract(out) if extract else out), None
     odt = _offset_dtype(len(slices))
-    offs = xp.zeros(out.shape, dtype=odt)
-    mask = xp.empty(out.shape, dtype=bool)
-    step = xp.empty(out.shape, dtype=odt)
+    offs = fresh_zeros(out.shape, odt)
+    mask = fresh(out.shape, bool)
+    step = fresh(out.shape, odt)
     for j, sl in enumerate(slices[1:], 1):
         # branch-free (masked copies are slow on random masks): offsets only grow, so
         # offs = max(offs, j * [v > out]) records the first strictly greater element
@@ -478,7 +486,8 @@ def _plane_strides(spatial: tuple) -> list:
 def offsets_to_flat(offs: np.ndarray, g: PoolGeometry) -> np.ndarray:
     """Kernel offsets -> flat indices into each (unpadded) input plane, as PyTorch returns them."""
     delta, base = g.flat_tables
-    flat = delta.take(offs)
+    flat = fresh(offs.shape, delta.dtype)
+    delta.take(offs, out=flat, mode="clip")  # (mode="raise" would buffer: offsets are in range)
     flat += base
     return flat
 
@@ -513,10 +522,11 @@ def max_pool_scatter(grad: np.ndarray, flat: np.ndarray, valid, g: PoolGeometry,
     size = math.prod(g.spatial)
     nlead = math.prod(lead)
     k = len(g.kernel)
-    gin = xp.zeros(nlead * size, dtype=grad.dtype)
+    gin = fresh_zeros((nlead * size,), grad.dtype)
     glob = flat.reshape((nlead,) + g.out)
     if nlead > 1:
-        glob = glob + (np.arange(nlead, dtype=np.int64) * size).reshape((nlead,) + (1,) * k)
+        planes = (np.arange(nlead, dtype=np.int64) * size).reshape((nlead,) + (1,) * k)
+        glob = np.add(glob, planes, out=fresh(glob.shape, np.result_type(glob.dtype, np.int64)))
     gr = grad.reshape((nlead,) + g.out)
     if valid is not None:  # rare: some windows lie wholly in the padding; they get no gradient
         keep = np.broadcast_to(valid, flat.shape).reshape(glob.shape)

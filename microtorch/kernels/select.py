@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .buffers import fresh
+
 __all__ = ["select", "zero_where"]
 
 # below this many elements numpy's where is as fast as the passes of the bitwise route
@@ -33,9 +35,16 @@ def _bitwise_ok(cond: np.ndarray, *arrays: np.ndarray) -> bool:
     return dtype.kind in "fiub" and dtype.itemsize in _SAME_WIDTH_INT
 
 
+def _int_mask(cond: np.ndarray, itype) -> np.ndarray:
+    """``cond`` as 0 / 1 integers of ``itype``, in a recycled buffer (it becomes the result)."""
+    mask = fresh(cond.shape, itype)
+    np.copyto(mask, cond.view(np.int8))
+    return mask
+
+
 def _full_mask(cond: np.ndarray, itype) -> np.ndarray:
     """``cond`` as all-ones / all-zeros integers of ``itype``."""
-    mask = cond.view(np.int8).astype(itype)
+    mask = _int_mask(cond, itype)
     return np.negative(mask, out=mask)
 
 
@@ -56,7 +65,7 @@ def zero_where(cond: np.ndarray, a: np.ndarray) -> np.ndarray:
     if not _bitwise_ok(cond, a) or np.broadcast_shapes(cond.shape, a.shape) != cond.shape:
         return np.where(cond, a.dtype.type(0), a)
     ai = _int_view(a)
-    keep = cond.view(np.int8).astype(ai.dtype)
+    keep = _int_mask(cond, ai.dtype)
     np.subtract(keep, 1, out=keep)  # 0 where cond, all ones elsewhere
     np.bitwise_and(keep, ai, out=keep)
     return keep.view(a.dtype)

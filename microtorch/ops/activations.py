@@ -12,6 +12,7 @@ from .._tensor import Tensor
 from ..autograd import engine as _engine
 from ..autograd.function import OUTPUT, Op
 from ..autograd.grad_mode import _state
+from ..kernels.buffers import fresh
 from ..kernels.select import select, zero_where
 from ._out import torch_args
 from ._promote import TYPE_WORD, _float_array, check_number, check_tensor, not_a_tensor, not_implemented
@@ -77,7 +78,10 @@ class Relu(Op):
     def forward(self, x):
         a = x._data
         self.save_for_backward(OUTPUT)
-        return xp.maximum(a, 0) if a.dtype.kind != "f" else xp.maximum(a, a.dtype.type(0))
+        if a.dtype.kind != "f":
+            return xp.maximum(a, 0)
+        out = fresh(a.shape, a.dtype) if a.flags.c_contiguous else None  # (else numpy keeps a's layout)
+        return xp.maximum(a, a.dtype.type(0), out=out)
 
     def backward(self, g):
         (y,) = self.saved_tensors
