@@ -100,3 +100,36 @@ def test_same_results_with_and_without_the_cache(monkeypatch):
     plain = run()
     for c, p in zip(cached, plain):
         np.testing.assert_array_equal(c, p)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_large_elementwise_chain_same_with_and_without_the_cache(monkeypatch, dtype):
+    # the elementwise ops and their array backward formulas write large results into
+    # recycled buffers: the values (and those of results kept from earlier calls) stay put
+    rng = np.random.default_rng(2)
+    a, b = (rng.standard_normal(40_000).astype(dtype) for _ in range(2))
+
+    def run():
+        x, w = mt.tensor(a, requires_grad=True), mt.tensor(b, requires_grad=True)
+        y = ((x * w + 1.0).tanh() - w).sigmoid() * 2.0 - (x * 0.5).exp()
+        (y * y).sum().backward()
+        return [y.detach().numpy(), x.grad.numpy(), w.grad.numpy()]
+
+    kept = [run() for _ in range(3)]
+    monkeypatch.setattr(B, "ENABLED", False)
+    plain = run()
+    for result in kept:
+        for c, p in zip(result, plain):
+            np.testing.assert_array_equal(c, p)
+
+
+def test_broadcast_gradient_and_python_numbers_keep_dtype_and_layout():
+    a = np.arange(40_000, dtype=np.float32)
+    g = np.broadcast_to(np.float32(2), a.shape)  # what a sum's backward passes on
+    out = B.binary(np.multiply, g, a)
+    assert out.dtype == np.float32 and out.flags.c_contiguous
+    np.testing.assert_array_equal(out, 2 * a)
+    assert B.binary(np.add, a, 1.5).dtype == np.float32
+    assert B.binary(np.add, a.astype(np.int64), 1.5).dtype == np.float64  # not a floating array: numpy's rule
+    t = a.reshape(200, 200).T  # not C-contiguous: numpy keeps the layout
+    assert B.unary(np.exp, t).strides == np.exp(t).strides

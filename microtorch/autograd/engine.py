@@ -9,6 +9,9 @@ an error part-way through leaves every ``.grad`` as it was.
 
 from __future__ import annotations
 
+import numpy as _np
+
+from ..kernels import buffers as _buf
 from .function import _FunctionNode
 from .grad_mode import _state
 
@@ -36,7 +39,7 @@ def _sum(old, g):
     and they match (what the Tensor add would compute), else as a Tensor add."""
     a, b = old._data, g._data
     if not _state.enabled and _instrument is None and a.shape == b.shape and a.dtype == b.dtype:
-        return Tensor._make(a + b)
+        return Tensor._make(_buf.binary(_np.add, a, b))
     return old + g
 
 

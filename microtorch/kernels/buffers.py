@@ -20,7 +20,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["fresh", "fresh_zeros", "clear", "cached_bytes"]
+__all__ = ["binary", "cached_bytes", "clear", "fresh", "fresh_zeros", "unary"]
 
 #: only buffers at least this large are kept (smaller ones come from glibc's free lists)
 MIN_BYTES = 1 << 16
@@ -89,3 +89,37 @@ def clear() -> None:
 def cached_bytes() -> int:
     """Bytes held by the cache (in use or free)."""
     return _bytes[0]
+
+
+#: elementwise results of at least this many elements go to recycled buffers
+ELEMENTWISE_FROM = 1 << 15
+
+
+def _full(a) -> bool:
+    """A large C-contiguous floating array (the result takes its shape, dtype and layout)."""
+    return type(a) is np.ndarray and a.size >= ELEMENTWISE_FROM and a.dtype.kind == "f" and a.flags.c_contiguous
+
+
+def _partner(b, a: np.ndarray) -> bool:
+    """Whether ``b`` combines with ``a`` into a result of ``a``'s shape, dtype and C layout."""
+    if type(b) is np.ndarray:
+        # (a broadcast operand, all strides 0, leaves the layout to ``a``)
+        return b.shape == a.shape and b.dtype == a.dtype and (b.flags.c_contiguous or not any(b.strides))
+    return type(b) is float or type(b) is int  # a Python number keeps a floating array's dtype
+
+
+def binary(ufunc, a, b) -> np.ndarray:
+    """``ufunc(a, b)``, into a recycled buffer when the result is one large C-ordered floating array."""
+    if ENABLED:
+        if _full(a) and _partner(b, a):
+            return ufunc(a, b, out=fresh(a.shape, a.dtype))
+        if _full(b) and _partner(a, b):
+            return ufunc(a, b, out=fresh(b.shape, b.dtype))
+    return ufunc(a, b)
+
+
+def unary(ufunc, a) -> np.ndarray:
+    """``ufunc(a)``, into a recycled buffer when ``a`` is a large C-contiguous floating array."""
+    if ENABLED and _full(a):
+        return ufunc(a, out=fresh(a.shape, a.dtype))
+    return ufunc(a)

@@ -16,6 +16,7 @@ from .._tensor import Tensor
 from ..autograd import engine as _engine
 from ..autograd.function import OUTPUT, Op, save_needed, wants_grad
 from ..autograd.grad_mode import _state
+from ..kernels import buffers as _buf
 from ._out import torch_args
 from ._promote import TYPE_WORD, _align, _binary, _py, _pyscalar, _scalar_target, fit_int, invalid_arguments
 from ._util import as_tensor_arg, broadcast_error
@@ -72,7 +73,7 @@ def _operands(op: str, a, b, number_first: bool = True, numbers_only: bool = Tru
 class Add(Op):
     def forward(self, a, b):
         self.shapes = (a._data.shape, b._data.shape)
-        return a._data + b._data
+        return _buf.binary(xp.add, a._data, b._data)
 
     def backward(self, g):
         na, nb = self.needs_input_grad
@@ -84,7 +85,7 @@ class AddScalar(Op):
     scalar_operand = True
 
     def forward(self, x, s):
-        return x._data + s
+        return _buf.binary(xp.add, x._data, s)
 
     def backward(self, g):
         return g
@@ -97,7 +98,7 @@ class SubScalar(Op):
     scalar_operand = True
 
     def forward(self, x, s):
-        return x._data - s
+        return _buf.binary(xp.subtract, x._data, s)
 
     def backward(self, g):
         return g
@@ -106,7 +107,7 @@ class SubScalar(Op):
 class Sub(Op):
     def forward(self, a, b):
         self.shapes = (a._data.shape, b._data.shape)
-        return a._data - b._data
+        return _buf.binary(xp.subtract, a._data, b._data)
 
     def backward(self, g):
         na, nb = self.needs_input_grad
@@ -195,15 +196,15 @@ class Mul(Op):
     def forward(self, a, b):
         self.shapes = (a._data.shape, b._data.shape)
         self.save_for_backward(*save_needed(a, b))
-        return a._data * b._data
+        return _buf.binary(xp.multiply, a._data, b._data)
 
     def backward(self, g):
         a, b = self.saved_tensors
         na, nb = self.needs_input_grad
         if _plain(g, (a if a is not None else b)._data.dtype):
             gd = g._data
-            ga = _to_shape(gd * b._data, self.shapes[0]) if na else None
-            return ga, _to_shape(gd * a._data, self.shapes[1]) if nb else None
+            ga = _to_shape(_buf.binary(xp.multiply, gd, b._data), self.shapes[0]) if na else None
+            return ga, _to_shape(_buf.binary(xp.multiply, gd, a._data), self.shapes[1]) if nb else None
         return (sum_to_size(g * b, self.shapes[0]) if na else None, sum_to_size(g * a, self.shapes[1]) if nb else None)
 
 
@@ -213,11 +214,11 @@ class MulScalar(Op):
 
     def forward(self, x, s):
         self.s = s
-        return x._data * s
+        return _buf.binary(xp.multiply, x._data, s)
 
     def backward(self, g):
         if _plain(g, g._data.dtype):
-            return Tensor._make(g._data * self.s)
+            return Tensor._make(_buf.binary(xp.multiply, g._data, self.s))
         return MulScalar.apply(g, s=self.s)
 
 

@@ -10,6 +10,7 @@ from .._tensor import Tensor
 from ..autograd import engine as _engine
 from ..autograd.function import OUTPUT, Op
 from ..autograd.grad_mode import _state
+from ..kernels import buffers as _buf
 from ._out import torch_args
 from ._promote import _align, _float_array, _pyscalar, not_a_tensor, not_implemented, type_name
 from ._util import broadcast_error
@@ -84,12 +85,12 @@ def neg(x: Tensor) -> Tensor:
 class Exp(Op):
     def forward(self, x):
         self.save_for_backward(OUTPUT)
-        return xp.exp(_float_array(x))
+        return _buf.unary(xp.exp, _float_array(x))
 
     def backward(self, g):
         (y,) = self.saved_tensors
         if _plain(g, y):
-            return Tensor._make(g._data * y._data)
+            return Tensor._make(_buf.binary(xp.multiply, g._data, y._data))
         return g * y
 
 
@@ -192,13 +193,17 @@ class Tan(Op):
 class Tanh(Op):
     def forward(self, x):
         self.save_for_backward(OUTPUT)
-        return xp.tanh(_float_array(x))
+        return _buf.unary(xp.tanh, _float_array(x))
 
     def backward(self, g):
         (y,) = self.saved_tensors
         if _plain(g, y):
             yd = y._data
-            return Tensor._make(g._data * (1 - yd * yd))
+            if not yd.ndim:  # numpy gives scalars for 0-d arrays: nothing to reuse
+                return Tensor._make(g._data * (1 - yd * yd))
+            t = _buf.binary(xp.multiply, yd, yd)  # g * (1 - y * y), its temporaries reused in place
+            xp.subtract(1, t, out=t)
+            return Tensor._make(xp.multiply(g._data, t, out=t))
         return g * (1 - y * y)
 
 
@@ -240,7 +245,10 @@ class Sigmoid(Op):
         (y,) = self.saved_tensors
         if _plain(g, y):
             yd = y._data
-            return Tensor._make(g._data * yd * (1 - yd))
+            if not yd.ndim:  # numpy gives scalars for 0-d arrays: nothing to reuse
+                return Tensor._make(g._data * yd * (1 - yd))
+            t = _buf.binary(xp.multiply, g._data, yd)  # (g * y) * (1 - y), in recycled buffers
+            return Tensor._make(xp.multiply(t, _buf.binary(xp.subtract, 1, yd), out=t))
         return g * y * (1 - y)
 
 
