@@ -110,16 +110,18 @@ def _partner(b, a: np.ndarray) -> bool:
 
 def binary(ufunc, a, b) -> np.ndarray:
     """``ufunc(a, b)``, into a recycled buffer when the result is one large C-ordered floating array."""
-    if ENABLED:
-        if _full(a) and _partner(b, a):
-            return ufunc(a, b, out=fresh(a.shape, a.dtype))
-        if _full(b) and _partner(a, b):
-            return ufunc(a, b, out=fresh(b.shape, b.dtype))
+    # small operands leave after the first test (this runs in every elementwise op)
+    if (type(a) is np.ndarray and a.size >= ELEMENTWISE_FROM) or (type(b) is np.ndarray and b.size >= ELEMENTWISE_FROM):
+        if ENABLED:
+            if _full(a) and _partner(b, a):
+                return ufunc(a, b, out=fresh(a.shape, a.dtype))
+            if _full(b) and _partner(a, b):
+                return ufunc(a, b, out=fresh(b.shape, b.dtype))
     return ufunc(a, b)
 
 
 def unary(ufunc, a) -> np.ndarray:
     """``ufunc(a)``, into a recycled buffer when ``a`` is a large C-contiguous floating array."""
-    if ENABLED and _full(a):
+    if type(a) is np.ndarray and a.size >= ELEMENTWISE_FROM and ENABLED and _full(a):
         return ufunc(a, out=fresh(a.shape, a.dtype))
     return ufunc(a)

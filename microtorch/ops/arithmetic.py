@@ -24,6 +24,8 @@ from .comparison import eq, ge, where
 from .shape import _sum_to_array, sum_to_size
 from .unary import log, neg
 
+_BIG = _buf.ELEMENTWISE_FROM  # results from this many elements go to recycled buffers
+
 __all__ = [
     "add",
     "sub",
@@ -73,7 +75,8 @@ def _operands(op: str, a, b, number_first: bool = True, numbers_only: bool = Tru
 class Add(Op):
     def forward(self, a, b):
         self.shapes = (a._data.shape, b._data.shape)
-        return _buf.binary(xp.add, a._data, b._data)
+        ad = a._data
+        return ad + b._data if ad.size < _BIG else _buf.binary(xp.add, ad, b._data)
 
     def backward(self, g):
         na, nb = self.needs_input_grad
@@ -85,7 +88,8 @@ class AddScalar(Op):
     scalar_operand = True
 
     def forward(self, x, s):
-        return _buf.binary(xp.add, x._data, s)
+        xd = x._data
+        return xd + s if xd.size < _BIG else _buf.binary(xp.add, xd, s)
 
     def backward(self, g):
         return g
@@ -98,7 +102,8 @@ class SubScalar(Op):
     scalar_operand = True
 
     def forward(self, x, s):
-        return _buf.binary(xp.subtract, x._data, s)
+        xd = x._data
+        return xd - s if xd.size < _BIG else _buf.binary(xp.subtract, xd, s)
 
     def backward(self, g):
         return g
@@ -107,7 +112,8 @@ class SubScalar(Op):
 class Sub(Op):
     def forward(self, a, b):
         self.shapes = (a._data.shape, b._data.shape)
-        return _buf.binary(xp.subtract, a._data, b._data)
+        ad = a._data
+        return ad - b._data if ad.size < _BIG else _buf.binary(xp.subtract, ad, b._data)
 
     def backward(self, g):
         na, nb = self.needs_input_grad
@@ -196,13 +202,17 @@ class Mul(Op):
     def forward(self, a, b):
         self.shapes = (a._data.shape, b._data.shape)
         self.save_for_backward(*save_needed(a, b))
-        return _buf.binary(xp.multiply, a._data, b._data)
+        ad = a._data
+        return ad * b._data if ad.size < _BIG else _buf.binary(xp.multiply, ad, b._data)
 
     def backward(self, g):
         a, b = self.saved_tensors
         na, nb = self.needs_input_grad
         if _plain(g, (a if a is not None else b)._data.dtype):
             gd = g._data
+            if gd.size < _BIG:
+                ga = _to_shape(gd * b._data, self.shapes[0]) if na else None
+                return ga, _to_shape(gd * a._data, self.shapes[1]) if nb else None
             ga = _to_shape(_buf.binary(xp.multiply, gd, b._data), self.shapes[0]) if na else None
             return ga, _to_shape(_buf.binary(xp.multiply, gd, a._data), self.shapes[1]) if nb else None
         return (sum_to_size(g * b, self.shapes[0]) if na else None, sum_to_size(g * a, self.shapes[1]) if nb else None)
@@ -214,11 +224,13 @@ class MulScalar(Op):
 
     def forward(self, x, s):
         self.s = s
-        return _buf.binary(xp.multiply, x._data, s)
+        xd = x._data
+        return xd * s if xd.size < _BIG else _buf.binary(xp.multiply, xd, s)
 
     def backward(self, g):
         if _plain(g, g._data.dtype):
-            return Tensor._make(_buf.binary(xp.multiply, g._data, self.s))
+            gd = g._data
+            return Tensor._make(gd * self.s if gd.size < _BIG else _buf.binary(xp.multiply, gd, self.s))
         return MulScalar.apply(g, s=self.s)
 
 

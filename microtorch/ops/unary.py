@@ -17,6 +17,8 @@ from ._util import broadcast_error
 from .comparison import where
 from .shape import sum_to_size
 
+_BIG = _buf.ELEMENTWISE_FROM  # results from this many elements go to recycled buffers
+
 
 def _plain(g: Tensor, saved: Tensor) -> bool:
     """Whether a backward formula may run on the arrays: nothing recorded (no create_graph), no
@@ -85,12 +87,14 @@ def neg(x: Tensor) -> Tensor:
 class Exp(Op):
     def forward(self, x):
         self.save_for_backward(OUTPUT)
-        return _buf.unary(xp.exp, _float_array(x))
+        a = _float_array(x)
+        return xp.exp(a) if a.size < _BIG else _buf.unary(xp.exp, a)
 
     def backward(self, g):
         (y,) = self.saved_tensors
         if _plain(g, y):
-            return Tensor._make(_buf.binary(xp.multiply, g._data, y._data))
+            gd = g._data
+            return Tensor._make(gd * y._data if gd.size < _BIG else _buf.binary(xp.multiply, gd, y._data))
         return g * y
 
 
@@ -193,13 +197,14 @@ class Tan(Op):
 class Tanh(Op):
     def forward(self, x):
         self.save_for_backward(OUTPUT)
-        return _buf.unary(xp.tanh, _float_array(x))
+        a = _float_array(x)
+        return xp.tanh(a) if a.size < _BIG else _buf.unary(xp.tanh, a)
 
     def backward(self, g):
         (y,) = self.saved_tensors
         if _plain(g, y):
             yd = y._data
-            if not yd.ndim:  # numpy gives scalars for 0-d arrays: nothing to reuse
+            if yd.size < _BIG:  # (small: fewer numpy calls, nothing to reuse)
                 return Tensor._make(g._data * (1 - yd * yd))
             t = _buf.binary(xp.multiply, yd, yd)  # g * (1 - y * y), its temporaries reused in place
             xp.subtract(1, t, out=t)
@@ -245,7 +250,7 @@ class Sigmoid(Op):
         (y,) = self.saved_tensors
         if _plain(g, y):
             yd = y._data
-            if not yd.ndim:  # numpy gives scalars for 0-d arrays: nothing to reuse
+            if yd.size < _BIG:  # (small: fewer numpy calls, nothing to reuse)
                 return Tensor._make(g._data * yd * (1 - yd))
             t = _buf.binary(xp.multiply, g._data, yd)  # (g * y) * (1 - y), in recycled buffers
             return Tensor._make(xp.multiply(t, _buf.binary(xp.subtract, 1, yd), out=t))
