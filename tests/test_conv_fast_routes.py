@@ -6,8 +6,6 @@ float32 and float64, odd sizes, groups, dilation, padding modes and strides.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from _conv_ref import naive_conv, resolve_padding
@@ -24,8 +22,16 @@ from microtorch.testing.strategies import conv_configs
 # route switches of this file: name -> (fast value, plain value)
 # (_WEIGHT_CHUNK / _FORWARD_CHUNK: 7-column chunks, so that the small test problems are cut,
 # with a remainder)
-FAST = {"_WEIGHT_COLS_FIRST": (True, False), "_WEIGHT_CHUNK": (7, 0), "_FORWARD_CHUNK": (7, 0)}
-ROUTES = [dict(zip(FAST, values)) for values in itertools.product(*FAST.values())]
+FAST = {
+    "_WEIGHT_COLS_FIRST": (True, False),
+    "_WEIGHT_CHUNK": (7, 0),
+    "_FORWARD_CHUNK": (7, 0),
+    "_FOLD_BIAS": (True, False),
+}
+# every route fast, every route plain, and each route plain with the others fast
+_ALL_FAST = {name: values[0] for name, values in FAST.items()}
+ROUTES = [_ALL_FAST, {name: values[1] for name, values in FAST.items()}]
+ROUTES += [{**_ALL_FAST, name: values[1]} for name, values in FAST.items()]
 PATHS = [("default", 512, 8, True), ("rows", 0, 0, True), ("items", 10**9, 10**9, False), ("small", 512, 8, True)]
 
 

@@ -398,8 +398,12 @@ class _FlatGrid:
         body[(Ellipsis,) + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[2:], self.pads))] = x
         return flat
 
-    def columns(self, flat, blk: _Block, groups: int):
-        """im2col of one block in this grid's layout, with one copy."""
+    def columns(self, flat, blk: _Block, groups: int, ones_row: bool = False):
+        """im2col of one block in this grid's layout, with one copy.
+
+        With ``ones_row`` (folded layout, one group) a last row of ones follows, so that a
+        bias appended to the weight is added by the GEMM itself.
+        """
         item = self.c * self.channel
         count, length = blk.count, self.columns_of(blk)
         shape = (count, self.c) + self.kernel + (length,)
@@ -407,12 +411,16 @@ class _FlatGrid:
         view = _flat_view(flat, blk.start * item + blk.r0 * self.rowlen, shape, strides)
         rows = (self.c // groups) * math.prod(self.kernel)
         if self.folded:
-            buf = workspace((groups, rows, count * length), flat.dtype)
+            extra = 1 if ones_row else 0
+            buf = workspace((groups, rows + extra, count * length), flat.dtype)
             # the view's kernel axes cannot be merged without a copy: move the batch axis
             # instead and let the destination take the view's shape
             k = len(self.kernel)
             order = tuple(range(1, 2 + k)) + (0, 2 + k)
-            np.copyto(buf.reshape((self.c,) + self.kernel + (count, length)), view.transpose(order))
+            body = buf[0, :rows] if extra else buf
+            np.copyto(body.reshape((self.c,) + self.kernel + (count, length)), view.transpose(order))
+            if extra:
+                buf[0, rows] = 1
         else:
             buf = workspace((count, groups, rows, length), flat.dtype)
             np.copyto(buf.reshape(shape), view)
@@ -491,10 +499,14 @@ def _crop_negative_pads(x, pads):
     return x[index], [(max(0, b), max(0, a)) for b, a in pads]
 
 
+_FOLD_BIAS = True  # switch for tests: False adds the bias in the crop instead
+
+
 def _conv_stride1(x, w, pads, dilation, groups, out_shape=None, bias=None):
     """``conv_nd`` for stride 1 on the flat grid (pads may be negative: that crops ``x``).
 
-    A bias is added by the copy that crops each block's result into the output.
+    A bias is added by the GEMM (folded layout, one group) or by the copy that crops each
+    block's result into the output.
     """
     x, pads = _crop_negative_pads(x, pads)
     kernel = tuple(w.shape[2:])
@@ -506,8 +518,14 @@ def _conv_stride1(x, w, pads, dilation, groups, out_shape=None, bias=None):
     flat = grid.flat_input(x)
     dtype = np.result_type(x.dtype, w.dtype)
     out = fresh((n, cout) + grid.out, dtype)
+    # a bias as one more weight column against a row of ones: the GEMM adds it, and the
+    # crop is a plain copy (adding it in the crop's strided pass cost ~1.7x that copy)
+    fold_bias = _FOLD_BIAS and bias is not None and grid.folded and groups == 1 and dtype.kind == "f"
+    if fold_bias:
+        wm = np.concatenate([wm, bias.reshape(1, cout, 1).astype(wm.dtype, copy=False)], axis=2)
+        bias = None
     for blk in grid.blocks(c * math.prod(kernel), x.itemsize, max(x.nbytes, out.nbytes)):
-        cols = grid.columns(flat, blk, groups)
+        cols = grid.columns(flat, blk, groups, ones_row=fold_bias)
         length = grid.columns_of(blk)
         if not grid.folded and not grid.cropped and length == grid.length:
             target = out[blk.target()]
