@@ -12,7 +12,7 @@ from .._tensor import Tensor
 from ..autograd import engine as _engine
 from ..autograd.function import OUTPUT, Op
 from ..autograd.grad_mode import _state
-from ..kernels.buffers import fresh
+from ..kernels.buffers import ELEMENTWISE_FROM, fresh
 from ..kernels.select import select, zero_where
 from ._out import torch_args
 from ._promote import TYPE_WORD, _float_array, check_number, check_tensor, not_a_tensor, not_implemented
@@ -80,7 +80,8 @@ class Relu(Op):
         self.save_for_backward(OUTPUT)
         if a.dtype.kind != "f":
             return xp.maximum(a, 0)
-        out = fresh(a.shape, a.dtype) if a.flags.c_contiguous else None  # (else numpy keeps a's layout)
+        # large results in a recycled buffer (a non-contiguous input: numpy keeps its layout)
+        out = fresh(a.shape, a.dtype) if a.size >= ELEMENTWISE_FROM and a.flags.c_contiguous else None
         return xp.maximum(a, a.dtype.type(0), out=out)
 
     def backward(self, g):
