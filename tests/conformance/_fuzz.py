@@ -164,6 +164,10 @@ def is_internal(exc) -> bool:
 # Ops whose result among equal values is unspecified in torch (unstable sorts): a perturbed call
 # full of ties is compared in structure, shape and dtype only.
 TIE_ORDER_ENTRIES = {"sort", "argsort", "topk", "msort", "kthvalue", "median", "nanmedian", "mode"}
+# Ops that may grow a tensor into memory torch leaves uninitialised (whatever the allocator
+# hands back, zeros or garbage from run to run): compared in structure, shape and dtype only.
+UNINITIALISED_ENTRIES = {"resize_", "resize_as_"}
+SHAPE_ONLY_ENTRIES = TIE_ORDER_ENTRIES | UNINITIALISED_ENTRIES
 
 
 def judge(t_out, t_exc, m_out, m_exc, snapshot, shape_only: bool = False) -> str | None:
@@ -229,7 +233,7 @@ def fuzz_call(label: str, t_fn, m_fn, call_args: list, kwargs: dict, per_call: i
             with _quiet():
                 t_out, t_exc = _call(t_fn, t_args, t_kwargs)
                 m_out, m_exc = _call(m_fn, m_args, m_kwargs)
-            why = judge(t_out, t_exc, m_out, m_exc, snapshot, shape_only=label.split("#")[0] in TIE_ORDER_ENTRIES)
+            why = judge(t_out, t_exc, m_out, m_exc, snapshot, shape_only=label.split("#")[0] in SHAPE_ONLY_ENTRIES)
             if why is None and m_exc is not None and not _module_unchanged(module, state_before):
                 why = "state: a failed forward changed the module's state"
             key = f"{label} {kind} {made}"
