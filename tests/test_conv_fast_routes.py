@@ -17,6 +17,7 @@ import microtorch as mt
 import microtorch.nn.functional as F
 from microtorch.autograd import gradcheck, gradgradcheck
 from microtorch.kernels import conv as kernels
+from microtorch.kernels import conv_gemm
 from microtorch.testing.strategies import conv_configs
 
 # route switches of this file: name -> (fast value, plain value)
@@ -38,7 +39,13 @@ PATHS = [("default", 512, 8, True), ("rows", 0, 0, True), ("items", 10**9, 10**9
 def _force_routes(mp, routes, path):
     _force(mp, path)
     for name, value in routes.items():
-        mp.setattr(kernels, name, value)
+        # each switch is set where it is read (the GEMM switches live in kernels.conv_gemm)
+        mp.setattr(conv_gemm if hasattr(conv_gemm, name) else kernels, name, value)
+
+
+def test_every_route_switch_is_read_where_it_is_set():
+    owners = [m for name in FAST for m in (conv_gemm, kernels) if name in vars(m)]
+    assert len(owners) == len(FAST)  # each name defined in exactly one of the two modules
 
 
 @settings(max_examples=30)

@@ -16,7 +16,6 @@ saves it for backward.
 
 from __future__ import annotations
 
-import functools
 import math
 import threading
 from typing import NamedTuple
@@ -25,7 +24,8 @@ import numpy as np
 
 from .._backend import xp
 from .buffers import fresh, fresh_zeros
-from .windows import output_size, pad_spatial, sum_windows, window_view
+from .conv_gemm import forward_gemm, weight_gemm, weight_result
+from .windows import output_size, pad_spatial, window_view
 
 __all__ = ["arenas", "conv_nd", "conv_transpose_nd", "conv_weight_nd", "workspace"]
 
@@ -245,65 +245,9 @@ def conv_weight_nd(x, g, kernel, stride, pads, dilation, groups):
         cols = _im2col(xpad[sl], kernel, stride, dilation, groups, osp)  # (B, G, CgK, L)
         # batched GEMM with one operand transposed by strides (BLAS takes it without a copy),
         # then a small sum over the chunk; far cheaper than tensordot's transposing copies
-        part = _weight_gemm(gm[sl], cols).sum(axis=0)
+        part = weight_gemm(gm[sl], cols).sum(axis=0)
         out = part if out is None else out.__iadd__(part)
-    return _weight_result(out, (cout, cin // groups) + kernel, np.result_type(x.dtype, g.dtype))
-
-
-# Which operand of the weight gradient's GEMM comes first. The product contracts the long
-# position axis of the columns (R rows) and the output gradient (M rows); computing the
-# transposed result, columns first (R x L @ L x M), measured 1.1-2x faster than
-# gradient first (M x L @ L x R) on the four benchmark shapes with both OpenBLAS kernels
-# (AVX-512 SkylakeX: 165 against 101 GFLOP/s for conv2d 16->32 3x3). Tests flip it.
-_WEIGHT_COLS_FIRST = True
-
-
-# The weight gradient's GEMM contracts a long axis (batch x positions) into a small
-# (R x M) result. As one GEMM, OpenBLAS runs that at 40-50 GFLOP/s per thread here for
-# thin results (conv2d 1->8 5x5: 25 x 8); cut into chunks of this many positions, one
-# batched GEMM per chunk and a sum over chunks, each chunk's panels stay in cache: 100-130
-# GFLOP/s for the thin shapes and no loss on the wide ones (16 x 150, 32 x 144).
-_WEIGHT_CHUNK = 2048
-
-
-def _weight_gemm(gm, cols):
-    """Per group ``gm @ cols^T`` (..., M, R), or its transpose (..., R, M) when columns come first."""
-    length = cols.shape[-1]
-    if _WEIGHT_CHUNK and length >= 2 * _WEIGHT_CHUNK:
-        return _chunked_weight_gemm(gm, cols, length)
-    if _WEIGHT_COLS_FIRST:
-        return xp.matmul(cols, gm.swapaxes(-1, -2))
-    return xp.matmul(gm, cols.swapaxes(-1, -2))
-
-
-def _chunked_weight_gemm(gm, cols, length: int):
-    """``_weight_gemm`` as one batched GEMM over chunks of the contracted axis, summed."""
-    nb = length // _WEIGHT_CHUNK
-    main = nb * _WEIGHT_CHUNK
-
-    def chunks(a):  # (..., rows, main) -> (..., nb, rows, chunk): a view
-        lead = a.shape[:-1]
-        return a[..., :main].reshape(lead + (nb, _WEIGHT_CHUNK)).swapaxes(-3, -2)
-
-    c, g = chunks(cols), chunks(gm)
-    if _WEIGHT_COLS_FIRST:
-        acc = xp.matmul(c, g.swapaxes(-1, -2)).sum(axis=-3)
-        rest = (cols[..., main:], gm[..., main:].swapaxes(-1, -2))
-    else:
-        acc = xp.matmul(g, c.swapaxes(-1, -2)).sum(axis=-3)
-        rest = (gm[..., main:], cols[..., main:].swapaxes(-1, -2))
-    if main < length:
-        acc += xp.matmul(*rest)
-    return acc
-
-
-def _weight_result(acc, shape: tuple, dtype) -> np.ndarray:
-    """The weight gradient from the accumulated (G, M, R) or (G, R, M) products (None: empty batch)."""
-    if acc is None:
-        return xp.zeros(shape, dtype=dtype)
-    if _WEIGHT_COLS_FIRST:
-        acc = acc.swapaxes(-1, -2)
-    return xp.ascontiguousarray(acc).reshape(shape)
+    return weight_result(out, (cout, cin // groups) + kernel, np.result_type(x.dtype, g.dtype))
 
 
 # --- stride 1: im2col as shifted rows of a flat padded grid ----------------------------
@@ -458,32 +402,6 @@ class _FlatGrid:
         return [_Block(b, 1, r.start, r.stop) for b in range(self.n) for r in ranges]
 
 
-# A forward GEMM with few output channels per group (W is Mg x R with Mg small) over many
-# columns runs at 70-105 GFLOP/s per thread here as one call (conv2d 1->8 5x5: 8 x 25 @
-# 25 x 8736); as one batched call over column chunks of this size, writing into the same
-# result, each chunk's panel stays in cache: 135-215 GFLOP/s. Wider W (16 rows and more)
-# gains nothing from it.
-_FORWARD_CHUNK = 1024
-_FORWARD_CHUNK_MAX_ROWS = 8
-
-
-def _forward_gemm(wm, cols, out):
-    """``matmul(wm, cols, out=out)``, in column chunks when ``wm`` has few rows."""
-    length = cols.shape[-1]
-    if not _FORWARD_CHUNK or wm.shape[-2] > _FORWARD_CHUNK_MAX_ROWS or length < 2 * _FORWARD_CHUNK:
-        return xp.matmul(wm, cols, out=out)
-    nb = length // _FORWARD_CHUNK
-    main = nb * _FORWARD_CHUNK
-
-    def chunks(a):  # (..., rows, main) -> (..., nb, rows, chunk): a view
-        return a[..., :main].reshape(a.shape[:-1] + (nb, _FORWARD_CHUNK)).swapaxes(-3, -2)
-
-    xp.matmul(wm[..., None, :, :], chunks(cols), out=chunks(out))
-    if main < length:
-        xp.matmul(wm, cols[..., main:], out=out[..., main:])
-    return out
-
-
 def _contiguous_copy(view: np.ndarray) -> np.ndarray:
     """``view`` copied into a (recycled) C-contiguous result."""
     out = fresh(view.shape, view.dtype)
@@ -529,13 +447,13 @@ def _conv_stride1(x, w, pads, dilation, groups, out_shape=None, bias=None):
         length = grid.columns_of(blk)
         if not grid.folded and not grid.cropped and length == grid.length:
             target = out[blk.target()]
-            _forward_gemm(wm, cols, target.reshape(blk.count, groups, mg, length))
+            forward_gemm(wm, cols, target.reshape(blk.count, groups, mg, length))
             if bias is not None:
                 target += bias
             continue
         shape = (groups, mg, blk.count * length) if grid.folded else (blk.count, groups, mg, length)
         res = workspace(shape, dtype, "res")
-        _forward_gemm(wm, cols, res)
+        forward_gemm(wm, cols, res)
         if bias is None:
             np.copyto(out[blk.target()], grid.valid(res, blk, cout))
         else:
@@ -630,19 +548,14 @@ def _conv_weight_stride1(x, g, kernel, pads, dilation, groups):
     for blk in grid.blocks(c * math.prod(kernel), x.itemsize, max(x.nbytes, g.nbytes)):
         cols = grid.columns(flat, blk, groups)
         gm = grid.spread(g, blk, groups)
-        part = _weight_gemm(gm, cols)
+        part = weight_gemm(gm, cols)
         if not grid.folded:
             part = part.sum(axis=0)
         out = part if out is None else out.__iadd__(part)
-    return _weight_result(out, (cout, c // groups) + tuple(kernel), np.result_type(x.dtype, g.dtype))
+    return weight_result(out, (cout, c // groups) + tuple(kernel), np.result_type(x.dtype, g.dtype))
 
 
-# --- small problems: fewest numpy calls -------------------------------------------------
-#
-# Below a few thousand im2col elements the arithmetic costs less than the Python around
-# it (a numpy call is ~1-2 us, ``np.pad`` / ``as_strided`` / ``tensordot`` ~8-25 us on tiny
-# arrays), so small convolutions (batch-1 inference, the notes' 5x5 network) take a
-# direct route: one window view, one copy, one batched matmul, one transposing copy.
+# --- route switches read by the entry points above (tests set them) -------------------
 
 _SMALL_ELEMENTS = 1 << 14  # im2col elements (N * C_in * K * output positions)
 
@@ -651,94 +564,6 @@ def _is_small(n: int, c: int, kernel, out_shape) -> bool:
     return n * c * math.prod(kernel) * math.prod(out_shape) <= _SMALL_ELEMENTS
 
 
-@functools.lru_cache(maxsize=256)
-def _small_index(padded: tuple, kernel: tuple, stride: tuple, dilation: tuple, out_shape: tuple, cg: int) -> np.ndarray:
-    """im2col as a gather: (output positions, Cg*K) flat indices into a group's (Cg, *padded) block."""
-    plane = math.prod(padded)
-    pstrides = [math.prod(padded[i + 1 :]) for i in range(len(padded))]
-    delta = np.zeros(1, dtype=np.intp)
-    for kk, d, ps in zip(kernel, dilation, pstrides):
-        delta = (delta[:, None] + np.arange(kk, dtype=np.intp)[None, :] * (d * ps)).ravel()
-    delta = (np.arange(cg, dtype=np.intp)[:, None] * plane + delta[None, :]).ravel()
-    base = np.zeros((), dtype=np.intp)
-    for o, st, ps in zip(out_shape, stride, pstrides):
-        base = np.add.outer(base, np.arange(o, dtype=np.intp) * (st * ps))
-    return base.reshape(-1, 1) + delta
-
-
-def _gathered_columns(x, kernel, stride, pads, dilation, groups, out_shape):
-    """im2col as (N, G, L, Cg*K), by one gather from the padded input."""
-    n, c = x.shape[:2]
-    xpad = pad_spatial(x, pads) if any(b or a for b, a in pads) else x
-    idx = _small_index(
-        tuple(xpad.shape[2:]), tuple(kernel), tuple(stride), tuple(dilation), tuple(out_shape), c // groups
-    )
-    return xpad.reshape(n, groups, math.prod(xpad.shape[1:]) // groups)[:, :, idx]
-
-
-def _small_columns(x, kernel, stride, pads, dilation, groups, out_shape):
-    """im2col as (G, N*L, Cg*K): output positions as rows."""
-    cols = _gathered_columns(x, kernel, stride, pads, dilation, groups, out_shape)
-    return cols.swapaxes(0, 1).reshape(groups, -1, cols.shape[-1])
-
-
-def _conv_small(x, w, stride, pads, dilation, groups, out_shape, bias=None):
-    """``conv_nd`` for small problems: a gather, then per item and group W @ columns^T in the output's layout."""
-    n = x.shape[0]
-    cout = w.shape[0]
-    cols = _gathered_columns(x, tuple(w.shape[2:]), stride, pads, dilation, groups, out_shape)  # (N, G, L, CgK)
-    res = xp.matmul(w.reshape(groups, cout // groups, -1), cols.swapaxes(-1, -2))  # (N, G, Mg, L)
-    out = res.reshape((n, cout) + tuple(out_shape))
-    if bias is not None:
-        out += bias
-    return out
-
-
-def _conv_weight_small(x, g, kernel, stride, pads, dilation, groups):
-    """``conv_weight_nd`` for small problems."""
-    n, c = x.shape[:2]
-    cout = g.shape[1]
-    mg = cout // groups
-    cols = _small_columns(x, kernel, stride, pads, dilation, groups, tuple(g.shape[2:]))
-    lo = math.prod(g.shape[2:])
-    gm = g.reshape(n, groups, mg, lo).transpose(1, 2, 0, 3).reshape(groups, mg, n * lo)
-    return xp.matmul(gm, cols).reshape((cout, c // groups) + kernel)
-
-
-def _conv_transpose_small(g, w, stride, pads, dilation, groups, out_spatial):
-    """``conv_transpose_nd`` for small problems: one GEMM to columns, one strided add per kernel offset."""
-    n, cout = g.shape[:2]
-    kernel = tuple(w.shape[2:])
-    k = len(kernel)
-    cg = w.shape[1]
-    mg = cout // groups
-    osp = tuple(g.shape[2:])
-    gm = g.reshape(n, groups, mg, math.prod(osp)).transpose(1, 0, 3, 2)  # (G, N, L, Mg)
-    cols = xp.matmul(gm, w.reshape(groups, 1, mg, -1))  # (G, N, L, Cg*K)
-    cols = cols.reshape((groups, n) + osp + (cg,) + kernel)
-    order = (1, 0, 2 + k) + tuple(range(2, 2 + k)) + tuple(range(3 + k, 3 + 2 * k))
-    cols = cols.transpose(order).reshape((n, groups * cg) + osp + kernel)
-    return sum_windows(
-        (n, groups * cg),
-        out_spatial,
-        pads,
-        kernel,
-        stride,
-        dilation,
-        osp,
-        lambda j, off: cols[(Ellipsis,) + off],
-        cols.dtype,
-    )
-
-
-# --- depthwise gradients (groups == C_in == C_out): multiply-adds of shifted rows --------
-#
-# One input and one output channel per group makes every GEMM of the input and weight
-# gradients a 1-row product that BLAS runs far below speed, after a K-fold copy. Instead
-# each kernel offset is one broadcast multiply-add of a shifted view of the flat grid
-# (stride 1) or a strided add of windows (other strides), and no columns are built. The
-# forward is left on the GEMM routes, which measured as fast or faster for it.
-
 _DEPTHWISE = True  # switch for tests: False sends depthwise gradients down the GEMM routes
 
 
@@ -746,89 +571,12 @@ def _is_depthwise(groups: int, c_in: int, c_out: int) -> bool:
     return _DEPTHWISE and groups > 1 and groups == c_in == c_out
 
 
-def _depthwise_blocks(grid: _FlatGrid, itemsize: int, largest: int) -> list[_Block]:
-    """Blocks whose spread gradient and temporary (C rows per item each) fit the chunk budget."""
-    return grid.blocks(2 * grid.c, itemsize, largest)
-
-
-def _depthwise_weight_stride1(x, g, kernel, pads, dilation):
-    """Weight gradient of a depthwise stride-1 convolution: one channel-wise dot product per offset."""
-    n, c = x.shape[:2]
-    grid = _FlatGrid(x.shape, kernel, pads, dilation, tuple(g.shape[2:]), fold=False)
-    flat = grid.flat_input(x)
-    item = c * grid.channel
-    offsets = grid.offsets()
-    out = xp.zeros((c, len(offsets)), dtype=np.result_type(x.dtype, g.dtype))
-    for blk in _depthwise_blocks(grid, x.itemsize, max(x.nbytes, g.nbytes)):
-        length = grid.columns_of(blk)
-        shape = (blk.count, c, length)
-        gm = grid.spread(g, blk, c).reshape(shape)
-        base = blk.start * item + blk.r0 * grid.rowlen
-        for j, shift in enumerate(offsets):
-            view = _flat_view(flat, base + shift, shape, (item, grid.channel, 1))
-            out[:, j] += xp.einsum("ncl,ncl->c", gm, view)
-    return out.reshape((c, 1) + tuple(kernel))
-
-
-def _depthwise_transpose_stride1(g, w, pads, dilation, out_spatial):
-    """Input gradient of a depthwise stride-1 convolution: one shifted multiply-add per offset."""
-    n, c = g.shape[:2]
-    kernel = tuple(w.shape[2:])
-    grid = _FlatGrid((n, c) + out_spatial, kernel, pads, dilation, tuple(g.shape[2:]), fold=False)
-    size = n * c * grid.channel
-    flat = fresh_zeros((size + grid.slack,), g.dtype)
-    item = c * grid.channel
-    taps = xp.ascontiguousarray(w).reshape(c, -1).astype(g.dtype, copy=False)
-    for blk in _depthwise_blocks(grid, g.itemsize, max(g.nbytes, flat.nbytes)):
-        length = grid.columns_of(blk)
-        shape = (blk.count, c, length)
-        gm = grid.spread(g, blk, c).reshape(shape)  # zero at the garbage columns
-        tmp = workspace(shape, g.dtype, "cols")
-        base = blk.start * item + blk.r0 * grid.rowlen
-        for j, shift in enumerate(grid.offsets()):
-            xp.multiply(gm, taps[:, j, None], out=tmp)
-            _flat_view(flat, base + shift, shape, (item, grid.channel, 1))[...] += tmp
-    body = flat[:size].reshape((n, c) + grid.padded)
-    inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
-    return _contiguous_copy(body[(Ellipsis,) + inner])
-
-
-# Other strides: the same over strided window views of the padded input.
-
-
-def _depthwise_windows(x, kernel, stride, pads, dilation, out_shape):
-    """(N, C, *out, *kernel) window view of the zero-padded input."""
-    xpad = xp.ascontiguousarray(pad_spatial(x, pads))
-    return window_view(xpad, kernel, stride, dilation, out_shape)
-
-
-def _depthwise_weight_strided(x, g, kernel, stride, pads, dilation):
-    """Weight gradient of a depthwise convolution, any stride."""
-    c = x.shape[1]
-    win = _depthwise_windows(x, kernel, stride, pads, dilation, tuple(g.shape[2:]))
-    out = xp.empty((c, math.prod(kernel)), dtype=np.result_type(x.dtype, g.dtype))
-    axes = "nc" + "xyz"[: len(kernel)]
-    for j, off in enumerate(np.ndindex(*kernel)):
-        out[:, j] = xp.einsum(f"{axes},{axes}->c", g, win[(Ellipsis,) + off])
-    return out.reshape((c, 1) + kernel)
-
-
-def _depthwise_transpose_strided(g, w, stride, pads, dilation, out_spatial):
-    """Input gradient of a depthwise convolution, any stride: one strided add per kernel offset."""
-    n, c = g.shape[:2]
-    kernel = tuple(w.shape[2:])
-    k = len(kernel)
-    osp = tuple(g.shape[2:])
-    taps = xp.ascontiguousarray(w).reshape((c, -1) + (1,) * k).astype(g.dtype, copy=False)
-    tmp = xp.empty(g.shape, dtype=g.dtype)
-    return sum_windows(
-        (n, c),
-        out_spatial,
-        pads,
-        kernel,
-        stride,
-        dilation,
-        osp,
-        lambda j, off: xp.multiply(g, taps[:, j], out=tmp),
-        g.dtype,
-    )
+# the small-problem and depthwise kernels live in their own modules; the depthwise ones use
+# this module's flat grid and workspaces, so they are imported once those exist
+from .conv_depthwise import (  # noqa: E402
+    _depthwise_transpose_stride1,
+    _depthwise_transpose_strided,
+    _depthwise_weight_stride1,
+    _depthwise_weight_strided,
+)
+from .conv_small import _conv_small, _conv_transpose_small, _conv_weight_small  # noqa: E402

@@ -237,8 +237,9 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
         dim = _softmax_dim(input, None, "softmin", _stacklevel)
     return _softmax_ops.softmax(-input, dim, dtype=dtype)
 
+
 from ..ops import attention as _attention  # noqa: E402
-from ..ops.attention import _canonical_mask, _none_or_dtype, multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402, F401  # noqa: E402, F401
+from ..ops.attention import _canonical_mask, _none_or_dtype, multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402, F401
 
 __all__ += _attention.__all__
 from ..ops.distance import bilinear, cosine_similarity, normalize, pairwise_distance, pdist  # noqa: E402

@@ -489,7 +489,7 @@ def ldexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     check_tensor("ldexp", input)
     check_tensor("ldexp", other, "other", 2)
     if other._data.dtype == np.bool_ and input._data.dtype.kind == "f":  # torch's float kernel has no bool exponent
-        raise NotImplementedError('"ldexp_cpu_exp" not implemented for \'Bool\'')
+        raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
     try:
         return input * _pow(2.0, other)  # PyTorch's composite, so its gradients are pow's
     except RuntimeError as exc:
