@@ -20,7 +20,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["binary", "cached_bytes", "clear", "fresh", "fresh_zeros", "unary"]
+__all__ = ["binary", "cached_bytes", "clear", "fresh", "fresh_copy", "fresh_zeros", "unary"]
 
 #: only buffers at least this large are kept (smaller ones come from glibc's free lists)
 MIN_BYTES = 1 << 16
@@ -77,6 +77,13 @@ def fresh_zeros(shape: tuple, dtype) -> np.ndarray:
     arr = fresh(shape, dtype)
     arr.fill(0)
     return arr
+
+
+def fresh_copy(view: np.ndarray) -> np.ndarray:
+    """``view`` copied into a (recycled) C-contiguous array."""
+    out = fresh(view.shape, view.dtype)
+    np.copyto(out, view)
+    return out
 
 
 def clear() -> None:

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._backend import xp
-from .buffers import fresh, fresh_zeros
+from .buffers import fresh, fresh_copy, fresh_zeros
 from .conv_gemm import forward_gemm, weight_gemm, weight_result
 from .windows import output_size, pad_spatial, window_view
 
@@ -402,13 +402,6 @@ class _FlatGrid:
         return [_Block(b, 1, r.start, r.stop) for b in range(self.n) for r in ranges]
 
 
-def _contiguous_copy(view: np.ndarray) -> np.ndarray:
-    """``view`` copied into a (recycled) C-contiguous result."""
-    out = fresh(view.shape, view.dtype)
-    np.copyto(out, view)
-    return out
-
-
 def _crop_negative_pads(x, pads):
     """Negative padding crops: returns (x sliced, pads clipped at zero)."""
     if all(b >= 0 and a >= 0 for b, a in pads):
@@ -535,7 +528,7 @@ def _col2im_stride1(g, w, pads, dilation, groups, out_spatial):
                 dst += cols[:, j].swapaxes(0, 1)
     body = flat[:size].reshape((n, cin) + grid.padded)
     inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
-    return _contiguous_copy(body[(Ellipsis,) + inner])
+    return fresh_copy(body[(Ellipsis,) + inner])
 
 
 def _conv_weight_stride1(x, g, kernel, pads, dilation, groups):

@@ -11,8 +11,8 @@ import math
 import numpy as np
 
 from .._backend import xp
-from .buffers import fresh_zeros
-from .conv import _Block, _contiguous_copy, _flat_view, _FlatGrid, workspace
+from .buffers import fresh_copy, fresh_zeros
+from .conv import _Block, _flat_view, _FlatGrid, workspace
 from .windows import pad_spatial, sum_windows, window_view
 
 # --- depthwise gradients (groups == C_in == C_out): multiply-adds of shifted rows --------
@@ -68,7 +68,7 @@ def _depthwise_transpose_stride1(g, w, pads, dilation, out_spatial):
             _flat_view(flat, base + shift, shape, (item, grid.channel, 1))[...] += tmp
     body = flat[:size].reshape((n, c) + grid.padded)
     inner = tuple(slice(b, b + s) for s, (b, _) in zip(out_spatial, pads))
-    return _contiguous_copy(body[(Ellipsis,) + inner])
+    return fresh_copy(body[(Ellipsis,) + inner])
 
 
 # Other strides: the same over strided window views of the padded input.

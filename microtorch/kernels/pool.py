@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._backend import xp
-from .buffers import fresh, fresh_zeros
+from .buffers import fresh, fresh_copy, fresh_zeros
 from .pool_gather import (
     adaptive_avg_matrix,
     adaptive_bounds,
@@ -183,13 +183,6 @@ def _window_index(g: PoolGeometry) -> np.ndarray:
     return base.reshape(-1, 1) + delta
 
 
-def _contiguous_copy(view: np.ndarray) -> np.ndarray:
-    """``view`` copied into a (recycled) C-contiguous result."""
-    out = fresh(view.shape, view.dtype)
-    np.copyto(out, view)
-    return out
-
-
 def _scan_max(x: np.ndarray, g: PoolGeometry, need_indices: bool, low):
     """Maxima and (with ``need_indices``) the scan-order kernel offset of each first maximum:
     one pass per kernel offset, on the stride-phase layout for large overlapping inputs."""
@@ -199,7 +192,7 @@ def _scan_max(x: np.ndarray, g: PoolGeometry, need_indices: bool, low):
         xpad, slices, extract = _phase_layout(x, g, low)
     else:
         xpad, slices = pad_spatial(x, g.pads, low), g.slices()
-    out = _contiguous_copy(xpad[slices[0]])
+    out = fresh_copy(xpad[slices[0]])
     if not need_indices:
         for sl in slices[1:]:
             xp.maximum(out, xpad[sl], out=out)
