@@ -288,3 +288,16 @@ def test_checked_signatures_are_reused_only_for_the_same_signature():
         with pytest.raises(RuntimeError, match="expected scalar type Double but found Float"):
             F.conv2d(x, w.float())
     np.testing.assert_allclose(F.conv2d(x, w, stride=(2, 1)).numpy(), F.conv2d(x, w, stride=[2, 1]).numpy())
+
+
+@pytest.mark.parametrize("small", [True, False])
+def test_results_are_contiguous_on_every_route(small, monkeypatch):
+    # the small route gathers its columns: its results must still be laid out in C order
+    monkeypatch.setattr(kernels, "_SMALL_ELEMENTS", 1 << 62 if small else -1)
+    rng = np.random.default_rng(0)
+    x = mt.tensor(rng.standard_normal((1, 6, 14, 14)), requires_grad=True)
+    w = mt.tensor(rng.standard_normal((16, 6, 5, 5)), requires_grad=True)
+    y = mt.nn.functional.conv2d(x, w, mt.zeros(16, dtype=mt.float64))
+    assert y.is_contiguous() and y.view(-1).shape == (1600,)
+    y.backward(mt.ones_like(y))
+    assert x.grad.is_contiguous() and w.grad.is_contiguous()

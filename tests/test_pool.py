@@ -689,3 +689,18 @@ def test_divisor_override_must_be_an_int_as_torch(fn, value):
     assert "must be int" in str(theirs.value)
     window = 2 ** (len(shape) - 2)
     assert getattr(F, fn)(mt.ones(shape), 2, divisor_override=np.int64(3)).numpy().max() == pytest.approx(window / 3)
+
+
+@pytest.mark.parametrize("gather_max", [10**9, -1])
+@pytest.mark.parametrize("shape", [(1, 16, 10, 10), (2, 3, 8, 8), (16, 10, 10), (1, 6, 28, 28)])
+def test_max_pool_results_are_contiguous_as_torch(shape, gather_max, monkeypatch):
+    # a view of the result must work (the notes' and the tutorials' x.view(-1, n) after pooling)
+    from microtorch.kernels import pool as kernels
+
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(kernels, "GATHER_MAX_SIZE", gather_max)
+    a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    for call in (lambda F, x: F.max_pool2d(x, 2), lambda F, x: F.max_pool2d(x, 3, 2, 1, return_indices=True)[1]):
+        ours, theirs = call(F, mt.tensor(a)), call(torch.nn.functional, torch.tensor(a))
+        assert ours.is_contiguous() and ours.stride() == theirs.stride()
+        assert ours.view(-1).shape == theirs.view(-1).shape
