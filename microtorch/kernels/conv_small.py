@@ -39,7 +39,7 @@ def _gathered_columns(x, kernel, stride, pads, dilation, groups, out_shape):
     idx = _small_index(
         tuple(xpad.shape[2:]), tuple(kernel), tuple(stride), tuple(dilation), tuple(out_shape), c // groups
     )
-    return np.take(xpad.reshape(n, groups, math.prod(xpad.shape[1:]) // groups), idx, axis=2)
+    return xpad.reshape(n, groups, math.prod(xpad.shape[1:]) // groups).take(idx, axis=2)
 
 
 def _small_columns(x, kernel, stride, pads, dilation, groups, out_shape):

@@ -162,7 +162,7 @@ def _gather_max(x: np.ndarray, g: PoolGeometry, low):
     lead = x.shape[: x.ndim - k]
     xpad = pad_spatial(x, g.pads, low) if g.padded_any else x
     # (planes, positions, K); take lays its result out in C order (fancy indexing need not)
-    windows = np.take(xpad.reshape((math.prod(lead), -1)), g.window_index, axis=1)
+    windows = xpad.reshape((math.prod(lead), -1)).take(g.window_index, axis=1)
     offs = windows.argmax(axis=-1)
     out = windows.max(axis=-1)  # the value at ``offs`` unless a window holds a NaN
     if x.dtype.kind == "f" and xp.isnan(out).any():
