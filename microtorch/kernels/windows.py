@@ -9,7 +9,17 @@ import numpy as np
 
 from .._backend import xp
 
-__all__ = ["is_int", "output_size", "pad_spatial", "scalar_name", "sum_windows", "window_arg", "window_view"]
+__all__ = [
+    "CheckedCache",
+    "is_int",
+    "output_size",
+    "pad_spatial",
+    "plain_ints",
+    "scalar_name",
+    "sum_windows",
+    "window_arg",
+    "window_view",
+]
 
 _SCALAR_NAMES = {
     "float32": "Float",
@@ -41,6 +51,37 @@ def is_int(value) -> bool:
         return True
     data = getattr(value, "_data", None)
     return isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "iu"
+
+
+def plain_ints(value) -> bool:
+    """An int or a tuple of ints, by exact type (a bool, float or list must reach the full checks)."""
+    if type(value) is int:
+        return True
+    return type(value) is tuple and all(type(v) is int for v in value)
+
+
+class CheckedCache:
+    """What an op's argument checks computed, by the signature that passed them (a bounded dict).
+
+    The checks depend only on shapes, dtypes and the arguments, and a training loop repeats
+    one signature per layer every step, so a signature seen before skips them.
+    """
+
+    def __init__(self, limit: int = 512) -> None:
+        self._entries: dict = {}
+        self._limit = limit
+
+    def get(self, key):
+        """The stored value of ``key`` (None for an unseen signature or a None key)."""
+        return None if key is None else self._entries.get(key)
+
+    def put(self, key, value) -> None:
+        """Remember ``value`` for ``key`` (forgetting everything once the limit is reached)."""
+        if key is None:
+            return
+        if len(self._entries) >= self._limit:
+            self._entries.clear()
+        self._entries[key] = value
 
 
 def window_arg(value, name: str, op: str) -> tuple:

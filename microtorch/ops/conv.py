@@ -15,7 +15,7 @@ from ..autograd import engine as _engine
 from ..autograd.function import Op
 from ..autograd.grad_mode import _state
 from ..kernels import conv as K
-from ..kernels.windows import is_int, window_arg
+from ..kernels.windows import CheckedCache, is_int, plain_ints, window_arg
 
 __all__ = [
     "conv1d",
@@ -293,15 +293,7 @@ def _check_out_channels(op: str, weight: Tensor, groups: int) -> None:
         )
 
 
-def _plain_ints(value) -> bool:
-    """An int or a tuple of ints (exact types: a bool or a float must reach the checks)."""
-    if type(value) is int:
-        return True
-    return type(value) is tuple and all(type(v) is int for v in value)
-
-
-_PLANS: dict = {}  # checked (stride, pads, dilation, groups, unbatched) per call signature seen
-_PLANS_MAX = 512
+_PLANS = CheckedCache()  # checked (stride, pads, dilation, groups, unbatched) per call signature
 
 
 def _plan_key(op: str, input, weight, bias, stride, padding, dilation, groups):
@@ -310,9 +302,9 @@ def _plan_key(op: str, input, weight, bias, stride, padding, dilation, groups):
         return None
     if not (
         type(groups) is int
-        and _plain_ints(stride)
-        and _plain_ints(dilation)
-        and (type(padding) is str or _plain_ints(padding))
+        and plain_ints(stride)
+        and plain_ints(dilation)
+        and (type(padding) is str or plain_ints(padding))
     ):
         return None
     x, w = input._data, weight._data
@@ -324,13 +316,10 @@ def _conv(op: str, k: int, input, weight, bias, stride, padding, dilation, group
     # the checks depend only on shapes, dtypes and the arguments: a signature that passed
     # once is looked up (a training loop repeats one signature per layer every step)
     key = _plan_key(op, input, weight, bias, stride, padding, dilation, groups)
-    plan = None if key is None else _PLANS.get(key)
+    plan = _PLANS.get(key)
     if plan is None:
         plan = _conv_plan(op, k, input, weight, bias, stride, padding, dilation, groups)
-        if key is not None:
-            if len(_PLANS) >= _PLANS_MAX:
-                _PLANS.clear()
-            _PLANS[key] = plan
+        _PLANS.put(key, plan)
     stride, pads, dilation, groups, unbatched = plan
     x = input.unsqueeze(0) if unbatched else input
     ins = (x, weight) if bias is None else (x, weight, bias)

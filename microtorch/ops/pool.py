@@ -17,7 +17,7 @@ from ..autograd import engine as _engine
 from ..autograd.function import Op
 from ..autograd.grad_mode import _state
 from ..kernels import pool as K
-from ..kernels.windows import is_int, scalar_name, window_arg
+from ..kernels.windows import CheckedCache, is_int, plain_ints, scalar_name, window_arg
 
 _Size = int | tuple[int, ...]
 
@@ -95,15 +95,7 @@ def _check_int32(values) -> None:
 _INT32_MAX = 2**31 - 1
 
 
-def _plain_ints(value) -> bool:
-    """An int or a tuple of ints (exact types: a bool or a float must reach the checks)."""
-    if type(value) is int:
-        return True
-    return type(value) is tuple and all(type(v) is int for v in value)
-
-
-_GEOMETRIES: dict = {}  # checked geometries of argument combinations already seen
-_GEOMETRIES_MAX = 512
+_GEOMETRIES = CheckedCache()  # checked geometries of the argument combinations seen
 
 
 def _geometry(
@@ -117,19 +109,17 @@ def _geometry(
     if not (
         isinstance(input, Tensor)
         and type(ceil_mode) is bool
-        and _plain_ints(kernel_size)
-        and (stride is None or _plain_ints(stride))
-        and _plain_ints(padding)
-        and _plain_ints(dilation)
+        and plain_ints(kernel_size)
+        and (stride is None or plain_ints(stride))
+        and plain_ints(padding)
+        and plain_ints(dilation)
     ):
         return _checked_geometry(input, k, kernel_size, stride, padding, dilation, ceil_mode, op, int32)
     key = (input._data.shape, k, kernel_size, stride, padding, dilation, ceil_mode, op, int32)
     geom = _GEOMETRIES.get(key)
     if geom is None:
         geom = _checked_geometry(input, k, kernel_size, stride, padding, dilation, ceil_mode, op, int32)
-        if len(_GEOMETRIES) >= _GEOMETRIES_MAX:
-            _GEOMETRIES.clear()
-        _GEOMETRIES[key] = geom
+        _GEOMETRIES.put(key, geom)
     return geom
 
 
