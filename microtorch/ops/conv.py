@@ -15,7 +15,8 @@ from ..autograd import engine as _engine
 from ..autograd.function import Op
 from ..autograd.grad_mode import _state
 from ..kernels import conv as K
-from ..kernels.windows import CheckedCache, is_int, plain_ints, window_arg
+from ..kernels.windows import CheckedCache, is_int, plain_ints, scalar_name, window_arg
+from ._index_common import _CPP_NAMES
 
 __all__ = [
     "conv1d",
@@ -25,32 +26,6 @@ __all__ = [
     "conv_transpose2d",
     "conv_transpose3d",
 ]
-
-# PyTorch's names for dtypes in its messages: the ScalarType and the C++ type
-_SCALAR_NAMES = {
-    "float32": "Float",
-    "float64": "Double",
-    "float16": "Half",
-    "bfloat16": "BFloat16",
-    "int64": "Long",
-    "int32": "Int",
-    "int16": "Short",
-    "int8": "Char",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
-_CPP_NAMES = {
-    "float32": "float",
-    "float64": "double",
-    "float16": "c10::Half",
-    "bfloat16": "c10::BFloat16",
-    "int64": "long int",
-    "int32": "int",
-    "int16": "short int",
-    "int8": "signed char",
-    "uint8": "unsigned char",
-    "bool": "bool",
-}
 
 
 class ConvNd(Op):
@@ -175,7 +150,10 @@ def _tuple(value, k: int, name: str, op: str) -> tuple:
     return vals
 
 
-def _name(t: Tensor, names: dict) -> str:
+def _name(t: Tensor, names: dict | None = None) -> str:
+    """torch's name of ``t``'s dtype in messages: its C++ type from ``names``, else its ScalarType."""
+    if names is None:
+        return scalar_name(t._data.dtype)
     return names.get(t._data.dtype.name, t._data.dtype.name)
 
 
@@ -209,17 +187,12 @@ def _check_dtypes(op, input, weight, bias, k, transposed) -> None:
         )
     kernel = _unsupported_kernel(dt, k, transposed)
     if kernel is not None:
-        raise NotImplementedError(f"{op}: \"{kernel}\" not implemented for '{_name(input, _SCALAR_NAMES)}'")
+        raise NotImplementedError(f"{op}: \"{kernel}\" not implemented for '{_name(input)}'")
     for other in (weight,) if loose_bias or not transposed else (weight, bias):
         if other is not None and other._data.dtype != dt:
-            raise RuntimeError(
-                f"{op}: expected scalar type {_name(input, _SCALAR_NAMES)} but found {_name(other, _SCALAR_NAMES)}"
-            )
+            raise RuntimeError(f"{op}: expected scalar type {_name(input)} but found {_name(other)}")
     if loose_bias and bias is not None and dt.kind != "f" and bias._data.dtype.kind == "f":
-        raise RuntimeError(
-            f"{op}: result type {_name(bias, _SCALAR_NAMES)} can't be cast to the desired output type "
-            f"{_name(input, _SCALAR_NAMES)}"
-        )
+        raise RuntimeError(f"{op}: result type {_name(bias)} can't be cast to the desired output type {_name(input)}")
 
 
 def _groups(groups, op: str) -> int:
